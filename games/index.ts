@@ -1,0 +1,13 @@
+// The registry of games: the CLI finds games here. Adding a game = one folder + one line.
+import type { Game } from '../src/game.ts';
+import { meeting } from './meeting/index.ts';
+
+export const GAMES: Record<string, Game<any>> = {
+  [meeting.name]: meeting,
+};
+
+export function gameByName(name: string): Game<any> {
+  const g = GAMES[name];
+  if (!g) throw new Error(`unknown game "${name}": choose one of ${Object.keys(GAMES).join(', ')}`);
+  return g;
+}

@@ -1,0 +1,130 @@
+// The meeting-arrival-times game (GAMES.md §2) as the engine sees it.
+import { tf, type Tensor, type Scalar } from '../../src/tf.ts';
+import type { Dataset, Game } from '../../src/game.ts';
+import { FieldReader, ConfigError, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
+import { groupedNormal, type GroupedNormalSpec } from '../../src/data/generators.ts';
+import { readCsvTable, pivotLong, writeCsv } from '../../src/data/csv.ts';
+import { meetingMechanics, type MeetingMechanics } from './mechanics.ts';
+import fig2a from './presets/fig2a.json' with { type: 'json' };
+import fig2b from './presets/fig2b.json' with { type: 'json' };
+
+export interface MeetingConfig extends ExperimentConfig {
+  mechanics: MeetingMechanics;
+  /** initial arrival times x_0 ~ N(mean, std²), i.i.d. */
+  initial: { mean: number; std: number };
+  /** the generator of the observed final arrival times */
+  data: GroupedNormalSpec;
+}
+
+function parseConfig(raw: unknown): MeetingConfig {
+  const root = new FieldReader(raw, '');
+  const common = readCommonConfig(root);
+  if (common.game !== 'meeting') root.fail('game', '"meeting"', common.game);
+
+  const mr = root.section('mechanics');
+  const mechanics: MeetingMechanics = {
+    scheduledTime: mr.number('scheduledTime'),
+    quantile: mr.number('quantile', { min: 0, max: 1 }),
+    alpha: mr.number('alpha', { min: 0 }),
+    beta: mr.number('beta', { min: 0 }),
+    gamma: mr.number('gamma', { min: 0 }),
+  };
+  mr.done();
+
+  const ir = root.section('initial');
+  const initial = { mean: ir.number('mean'), std: ir.number('std', { min: 0 }) };
+  ir.done();
+
+  const dr = root.section('data');
+  const data: GroupedNormalSpec = {
+    mean: dr.number('mean'),
+    std: dr.number('std', { min: 0 }),
+    gammaShape: dr.number('gammaShape', { positive: true }),
+    gammaScale: dr.number('gammaScale', { positive: true }),
+    groups: dr.number('groups', { integer: true, min: 1 }),
+    perGroup: dr.number('perGroup', { integer: true, min: 1 }),
+  };
+  dr.done();
+  if (data.groups * data.perGroup !== common.agents) {
+    throw new ConfigError(
+      `configuration fields "data.groups" × "data.perGroup" = ${data.groups * data.perGroup} must equal "agents" = ${common.agents}`,
+    );
+  }
+  root.done();
+  return { ...common, mechanics, initial, data };
+}
+
+const CSV_HEADER = ['sample', 'agent', 'arrival'];
+
+export const meeting: Game<MeetingConfig> = {
+  name: 'meeting',
+  title: 'Meeting arrival times (Guéant–Lasry–Lions)',
+  presets: { fig2a, fig2b },
+  defaultPresets: { simulate: 'fig2a', train: 'fig2b', generate: 'fig2b' },
+  options: [
+    {
+      flag: '--noise <layout>',
+      field: 'noise.layout',
+      description: 'meeting: common (one path for all agents, the reference), independent (per agent) or none',
+      choices: ['common', 'independent', 'none'],
+    },
+    {
+      flag: '--noise-path <path>',
+      field: 'noise.path',
+      description: 'meeting: frozen (one seeded path for the whole run, the reference) or fresh (new path every solve)',
+      choices: ['frozen', 'fresh'],
+    },
+  ],
+  parseConfig,
+  initialState: (config, rng) => rng.normals(config.agents, config.initial.mean, config.initial.std),
+  mechanics: (config) => meetingMechanics(config.mechanics),
+  observations: {
+    csvHeader: CSV_HEADER,
+    async read(file, config) {
+      const table = await readCsvTable(file, [
+        { name: 'sample', kind: 'string' },
+        { name: 'agent', kind: 'integer', min: 0, max: config.agents - 1 },
+        { name: 'arrival', kind: 'number' },
+      ]);
+      const { labels, values, shape } = pivotLong(table, ['sample', 'agent'], 'arrival', [config.agents]);
+      return { labels, values, shape };
+    },
+    async write(file, data) {
+      const [samples, agents] = data.shape;
+      const rows: (number | string)[][] = [];
+      for (let s = 0; s < samples; s++) {
+        for (let i = 0; i < agents; i++) rows.push([data.labels[s], i, data.values[s * agents + i]]);
+      }
+      await writeCsv(file, CSV_HEADER, rows, { digits: 6 });
+    },
+    generate(config, rng, samples): Dataset {
+      const values = new Float64Array(samples * config.agents);
+      for (let s = 0; s < samples; s++) values.set(groupedNormal(rng, config.data), s * config.agents);
+      return { values, shape: [samples, config.agents], labels: Array.from({ length: samples }, (_, s) => String(s)) };
+    },
+    // GAMES.md §2.6: L = mean over trajectories k, samples b and agents i of (y_{b,i} − x̂_{k,i})²
+    loss: (prediction: Tensor, observations: Tensor): Scalar =>
+      tf.tidy(() => {
+        const [k, agents] = prediction.shape;
+        const b = observations.shape[0];
+        // tf.squaredDifference's gradient does not reduce broadcast axes: square(sub) does.
+        return tf.mean(
+          tf.square(tf.sub(tf.reshape(prediction, [k, 1, agents]), tf.reshape(observations, [1, b, agents]))),
+        ) as Scalar;
+      }),
+    sampleMeans(data) {
+      const [samples, agents] = data.shape;
+      return Array.from({ length: samples }, (_, s) => {
+        let sum = 0;
+        for (let i = 0; i < agents; i++) sum += data.values[s * agents + i];
+        return sum / agents;
+      });
+    },
+  },
+  figureStyle: (_config, observedMean) => ({
+    yTitle: 'Arrival time',
+    yFormat: 'clock',
+    referenceLines:
+      observedMean === undefined ? [] : [{ y: observedMean, label: `μ_data = ${observedMean.toFixed(2)}`, color: 'red' }],
+  }),
+};

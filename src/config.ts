@@ -1,0 +1,225 @@
+// Experiment configuration: plain JSON data (presets under games/<name>/presets/), overridden by
+// `--set key=value`, validated once here at the edge. Errors name the field.
+import { SOLVER_NAMES } from './ode/solvers/index.ts';
+import { ACTIVATIONS, type Activation } from './nn/mlp.ts';
+
+export class ConfigError extends Error {}
+
+export interface TimeGrid {
+  t0: number;
+  t1: number;
+  dt: number;
+  saveAt: number[];
+}
+
+export interface NoiseConfig {
+  /** diffusion coefficient σ (constant) */
+  sigma: number;
+  /** one scalar path shared by all agents, one per agent, or none */
+  layout: 'common' | 'independent' | 'none';
+  /** one path for the whole experiment (the reference) or a fresh one for every solve */
+  path: 'frozen' | 'fresh';
+}
+
+export interface NetworkConfig {
+  width: number;
+  depth: number;
+  activation: Activation;
+  outputActivation: Activation;
+}
+
+export interface TrainingConfig {
+  steps: number;
+  batchSize: number;
+  optimizer: 'adabelief' | 'adam';
+  learningRate: number;
+  trainSamples: number;
+  validationSamples: number;
+  /** a new initial population before every step (the reference's Fig. 2b) or one for the run */
+  initialState: 'fresh' | 'fixed';
+  /** simulated populations per step, each compared with every sample of the batch */
+  trajectories: number;
+  /** a last batch smaller than batchSize: 'drop' it (GAMES.md Q9 fixed: end ≤ N) or 'keep' it */
+  lastBatch: 'drop' | 'keep';
+}
+
+export interface ExperimentConfig {
+  game: string;
+  agents: number;
+  time: TimeGrid;
+  solver: string;
+  noise: NoiseConfig;
+  network: NetworkConfig;
+  training: TrainingConfig;
+  mechanics: object;
+  initial: object;
+  data: object;
+}
+
+/** Reads one object of a raw configuration, checking types and ranges, naming each field. */
+export class FieldReader {
+  private readonly seen = new Set<string>();
+  constructor(
+    private readonly raw: unknown,
+    readonly path: string,
+  ) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new ConfigError(`configuration field "${path || '(root)'}": expected an object, got ${JSON.stringify(raw)}`);
+    }
+  }
+  private name(key: string): string {
+    return this.path ? `${this.path}.${key}` : key;
+  }
+  private get(key: string): unknown {
+    this.seen.add(key);
+    const v = (this.raw as Record<string, unknown>)[key];
+    if (v === undefined) throw new ConfigError(`configuration field "${this.name(key)}" is missing`);
+    return v;
+  }
+  has(key: string): boolean {
+    return (this.raw as Record<string, unknown>)[key] !== undefined;
+  }
+  fail(key: string, expected: string, got: unknown): never {
+    throw new ConfigError(`configuration field "${this.name(key)}": expected ${expected}, got ${JSON.stringify(got)}`);
+  }
+  number(key: string, opts: { min?: number; max?: number; integer?: boolean; positive?: boolean } = {}): number {
+    const v = this.get(key);
+    const what =
+      (opts.integer ? 'an integer' : 'a number') +
+      (opts.positive ? ' > 0' : '') +
+      (opts.min !== undefined ? ` ≥ ${opts.min}` : '') +
+      (opts.max !== undefined ? ` ≤ ${opts.max}` : '');
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(key, what, v);
+    if (opts.integer && !Number.isInteger(v)) this.fail(key, what, v);
+    if (opts.positive && !(v > 0)) this.fail(key, what, v);
+    if (opts.min !== undefined && v < opts.min) this.fail(key, what, v);
+    if (opts.max !== undefined && v > opts.max) this.fail(key, what, v);
+    return v;
+  }
+  choice<T extends string>(key: string, choices: readonly T[]): T {
+    const v = this.get(key);
+    if (typeof v !== 'string' || !choices.includes(v as T)) this.fail(key, `one of ${choices.join(', ')}`, v);
+    return v as T;
+  }
+  string(key: string): string {
+    const v = this.get(key);
+    if (typeof v !== 'string') this.fail(key, 'a string', v);
+    return v;
+  }
+  numbers(key: string, opts: { minLength?: number; length?: number } = {}): number[] {
+    const v = this.get(key);
+    const ok = Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+    if (!ok) this.fail(key, 'a list of numbers', v);
+    const arr = v as number[];
+    if (opts.minLength !== undefined && arr.length < opts.minLength) {
+      this.fail(key, `a list of at least ${opts.minLength} numbers`, v);
+    }
+    if (opts.length !== undefined && arr.length !== opts.length) this.fail(key, `a list of ${opts.length} numbers`, v);
+    return arr.slice();
+  }
+  section(key: string): FieldReader {
+    return new FieldReader(this.get(key), this.name(key));
+  }
+  /** Refuses fields that nobody read (typos in presets or --set). */
+  done(): void {
+    for (const key of Object.keys(this.raw as object)) {
+      if (!this.seen.has(key)) throw new ConfigError(`configuration field "${this.name(key)}" is not known`);
+    }
+  }
+}
+
+/** Validates the sections every game shares; the game validates mechanics, initial and data. */
+export function readCommonConfig(root: FieldReader): Omit<ExperimentConfig, 'mechanics' | 'initial' | 'data'> {
+  const game = root.string('game');
+  const agents = root.number('agents', { integer: true, min: 1 });
+
+  const tr = root.section('time');
+  const t0 = tr.number('t0');
+  const t1 = tr.number('t1');
+  const dt = tr.number('dt', { positive: true });
+  if (!(t1 > t0)) tr.fail('t1', `a number > t0 = ${t0}`, t1);
+  const saveAt = tr.numbers('saveAt', { minLength: 1 });
+  for (const t of saveAt) if (t < t0 || t > t1) tr.fail('saveAt', `times within [${t0}, ${t1}]`, saveAt);
+  for (let i = 1; i < saveAt.length; i++) if (!(saveAt[i] > saveAt[i - 1])) tr.fail('saveAt', 'increasing times', saveAt);
+  tr.done();
+
+  const solver = root.choice('solver', SOLVER_NAMES);
+
+  const nr = root.section('noise');
+  const noise: NoiseConfig = {
+    sigma: nr.number('sigma', { min: 0 }),
+    layout: nr.choice('layout', ['common', 'independent', 'none'] as const),
+    path: nr.choice('path', ['frozen', 'fresh'] as const),
+  };
+  nr.done();
+  if (noise.layout !== 'none' && solver === 'rk4') {
+    root.fail('solver', 'euler, euler-maruyama or heun when noise.layout is not "none"', solver);
+  }
+
+  const wr = root.section('network');
+  const network: NetworkConfig = {
+    width: wr.number('width', { integer: true, min: 1 }),
+    depth: wr.number('depth', { integer: true, min: 0 }),
+    activation: wr.choice('activation', ACTIVATIONS),
+    outputActivation: wr.choice('outputActivation', ACTIVATIONS),
+  };
+  wr.done();
+
+  const gr = root.section('training');
+  const training: TrainingConfig = {
+    steps: gr.number('steps', { integer: true, min: 0 }),
+    batchSize: gr.number('batchSize', { integer: true, min: 1 }),
+    optimizer: gr.choice('optimizer', ['adabelief', 'adam'] as const),
+    learningRate: gr.number('learningRate', { positive: true }),
+    trainSamples: gr.number('trainSamples', { integer: true, min: 1 }),
+    validationSamples: gr.number('validationSamples', { integer: true, min: 0 }),
+    initialState: gr.choice('initialState', ['fresh', 'fixed'] as const),
+    trajectories: gr.number('trajectories', { integer: true, min: 1 }),
+    lastBatch: gr.choice('lastBatch', ['drop', 'keep'] as const),
+  };
+  gr.done();
+  return { game, agents, time: { t0, t1, dt, saveAt }, solver, noise, network, training };
+}
+
+/** Parses a `--set` value: JSON when it parses (numbers, lists, booleans), else a string. */
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Applies `key=value` overrides (dotted keys) to a copy of a raw configuration. Only existing
+ * fields can be set, so a typo is an error rather than a silently ignored setting.
+ */
+export function applyOverrides(raw: unknown, overrides: string[]): unknown {
+  const copy = structuredClone(raw) as Record<string, unknown>;
+  for (const o of overrides) {
+    const eq = o.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--set ${o}: expected key=value, e.g. training.steps=100`);
+    const key = o.slice(0, eq).trim();
+    const parts = key.split('.');
+    let node: Record<string, unknown> = copy;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const next = node[parts[i]];
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+        throw new ConfigError(`--set ${o}: "${parts.slice(0, i + 1).join('.')}" is not a configuration section`);
+      }
+      node = next as Record<string, unknown>;
+    }
+    const last = parts[parts.length - 1];
+    if (!(last in node)) {
+      const known = Object.keys(node).join(', ');
+      throw new ConfigError(`--set ${o}: no configuration field "${key}" (fields here: ${known})`);
+    }
+    node[last] = parseValue(o.slice(eq + 1).trim());
+  }
+  return copy;
+}
+
+/** Sets one dotted field (for game-specific flags such as --noise). */
+export function setField(raw: unknown, field: string, value: unknown): unknown {
+  return applyOverrides(raw, [`${field}=${JSON.stringify(value)}`]);
+}

@@ -1,0 +1,32 @@
+// Synthetic populations shared by several games (GAMES.md §2.4, the generator G(μ, σ, k, θ; N, M)).
+import type { RandomStream } from '../random.ts';
+
+export interface GroupedNormalSpec {
+  /** mean of the group means μ */
+  mean: number;
+  /** standard deviation σ of the group means */
+  std: number;
+  /** Gamma shape k of the group variances */
+  gammaShape: number;
+  /** Gamma scale θ of the group variances */
+  gammaScale: number;
+  /** number of groups N */
+  groups: number;
+  /** agents per group M */
+  perGroup: number;
+}
+
+/**
+ * One population of N·M agents: group means μ_j ~ N(μ, σ²), group variances v_j ~ Gamma(k, θ)
+ * (used as a variance, not a standard deviation: GAMES.md Q11), then M draws of the N-vector,
+ * flattened row-major so that agent i belongs to group i mod N.
+ */
+export function groupedNormal(rng: RandomStream, g: GroupedNormalSpec): Float64Array {
+  const means = rng.normals(g.groups, g.mean, g.std);
+  const variances = Float64Array.from({ length: g.groups }, () => rng.gamma(g.gammaShape, g.gammaScale));
+  const out = new Float64Array(g.groups * g.perGroup);
+  for (let m = 0; m < g.perGroup; m++) {
+    for (let j = 0; j < g.groups; j++) out[m * g.groups + j] = rng.normal(means[j], Math.sqrt(variances[j]));
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+// Building blocks for per-agent costs: the reference's derivative conventions and a way to hold a
+// population statistic fixed in the gradient (TF.js has no stopGradient).
+import { tf, type Tensor } from '../tf.ts';
+
+/**
+ * [z]₊ = max(z, 0) with the reference's derivative convention d[z]₊/dz = 1 for z ≥ 0, else 0
+ * (GAMES.md §2.3: the boundary z = 0 counts as active; tf.relu's gradient is 0 there).
+ */
+export const hinge: (z: Tensor) => Tensor = tf.customGrad((z: Tensor, save: tf.GradSaveFunc) => {
+  save([z]);
+  return {
+    value: tf.relu(z),
+    // 1[z ≥ 0] = 1 − step(−z)
+    gradFunc: (dy: Tensor, saved: Tensor[]) => tf.mul(dy, tf.sub(1, tf.step(tf.neg(saved[0])))),
+  };
+}) as (z: Tensor) => Tensor;
+
+/**
+ * Computes f(x) and treats the result as a constant in every gradient (zero gradient to x).
+ * Used for population statistics (a percentile, an attendance draw) that the mean-field
+ * assumption holds fixed; f may use ops without gradients (TopK, comparisons).
+ */
+export function heldFixed(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
+  const op = tf.customGrad((input: Tensor) => ({
+    value: f(input),
+    gradFunc: () => tf.zerosLike(input),
+  })) as (x: Tensor) => Tensor;
+  return op(x);
+}
+
+/**
+ * The q-quantile of each row of x [rows, n] with linear interpolation between order statistics
+ * (NumPy's default): position r = q·(n − 1). Returns [rows, 1]. No gradient (use in heldFixed).
+ */
+export function rowQuantile(x: Tensor, q: number): Tensor {
+  const n = x.shape[x.shape.length - 1];
+  const r = q * (n - 1);
+  const lo = Math.floor(r);
+  const frac = r - lo;
+  const hi = Math.min(lo + 1, n - 1);
+  // topk sorts descending: ascending index a sits at descending index n − 1 − a.
+  const sorted = tf.topk(x, n).values;
+  const rows = x.shape[0];
+  const below = tf.slice(sorted, [0, n - 1 - lo], [rows, 1]);
+  if (frac === 0) return below;
+  const above = tf.slice(sorted, [0, n - 1 - hi], [rows, 1]);
+  return tf.add(below, tf.mul(tf.sub(above, below), frac));
+}

@@ -1,0 +1,98 @@
+// The neural term's network: an MLP whose parameters live in one flat vector (one variable to
+// optimise, save and checkpoint; a fused fast path can read it directly). Layout, layer by layer:
+// W_l row-major [fanIn, fanOut] then b_l [fanOut]. Initialisation as Equinox: every weight and
+// bias ~ Uniform(−1/√fanIn, +1/√fanIn) (GAMES.md §1.2).
+import { tf, type Tensor } from '../tf.ts';
+import type { RandomStream } from '../random.ts';
+
+export type Activation = 'softplus' | 'identity' | 'tanh' | 'relu' | 'leaky-relu' | 'sigmoid';
+export const ACTIVATIONS: Activation[] = ['softplus', 'identity', 'tanh', 'relu', 'leaky-relu', 'sigmoid'];
+
+export interface MlpSpec {
+  inputSize: number;
+  outputSize: number;
+  /** hidden layer width */
+  width: number;
+  /** number of hidden layers (depth + 1 affine maps) */
+  depth: number;
+  activation: Activation;
+  outputActivation: Activation;
+}
+
+export function applyActivation(x: Tensor, a: Activation): Tensor {
+  switch (a) {
+    case 'softplus':
+      return tf.softplus(x);
+    case 'identity':
+      return x;
+    case 'tanh':
+      return tf.tanh(x);
+    case 'relu':
+      return tf.relu(x);
+    case 'leaky-relu':
+      return tf.leakyRelu(x, 0.01);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+  }
+}
+
+/** [fanIn, fanOut] of each affine map. */
+export function layerShapes(spec: MlpSpec): [number, number][] {
+  const sizes = [spec.inputSize, ...Array(spec.depth).fill(spec.width), spec.outputSize];
+  return sizes.slice(1).map((out, i) => [sizes[i], out] as [number, number]);
+}
+
+export function parameterCount(spec: MlpSpec): number {
+  return layerShapes(spec).reduce((n, [i, o]) => n + i * o + o, 0);
+}
+
+export function validateMlpSpec(spec: MlpSpec, where = 'network'): void {
+  for (const key of ['inputSize', 'outputSize', 'width'] as const) {
+    if (!Number.isInteger(spec[key]) || spec[key] < 1) {
+      throw new Error(`${where}.${key}: expected a positive integer, got ${spec[key]}`);
+    }
+  }
+  if (!Number.isInteger(spec.depth) || spec.depth < 0) {
+    throw new Error(`${where}.depth: expected a non-negative integer, got ${spec.depth}`);
+  }
+  for (const key of ['activation', 'outputActivation'] as const) {
+    if (!ACTIVATIONS.includes(spec[key])) {
+      throw new Error(`${where}.${key}: expected one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(spec[key])}`);
+    }
+  }
+}
+
+/** Initial flat parameter vector (float64 on the host). */
+export function initialParameters(spec: MlpSpec, rng: RandomStream): Float64Array {
+  const out = new Float64Array(parameterCount(spec));
+  let offset = 0;
+  for (const [fanIn, fanOut] of layerShapes(spec)) {
+    const bound = 1 / Math.sqrt(fanIn);
+    for (let i = 0; i < fanIn * fanOut + fanOut; i++) out[offset++] = (2 * rng.uniform() - 1) * bound;
+  }
+  return out;
+}
+
+/**
+ * Splits the flat vector into layers once and returns the network as a function of its input
+ * [batch, inputSize] → [batch, outputSize]. Call inside the tidy scope that uses it.
+ */
+export function bindMlp(spec: MlpSpec, params: Tensor): (x: Tensor) => Tensor {
+  const layers: { w: Tensor; b: Tensor }[] = [];
+  let offset = 0;
+  for (const [fanIn, fanOut] of layerShapes(spec)) {
+    const w = tf.reshape(tf.slice(params, [offset], [fanIn * fanOut]), [fanIn, fanOut]);
+    offset += fanIn * fanOut;
+    const b = tf.slice(params, [offset], [fanOut]);
+    offset += fanOut;
+    layers.push({ w, b });
+  }
+  return (x: Tensor) => {
+    let h = x;
+    layers.forEach(({ w, b }, i) => {
+      const a = i === layers.length - 1 ? spec.outputActivation : spec.activation;
+      h = applyActivation(tf.add(tf.matMul(h, w), b), a);
+    });
+    return h;
+  };
+}

@@ -1,0 +1,85 @@
+// solve(): the one entry point (as diffrax's diffeqsolve) wiring terms, a solver, the time grid and
+// the save points together. Fixed steps; everything is TF.js ops, so gradients flow through the
+// whole unrolled solve by autodiff ("backprop through the steps").
+import { tf, type Tensor } from '../tf.ts';
+import type { Term } from './terms.ts';
+import type { Solver } from './solvers/solver.ts';
+
+export interface SolveOptions {
+  terms: Term[];
+  solver: Solver;
+  t0: number;
+  t1: number;
+  dt: number;
+  y0: Tensor;
+  /** times at which to record the state, within [t0, t1]; default: only t1 */
+  saveAt?: number[];
+}
+
+export interface Solution {
+  /** saved states stacked on a new leading axis: [saveAt.length, ...y0.shape] */
+  ys: Tensor;
+  ts: number[];
+  /** number of solver steps taken */
+  steps: number;
+}
+
+/** Steps on the grid t_k = t0 + k·dt; a time within this of a grid point counts as on it. */
+const GRID_TOLERANCE = 1e-6;
+
+export function gridSteps(t0: number, t1: number, dt: number): number {
+  if (!(dt > 0)) throw new Error(`solve(): dt must be positive, got ${dt}`);
+  if (!(t1 > t0)) throw new Error(`solve(): t1 (${t1}) must be after t0 (${t0})`);
+  const n = (t1 - t0) / dt;
+  const rounded = Math.round(n);
+  if (Math.abs(n - rounded) > GRID_TOLERANCE * Math.max(1, n)) {
+    throw new Error(`solve(): (t1 − t0)/dt = ${n} is not a whole number of steps`);
+  }
+  return rounded;
+}
+
+/** Where a save time falls on the grid: the step index below it and the interpolation weight. */
+export function savePosition(t: number, t0: number, dt: number): { k: number; frac: number } {
+  const r = (t - t0) / dt;
+  const k = Math.round(r);
+  if (Math.abs(r - k) <= GRID_TOLERANCE * Math.max(1, Math.abs(r))) return { k, frac: 0 };
+  const lo = Math.floor(r);
+  return { k: lo, frac: r - lo };
+}
+
+/**
+ * Integrates the terms from t0 with fixed steps dt and returns the states at `saveAt`. A save
+ * time on a step boundary gives that step's state; one inside a step gives the linear
+ * interpolation of the two surrounding states (what diffrax returns, GAMES.md §1.1). Steps past
+ * the last save time are not taken (they could not change any saved value).
+ */
+export function solve(opts: SolveOptions): Solution {
+  const { terms, solver, t0, t1, dt, y0 } = opts;
+  const saveAt = opts.saveAt ?? [t1];
+  const total = gridSteps(t0, t1, dt);
+  if (!solver.acceptsNoise && terms.some((term) => term.kind === 'control')) {
+    throw new Error(`solve(): the ${solver.name} solver does not take noise terms; use euler-maruyama or heun`);
+  }
+  const positions = saveAt.map((t) => {
+    if (t < t0 - GRID_TOLERANCE || t > t1 + GRID_TOLERANCE) {
+      throw new Error(`solve(): save time ${t} lies outside [${t0}, ${t1}]`);
+    }
+    return savePosition(t, t0, dt);
+  });
+  const lastNeeded = Math.min(
+    total,
+    Math.max(...positions.map((p) => (p.frac > 0 ? p.k + 1 : p.k))),
+  );
+  return tf.tidy(() => {
+    const states: Tensor[] = [y0];
+    let y = y0;
+    for (let k = 0; k < lastNeeded; k++) {
+      y = solver.step(terms, t0 + k * dt, dt, y, k);
+      states.push(y);
+    }
+    const saved = positions.map(({ k, frac }) =>
+      frac === 0 ? states[k] : tf.add(tf.mul(states[k], 1 - frac), tf.mul(states[k + 1], frac)),
+    );
+    return { ys: tf.stack(saved), ts: saveAt.slice(), steps: lastNeeded };
+  }) as Solution;
+}

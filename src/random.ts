@@ -1,0 +1,94 @@
+// Seeded, reproducible random streams on the host (float64). One experiment seed yields separate
+// streams for data, initial states, dynamics (noise, Bernoulli draws...), parameter
+// initialisation and shuffling (GAMES.md §7), so that changing one use never shifts another.
+import mt19937 from '@stdlib/random-base-mt19937';
+import normal from '@stdlib/random-base-normal';
+import gamma from '@stdlib/random-base-gamma';
+
+export type StreamName = 'data' | 'initialState' | 'dynamics' | 'parameters' | 'shuffle';
+const STREAM_INDEX: Record<StreamName, number> = {
+  data: 1,
+  initialState: 2,
+  dynamics: 3,
+  parameters: 4,
+  shuffle: 5,
+};
+
+/** splitmix32-style mixing: a well-spread 32-bit seed for stream `index` of experiment `seed`. */
+export function deriveSeed(seed: number, index: number): number {
+  let z = (Math.imul(seed >>> 0, 0x9e3779b1) + Math.imul(index + 1, 0x85ebca77)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x21f0aaad) >>> 0;
+  z = Math.imul(z ^ (z >>> 15), 0x735a2d97) >>> 0;
+  z = (z ^ (z >>> 15)) >>> 0;
+  return z === 0 ? 1 : z;
+}
+
+/** A Mersenne-Twister stream with the distributions the games need. Its state can be saved. */
+export class RandomStream {
+  private readonly base: ReturnType<typeof mt19937.factory>;
+  private readonly uniform01: () => number;
+  private readonly normalDraw: (mu: number, sigma: number) => number;
+  private readonly gammaDraw: (k: number, theta: number) => number;
+
+  constructor(seed: number, state?: Uint32Array) {
+    this.base = state ? mt19937.factory({ state, copy: true }) : mt19937.factory({ seed: seed >>> 0 || 1 });
+    this.uniform01 = this.base.normalized;
+    this.normalDraw = normal.factory({ prng: this.uniform01 });
+    // stdlib's gamma takes (shape, rate); we expose (shape, scale).
+    this.gammaDraw = (() => {
+      const g = gamma.factory({ prng: this.uniform01 });
+      return (k: number, theta: number) => g(k, 1 / theta);
+    })();
+  }
+
+  /** Uniform on [0, 1). */
+  uniform(): number {
+    return this.uniform01();
+  }
+  normal(mean = 0, std = 1): number {
+    return this.normalDraw(mean, std);
+  }
+  /** Gamma with shape k and scale θ (mean kθ). */
+  gamma(k: number, theta: number): number {
+    return this.gammaDraw(k, theta);
+  }
+  /** n independent N(mean, std²) draws. */
+  normals(n: number, mean = 0, std = 1): Float64Array {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.normalDraw(mean, std);
+    return out;
+  }
+  uniforms(n: number): Float64Array {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.uniform01();
+    return out;
+  }
+  /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(this.uniform01() * (i + 1));
+      const tmp = p[i];
+      p[i] = p[j];
+      p[j] = tmp;
+    }
+    return p;
+  }
+  /** Snapshot of the generator state (for checkpoints). */
+  get state(): Uint32Array {
+    return this.base.state;
+  }
+  set state(s: Uint32Array) {
+    this.base.state = s;
+  }
+}
+
+/** The separate streams of one experiment seed. */
+export function randomStreams(seed: number): Record<StreamName, RandomStream> {
+  const out = {} as Record<StreamName, RandomStream>;
+  for (const [name, index] of Object.entries(STREAM_INDEX) as [StreamName, number][]) {
+    out[name] = new RandomStream(deriveSeed(seed, index));
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+// Mini-batches of sample indices: a fresh permutation every epoch from the shuffle stream, and
+// consecutive slices of it. Unlike the reference (GAMES.md Q9) a full last batch is never dropped
+// (slices end ≤ N), a dataset smaller than the batch yields itself, and a partial last batch is
+// dropped or kept as configured.
+import type { RandomStream } from '../random.ts';
+
+export class BatchLoader {
+  private order: Int32Array = new Int32Array(0);
+  private cursor = 0;
+  epoch = 0;
+
+  constructor(
+    readonly size: number,
+    readonly batchSize: number,
+    private readonly rng: RandomStream,
+    private readonly lastBatch: 'drop' | 'keep' = 'drop',
+  ) {
+    if (size < 1) throw new Error('BatchLoader: the dataset is empty');
+  }
+
+  /** The next batch of indices into the dataset. */
+  next(): Int32Array {
+    const b = Math.min(this.batchSize, this.size);
+    const remaining = this.order.length - this.cursor;
+    const exhausted = remaining <= 0 || (remaining < b && this.lastBatch === 'drop');
+    if (exhausted) {
+      this.order = this.rng.permutation(this.size);
+      this.cursor = 0;
+      this.epoch += 1;
+    }
+    const end = Math.min(this.cursor + b, this.order.length);
+    const batch = this.order.slice(this.cursor, end);
+    this.cursor = end;
+    return batch;
+  }
+
+  /** Where the loader stands (for checkpoints). */
+  getState(): { order: number[]; cursor: number; epoch: number } {
+    return { order: Array.from(this.order), cursor: this.cursor, epoch: this.epoch };
+  }
+  setState(s: { order: number[]; cursor: number; epoch: number }): void {
+    this.order = Int32Array.from(s.order);
+    this.cursor = s.cursor;
+    this.epoch = s.epoch;
+  }
+}
