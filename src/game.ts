@@ -37,8 +37,11 @@ export interface ObservationModel<C> {
    * batch of observations [batch, ...sampleShape].
    */
   loss(prediction: Tensor, observations: Tensor, config: C): Scalar;
-  /** one number per sample to compare with the population mean in reports (e.g. mean arrival) */
-  sampleMeans(data: Dataset, config: C): number[];
+  /**
+   * The observations on the scale of an agent's state, pooled (meeting: every arrival time; El
+   * Farol: each sample's attendance rate): what reports and figures compare the population with.
+   */
+  comparableValues(data: Dataset, config: C): number[];
 }
 
 /** A game-specific command-line flag, mapped onto a configuration field. */

@@ -112,14 +112,7 @@ export const meeting: Game<MeetingConfig> = {
           tf.square(tf.sub(tf.reshape(prediction, [k, 1, agents]), tf.reshape(observations, [1, b, agents]))),
         ) as Scalar;
       }),
-    sampleMeans(data) {
-      const [samples, agents] = data.shape;
-      return Array.from({ length: samples }, (_, s) => {
-        let sum = 0;
-        for (let i = 0; i < agents; i++) sum += data.values[s * agents + i];
-        return sum / agents;
-      });
-    },
+    comparableValues: (data) => Array.from(data.values),
   },
   figureStyle: (_config, observedMean) => ({
     yTitle: 'Arrival time',

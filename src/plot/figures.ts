@@ -68,6 +68,7 @@ export interface LinePlotOptions {
 
 const DEFAULT_LINE_COLORS = ['#d62728', '#2ca02c', '#9467bd', '#8c564b', '#17becf'];
 const SERIES_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
+const LOG_AXIS = ' on a log axis';
 const WIDTH = 450;
 const HEIGHT = 300;
 
@@ -108,19 +109,27 @@ export function populationBoxPlotSpec(o: PopulationBoxPlotOptions): TopLevelSpec
     }
     checkText(fn, 'lastTurnHistogram.xTitle', hist.xTitle);
   }
+  if (o.yFormat !== undefined && o.yFormat !== 'clock' && o.yFormat !== 'number') {
+    throw new Error(`${fn}: yFormat must be "clock" or "number", got ${JSON.stringify(o.yFormat)}`);
+  }
+  if (o.whiskers !== undefined && o.whiskers !== 'tukey' && o.whiskers !== 'min-max') {
+    throw new Error(`${fn}: whiskers must be "tukey" or "min-max", got ${JSON.stringify(o.whiskers)}`);
+  }
   const width = o.width ?? WIDTH;
   const height = o.height ?? HEIGHT;
+  checkNumber(fn, 'width', width, '');
+  checkNumber(fn, 'height', height, '');
 
-  const clock = o.yFormat === 'clock';
-  // Clock axes get hand-picked ticks (whole hours, half hours, ...) so labels read 12:00, not 12:12.
-  let yScale: Record<string, unknown> = o.yDomain ? { domain: o.yDomain, nice: false } : { zero: false, nice: true };
+  // The y domain is computed here rather than by vega: with the histogram panel the shared scale
+  // would also take the extent of the (often empty) outlier layer and warn "Infinite extent".
+  const [dataLo, dataHi] = extent([...o.values, lines.map((l) => l.y), hist ? hist.domain : []]);
+  const [lo, hi] = o.yDomain ?? (dataLo < dataHi ? [dataLo, dataHi] : [dataLo - 0.5, dataHi + 0.5]);
+  let yScale: Record<string, unknown> = { domain: [lo, hi], nice: o.yDomain === undefined, zero: false };
   let yAxis: Record<string, unknown> = { title: o.yTitle, grid: true };
-  if (clock) {
-    const all = o.values.flat().concat(lines.map((l) => l.y));
-    if (hist) all.push(...hist.domain);
-    const [lo, hi] = o.yDomain ?? [Math.min(...all), Math.max(...all)];
+  if (o.yFormat === 'clock') {
+    // hand-picked ticks (whole hours, half hours, ...) so that labels read 12:00, not 12:12
     const ticks = clockTicks(lo, hi, o.yDomain === undefined);
-    yScale = { domain: o.yDomain ?? [ticks[0], ticks[ticks.length - 1]], nice: false };
+    yScale = { domain: [Math.min(lo, ticks[0]), Math.max(hi, ticks[ticks.length - 1])], nice: false, zero: false };
     yAxis = { ...yAxis, values: ticks, labelExpr: CLOCK_LABEL_EXPR };
   }
 
@@ -210,7 +219,7 @@ export function lossCurveSpec(o: LossCurveOptions): TopLevelSpec {
     }
     o.validation.forEach((v, i) => {
       if (v === null) return;
-      checkNumber(fn, `validation[${i}]`, v, o.logY === true);
+      checkNumber(fn, `validation[${i}]`, v, o.logY ? LOG_AXIS : undefined);
       rows.push({ step: o.steps[i], loss: v, curve: 'Validation' });
     });
     if (rows.length > o.steps.length) curves.push('Validation');
@@ -331,11 +340,11 @@ function referenceLineLayer(lines: ReferenceLine[], yScale: Record<string, unkno
 
 /**
  * vega expression turning hours into "HH:MM": 12.5 -> "12:30", 4.5 -> "04:30", 15 -> "15:00".
- * Rounds to the minute first so that 12.9999 reads 13:00, and wraps around midnight like a clock.
+ * Rounds to the minute first so that 12.9999 reads 13:00; no wrap at midnight (24 -> "24:00"),
+ * because an axis that reads 20:00, 22:00, 00:00 looks like it went backwards.
  */
 const CLOCK_LABEL_EXPR =
-  "format(floor(((round(datum.value * 60) % 1440) + 1440) % 1440 / 60), '02d') + ':' + " +
-  "format(((round(datum.value * 60) % 60) + 60) % 60, '02d')";
+  "format(floor(round(datum.value * 60) / 60), '02d') + ':' + format(((round(datum.value * 60) % 60) + 60) % 60, '02d')";
 
 /** Tick values in hours at the coarsest clock-friendly step giving at least four ticks. */
 function clockTicks(lo: number, hi: number, extend: boolean): number[] {
@@ -361,15 +370,29 @@ function histogramBins(values: number[], binWidth: number, [lo, hi]: [number, nu
   return counts.map((c, b) => ({ lo: round6(lo + b * width), hi: round6(lo + (b + 1) * width), fraction: c / values.length }));
 }
 
+/** [min, max] over several arrays (a loop: spreading 10^5 values into Math.min overflows the stack). */
+function extent(arrays: number[][]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const a of arrays) {
+    for (const v of a) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return [lo, hi];
+}
+
 function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-function checkNumber(fn: string, field: string, v: unknown, positive = false): void {
+/** `mustBePositive` is undefined (any finite number), '' or a reason such as ' on a log axis'. */
+function checkNumber(fn: string, field: string, v: unknown, mustBePositive?: string): void {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
     throw new Error(`${fn}: ${field} must be a finite number, got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
   }
-  if (positive && v <= 0) throw new Error(`${fn}: ${field} must be positive on a log axis, got ${v}`);
+  if (mustBePositive !== undefined && v <= 0) throw new Error(`${fn}: ${field} must be positive${mustBePositive}, got ${v}`);
 }
 
 function checkNumbers(
@@ -381,7 +404,7 @@ function checkNumbers(
   if (!Array.isArray(values)) throw new Error(`${fn}: ${field} must be an array of numbers`);
   if (opts.nonEmpty && values.length === 0) throw new Error(`${fn}: ${field} must not be empty`);
   values.forEach((v, i) => {
-    checkNumber(fn, `${field}[${i}]`, v, opts.positive);
+    checkNumber(fn, `${field}[${i}]`, v, opts.positive ? LOG_AXIS : undefined);
     if (opts.nonNegative && (v as number) < 0) throw new Error(`${fn}: ${field}[${i}] must not be negative, got ${v}`);
   });
 }

@@ -3,39 +3,51 @@
 // widths from the font size). Any warning or error vega reports is treated as a bug in the spec.
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { LoggerInterface } from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+
+// vega's log levels (vega-util: None 0, Error 1, Warn 2, Info 3, Debug 4)
+const ERROR = 1;
+const WARN = 2;
+
+/**
+ * vega and vega-lite are loaded on first use, not at import time: vega-canvas (inside vega) uses
+ * top-level await, which cannot be require()d, and `uvu -r tsx` loads test files with require().
+ * A dynamic import() goes through Node's ESM loader and works in both settings.
+ */
+async function loadVega() {
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  return { vega, compile: vegaLite.compile };
+}
 
 /**
  * A vega/vega-lite logger that records warnings and errors instead of printing them, so that a
  * figure either renders cleanly or fails loudly (vega itself swallows dataflow errors after
  * logging them, which would otherwise leave an empty plot and a line on stderr).
+ * Built from closures, not a class: vega calls the methods with `this` bound to the view.
  */
-class RecordingLogger implements vega.LoggerInterface {
-  readonly messages: string[] = [];
-  private _level: number = vega.Warn;
-
-  level(): number;
-  level(level: number): this;
-  level(level?: number): number | this {
-    if (level === undefined) return this._level;
-    this._level = level;
-    return this;
-  }
-  error(...args: unknown[]): this {
-    if (this._level >= vega.Error) this.messages.push(`error: ${args.map(describe).join(' ')}`);
-    return this;
-  }
-  warn(...args: unknown[]): this {
-    if (this._level >= vega.Warn) this.messages.push(`warning: ${args.map(describe).join(' ')}`);
-    return this;
-  }
-  info(): this {
-    return this;
-  }
-  debug(): this {
-    return this;
-  }
+function recordingLogger(): LoggerInterface & { messages: string[] } {
+  const messages: string[] = [];
+  let level = WARN;
+  const logger = {
+    messages,
+    level(next?: number) {
+      if (next === undefined) return level;
+      level = next;
+      return logger;
+    },
+    error(...args: unknown[]) {
+      if (level >= ERROR) messages.push(`error: ${args.map(describe).join(' ')}`);
+      return logger;
+    },
+    warn(...args: unknown[]) {
+      if (level >= WARN) messages.push(`warning: ${args.map(describe).join(' ')}`);
+      return logger;
+    },
+    info: () => logger,
+    debug: () => logger,
+  };
+  return logger as LoggerInterface & { messages: string[] };
 }
 
 function describe(arg: unknown): string {
@@ -52,9 +64,10 @@ function describe(arg: unknown): string {
  * @throws Error listing every warning or error vega-lite or vega reported.
  */
 export async function renderSvg(spec: TopLevelSpec, what = 'figure'): Promise<string> {
-  const logger = new RecordingLogger();
+  const { vega, compile } = await loadVega();
+  const logger = recordingLogger();
   const vgSpec = compile(spec, { logger }).spec;
-  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none', logger, logLevel: vega.Warn });
+  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none', logger, logLevel: WARN });
   let svg: string;
   try {
     svg = await view.toSVG();

@@ -1,0 +1,80 @@
+// The command-line tool: commander wiring only; each command lives in its own module.
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { GAMES } from '../../games/index.ts';
+import { PACKAGE_VERSION } from '../version.ts';
+import { withCommonOptions } from './experiment.ts';
+import { simulateCommand } from './simulate.ts';
+import { generateCommand } from './generate.ts';
+import { trainCommand } from './train.ts';
+
+function parsePositiveInt(flag: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} ${value}: expected a positive whole number`);
+    return n;
+  };
+}
+
+export function buildProgram(): Command {
+  const games = Object.keys(GAMES).join(', ');
+  const program = new Command('neural-mfg')
+    .description('Learn the dynamics of mean-field games from observations: MFG mechanics + a neural term, integrated by a differentiable solver on TensorFlow.js.')
+    .version(PACKAGE_VERSION)
+    .showHelpAfterError('(run with --help for usage)');
+
+  withCommonOptions(
+    program.command('simulate').argument('<game>', `one of: ${games}`).description('run the MFG dynamics alone (no network) and report each turn'),
+    'output folder (summary.json, trajectory.csv, turns.svg)',
+  ).action(async (game, opts) => {
+    await simulateCommand(game, opts);
+  });
+
+  withCommonOptions(
+    program.command('generate').argument('<game>', `one of: ${games}`).description("draw synthetic observations from the game's data generator"),
+    'CSV file to write',
+  )
+    .option('--samples <n>', 'number of samples (default: the preset\'s training.trainSamples)', parsePositiveInt('--samples'))
+    .action(async (game, opts) => {
+      await generateCommand(game, opts);
+    });
+
+  withCommonOptions(
+    program.command('train').argument('<game>', `one of: ${games}`).description('train the neural term on observations and save the model'),
+    'output folder (model/, summary.json, metrics.csv, figures)',
+  )
+    .option('--data <file.csv>', 'training observations (default: generated from the seed as in the paper)')
+    .option('--validation <file.csv>', 'validation observations (needs --data)')
+    .option('--quiet', 'no progress output')
+    .action(async (game, opts) => {
+      const code = await trainCommand(game, opts);
+      if (code !== 0) process.exitCode = code;
+    });
+
+  program
+    .command('games')
+    .description('list the games, their presets and game-specific options')
+    .action(() => {
+      for (const g of Object.values(GAMES)) {
+        process.stdout.write(`${g.name}: ${g.title}\n  presets: ${Object.keys(g.presets).join(', ')}\n`);
+        process.stdout.write(`  CSV header: ${g.observations.csvHeader.join(',')}\n`);
+        for (const o of g.options) process.stdout.write(`  ${o.flag}  ${o.description}\n`);
+      }
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`neural-mfg: ${message}\n`);
+    if (process.env.NEURAL_MFG_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 2;
+  }
+}

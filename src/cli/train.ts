@@ -1,0 +1,184 @@
+// `neural-mfg train GAME`: fit the neural term to observations (CSV, or generated from the seed),
+// with progress, metrics, figures, the saved model and summary.json. Ctrl-C stops after the
+// current step and still saves everything trained so far.
+import { tf } from '../tf.ts';
+import { randomStreams } from '../random.ts';
+import type { Dataset } from '../game.ts';
+import { MeanFieldModel, populationsAt } from '../mfg/model.ts';
+import { trainModel, type StepMetrics } from '../train/train.ts';
+import { saveModel } from '../io/model.ts';
+import { writeJsonAtomic } from '../io/atomic.ts';
+import { writeCsv } from '../data/csv.ts';
+import { lossCurve, writeSvg } from '../plot/figures.ts';
+import { trainingProgress } from './progress.ts';
+import {
+  formatValue,
+  median,
+  quantiles,
+  resolveExperiment,
+  startBackend,
+  UsageError,
+  writePopulation,
+  type CommonOptions,
+} from './experiment.ts';
+
+export interface TrainCommandOptions extends CommonOptions {
+  data?: string;
+  validation?: string;
+  quiet?: boolean;
+}
+
+export async function trainCommand(gameName: string, opts: TrainCommandOptions): Promise<number> {
+  const started = performance.now();
+  if (!opts.out) throw new UsageError('train needs --out DIR');
+  if (opts.validation && !opts.data) throw new UsageError('--validation needs --data as well');
+  const exp = resolveExperiment(gameName, opts, 'train');
+  const { game, config } = exp;
+  const streams = randomStreams(opts.seed);
+
+  // Observations: the user's CSV files, or the paper's data generated from the seed (training
+  // set first, then validation set, from the data stream).
+  let train: Dataset;
+  let validation: Dataset | null;
+  if (opts.data) {
+    train = await game.observations.read(opts.data, config);
+    validation = opts.validation ? await game.observations.read(opts.validation, config) : null;
+  } else {
+    train = game.observations.generate(config, streams.data, config.training.trainSamples);
+    validation =
+      config.training.validationSamples > 0
+        ? game.observations.generate(config, streams.data, config.training.validationSamples)
+        : null;
+  }
+  const backend = await startBackend(opts, opts.backend !== 'wasm');
+  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
+
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\ninterrupted: finishing this step, then saving what was trained (Ctrl-C again to abort)\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = opts.quiet ? null : trainingProgress(`train ${game.name}`, config.training.steps);
+  let result;
+  try {
+    result = trainModel({
+      model,
+      train,
+      validation,
+      streams,
+      onStep: (m: StepMetrics) => progress?.update(m.step + 1, { loss: m.trainLoss, val: m.validationLoss }),
+      shouldStop: () => interrupted,
+    });
+  } finally {
+    progress?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  // trainModel runs synchronously, so signals are seen between steps only through the flag.
+  try {
+    const dir = opts.out;
+    const metrics = result.metrics;
+    const last = metrics[metrics.length - 1];
+    const dataValues = game.observations.comparableValues(train, config);
+    const dataMean = dataValues.reduce((a, b) => a + b, 0) / dataValues.length;
+
+    // The trained model and, for comparison, the MFG-only dynamics from the last initial state.
+    const y0 = tf.tensor2d(Float32Array.from(result.lastInitialState), [1, config.agents]);
+    const path = model.nextPath(1);
+    const trainedYs = model.simulate(y0, path, { network: true });
+    const mfgYs = model.simulate(y0, path, { network: false });
+    const populations = populationsAt(trainedYs);
+    const mfgFinal = populationsAt(mfgYs).at(-1)!;
+    tf.dispose([y0, trainedYs, mfgYs]);
+    if (path && !model.isFrozen(path)) path.dispose();
+
+    await saveModel(
+      `${dir}/model`,
+      {
+        game: game.name,
+        preset: exp.preset,
+        config,
+        network: model.spec,
+        seed: opts.seed,
+        backend,
+        training: {
+          steps: metrics.length,
+          finalTrainLoss: last?.trainLoss ?? null,
+          finalValidationLoss: last?.validationLoss ?? null,
+          interrupted: result.stoppedEarly,
+        },
+      },
+      model.params.dataSync() as Float32Array,
+    );
+    await writeCsv(
+      `${dir}/metrics.csv`,
+      ['step', 'train_loss', 'validation_loss', 'ms'],
+      metrics.map((m) => [m.step, m.trainLoss, m.validationLoss ?? '', m.ms]),
+    );
+    if (metrics.length > 0) {
+      await writeSvg(
+        `${dir}/loss.svg`,
+        await lossCurve({
+          title: `${game.title}: training`,
+          steps: metrics.map((m) => m.step),
+          train: metrics.map((m) => m.trainLoss),
+          validation: validation ? metrics.map((m) => m.validationLoss) : undefined,
+          yTitle: 'MSE',
+          logY: true,
+        }),
+      );
+    }
+    const turns = await writePopulation(dir, exp, populations, {
+      title: `${game.title}: MFG + neural term (${exp.preset})`,
+      observedMean: dataMean,
+    });
+    const final = turns[turns.length - 1];
+    const mfgMean = mfgFinal.reduce((a, b) => a + b, 0) / mfgFinal.length;
+    const summary = {
+      command: 'train',
+      game: game.name,
+      preset: exp.preset,
+      seed: opts.seed,
+      backend,
+      data: opts.data ?? null,
+      validationData: opts.validation ?? null,
+      trainSamples: train.shape[0],
+      validationSamples: validation?.shape[0] ?? 0,
+      steps: metrics.length,
+      interrupted: result.stoppedEarly,
+      finalMean: final.mean,
+      finalStd: final.std,
+      trainLoss: last?.trainLoss ?? null,
+      validationLoss: last?.validationLoss ?? null,
+      dataMean,
+      mfgOnlyFinalMean: mfgMean,
+      msPerStep: metrics.length ? median(metrics.map((m) => m.ms)) : null,
+      wallSeconds: (performance.now() - started) / 1000,
+      turns,
+      config,
+    };
+    await writeJsonAtomic(`${dir}/summary.json`, summary);
+
+    const style = game.figureStyle(config).yFormat;
+    const qs = [0, 0.25, 0.5, 0.75, 1];
+    const row = (name: string, v: number[]) =>
+      `${name.padEnd(22)}${quantiles(v, qs).map((x) => formatValue(x, style).padStart(9)).join('')}   mean ${formatValue(v.reduce((a, b) => a + b, 0) / v.length, style)}\n`;
+    const out = process.stdout;
+    out.write(`\n${game.title}, final turn t=${final.t} (${metrics.length} steps, seed ${opts.seed}, ${backend})\n`);
+    out.write(`${''.padEnd(22)}${['min', 'q25', 'median', 'q75', 'max'].map((h) => h.padStart(9)).join('')}\n`);
+    out.write(row('model', populations.at(-1)!));
+    out.write(row('data (training set)', dataValues));
+    out.write(row('MFG only (no network)', mfgFinal));
+    out.write(
+      `loss: train ${summary.trainLoss?.toFixed(4) ?? '—'}, validation ${summary.validationLoss?.toFixed(4) ?? '—'}; ` +
+        `${summary.msPerStep?.toFixed(1) ?? '—'} ms/step; ${summary.wallSeconds.toFixed(1)} s in all\n`,
+    );
+    out.write(`wrote ${dir}/: model/, summary.json, metrics.csv, loss.svg, turns.svg, trajectory.csv\n`);
+    return result.stoppedEarly ? 130 : 0;
+  } finally {
+    model.dispose();
+  }
+}
