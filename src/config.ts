@@ -41,6 +41,8 @@ export interface TrainingConfig {
   trajectories: number;
   /** a last batch smaller than batchSize: 'drop' it (GAMES.md Q9 fixed: end ≤ N) or 'keep' it */
   lastBatch: 'drop' | 'keep';
+  /** initial populations over which the final model is evaluated (losses, final-turn statistics) */
+  evaluationPopulations: number;
 }
 
 export interface ExperimentConfig {
@@ -176,6 +178,7 @@ export function readCommonConfig(root: FieldReader): Omit<ExperimentConfig, 'mec
     initialState: gr.choice('initialState', ['fresh', 'fixed'] as const),
     trajectories: gr.number('trajectories', { integer: true, min: 1 }),
     lastBatch: gr.choice('lastBatch', ['drop', 'keep'] as const),
+    evaluationPopulations: gr.number('evaluationPopulations', { integer: true, min: 1 }),
   };
   gr.done();
   return { game, agents, time: { t0, t1, dt, saveAt }, solver, noise, network, training };

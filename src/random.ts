@@ -25,13 +25,17 @@ export function deriveSeed(seed: number, index: number): number {
 
 /** A Mersenne-Twister stream with the distributions the games need. Its state can be saved. */
 export class RandomStream {
-  private readonly base: ReturnType<typeof mt19937.factory>;
+  private readonly base: { normalized: () => number; state: Uint32Array };
   private readonly uniform01: () => number;
   private readonly normalDraw: (mu: number, sigma: number) => number;
   private readonly gammaDraw: (k: number, theta: number) => number;
 
   constructor(seed: number, state?: Uint32Array) {
-    this.base = state ? mt19937.factory({ state, copy: true }) : mt19937.factory({ seed: seed >>> 0 || 1 });
+    // stdlib's typings omit `normalized` on the factory's result; it is documented API.
+    this.base = (state ? mt19937.factory({ state, copy: true }) : mt19937.factory({ seed: seed >>> 0 || 1 })) as unknown as {
+      normalized: () => number;
+      state: Uint32Array;
+    };
     this.uniform01 = this.base.normalized;
     this.normalDraw = normal.factory({ prng: this.uniform01 });
     // stdlib's gamma takes (shape, rate); we expose (shape, scale).

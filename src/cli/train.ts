@@ -2,7 +2,11 @@
 // with progress, metrics, figures, the saved model and summary.json. Ctrl-C stops after the
 // current step and still saves everything trained so far.
 import { tf } from '../tf.ts';
-import { randomStreams } from '../random.ts';
+import { deriveSeed, randomStreams, RandomStream } from '../random.ts';
+import { evaluateModel } from '../train/evaluate.ts';
+
+/** stream index of the evaluation populations (apart from the training streams) */
+const EVALUATION_STREAM = 100;
 import type { Dataset } from '../game.ts';
 import { MeanFieldModel, populationsAt } from '../mfg/model.ts';
 import { trainModel, type StepMetrics } from '../train/train.ts';
@@ -85,15 +89,21 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
     const dataValues = game.observations.comparableValues(train, config);
     const dataMean = dataValues.reduce((a, b) => a + b, 0) / dataValues.length;
 
-    // The trained model and, for comparison, the MFG-only dynamics from the last initial state.
+    // The trained model and, for comparison, the MFG-only dynamics: the figure from the last
+    // initial state, the reported numbers over many initial populations from their own stream.
     const y0 = tf.tensor2d(Float32Array.from(result.lastInitialState), [1, config.agents]);
     const path = model.nextPath(1);
     const trainedYs = model.simulate(y0, path, { network: true });
-    const mfgYs = model.simulate(y0, path, { network: false });
     const populations = populationsAt(trainedYs);
-    const mfgFinal = populationsAt(mfgYs).at(-1)!;
-    tf.dispose([y0, trainedYs, mfgYs]);
+    tf.dispose([y0, trainedYs]);
     if (path && !model.isFrozen(path)) path.dispose();
+    const K = config.training.evaluationPopulations;
+    const evalStream = () => new RandomStream(deriveSeed(opts.seed, EVALUATION_STREAM));
+    const onTrain = evaluateModel(model, train, evalStream(), K, { network: true });
+    const onValidation = validation ? evaluateModel(model, validation, evalStream(), K, { network: true }) : null;
+    const mfgOnly = evaluateModel(model, null, evalStream(), K, { network: false });
+    const pooled = onTrain.finalPopulations.flat();
+    const mfgPooled = mfgOnly.finalPopulations.flat();
 
     await saveModel(
       `${dir}/model`,
@@ -136,7 +146,8 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
       observedMean: dataMean,
     });
     const final = turns[turns.length - 1];
-    const mfgMean = mfgFinal.reduce((a, b) => a + b, 0) / mfgFinal.length;
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const std = (v: number[]) => Math.sqrt(mean(v.map((x) => (x - mean(v)) ** 2)));
     const summary = {
       command: 'train',
       game: game.name,
@@ -149,12 +160,17 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
       validationSamples: validation?.shape[0] ?? 0,
       steps: metrics.length,
       interrupted: result.stoppedEarly,
-      finalMean: final.mean,
-      finalStd: final.std,
-      trainLoss: last?.trainLoss ?? null,
-      validationLoss: last?.validationLoss ?? null,
+      // final model over `evaluationPopulations` initial populations (see README)
+      finalMean: mean(pooled),
+      finalStd: std(pooled),
+      trainLoss: onTrain.loss,
+      validationLoss: onValidation?.loss ?? null,
+      evaluationPopulations: K,
+      lastStep: last ? { step: last.step, trainLoss: last.trainLoss, validationLoss: last.validationLoss } : null,
       dataMean,
-      mfgOnlyFinalMean: mfgMean,
+      dataStd: std(dataValues),
+      mfgOnlyFinalMean: mean(mfgPooled),
+      mfgOnlyFinalStd: std(mfgPooled),
       msPerStep: metrics.length ? median(metrics.map((m) => m.ms)) : null,
       wallSeconds: (performance.now() - started) / 1000,
       turns,
@@ -167,11 +183,13 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
     const row = (name: string, v: number[]) =>
       `${name.padEnd(22)}${quantiles(v, qs).map((x) => formatValue(x, style).padStart(9)).join('')}   mean ${formatValue(v.reduce((a, b) => a + b, 0) / v.length, style)}\n`;
     const out = process.stdout;
-    out.write(`\n${game.title}, final turn t=${final.t} (${metrics.length} steps, seed ${opts.seed}, ${backend})\n`);
+    out.write(
+      `\n${game.title}, final turn t=${final.t}, ${K} initial populations (${metrics.length} steps, seed ${opts.seed}, ${backend})\n`,
+    );
     out.write(`${''.padEnd(22)}${['min', 'q25', 'median', 'q75', 'max'].map((h) => h.padStart(9)).join('')}\n`);
-    out.write(row('model', populations.at(-1)!));
+    out.write(row('model', pooled));
     out.write(row('data (training set)', dataValues));
-    out.write(row('MFG only (no network)', mfgFinal));
+    out.write(row('MFG only (no network)', mfgPooled));
     out.write(
       `loss: train ${summary.trainLoss?.toFixed(4) ?? '—'}, validation ${summary.validationLoss?.toFixed(4) ?? '—'}; ` +
         `${summary.msPerStep?.toFixed(1) ?? '—'} ms/step; ${summary.wallSeconds.toFixed(1)} s in all\n`,

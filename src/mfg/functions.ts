@@ -6,14 +6,16 @@ import { tf, type Tensor } from '../tf.ts';
  * [z]₊ = max(z, 0) with the reference's derivative convention d[z]₊/dz = 1 for z ≥ 0, else 0
  * (GAMES.md §2.3: the boundary z = 0 counts as active; tf.relu's gradient is 0 there).
  */
-export const hinge: (z: Tensor) => Tensor = tf.customGrad((z: Tensor, save: tf.GradSaveFunc) => {
+type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
+
+export const hinge = tf.customGrad(((z: Tensor, save: tf.GradSaveFunc) => {
   save([z]);
   return {
     value: tf.relu(z),
     // 1[z ≥ 0] = 1 − step(−z)
     gradFunc: (dy: Tensor, saved: Tensor[]) => tf.mul(dy, tf.sub(1, tf.step(tf.neg(saved[0])))),
   };
-}) as (z: Tensor) => Tensor;
+}) as unknown as CustomGradientFunc) as (z: Tensor) => Tensor;
 
 /**
  * Computes f(x) and treats the result as a constant in every gradient (zero gradient to x).
@@ -21,10 +23,10 @@ export const hinge: (z: Tensor) => Tensor = tf.customGrad((z: Tensor, save: tf.G
  * assumption holds fixed; f may use ops without gradients (TopK, comparisons).
  */
 export function heldFixed(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
-  const op = tf.customGrad((input: Tensor) => ({
+  const op = tf.customGrad(((input: Tensor) => ({
     value: f(input),
     gradFunc: () => tf.zerosLike(input),
-  })) as (x: Tensor) => Tensor;
+  })) as unknown as CustomGradientFunc) as (x: Tensor) => Tensor;
   return op(x);
 }
 

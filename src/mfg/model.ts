@@ -112,9 +112,8 @@ export function turnStats(ts: number[], values: number[][]): TurnStats[] {
 
 /** Splits saved states [saves, trajectories, agents] into per-save arrays of trajectory `which`. */
 export function populationsAt(ys: Tensor, which = 0): number[][] {
-  const [saves, , agents] = ys.shape;
+  const [saves, trajectories, agents] = ys.shape as [number, number, number];
   const data = ys.dataSync();
-  const trajectories = ys.shape[1];
   const out: number[][] = [];
   for (let k = 0; k < saves; k++) {
     const start = (k * trajectories + which) * agents;

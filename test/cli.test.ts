@@ -1,0 +1,109 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readModel, ModelFileError } from '../src/io/model.ts';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'neural-mfg.js');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tmp = () => mkdtemp(join(tmpdir(), 'neural-mfg-cli-'));
+
+test('--help lists the commands and the common options', () => {
+  const r = cli('--help');
+  assert.is(r.code, 0);
+  for (const c of ['simulate', 'generate', 'train']) assert.match(r.stdout, c);
+  const t = cli('train', '--help');
+  for (const o of ['--out', '--seed', '--backend', '--set', '--data', '--validation', '--noise']) assert.match(t.stdout, o);
+});
+
+test('simulate meeting --noise none writes summary.json with per-turn statistics, trajectory.csv and the box plot', async () => {
+  const out = await tmp();
+  const r = cli('simulate', 'meeting', '--preset', 'fig2a', '--noise', 'none', '--backend', 'cpu', '--out', out);
+  assert.is(r.code, 0, r.stderr);
+  const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+  assert.is(summary.turns.length, 15);
+  for (const key of ['t', 'mean', 'std', 'min', 'max']) assert.type(summary.turns[0][key], 'number');
+  assert.ok(Math.abs(summary.turns[14].mean - 11.99) < 0.03);
+  const csv = (await readFile(join(out, 'trajectory.csv'), 'utf8')).trim().split('\n');
+  assert.is(csv[0], 'turn,t,agent,value');
+  assert.is(csv.length, 1 + 15 * 42);
+  assert.match(await readFile(join(out, 'turns.svg'), 'utf8'), /^<svg/);
+});
+
+test('generate then train on the files: model, metrics, figures and summary fields', async () => {
+  const out = await tmp();
+  assert.is(cli('generate', 'meeting', '--samples', '6', '--seed', '1', '--out', join(out, 'train.csv')).code, 0);
+  assert.is(cli('generate', 'meeting', '--samples', '20', '--seed', '2', '--out', join(out, 'val.csv')).code, 0);
+  const run = join(out, 'run');
+  const r = cli('train', 'meeting', '--data', join(out, 'train.csv'), '--validation', join(out, 'val.csv'),
+    '--set', 'training.steps=15', '--set', 'training.evaluationPopulations=4', '--backend', 'cpu', '--out', run);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /data \(training set\)/);
+  const s = JSON.parse(await readFile(join(run, 'summary.json'), 'utf8'));
+  for (const key of ['finalMean', 'finalStd', 'trainLoss', 'validationLoss', 'steps', 'msPerStep', 'wallSeconds']) {
+    assert.type(s[key], 'number', key);
+  }
+  assert.is(s.steps, 15);
+  const metrics = (await readFile(join(run, 'metrics.csv'), 'utf8')).trim().split('\n');
+  assert.is(metrics[0], 'step,train_loss,validation_loss,ms');
+  assert.is(metrics.length, 16);
+  for (const f of ['loss.svg', 'turns.svg', 'trajectory.csv']) assert.ok(existsSync(join(run, f)), f);
+  const { manifest, params } = await readModel(join(run, 'model'));
+  assert.is(manifest.game, 'meeting');
+  assert.is(params.length, manifest.weights.count);
+  // no temporary files are left behind
+  assert.equal((await readdir(run)).filter((f) => f.includes('.tmp-')), []);
+});
+
+test('a damaged weights file is detected with a clear message', async () => {
+  const out = await tmp();
+  const run = join(out, 'run');
+  assert.is(cli('train', 'meeting', '--set', 'training.steps=2', '--set', 'training.evaluationPopulations=2', '--set', 'training.validationSamples=5', '--backend', 'cpu', '--out', run).code, 0);
+  const weights = join(run, 'model', 'weights.bin');
+  const bytes = await readFile(weights);
+  await writeFile(weights, bytes.subarray(0, 100));
+  try {
+    await readModel(join(run, 'model'));
+    assert.unreachable('accepted a truncated weights file');
+  } catch (err) {
+    assert.instance(err, ModelFileError);
+    assert.match((err as Error).message, /weights.bin: holds 25 weights/);
+  }
+});
+
+test('bad input exits non-zero with a message that names the problem', async () => {
+  const out = await tmp();
+  const bad = join(out, 'bad.csv');
+  await writeFile(bad, 'sample,agent,arrival\n0,0,abc\n');
+  const r = cli('train', 'meeting', '--data', bad, '--out', join(out, 'run'));
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /bad.csv line 2, column "arrival"/);
+  assert.not.ok(existsSync(join(out, 'run', 'model')), 'no model is written');
+  const s = cli('simulate', 'meeting', '--set', 'training.stesp=3', '--out', out);
+  assert.is(s.code, 2);
+  assert.match(s.stderr, /training.stesp/);
+  const g = cli('simulate', 'chess', '--out', out);
+  assert.match(g.stderr, /unknown game "chess"/);
+});
+
+test('a model folder is replaced whole: a second run swaps in a complete new model', async () => {
+  const out = await tmp();
+  const run = join(out, 'run');
+  const args = ['train', 'meeting', '--set', 'training.steps=2', '--set', 'training.evaluationPopulations=2', '--set', 'training.validationSamples=5', '--backend', 'cpu', '--out', run];
+  assert.is(cli(...args, '--seed', '1').code, 0);
+  const first = await readModel(join(run, 'model'));
+  assert.is(cli(...args, '--seed', '2').code, 0);
+  const second = await readModel(join(run, 'model'));
+  assert.is(second.manifest.seed, 2);
+  assert.not.equal(Array.from(first.params), Array.from(second.params));
+});
+
+test.run();

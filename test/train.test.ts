@@ -1,0 +1,153 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { tf } from '../src/tf.ts';
+import { testBackend } from './setup.ts';
+import { createOptimizer, OPTIMIZER_DEFAULTS } from '../src/train/optimizers.ts';
+import { BatchLoader } from '../src/train/loader.ts';
+import { trainModel } from '../src/train/train.ts';
+import { MeanFieldModel } from '../src/mfg/model.ts';
+import { initialParameters, layerShapes, parameterCount, bindMlp } from '../src/nn/mlp.ts';
+import { RandomStream, randomStreams } from '../src/random.ts';
+import { meeting } from '../games/meeting/index.ts';
+import { applyOverrides, ConfigError } from '../src/config.ts';
+
+test.before(testBackend);
+
+test('AdaBelief follows Optax: v uses g − m with the updated m, plus ε_root, with bias correction', () => {
+  const cfg = { ...OPTIMIZER_DEFAULTS.adabelief, learningRate: 0.1 };
+  const opt = createOptimizer(cfg, 2);
+  const theta = tf.variable(tf.tensor1d([1, -2]));
+  const grads = [
+    [0.5, -1],
+    [0.2, 0.3],
+    [-0.4, 0.1],
+  ];
+  // host reference in float64
+  let m = [0, 0];
+  let v = [0, 0];
+  const th = [1, -2];
+  grads.forEach((g, i) => {
+    const n = i + 1;
+    m = m.map((mi, j) => 0.9 * mi + 0.1 * g[j]);
+    v = v.map((vi, j) => 0.999 * vi + 0.001 * (g[j] - m[j]) ** 2 + 1e-16);
+    for (let j = 0; j < 2; j++) {
+      const mh = m[j] / (1 - 0.9 ** n);
+      const vh = v[j] / (1 - 0.999 ** n);
+      th[j] -= 0.1 * (mh / (Math.sqrt(vh) + 1e-16));
+    }
+    const gt = tf.tensor1d(g);
+    opt.apply(theta, gt);
+    gt.dispose();
+  });
+  const got = Array.from(theta.dataSync());
+  th.forEach((x, j) => assert.ok(Math.abs(got[j] - x) < 1e-4, `θ[${j}] = ${got[j]}, expected ${x}`));
+  assert.is(opt.getState().step, 3);
+  opt.dispose();
+  theta.dispose();
+});
+
+test('Adam differs from AdaBelief (second moment of g, not of g − m)', () => {
+  const a = createOptimizer({ ...OPTIMIZER_DEFAULTS.adam, learningRate: 0.1 }, 1);
+  const b = createOptimizer({ ...OPTIMIZER_DEFAULTS.adabelief, learningRate: 0.1 }, 1);
+  const ta = tf.variable(tf.tensor1d([0]));
+  const tb = tf.variable(tf.tensor1d([0]));
+  for (const g of [1, 0.5, 2]) {
+    const gt = tf.tensor1d([g]);
+    a.apply(ta, gt);
+    b.apply(tb, gt);
+    gt.dispose();
+  }
+  assert.ok(Math.abs(ta.dataSync()[0] - tb.dataSync()[0]) > 1e-3);
+  tf.dispose([ta, tb]);
+  a.dispose();
+  b.dispose();
+});
+
+test('MLP: depth hidden layers of the given width, Equinox initialisation bounds ±1/√fanIn', () => {
+  const spec = { inputSize: 42, outputSize: 42, width: 8, depth: 3, activation: 'softplus' as const, outputActivation: 'identity' as const };
+  assert.equal(layerShapes(spec), [[42, 8], [8, 8], [8, 8], [8, 42]]);
+  assert.is(parameterCount(spec), 42 * 8 + 8 + 2 * (8 * 8 + 8) + 8 * 42 + 42);
+  const p = initialParameters(spec, new RandomStream(1));
+  const firstLayer = p.subarray(0, 42 * 8 + 8);
+  assert.ok(firstLayer.every((x) => Math.abs(x) <= 1 / Math.sqrt(42)));
+  assert.ok(Math.max(...firstLayer.map(Math.abs)) > 0.9 / Math.sqrt(42), 'the whole range is used');
+  const second = p.subarray(42 * 8 + 8, 42 * 8 + 8 + 72);
+  assert.ok(second.every((x) => Math.abs(x) <= 1 / Math.sqrt(8)));
+  const out = tf.tidy(() => bindMlp(spec, tf.tensor1d(Float32Array.from(p)))(tf.zeros([3, 42])).shape);
+  assert.equal(out, [3, 42]);
+});
+
+test('the loader never drops a full batch and yields each sample once per epoch', () => {
+  const loader = new BatchLoader(12, 4, new RandomStream(1));
+  const seen = [...loader.next(), ...loader.next(), ...loader.next()].sort((a, b) => a - b);
+  assert.equal(seen, Array.from({ length: 12 }, (_, i) => i));
+  // 10 samples, batch 4: two full batches per epoch, the partial one is dropped by default
+  const drop = new BatchLoader(10, 4, new RandomStream(2));
+  drop.next();
+  drop.next();
+  drop.next();
+  assert.is(drop.epoch, 2);
+  const keep = new BatchLoader(10, 4, new RandomStream(2), 'keep');
+  keep.next();
+  keep.next();
+  assert.is(keep.next().length, 2);
+  // a dataset smaller than the batch yields itself instead of looping forever (GAMES.md Q9b)
+  assert.is(new BatchLoader(1, 4, new RandomStream(3)).next().length, 1);
+});
+
+function smallRun(seed: number, steps: number) {
+  const config = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, [`training.steps=${steps}`]));
+  const streams = randomStreams(seed);
+  const train = meeting.observations.generate(config, streams.data, 10);
+  const validation = meeting.observations.generate(config, streams.data, 50);
+  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
+  const counts: number[] = [];
+  const result = trainModel({ model, train, validation, streams, onStep: () => counts.push(tf.memory().numTensors) });
+  const params = Array.from(model.params.dataSync());
+  model.dispose();
+  return { result, counts, params };
+}
+
+test('training keeps tf.memory().numTensors flat across steps', () => {
+  const { counts } = smallRun(1, 12);
+  assert.ok(counts.every((c) => c === counts[1]), `tensor counts ${counts.join(',')}`);
+});
+
+test('training is reproducible from the seed and depends on it', () => {
+  const a = smallRun(5, 6);
+  const b = smallRun(5, 6);
+  const c = smallRun(6, 6);
+  assert.equal(a.params, b.params);
+  assert.equal(a.result.metrics.map((m) => m.trainLoss), b.result.metrics.map((m) => m.trainLoss));
+  assert.not.equal(a.params, c.params);
+});
+
+test('training on fig2b lowers the validation loss from its starting value', () => {
+  const { result } = smallRun(2, 60);
+  const first = result.metrics.slice(0, 5).map((m) => m.validationLoss!);
+  const last = result.metrics.slice(-5).map((m) => m.validationLoss!);
+  const avg = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  assert.ok(avg(last) < 0.6 * avg(first), `validation ${avg(first)} → ${avg(last)}`);
+});
+
+test('a training run can be stopped between steps', () => {
+  const config = meeting.parseConfig(meeting.presets.fig2b);
+  const streams = randomStreams(1);
+  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
+  const train = meeting.observations.generate(config, streams.data, 10);
+  let n = 0;
+  const r = trainModel({ model, train, validation: null, streams, onStep: () => n++, shouldStop: () => n >= 3 });
+  assert.ok(r.stoppedEarly);
+  assert.is(r.metrics.length, 3);
+  model.dispose();
+});
+
+test('configuration errors name the field', () => {
+  assert.throws(() => meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['training.steps=-1'])), /"training.steps": expected an integer ≥ 0, got -1/);
+  assert.throws(() => meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['solver="midpoint"'])), /"solver": expected one of/);
+  assert.throws(() => applyOverrides(meeting.presets.fig2b, ['training.stesp=3']), (e: Error) => e instanceof ConfigError && /no configuration field "training.stesp"/.test(e.message));
+  assert.throws(() => meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['agents=40'])), /data.groups.*agents/);
+  assert.throws(() => meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['solver=rk4'])), /"solver"/);
+});
+
+test.run();
