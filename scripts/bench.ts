@@ -20,7 +20,7 @@ const { values } = parseArgs({
 });
 
 // game → preset that `npm run bench` times (each game adds its training preset here)
-const BENCHMARKS: [string, string][] = [['meeting', 'fig2b']];
+const BENCHMARKS: [string, string][] = [['meeting', 'fig2b'], ['el-farol', 'fig3b']];
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 console.log(`neural-mfg benchmark — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, node ${process.version}, tfjs ${tf.version_core}`);
@@ -34,7 +34,7 @@ for (const backend of values.backend.split(',')) {
     const train = game.observations.generate(config, streams.data, config.training.trainSamples);
     const validation = game.observations.generate(config, streams.data, config.training.validationSamples);
     const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
-    const { metrics } = trainModel({ model, train, validation, streams });
+    const { metrics } = await trainModel({ model, train, validation, streams });
     const wall = (performance.now() - started) / 1000;
     const last = metrics[metrics.length - 1];
     model.dispose();

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,6 +104,25 @@ test('a model folder is replaced whole: a second run swaps in a complete new mod
   const second = await readModel(join(run, 'model'));
   assert.is(second.manifest.seed, 2);
   assert.not.equal(Array.from(first.params), Array.from(second.params));
+});
+
+test('SIGINT stops training after the current step and still saves the model (exit 130)', async () => {
+  const out = await tmp();
+  const run = join(out, 'run');
+  const child = spawn(process.execPath, [BIN, 'train', 'meeting', '--set', 'training.steps=1000', '--set', 'training.evaluationPopulations=2', '--set', 'training.validationSamples=5', '--backend', 'cpu', '--out', run], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    // the first progress line means training is under way
+    if (/step \d+\/1000 /.test(stderr) && !child.killed) child.kill('SIGINT');
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.is(code, 130, stderr);
+  const { manifest } = await readModel(join(run, 'model'));
+  assert.ok(manifest.training.interrupted);
+  assert.ok(manifest.training.steps < 1000);
+  const summary = JSON.parse(await readFile(join(run, 'summary.json'), 'utf8'));
+  assert.is(summary.interrupted, true);
 });
 
 test.run();

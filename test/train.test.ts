@@ -95,48 +95,48 @@ test('the loader never drops a full batch and yields each sample once per epoch'
   assert.is(new BatchLoader(1, 4, new RandomStream(3)).next().length, 1);
 });
 
-function smallRun(seed: number, steps: number) {
+async function smallRun(seed: number, steps: number) {
   const config = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, [`training.steps=${steps}`]));
   const streams = randomStreams(seed);
   const train = meeting.observations.generate(config, streams.data, 10);
   const validation = meeting.observations.generate(config, streams.data, 50);
   const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
   const counts: number[] = [];
-  const result = trainModel({ model, train, validation, streams, onStep: () => counts.push(tf.memory().numTensors) });
+  const result = await trainModel({ model, train, validation, streams, onStep: () => counts.push(tf.memory().numTensors) });
   const params = Array.from(model.params.dataSync());
   model.dispose();
   return { result, counts, params };
 }
 
-test('training keeps tf.memory().numTensors flat across steps', () => {
-  const { counts } = smallRun(1, 12);
+test('training keeps tf.memory().numTensors flat across steps', async () => {
+  const { counts } = await smallRun(1, 12);
   assert.ok(counts.every((c) => c === counts[1]), `tensor counts ${counts.join(',')}`);
 });
 
-test('training is reproducible from the seed and depends on it', () => {
-  const a = smallRun(5, 6);
-  const b = smallRun(5, 6);
-  const c = smallRun(6, 6);
+test('training is reproducible from the seed and depends on it', async () => {
+  const a = await smallRun(5, 6);
+  const b = await smallRun(5, 6);
+  const c = await smallRun(6, 6);
   assert.equal(a.params, b.params);
   assert.equal(a.result.metrics.map((m) => m.trainLoss), b.result.metrics.map((m) => m.trainLoss));
   assert.not.equal(a.params, c.params);
 });
 
-test('training on fig2b lowers the validation loss from its starting value', () => {
-  const { result } = smallRun(2, 60);
+test('training on fig2b lowers the validation loss from its starting value', async () => {
+  const { result } = await smallRun(2, 60);
   const first = result.metrics.slice(0, 5).map((m) => m.validationLoss!);
   const last = result.metrics.slice(-5).map((m) => m.validationLoss!);
   const avg = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   assert.ok(avg(last) < 0.6 * avg(first), `validation ${avg(first)} → ${avg(last)}`);
 });
 
-test('a training run can be stopped between steps', () => {
+test('a training run can be stopped between steps', async () => {
   const config = meeting.parseConfig(meeting.presets.fig2b);
   const streams = randomStreams(1);
   const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
   const train = meeting.observations.generate(config, streams.data, 10);
   let n = 0;
-  const r = trainModel({ model, train, validation: null, streams, onStep: () => n++, shouldStop: () => n >= 3 });
+  const r = await trainModel({ model, train, validation: null, streams, onStep: () => n++, shouldStop: () => n >= 3 });
   assert.ok(r.stoppedEarly);
   assert.is(r.metrics.length, 3);
   model.dispose();

@@ -25,11 +25,14 @@ export function trainingProgress(label: string, total: number, stream: NodeJS.Wr
       stop: () => bar.stop(),
     };
   }
+  // a line every tenth of the run, and at least every 10 s on long runs
   const every = Math.max(1, Math.floor(total / 10));
   const start = Date.now();
+  let lastLine = start;
   return {
     update(step, f) {
-      if (step % every !== 0 && step !== total) return;
+      if (step % every !== 0 && step !== total && Date.now() - lastLine < 10_000) return;
+      lastLine = Date.now();
       const elapsed = (Date.now() - start) / 1000;
       const eta = step > 0 ? (elapsed / step) * (total - step) : NaN;
       stream.write(

@@ -68,7 +68,7 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
   const progress = opts.quiet ? null : trainingProgress(`train ${game.name}`, config.training.steps);
   let result;
   try {
-    result = trainModel({
+    result = await trainModel({
       model,
       train,
       validation,
@@ -81,7 +81,6 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  // trainModel runs synchronously, so signals are seen between steps only through the flag.
   try {
     const dir = opts.out;
     const metrics = result.metrics;
@@ -98,7 +97,12 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
     tf.dispose([y0, trainedYs]);
     if (path && !model.isFrozen(path)) path.dispose();
     const K = config.training.evaluationPopulations;
-    const evalStream = () => new RandomStream(deriveSeed(opts.seed, EVALUATION_STREAM));
+    // A model trained from one fixed initial population is evaluated from that population (its
+    // copies still differ where the dynamics are random); otherwise from fresh populations.
+    const evalStream = () =>
+      config.training.initialState === 'fixed'
+        ? result.lastInitialState
+        : new RandomStream(deriveSeed(opts.seed, EVALUATION_STREAM));
     const onTrain = evaluateModel(model, train, evalStream(), K, { network: true });
     const onValidation = validation ? evaluateModel(model, validation, evalStream(), K, { network: true }) : null;
     const mfgOnly = evaluateModel(model, null, evalStream(), K, { network: false });

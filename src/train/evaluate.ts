@@ -21,13 +21,17 @@ export function datasetTensor(data: Dataset): Tensor {
 export function evaluateModel<C extends ExperimentConfig>(
   model: MeanFieldModel<C>,
   data: Dataset | null,
-  initialState: RandomStream,
+  /** where the populations start: a stream to draw them from, or one fixed population for all */
+  initialState: RandomStream | Float64Array,
   populations: number,
   opts: { network: boolean },
 ): Evaluation {
   const { game, config } = model;
   const x0 = new Float32Array(populations * config.agents);
-  for (let k = 0; k < populations; k++) x0.set(game.initialState(config, initialState), k * config.agents);
+  for (let k = 0; k < populations; k++) {
+    const start = 'uniform' in initialState ? game.initialState(config, initialState) : initialState;
+    x0.set(start, k * config.agents);
+  }
   const path = model.nextPath(populations);
   try {
     return tf.tidy(() => {

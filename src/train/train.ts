@@ -44,7 +44,7 @@ function gatherRows(data: Dataset, indices: Int32Array): Tensor {
   return tf.tensor(out, [indices.length, ...data.shape.slice(1)]);
 }
 
-export function trainModel<C extends ExperimentConfig>(opts: TrainOptions<C>): TrainResult {
+export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<C>): Promise<TrainResult> {
   const { model, streams } = opts;
   const { config, game } = model;
   const tc = config.training;
@@ -70,6 +70,8 @@ export function trainModel<C extends ExperimentConfig>(opts: TrainOptions<C>): T
 
   try {
     for (let step = 0; step < tc.steps; step++) {
+      // Let the event loop run between steps, so that SIGINT/SIGTERM handlers can fire.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (opts.shouldStop?.()) {
         stoppedEarly = true;
         break;
