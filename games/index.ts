@@ -1,9 +1,11 @@
 // The registry of games: the CLI finds games here. Adding a game = one folder + one line.
 import type { Game } from '../src/game.ts';
 import { meeting } from './meeting/index.ts';
+import { elFarol } from './el-farol/index.ts';
 
 export const GAMES: Record<string, Game<any>> = {
   [meeting.name]: meeting,
+  [elFarol.name]: elFarol,
 };
 
 export function gameByName(name: string): Game<any> {
