@@ -3,8 +3,8 @@
 // observed.
 import { tf, type Tensor, type Scalar } from '../../src/tf.ts';
 import type { Dataset, Game } from '../../src/game.ts';
-import { FieldReader, ConfigError, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
-import { groupedNormal, type GroupedNormalSpec } from '../../src/data/generators.ts';
+import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
+import { groupedNormal, readGroupedNormalSpec, type GroupedNormalSpec } from '../../src/data/generators.ts';
 import { readCsvTable, pivotLong, writeCsv } from '../../src/data/csv.ts';
 import type { RandomStream } from '../../src/random.ts';
 import { elFarolMechanics, type ElFarolMechanics } from './mechanics.ts';
@@ -50,20 +50,10 @@ function parseConfig(raw: unknown): ElFarolConfig {
 
   const dr = root.section('data');
   const data: ElFarolData = {
-    mean: dr.number('mean'),
-    std: dr.number('std', { min: 0 }),
-    gammaShape: dr.number('gammaShape', { positive: true }),
-    gammaScale: dr.number('gammaScale', { positive: true }),
-    groups: dr.number('groups', { integer: true, min: 1 }),
-    perGroup: dr.number('perGroup', { integer: true, min: 1 }),
+    ...readGroupedNormalSpec(dr, common.agents),
     observations: dr.number('observations', { integer: true, min: 1 }),
   };
   dr.done();
-  if (data.groups * data.perGroup !== common.agents) {
-    throw new ConfigError(
-      `configuration fields "data.groups" × "data.perGroup" = ${data.groups * data.perGroup} must equal "agents" = ${common.agents}`,
-    );
-  }
   root.done();
   return { ...common, mechanics, initial, data };
 }

@@ -1,8 +1,8 @@
 // The meeting-arrival-times game (GAMES.md §2) as the engine sees it.
 import { tf, type Tensor, type Scalar } from '../../src/tf.ts';
 import type { Dataset, Game } from '../../src/game.ts';
-import { FieldReader, ConfigError, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
-import { groupedNormal, type GroupedNormalSpec } from '../../src/data/generators.ts';
+import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
+import { groupedNormal, readGroupedNormalSpec, type GroupedNormalSpec } from '../../src/data/generators.ts';
 import { readCsvTable, pivotLong, writeCsv } from '../../src/data/csv.ts';
 import { meetingMechanics, type MeetingMechanics } from './mechanics.ts';
 import fig2a from './presets/fig2a.json' with { type: 'json' };
@@ -36,20 +36,8 @@ function parseConfig(raw: unknown): MeetingConfig {
   ir.done();
 
   const dr = root.section('data');
-  const data: GroupedNormalSpec = {
-    mean: dr.number('mean'),
-    std: dr.number('std', { min: 0 }),
-    gammaShape: dr.number('gammaShape', { positive: true }),
-    gammaScale: dr.number('gammaScale', { positive: true }),
-    groups: dr.number('groups', { integer: true, min: 1 }),
-    perGroup: dr.number('perGroup', { integer: true, min: 1 }),
-  };
+  const data = readGroupedNormalSpec(dr, common.agents);
   dr.done();
-  if (data.groups * data.perGroup !== common.agents) {
-    throw new ConfigError(
-      `configuration fields "data.groups" × "data.perGroup" = ${data.groups * data.perGroup} must equal "agents" = ${common.agents}`,
-    );
-  }
   root.done();
   return { ...common, mechanics, initial, data };
 }

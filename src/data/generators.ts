@@ -1,5 +1,6 @@
 // Synthetic populations shared by several games (GAMES.md §2.4, the generator G(μ, σ, k, θ; N, M)).
 import type { RandomStream } from '../random.ts';
+import { ConfigError, type FieldReader } from '../config.ts';
 
 export interface GroupedNormalSpec {
   /** mean of the group means μ */
@@ -29,4 +30,25 @@ export function groupedNormal(rng: RandomStream, g: GroupedNormalSpec): Float64A
     for (let j = 0; j < g.groups; j++) out[m * g.groups + j] = rng.normal(means[j], Math.sqrt(variances[j]));
   }
   return out;
+}
+
+/**
+ * Reads the generator's fields from a configuration section (the caller reads any fields of its
+ * own, then calls `done()`); N·M must equal the number of agents.
+ */
+export function readGroupedNormalSpec(section: FieldReader, agents: number): GroupedNormalSpec {
+  const spec: GroupedNormalSpec = {
+    mean: section.number('mean'),
+    std: section.number('std', { min: 0 }),
+    gammaShape: section.number('gammaShape', { positive: true }),
+    gammaScale: section.number('gammaScale', { positive: true }),
+    groups: section.number('groups', { integer: true, min: 1 }),
+    perGroup: section.number('perGroup', { integer: true, min: 1 }),
+  };
+  if (spec.groups * spec.perGroup !== agents) {
+    throw new ConfigError(
+      `configuration fields "${section.path}.groups" × "${section.path}.perGroup" = ${spec.groups * spec.perGroup} must equal "agents" = ${agents}`,
+    );
+  }
+  return spec;
 }
