@@ -188,7 +188,7 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
       `${name.padEnd(22)}${quantiles(v, qs).map((x) => formatValue(x, style).padStart(9)).join('')}   mean ${formatValue(v.reduce((a, b) => a + b, 0) / v.length, style)}\n`;
     const out = process.stdout;
     out.write(
-      `\n${game.title}, final turn t=${final.t}, ${K} initial populations (${metrics.length} steps, seed ${opts.seed}, ${backend})\n`,
+      `\n${game.title}, final turn t=${final.t}, ${config.training.initialState === 'fixed' ? `${K} runs from the training's initial population` : `${K} initial populations`} (${metrics.length} steps, seed ${opts.seed}, ${backend})\n`,
     );
     out.write(`${''.padEnd(22)}${['min', 'q25', 'median', 'q75', 'max'].map((h) => h.padStart(9)).join('')}\n`);
     out.write(row('model', pooled));
