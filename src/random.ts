@@ -2,8 +2,6 @@
 // streams for data, initial states, dynamics (noise, Bernoulli draws...), parameter
 // initialisation and shuffling (GAMES.md §7), so that changing one use never shifts another.
 import mt19937 from '@stdlib/random-base-mt19937';
-import normal from '@stdlib/random-base-normal';
-import gamma from '@stdlib/random-base-gamma';
 
 export type StreamName = 'data' | 'initialState' | 'dynamics' | 'parameters' | 'shuffle';
 const STREAM_INDEX: Record<StreamName, number> = {
@@ -23,12 +21,14 @@ export function deriveSeed(seed: number, index: number): number {
   return z === 0 ? 1 : z;
 }
 
-/** A Mersenne-Twister stream with the distributions the games need. Its state can be saved. */
+/**
+ * A Mersenne-Twister stream (stdlib) with the distributions the games need. The samplers keep no
+ * state of their own (no cached second normal), so the generator's state alone is the stream's
+ * state: a checkpoint that saves it resumes the exact same sequence.
+ */
 export class RandomStream {
   private readonly base: { normalized: () => number; state: Uint32Array };
   private readonly uniform01: () => number;
-  private readonly normalDraw: (mu: number, sigma: number) => number;
-  private readonly gammaDraw: (k: number, theta: number) => number;
 
   constructor(seed: number, state?: Uint32Array) {
     // stdlib's typings omit `normalized` on the factory's result; it is documented API.
@@ -37,29 +37,36 @@ export class RandomStream {
       state: Uint32Array;
     };
     this.uniform01 = this.base.normalized;
-    this.normalDraw = normal.factory({ prng: this.uniform01 });
-    // stdlib's gamma takes (shape, rate); we expose (shape, scale).
-    this.gammaDraw = (() => {
-      const g = gamma.factory({ prng: this.uniform01 });
-      return (k: number, theta: number) => g(k, 1 / theta);
-    })();
   }
 
   /** Uniform on [0, 1). */
   uniform(): number {
     return this.uniform01();
   }
+  /** N(mean, std²) by Box–Muller, using the cosine branch only (stateless). */
   normal(mean = 0, std = 1): number {
-    return this.normalDraw(mean, std);
+    const u1 = 1 - this.uniform01(); // (0, 1]
+    const u2 = this.uniform01();
+    return mean + std * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   }
-  /** Gamma with shape k and scale θ (mean kθ). */
+  /** Gamma with shape k and scale θ (mean kθ), by Marsaglia–Tsang (boosted for k < 1). */
   gamma(k: number, theta: number): number {
-    return this.gammaDraw(k, theta);
+    if (!(k > 0) || !(theta > 0)) throw new Error(`gamma(${k}, ${theta}): shape and scale must be positive`);
+    if (k < 1) return this.gamma(k + 1, theta) * Math.pow(1 - this.uniform01(), 1 / k);
+    const d = k - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      const x = this.normal();
+      const v = (1 + c * x) ** 3;
+      if (v <= 0) continue;
+      const u = 1 - this.uniform01();
+      if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v * theta;
+    }
   }
   /** n independent N(mean, std²) draws. */
   normals(n: number, mean = 0, std = 1): Float64Array {
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.normalDraw(mean, std);
+    for (let i = 0; i < n; i++) out[i] = this.normal(mean, std);
     return out;
   }
   uniforms(n: number): Float64Array {

@@ -4,7 +4,7 @@ import { tf } from '../src/tf.ts';
 import { testBackend } from './setup.ts';
 import { createOptimizer, OPTIMIZER_DEFAULTS } from '../src/train/optimizers.ts';
 import { BatchLoader } from '../src/train/loader.ts';
-import { trainModel } from '../src/train/train.ts';
+import { trainModel, type TrainState } from '../src/train/train.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import { initialParameters, layerShapes, parameterCount, bindMlp } from '../src/nn/mlp.ts';
 import { RandomStream, randomStreams } from '../src/random.ts';
@@ -148,6 +148,41 @@ test('configuration errors name the field', () => {
   assert.throws(() => applyOverrides(meeting.presets.fig2b, ['training.stesp=3']), (e: Error) => e instanceof ConfigError && /no configuration field "training.stesp"/.test(e.message));
   assert.throws(() => meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['agents=40'])), /data.groups.*agents/);
   assert.throws(() => meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['solver=rk4'])), /"solver"/);
+});
+
+test('a run stopped and resumed from its state ends with the same weights as an uninterrupted run', async () => {
+  for (const preset of ['fig2b']) {
+    const config = meeting.parseConfig(applyOverrides(meeting.presets[preset], ['training.steps=9', 'training.validationSamples=20']));
+    const fresh = (seed: number) => {
+      const streams = randomStreams(seed);
+      const train = meeting.observations.generate(config, streams.data, 10);
+      const validation = meeting.observations.generate(config, streams.data, 20);
+      const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
+      return { streams, train, validation, model };
+    };
+    const a = fresh(4);
+    await trainModel({ model: a.model, train: a.train, validation: a.validation, streams: a.streams });
+    const straight = Array.from(a.model.params.dataSync());
+    a.model.dispose();
+
+    const b = fresh(4);
+    let saved: TrainState | null = null;
+    let n = 0;
+    await trainModel({
+      model: b.model, train: b.train, validation: b.validation, streams: b.streams,
+      onStep: () => n++, shouldStop: () => n >= 4,
+      checkpoint: { every: 0, save: async (s) => { saved = structuredClone(s); } },
+    });
+    b.model.dispose();
+    assert.ok(saved !== null);
+    assert.is(saved!.step, 4);
+
+    const c = fresh(4); // a new process would rebuild everything from the seed, then restore
+    const r = await trainModel({ model: c.model, train: c.train, validation: c.validation, streams: c.streams, resume: saved! });
+    assert.equal(Array.from(c.model.params.dataSync()), straight);
+    assert.is(r.metrics.length, 9);
+    c.model.dispose();
+  }
 });
 
 test.run();

@@ -4,6 +4,12 @@
 // dropped or kept as configured.
 import type { RandomStream } from '../random.ts';
 
+export interface LoaderState {
+  order: number[];
+  cursor: number;
+  epoch: number;
+}
+
 export class BatchLoader {
   private order: Int32Array = new Int32Array(0);
   private cursor = 0;
@@ -35,10 +41,10 @@ export class BatchLoader {
   }
 
   /** Where the loader stands (for checkpoints). */
-  getState(): { order: number[]; cursor: number; epoch: number } {
+  getState(): LoaderState {
     return { order: Array.from(this.order), cursor: this.cursor, epoch: this.epoch };
   }
-  setState(s: { order: number[]; cursor: number; epoch: number }): void {
+  setState(s: LoaderState): void {
     this.order = Int32Array.from(s.order);
     this.cursor = s.cursor;
     this.epoch = s.epoch;

@@ -6,14 +6,27 @@ import type { Dataset } from '../game.ts';
 import type { ExperimentConfig } from '../config.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
 import type { RandomStream, StreamName } from '../random.ts';
-import { BatchLoader } from './loader.ts';
-import { createOptimizer, OPTIMIZER_DEFAULTS } from './optimizers.ts';
+import { BatchLoader, type LoaderState } from './loader.ts';
+import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerState } from './optimizers.ts';
 
 export interface StepMetrics {
   step: number;
   trainLoss: number;
   validationLoss: number | null;
   ms: number;
+}
+
+/** Everything a run needs to continue exactly where it stopped (GAMES.md-independent). */
+export interface TrainState {
+  /** the next step to take */
+  step: number;
+  params: Float32Array;
+  optimizer: OptimizerState;
+  loader: LoaderState;
+  streams: Record<StreamName, Uint32Array>;
+  /** the current initial population [agents] */
+  initialState: number[];
+  metrics: StepMetrics[];
 }
 
 export interface TrainOptions<C extends ExperimentConfig> {
@@ -25,9 +38,14 @@ export interface TrainOptions<C extends ExperimentConfig> {
   onStep?: (m: StepMetrics) => void;
   /** checked between steps; when it returns true the loop stops early */
   shouldStop?: () => boolean;
+  /** continue from a saved state instead of starting afresh */
+  resume?: TrainState;
+  /** called with the state every `checkpointEvery` steps and when the loop stops early */
+  checkpoint?: { every: number; save: (state: TrainState) => Promise<void> };
 }
 
 export interface TrainResult {
+  /** every step's metrics, those before a resume included */
   metrics: StepMetrics[];
   /** the initial population of the last step [agents] */
   lastInitialState: Float64Array;
@@ -58,8 +76,32 @@ export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<
       ? gatherRows(opts.validation, Int32Array.from({ length: opts.validation.shape[0] }, (_, i) => i))
       : null;
   const metrics: StepMetrics[] = [];
-  let x0Host = game.initialState(config, streams.initialState);
+  let x0Host: Float64Array;
+  let firstStep = 0;
+  if (opts.resume) {
+    const r = opts.resume;
+    tf.tidy(() => model.params.assign(tf.tensor1d(r.params)));
+    optimizer.setState(r.optimizer);
+    loader.setState(r.loader);
+    for (const [name, state] of Object.entries(r.streams)) streams[name as StreamName].state = state;
+    x0Host = Float64Array.from(r.initialState);
+    metrics.push(...r.metrics);
+    firstStep = r.step;
+  } else {
+    x0Host = game.initialState(config, streams.initialState);
+  }
   let stoppedEarly = false;
+  const snapshot = (step: number): TrainState => ({
+    step,
+    params: Float32Array.from(model.params.dataSync()),
+    optimizer: optimizer.getState(),
+    loader: loader.getState(),
+    streams: Object.fromEntries(
+      Object.entries(streams).map(([name, s]) => [name, Uint32Array.from(s.state)]),
+    ) as Record<StreamName, Uint32Array>,
+    initialState: Array.from(x0Host),
+    metrics: metrics.slice(),
+  });
 
   // Loss of the observed final state against a batch: [trajectories, agents] vs [batch, ...].
   const lossOf = (y0: Tensor, path: ReturnType<typeof model.nextPath>, observations: Tensor): Scalar => {
@@ -69,14 +111,17 @@ export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<
   };
 
   try {
-    for (let step = 0; step < tc.steps; step++) {
+    for (let step = firstStep; step < tc.steps; step++) {
       // Let the event loop run between steps, so that SIGINT/SIGTERM handlers can fire.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (opts.shouldStop?.()) {
         stoppedEarly = true;
+        await opts.checkpoint?.save(snapshot(step));
         break;
       }
       const start = performance.now();
+      // a fresh population before every step but the very first (which uses the one drawn above);
+      // a resumed run holds the previous step's population and stream state, so it draws too
       if (tc.initialState === 'fresh' && step > 0) x0Host = game.initialState(config, streams.initialState);
       const batchIndices = loader.next();
       const path = model.nextPath(tc.trajectories);
@@ -109,6 +154,8 @@ export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<
       const m: StepMetrics = { step, trainLoss, validationLoss, ms: performance.now() - start };
       metrics.push(m);
       opts.onStep?.(m);
+      const every = opts.checkpoint?.every ?? 0;
+      if (every > 0 && (step + 1) % every === 0 && step + 1 < tc.steps) await opts.checkpoint!.save(snapshot(step + 1));
     }
   } finally {
     optimizer.dispose();
