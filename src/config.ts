@@ -43,6 +43,8 @@ export interface TrainingConfig {
   lastBatch: 'drop' | 'keep';
   /** initial populations over which the final model is evaluated (losses, final-turn statistics) */
   evaluationPopulations: number;
+  /** write DIR/checkpoint.json every this many steps (0: only when interrupted) */
+  checkpointEvery: number;
 }
 
 export interface ExperimentConfig {
@@ -179,6 +181,7 @@ export function readCommonConfig(root: FieldReader): Omit<ExperimentConfig, 'mec
     trajectories: gr.number('trajectories', { integer: true, min: 1 }),
     lastBatch: gr.choice('lastBatch', ['drop', 'keep'] as const),
     evaluationPopulations: gr.number('evaluationPopulations', { integer: true, min: 1 }),
+    checkpointEvery: gr.has('checkpointEvery') ? gr.number('checkpointEvery', { integer: true, min: 0 }) : 50,
   };
   gr.done();
   return { game, agents, time: { t0, t1, dt, saveAt }, solver, noise, network, training };

@@ -125,4 +125,42 @@ test('SIGINT stops training after the current step and still saves the model (ex
   assert.is(summary.interrupted, true);
 });
 
+test('train --resume after an interruption ends with the same weights as an uninterrupted run', async () => {
+  const out = await tmp();
+  const common = ['--set', 'training.steps=60', '--set', 'training.evaluationPopulations=2', '--set', 'training.validationSamples=5', '--backend', 'cpu'];
+  assert.is(cli('train', 'meeting', ...common, '--out', join(out, 'straight')).code, 0);
+  const child = spawn(process.execPath, [BIN, 'train', 'meeting', ...common, '--out', join(out, 'cut')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (/step \d+\/60 /.test(stderr) && !child.killed) child.kill('SIGTERM');
+  });
+  assert.is(await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c))), 130, stderr);
+  const cut = await readModel(join(out, 'cut', 'model'));
+  assert.ok(cut.manifest.training.steps < 60);
+  const r = cli('train', '--resume', join(out, 'cut'), '--backend', 'cpu');
+  assert.is(r.code, 0, r.stderr);
+  const straight = await readModel(join(out, 'straight', 'model'));
+  const resumed = await readModel(join(out, 'cut', 'model'));
+  assert.is(resumed.manifest.training.steps, 60);
+  assert.equal(Array.from(resumed.params), Array.from(straight.params));
+  const metrics = (await readFile(join(out, 'cut', 'metrics.csv'), 'utf8')).trim().split('\n');
+  assert.is(metrics.length, 61, 'metrics of both parts of the run');
+});
+
+test('a diverging run exits 3 with the step in the message and saves no model', async () => {
+  const out = await tmp();
+  const r = cli('train', 'meeting', '--set', 'training.learningRate=1e30', '--set', 'training.steps=20', '--backend', 'cpu', '--quiet', '--out', join(out, 'run'));
+  assert.is(r.code, 3);
+  assert.match(r.stderr, /diverged at step \d+/);
+  assert.not.ok(existsSync(join(out, 'run', 'model')));
+});
+
+test('train --resume on a folder without a checkpoint says so', async () => {
+  const out = await tmp();
+  const r = cli('train', '--resume', out);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /no checkpoint here/);
+});
+
 test.run();

@@ -4,7 +4,7 @@ import { tf } from '../src/tf.ts';
 import { testBackend } from './setup.ts';
 import { createOptimizer, OPTIMIZER_DEFAULTS } from '../src/train/optimizers.ts';
 import { BatchLoader } from '../src/train/loader.ts';
-import { trainModel, type TrainState } from '../src/train/train.ts';
+import { DivergenceError, trainModel, type TrainState } from '../src/train/train.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import { initialParameters, layerShapes, parameterCount, bindMlp } from '../src/nn/mlp.ts';
 import { RandomStream, randomStreams } from '../src/random.ts';
@@ -166,14 +166,15 @@ test('a run stopped and resumed from its state ends with the same weights as an 
     a.model.dispose();
 
     const b = fresh(4);
-    let saved: TrainState | null = null;
+    const box: { saved: TrainState | null } = { saved: null };
     let n = 0;
     await trainModel({
       model: b.model, train: b.train, validation: b.validation, streams: b.streams,
       onStep: () => n++, shouldStop: () => n >= 4,
-      checkpoint: { every: 0, save: async (s) => { saved = structuredClone(s); } },
+      checkpoint: { every: 0, save: async (s) => { box.saved = structuredClone(s); } },
     });
     b.model.dispose();
+    const saved = box.saved;
     assert.ok(saved !== null);
     assert.is(saved!.step, 4);
 
@@ -183,6 +184,32 @@ test('a run stopped and resumed from its state ends with the same weights as an 
     assert.is(r.metrics.length, 9);
     c.model.dispose();
   }
+});
+
+test('NaN weights stop training with a DivergenceError naming the step; the last checkpoint stays the last good one', async () => {
+  const config = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['training.steps=20']));
+  const streams = randomStreams(1);
+  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
+  const train = meeting.observations.generate(config, streams.data, 10);
+  const saves: number[] = [];
+  let n = 0;
+  try {
+    await trainModel({
+      model, train, validation: null, streams,
+      checkpoint: { every: 2, save: async (s) => { saves.push(s.step); } },
+      onStep: () => {
+        n++;
+        // poison the weights after the 5th step, as an exploding update would
+        if (n === 5) tf.tidy(() => model.params.assign(tf.fill(model.params.shape, NaN)));
+      },
+    });
+    assert.unreachable('training went on with NaN weights');
+  } catch (err) {
+    assert.instance(err, DivergenceError);
+    assert.match((err as Error).message, /diverged at step 5/);
+  }
+  assert.equal(saves, [2, 4]);
+  model.dispose();
 });
 
 test.run();

@@ -39,12 +39,13 @@ export function buildProgram(): Command {
     });
 
   withCommonOptions(
-    program.command('train').argument('<game>', `one of: ${games}`).description('train the neural term on observations and save the model'),
+    program.command('train').argument('[game]', `one of: ${games}`).description('train the neural term on observations and save the model (checkpoints as it goes; --resume DIR continues)'),
     'output folder (model/, summary.json, metrics.csv, figures)',
   )
     .option('--data <file.csv>', 'training observations (default: generated from the seed as in the paper)')
     .option('--validation <file.csv>', 'validation observations (needs --data)')
     .option('--quiet', 'no progress output')
+    .option('--resume <dir>', 'continue the interrupted run in DIR from DIR/checkpoint.json (to the same result as an uninterrupted run)')
     .action(async (game, opts) => {
       const code = await trainCommand(game, opts);
       if (code !== 0) process.exitCode = code;

@@ -7,7 +7,7 @@ export interface Progress {
   stop(): void;
 }
 
-export function trainingProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function trainingProgress(label: string, total: number, startAt = 0, stream: NodeJS.WriteStream = process.stderr): Progress {
   const fmt = (x: number | null) => (x === null || !Number.isFinite(x) ? '—' : x.toPrecision(4));
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
@@ -19,7 +19,7 @@ export function trainingProgress(label: string, total: number, stream: NodeJS.Wr
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { loss: '—', val: '—' });
+    bar.start(total, startAt, { loss: '—', val: '—' });
     return {
       update: (step, f) => bar.update(step, { loss: fmt(f.loss), val: fmt(f.val) }),
       stop: () => bar.stop(),
@@ -34,7 +34,8 @@ export function trainingProgress(label: string, total: number, stream: NodeJS.Wr
       if (step % every !== 0 && step !== total && Date.now() - lastLine < 10_000) return;
       lastLine = Date.now();
       const elapsed = (Date.now() - start) / 1000;
-      const eta = step > 0 ? (elapsed / step) * (total - step) : NaN;
+      const done = step - startAt;
+      const eta = done > 0 ? (elapsed / done) * (total - step) : NaN;
       stream.write(
         `${label} step ${step}/${total}  loss ${fmt(f.loss)}  val ${fmt(f.val)}  elapsed ${elapsed.toFixed(1)}s  ETA ${Number.isFinite(eta) ? eta.toFixed(1) + 's' : '—'}\n`,
       );

@@ -9,7 +9,11 @@ import { evaluateModel } from '../train/evaluate.ts';
 const EVALUATION_STREAM = 100;
 import type { Dataset } from '../game.ts';
 import { MeanFieldModel, populationsAt } from '../mfg/model.ts';
-import { trainModel, type StepMetrics } from '../train/train.ts';
+import { DivergenceError, trainModel, type StepMetrics, type TrainState } from '../train/train.ts';
+import { readCheckpoint, writeCheckpoint, type CheckpointRun } from '../io/checkpoint.ts';
+import { gameByName } from '../../games/index.ts';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { saveModel } from '../io/model.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { writeCsv } from '../data/csv.ts';
@@ -24,29 +28,62 @@ import {
   UsageError,
   writePopulation,
   type CommonOptions,
+  type Experiment,
 } from './experiment.ts';
 
 export interface TrainCommandOptions extends CommonOptions {
   data?: string;
   validation?: string;
   quiet?: boolean;
+  resume?: string;
 }
 
-export async function trainCommand(gameName: string, opts: TrainCommandOptions): Promise<number> {
+/** Exit code of a run stopped because the loss or the weights became NaN or infinite. */
+export const EXIT_DIVERGED = 3;
+
+export async function trainCommand(gameName: string | undefined, opts: TrainCommandOptions): Promise<number> {
   const started = performance.now();
-  if (!opts.out) throw new UsageError('train needs --out DIR');
-  if (opts.validation && !opts.data) throw new UsageError('--validation needs --data as well');
-  const exp = resolveExperiment(gameName, opts, 'train');
+  let exp: Experiment;
+  let seed: number;
+  let dataPath: string | null;
+  let validationPath: string | null;
+  let resume: TrainState | undefined;
+  if (opts.resume) {
+    // Everything comes from the checkpoint; only --backend and --quiet still apply.
+    if (opts.data || opts.validation || opts.set.length > 0 || opts.preset) {
+      throw new UsageError('--resume continues the run as it was configured: drop --data, --validation, --preset and --set');
+    }
+    const ck = await readCheckpoint(join(opts.resume, 'checkpoint.json'));
+    const game = gameByName(ck.run.game);
+    if (gameName && gameName !== game.name) {
+      throw new UsageError(`${opts.resume} holds a ${game.name} run, not ${gameName}`);
+    }
+    exp = { game, preset: ck.run.preset, config: game.parseConfig(ck.run.config) };
+    seed = ck.run.seed;
+    dataPath = ck.run.data;
+    validationPath = ck.run.validationData;
+    resume = ck.state;
+    opts.out = opts.resume;
+  } else {
+    if (!gameName) throw new UsageError('train needs a game (or --resume DIR)');
+    if (!opts.out) throw new UsageError('train needs --out DIR');
+    if (opts.validation && !opts.data) throw new UsageError('--validation needs --data as well');
+    exp = resolveExperiment(gameName, opts, 'train');
+    seed = opts.seed;
+    dataPath = opts.data ?? null;
+    validationPath = opts.validation ?? null;
+  }
+  const dir = opts.out!;
   const { game, config } = exp;
-  const streams = randomStreams(opts.seed);
+  const streams = randomStreams(seed);
 
   // Observations: the user's CSV files, or the paper's data generated from the seed (training
   // set first, then validation set, from the data stream).
   let train: Dataset;
   let validation: Dataset | null;
-  if (opts.data) {
-    train = await game.observations.read(opts.data, config);
-    validation = opts.validation ? await game.observations.read(opts.validation, config) : null;
+  if (dataPath) {
+    train = await game.observations.read(dataPath, config);
+    validation = validationPath ? await game.observations.read(validationPath, config) : null;
   } else {
     train = game.observations.generate(config, streams.data, config.training.trainSamples);
     validation =
@@ -56,16 +93,17 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
   }
   const backend = await startBackend(opts, opts.backend !== 'wasm');
   const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
+  const run: CheckpointRun = { game: game.name, preset: exp.preset, config, seed, data: dataPath, validationData: validationPath };
 
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    process.stderr.write('\ninterrupted: finishing this step, then saving what was trained (Ctrl-C again to abort)\n');
+    process.stderr.write('\ninterrupted: finishing this step, then saving a checkpoint and what was trained (Ctrl-C again to abort)\n');
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const progress = opts.quiet ? null : trainingProgress(`train ${game.name}`, config.training.steps);
+  const progress = opts.quiet ? null : trainingProgress(`train ${game.name}`, config.training.steps, resume?.step ?? 0);
   let result;
   try {
     result = await trainModel({
@@ -73,16 +111,32 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
       train,
       validation,
       streams,
+      resume,
+      checkpoint: {
+        every: config.training.checkpointEvery,
+        save: (state) => writeCheckpoint(join(dir, 'checkpoint.json'), run, state),
+      },
       onStep: (m: StepMetrics) => progress?.update(m.step + 1, { loss: m.trainLoss, val: m.validationLoss }),
       shouldStop: () => interrupted,
     });
+  } catch (err) {
+    if (err instanceof DivergenceError) {
+      progress?.stop();
+      model.dispose();
+      const checkpoint = join(dir, 'checkpoint.json');
+      const kept = existsSync(checkpoint)
+        ? `the last good checkpoint is kept: ${checkpoint} (train --resume ${dir} continues from it)`
+        : 'no checkpoint had been written yet';
+      process.stderr.write(`neural-mfg: ${err.message}. The model was not saved; ${kept}. Try a smaller training.learningRate.\n`);
+      return EXIT_DIVERGED;
+    }
+    throw err;
   } finally {
     progress?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
   try {
-    const dir = opts.out;
     const metrics = result.metrics;
     const last = metrics[metrics.length - 1];
     const dataValues = game.observations.comparableValues(train, config);
@@ -102,7 +156,7 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
     const evalStream = () =>
       config.training.initialState === 'fixed'
         ? result.lastInitialState
-        : new RandomStream(deriveSeed(opts.seed, EVALUATION_STREAM));
+        : new RandomStream(deriveSeed(seed, EVALUATION_STREAM));
     const onTrain = evaluateModel(model, train, evalStream(), K, { network: true });
     const onValidation = validation ? evaluateModel(model, validation, evalStream(), K, { network: true }) : null;
     const mfgOnly = evaluateModel(model, null, evalStream(), K, { network: false });
@@ -116,7 +170,7 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
         preset: exp.preset,
         config,
         network: model.spec,
-        seed: opts.seed,
+        seed: seed,
         backend,
         training: {
           steps: metrics.length,
@@ -156,10 +210,10 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
       command: 'train',
       game: game.name,
       preset: exp.preset,
-      seed: opts.seed,
+      seed: seed,
       backend,
-      data: opts.data ?? null,
-      validationData: opts.validation ?? null,
+      data: dataPath,
+      validationData: validationPath,
       trainSamples: train.shape[0],
       validationSamples: validation?.shape[0] ?? 0,
       steps: metrics.length,
@@ -188,7 +242,7 @@ export async function trainCommand(gameName: string, opts: TrainCommandOptions):
       `${name.padEnd(22)}${quantiles(v, qs).map((x) => formatValue(x, style).padStart(9)).join('')}   mean ${formatValue(v.reduce((a, b) => a + b, 0) / v.length, style)}\n`;
     const out = process.stdout;
     out.write(
-      `\n${game.title}, final turn t=${final.t}, ${config.training.initialState === 'fixed' ? `${K} runs from the training's initial population` : `${K} initial populations`} (${metrics.length} steps, seed ${opts.seed}, ${backend})\n`,
+      `\n${game.title}, final turn t=${final.t}, ${config.training.initialState === 'fixed' ? `${K} runs from the training's initial population` : `${K} initial populations`} (${metrics.length} steps, seed ${seed}, ${backend})\n`,
     );
     out.write(`${''.padEnd(22)}${['min', 'q25', 'median', 'q75', 'max'].map((h) => h.padStart(9)).join('')}\n`);
     out.write(row('model', pooled));

@@ -135,14 +135,16 @@ export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<
         const { value, grads } = tf.variableGrads(() => lossOf(y0, path, observations), [model.params]);
         trainLoss = value.dataSync()[0];
         const grad = grads[model.params.name];
-        const finite = tf.tidy(() => tf.all(tf.isFinite(grad)).dataSync()[0] === 1);
         value.dispose();
-        if (!Number.isFinite(trainLoss) || !finite) {
+        if (!Number.isFinite(trainLoss)) {
           grad.dispose();
           throw new DivergenceError(`training diverged at step ${step}: the loss is ${trainLoss}`);
         }
         optimizer.apply(model.params, grad);
         grad.dispose();
+        if (!tf.tidy(() => tf.all(tf.isFinite(model.params)).dataSync()[0] === 1)) {
+          throw new DivergenceError(`training diverged at step ${step}: the weights are no longer finite after the update`);
+        }
         if (validation) {
           validationLoss = tf.tidy(() => lossOf(y0, path, validation).dataSync()[0]);
         }
