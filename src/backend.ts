@@ -1,5 +1,9 @@
-// Backend selection: one table of the backends the project knows, how to load each one, and what
-// to install when it is missing. GPU backends plug in as further rows of BACKENDS.
+// Backend selection: one table of the backends the project knows, how to load each one, what it
+// runs on, and what to install when it is missing. wasm and cpu ship with the project; the others
+// are optional packages that are never dependencies and are loaded on demand with import().
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { tf } from './tf.ts';
 
 export interface BackendInfo {
@@ -7,48 +11,335 @@ export interface BackendInfo {
   name: string;
   /** the TF.js backend name registered by the package */
   tfName: string;
-  /** npm package that provides it */
-  packageName: string;
-  /** what to run when it is missing */
+  /** npm packages that provide it (the first one is the TF.js backend) */
+  packages: string[];
+  /** what to run when it is missing: exact, pinned versions */
   install: string;
+  /** what the machine needs besides the packages, and how the install can be pointed at a mirror */
+  requirements: string;
   /** registers the backend with TF.js (dynamic import for optional packages) */
   load(): Promise<void>;
+  /** what the started backend computes on, in words (device or adapter name where it can tell) */
+  describe(): Promise<string>;
 }
+
+const TFJS_VERSION = '4.22.0';
+const WEBGPU_VERSION = '0.6.2';
+
+// tfjs-node and tfjs-node-gpu download libtensorflow in their install script.
+const LIBTENSORFLOW_DOWNLOAD =
+  'its install script downloads libtensorflow from storage.googleapis.com; where that host cannot be ' +
+  'reached, point it at a mirror with TFJS_NODE_BASE_URI=<url> or npm_config_tfjs_binding_binary_host_mirror=<url>';
+
+/** import() of an optional package; the specifier is a variable so that TypeScript needs no types. */
+async function importOptional(specifier: string): Promise<any> {
+  return import(specifier);
+}
+
+const requireHere = createRequire(import.meta.url);
+
+/** Whether `pkg` can be resolved from this project (without loading it). */
+export function isInstalled(pkg: string): boolean {
+  try {
+    requireHere.resolve(`${pkg}/package.json`);
+    return true;
+  } catch {
+    try {
+      requireHere.resolve(pkg);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function nvidiaGpus(): string | null {
+  try {
+    const out = execFileSync('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 10_000,
+    }).trim();
+    return out ? out.split('\n').join('; ') : null;
+  } catch {
+    return null;
+  }
+}
+
+async function loadTfjsNode(pkg: string): Promise<void> {
+  // tfjs-node registers the "tensorflow" backend as a side effect of its import.
+  await importOptional(pkg);
+}
+
+async function describeTfjsNode(gpu: boolean): Promise<string> {
+  const version = (tf.backend() as { binding?: { TF_Version?: string } }).binding?.TF_Version;
+  const lib = `libtensorflow ${version ?? '(version unknown)'}`;
+  if (!gpu) return `${lib} on the CPU: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}`;
+  const gpus = nvidiaGpus();
+  return gpus
+    ? `${lib} with CUDA; NVIDIA GPUs: ${gpus} (TensorFlow's log on stderr says whether it opened them)`
+    : `${lib} with CUDA, but nvidia-smi finds no GPU: TensorFlow runs on the CPU`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// webgpu: Dawn for Node (the npm package "webgpu") provides navigator.gpu; tfjs-backend-webgpu
+// registers "webgpu" when it is imported with navigator.gpu present.
+
+/** the adapter the webgpu backend runs on, once loaded: how it was found and what it says of itself */
+let webgpuAdapter: { flags: string[]; featureLevel: string; info: Record<string, string> } | null = null;
+
+/**
+ * Dawn resolves mapAsync only when its tick runs, and dawn.node schedules that tick with
+ * setImmediate (a native function). Recording those ticks lets readSync run them on the spot, which
+ * is what makes dataSync() work in Node: tfjs-backend-webgpu's own readSync needs OffscreenCanvas.
+ */
+const dawnTicks = new Set<{ run: () => void; handle: NodeJS.Immediate }>();
+
+function recordDawnTicks(): void {
+  const original = globalThis.setImmediate;
+  if ((original as { recordsDawnTicks?: boolean }).recordsDawnTicks) return;
+  const isNative = (fn: unknown) =>
+    typeof fn === 'function' && /\[native code\]/.test(Function.prototype.toString.call(fn));
+  const recording = ((fn: (...args: unknown[]) => void, ...args: unknown[]) => {
+    if (!isNative(fn)) return original(fn, ...args);
+    const tick = {
+      run: () => fn(...args),
+      handle: original(() => {
+        dawnTicks.delete(tick);
+        fn(...args);
+      }),
+    };
+    dawnTicks.add(tick);
+    return tick.handle;
+  }) as typeof setImmediate;
+  Object.assign(recording, { recordsDawnTicks: true, __promisify__: original.__promisify__ });
+  globalThis.setImmediate = recording;
+}
+
+/** Runs Dawn's pending ticks until `done()`; throws after `timeoutMs`. */
+function runDawnUntil(done: () => boolean, timeoutMs = 60_000): void {
+  const started = Date.now();
+  while (!done()) {
+    if (Date.now() - started > timeoutMs) throw new Error('webgpu: a GPU read did not finish within 60 s');
+    for (const tick of [...dawnTicks]) {
+      dawnTicks.delete(tick);
+      clearImmediate(tick.handle);
+      tick.run();
+      if (done()) break;
+    }
+  }
+}
+
+/** A synchronous readSync for tfjs-backend-webgpu in Node: copy to a staging buffer, map, read. */
+function patchReadSync(WebGPUBackend: { prototype: any }): void {
+  const proto = WebGPUBackend.prototype;
+  if (proto.readSyncInNode) return;
+  const original = proto.readSync;
+  proto.readSync = function (this: any, dataId: object) {
+    const data = this.tensorMap.get(dataId);
+    const g = globalThis as any;
+    if (data.values != null || data.dtype === 'string' || data.dtype === 'complex64' || !(data.resource instanceof g.GPUBuffer)) {
+      return original.call(this, dataId);
+    }
+    const size = data.resource.size;
+    const staging = this.bufferManager.acquireBuffer(size, g.GPUBufferUsage.COPY_DST | g.GPUBufferUsage.MAP_READ);
+    this.ensureCommandEncoderReady();
+    this.endComputePassEncoder();
+    this.commandEncoder.copyBufferToBuffer(data.resource, 0, staging, 0, size);
+    this.submitQueue();
+    let failure: unknown = null;
+    staging.mapAsync(g.GPUMapMode.READ).catch((err: unknown) => (failure = err));
+    runDawnUntil(() => staging.mapState === 'mapped' || failure !== null);
+    if (failure !== null) throw failure;
+    const bytes: ArrayBuffer = staging.getMappedRange().slice(0);
+    staging.unmap();
+    this.bufferManager.releaseBuffer(staging);
+    const values = tf.util.convertBackendValuesAndArrayBuffer(bytes, data.dtype);
+    this.convertAndCacheOnCPU(dataId, values);
+    return values;
+  };
+  proto.readSyncInNode = true;
+}
+
+/**
+ * Finds an adapter: a full (core) WebGPU adapter on the default Dawn backend (Vulkan on Linux),
+ * else a compatibility-mode one, else OpenGL/OpenGL ES in compatibility mode through EGL without
+ * a display (Mesa's llvmpipe on a machine without a GPU). NEURAL_MFG_WEBGPU_FLAGS (comma
+ * separated Dawn options, e.g. "backend=vulkan" or "adapter=NVIDIA H100") tries only those.
+ */
+/** every Dawn instance created, kept alive: a collected instance can take the process down */
+const dawnInstances: unknown[] = [];
+
+async function findAdapter(create: (flags: string[]) => any): Promise<{ adapter: any; flags: string[]; featureLevel: string }> {
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  const fromEnv = process.env.NEURAL_MFG_WEBGPU_FLAGS;
+  const flagSets = fromEnv ? [fromEnv.split(',').map((s) => s.trim()).filter(Boolean)] : [[], ['backend=opengl'], ['backend=opengles']];
+  const tried: string[] = [];
+  for (const flags of flagSets) {
+    const gpu = create(flags);
+    dawnInstances.push(gpu);
+    for (const featureLevel of ['core', 'compatibility']) {
+      tried.push(`${flags.join(',') || 'default'}/${featureLevel}`);
+      const adapter = await gpu
+        .requestAdapter({ powerPreference: 'high-performance', featureLevel })
+        .catch(() => null);
+      if (adapter) return { adapter, flags, featureLevel };
+    }
+  }
+  throw new Error(
+    `no WebGPU adapter found (tried ${tried.join(', ')}); it needs a Vulkan driver (a GPU's, or Mesa's ` +
+      `lavapipe: apt install mesa-vulkan-drivers) or OpenGL through EGL (apt install libegl-mesa0)`,
+  );
+}
+
+async function loadWebgpu(): Promise<void> {
+  if (tf.findBackendFactory('webgpu')) return;
+  const { create, globals } = await importOptional('webgpu');
+  const g = globalThis as any;
+  Object.assign(g, globals);
+  recordDawnTicks();
+  const { adapter, flags, featureLevel } = await findAdapter(create);
+  const info: Record<string, string> = {};
+  for (const key of ['vendor', 'architecture', 'device', 'description']) {
+    if (adapter.info?.[key]) info[key] = String(adapter.info[key]);
+  }
+  webgpuAdapter = { flags, featureLevel, info };
+  // tfjs-backend-webgpu asks navigator.gpu for an adapter without a feature level, and passes one
+  // of its required features inside a nested array; hand it the adapter found above instead.
+  const chosen = {
+    get features() { return adapter.features; },
+    get limits() { return adapter.limits; },
+    get info() { return adapter.info; },
+    requestDevice: (descriptor: { requiredFeatures?: Iterable<unknown> } = {}) =>
+      adapter.requestDevice({ ...descriptor, requiredFeatures: [...(descriptor.requiredFeatures ?? [])].flat() }),
+  };
+  const gpu = { requestAdapter: async () => chosen, getPreferredCanvasFormat: () => 'rgba8unorm' };
+  Object.defineProperty(globalThis, 'navigator', {
+    value: Object.assign(Object.create(g.navigator ?? null), { gpu }),
+    configurable: true,
+    writable: true,
+  });
+  const webgpuBackend = await importOptional('@tensorflow/tfjs-backend-webgpu');
+  patchReadSync(webgpuBackend.WebGPUBackend);
+}
+
+async function describeWebgpu(): Promise<string> {
+  if (!webgpuAdapter) return 'unknown adapter';
+  const { info, flags, featureLevel } = webgpuAdapter;
+  const name = [info.vendor, info.architecture, info.device].filter(Boolean).join(' ') || 'unnamed adapter';
+  const software = /llvmpipe|lavapipe|swiftshader|softpipe/i.test(`${name} ${info.description ?? ''}`);
+  return (
+    `${name}${info.description ? ` (${info.description})` : ''}, Dawn ${flags.join(',') || 'default backend'}, ` +
+    `${featureLevel} feature level${software ? ' — software rendering on the CPU, not a GPU' : ''}`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 
 export const BACKENDS: BackendInfo[] = [
   {
     name: 'wasm',
     tfName: 'wasm',
-    packageName: '@tensorflow/tfjs-backend-wasm',
-    install: 'npm install @tensorflow/tfjs-backend-wasm@4.22.0',
+    packages: ['@tensorflow/tfjs-backend-wasm'],
+    install: `npm install @tensorflow/tfjs-backend-wasm@${TFJS_VERSION}`,
+    requirements: 'none (a dependency of neural-mfg)',
     load: async () => {},
+    describe: async () => {
+      const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+      return `the CPU through WebAssembly (SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'}): ${os.cpus()[0]?.model ?? 'cpu'}`;
+    },
   },
   {
     name: 'cpu',
     tfName: 'cpu',
-    packageName: '@tensorflow/tfjs-backend-cpu',
-    install: 'npm install @tensorflow/tfjs-backend-cpu@4.22.0',
+    packages: ['@tensorflow/tfjs-backend-cpu'],
+    install: `npm install @tensorflow/tfjs-backend-cpu@${TFJS_VERSION}`,
+    requirements: 'none (a dependency of neural-mfg)',
     load: async () => {},
+    describe: async () => `the CPU in plain JavaScript, one thread: ${os.cpus()[0]?.model ?? 'cpu'}`,
+  },
+  {
+    name: 'tensorflow',
+    tfName: 'tensorflow',
+    packages: ['@tensorflow/tfjs-node'],
+    install: `npm install @tensorflow/tfjs-node@${TFJS_VERSION}`,
+    requirements: `Linux x64, macOS or Windows; ${LIBTENSORFLOW_DOWNLOAD}`,
+    load: () => loadTfjsNode('@tensorflow/tfjs-node'),
+    describe: () => describeTfjsNode(false),
+  },
+  {
+    name: 'cuda',
+    tfName: 'tensorflow',
+    packages: ['@tensorflow/tfjs-node-gpu'],
+    install: `npm install @tensorflow/tfjs-node-gpu@${TFJS_VERSION}`,
+    requirements: `Linux x64 with an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1; ${LIBTENSORFLOW_DOWNLOAD}`,
+    load: () => loadTfjsNode('@tensorflow/tfjs-node-gpu'),
+    describe: () => describeTfjsNode(true),
+  },
+  {
+    name: 'webgpu',
+    tfName: 'webgpu',
+    packages: ['@tensorflow/tfjs-backend-webgpu', 'webgpu'],
+    install: `npm install @tensorflow/tfjs-backend-webgpu@${TFJS_VERSION} webgpu@${WEBGPU_VERSION}`,
+    requirements:
+      'a Vulkan driver (NVIDIA, AMD, Intel; or Mesa lavapipe) or OpenGL through EGL (Mesa llvmpipe: libegl-mesa0); ' +
+      'installs from npm alone (Dawn ships prebuilt in the webgpu package)',
+    load: loadWebgpu,
+    describe: describeWebgpu,
   },
 ];
 
 export const BACKEND_NAMES = BACKENDS.map((b) => b.name);
 export const DEFAULT_BACKEND = 'wasm';
 
-export class BackendError extends Error {}
+export class BackendError extends Error {
+  constructor(
+    message: string,
+    /** the backend that was asked for */
+    readonly backend: string,
+    /** the command that installs it, when it is missing */
+    readonly install: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export function backendInfo(name: string): BackendInfo {
+  const info = BACKENDS.find((b) => b.name === name);
+  if (!info) {
+    throw new BackendError(`unknown backend "${name}": choose one of ${BACKEND_NAMES.join(', ')}`, name);
+  }
+  return info;
+}
+
+/** The packages of a backend that cannot be resolved from this project. */
+export function missingPackages(info: BackendInfo): string[] {
+  return info.packages.filter((p) => !isInstalled(p));
+}
+
+/** The message for a backend whose packages are missing: what to install, and what it needs. */
+export function notInstalledMessage(info: BackendInfo, missing: string[]): string {
+  return (
+    `backend "${info.name}" is not installed (missing: ${missing.join(', ')}). ` +
+    `Install it with: ${info.install}` +
+    ` — requirements: ${info.requirements}`
+  );
+}
 
 /**
  * Makes `name` the active TF.js backend. The default (wasm) falls back to cpu with a one-line
- * notice when it cannot start; an explicitly requested backend that fails is an error that says
- * what to install.
+ * notice when it cannot start; an explicitly requested backend that is missing or fails is a
+ * BackendError that says what to install.
  */
 export async function useBackend(
   name: string = DEFAULT_BACKEND,
   opts: { explicit?: boolean; notice?: (line: string) => void } = {},
 ): Promise<string> {
-  const info = BACKENDS.find((b) => b.name === name);
-  if (!info) {
-    throw new BackendError(`unknown backend "${name}": choose one of ${BACKEND_NAMES.join(', ')}`);
+  const info = backendInfo(name);
+  const missing = missingPackages(info);
+  if (missing.length > 0 && (name !== 'wasm' || opts.explicit)) {
+    throw new BackendError(notInstalledMessage(info, missing), name, info.install);
   }
   try {
     await info.load();
@@ -64,6 +355,56 @@ export async function useBackend(
       );
       return useBackend('cpu', { explicit: true });
     }
-    throw new BackendError(`backend "${name}" could not start: ${why}. Install it with: ${info.install}`);
+    throw new BackendError(
+      `backend "${name}" is installed but could not start: ${why}. Requirements: ${info.requirements}`,
+      name,
+    );
   }
+}
+
+/** What `neural-mfg doctor` reports for one backend. */
+export interface BackendReport {
+  name: string;
+  packages: string[];
+  installed: boolean;
+  starts: boolean;
+  /** what it computes on, when it started */
+  device: string | null;
+  /** why it is missing or did not start */
+  problem: string | null;
+  install: string;
+  requirements: string;
+}
+
+/**
+ * Tries one backend: installed?, starts (and computes 1+2+3)?, on what? Leaves the previously
+ * active backend active again.
+ */
+export async function checkBackend(name: string): Promise<BackendReport> {
+  const info = backendInfo(name);
+  const missing = missingPackages(info);
+  const report: BackendReport = {
+    name,
+    packages: info.packages,
+    installed: missing.length === 0,
+    starts: false,
+    device: null,
+    problem: missing.length ? `missing: ${missing.join(', ')}` : null,
+    install: info.install,
+    requirements: info.requirements,
+  };
+  if (!report.installed) return report;
+  const previous = tf.getBackend();
+  try {
+    await useBackend(name, { explicit: true });
+    const sum = tf.tidy(() => tf.sum(tf.tensor1d([1, 2, 3])).dataSync()[0]);
+    if (sum !== 6) throw new Error(`1+2+3 gave ${sum}`);
+    report.starts = true;
+    report.device = await info.describe();
+  } catch (err) {
+    report.problem = err instanceof Error ? err.message : String(err);
+  } finally {
+    if (previous && previous !== tf.getBackend()) await tf.setBackend(previous);
+  }
+  return report;
 }

@@ -42,6 +42,11 @@ export interface ObservationModel<C> {
    * Farol: each sample's attendance rate): what reports and figures compare the population with.
    */
   comparableValues(data: Dataset, config: C): number[];
+  /**
+   * The distances that matter for this game between the model's final observed populations
+   * [populations][agents] and the observations (reported by `eval`).
+   */
+  metrics(finalPopulations: number[][], data: Dataset, config: C): Record<string, number>;
 }
 
 /** A game-specific command-line flag, mapped onto a configuration field. */

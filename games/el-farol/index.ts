@@ -5,6 +5,7 @@ import { tf, type Tensor, type Scalar } from '../../src/tf.ts';
 import type { Dataset, Game } from '../../src/game.ts';
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
 import { groupedNormal, readGroupedNormalSpec, type GroupedNormalSpec } from '../../src/data/generators.ts';
+import { mean, std } from '../../src/data/stats.ts';
 import { readCsvTable, pivotLong, writeCsv } from '../../src/data/csv.ts';
 import type { RandomStream } from '../../src/random.ts';
 import { elFarolMechanics, type ElFarolMechanics } from './mechanics.ts';
@@ -141,6 +142,17 @@ export const elFarol: Game<ElFarolConfig> = {
         for (let o = 0; o < n; o++) sum += data.values[s * n + o];
         return sum / n / config.agents;
       });
+    },
+    metrics(finalPopulations, data, config) {
+      const predictedRate = mean(finalPopulations.flat());
+      const observedRate = mean(elFarol.observations.comparableValues(data, config));
+      return {
+        // the expected attendance rate of the model's final population against the observed one
+        predictedRate,
+        observedRate,
+        rateError: predictedRate - observedRate,
+        finalStd: std(finalPopulations.flat()),
+      };
     },
   },
   figureStyle: (config, observedMean) => ({

@@ -4,6 +4,7 @@ import type { Dataset, Game } from '../../src/game.ts';
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
 import { groupedNormal, readGroupedNormalSpec, type GroupedNormalSpec } from '../../src/data/generators.ts';
 import { readCsvTable, pivotLong, writeCsv } from '../../src/data/csv.ts';
+import { mean, std, wasserstein1 } from '../../src/data/stats.ts';
 import { meetingMechanics, type MeetingMechanics } from './mechanics.ts';
 import fig2a from './presets/fig2a.json' with { type: 'json' };
 import fig2b from './presets/fig2b.json' with { type: 'json' };
@@ -101,6 +102,17 @@ export const meeting: Game<MeetingConfig> = {
         ) as Scalar;
       }),
     comparableValues: (data) => Array.from(data.values),
+    metrics(finalPopulations, data) {
+      const predicted = finalPopulations.flat();
+      return {
+        finalMean: mean(predicted),
+        finalStd: std(predicted),
+        observedMean: mean(data.values),
+        observedStd: std(data.values),
+        // distance between the predicted and the observed distribution of arrival times (hours)
+        wasserstein1: wasserstein1(predicted, data.values),
+      };
+    },
   },
   figureStyle: (_config, observedMean) => ({
     yTitle: 'Arrival time',

@@ -1,11 +1,14 @@
 // The command-line tool: commander wiring only; each command lives in its own module.
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { GAMES } from '../../games/index.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { withCommonOptions } from './experiment.ts';
 import { simulateCommand } from './simulate.ts';
 import { generateCommand } from './generate.ts';
 import { trainCommand } from './train.ts';
+import { evalCommand } from './eval.ts';
+import { BACKEND_NAMES, DEFAULT_BACKEND } from '../backend.ts';
+import { doctorCommand } from './doctor.ts';
 
 function parsePositiveInt(flag: string) {
   return (value: string) => {
@@ -49,6 +52,26 @@ export function buildProgram(): Command {
     .action(async (game, opts) => {
       const code = await trainCommand(game, opts);
       if (code !== 0) process.exitCode = code;
+    });
+
+  program
+    .command('doctor')
+    .description('list the TF.js backends: installed?, starts?, on what device?, and how to install a missing one')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts) => {
+      await doctorCommand(opts);
+    });
+
+  program
+    .command('eval')
+    .argument('<model-dir>', 'a model folder written by train (DIR/model) or shipped under models/')
+    .description('evaluate a trained model on observations: loss, the game\'s distances, a figure, summary.json')
+    .requiredOption('--data <file.csv>', 'observations in the game\'s CSV format')
+    .requiredOption('--out <dir>', 'output folder (summary.json, turns.svg, trajectory.csv)')
+    .option('--seed <n>', 'seed of the evaluation populations and noise (default: the training seed)', parsePositiveInt('--seed'))
+    .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default(DEFAULT_BACKEND))
+    .action(async (dir, opts) => {
+      await evalCommand(dir, opts);
     });
 
   program

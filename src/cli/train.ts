@@ -2,11 +2,8 @@
 // with progress, metrics, figures, the saved model and summary.json. Ctrl-C stops after the
 // current step and still saves everything trained so far.
 import { tf } from '../tf.ts';
-import { deriveSeed, randomStreams, RandomStream } from '../random.ts';
-import { evaluateModel } from '../train/evaluate.ts';
-
-/** stream index of the evaluation populations (apart from the training streams) */
-const EVALUATION_STREAM = 100;
+import { randomStreams } from '../random.ts';
+import { evaluateModel, evaluationStarts } from '../train/evaluate.ts';
 import type { Dataset } from '../game.ts';
 import { MeanFieldModel, populationsAt } from '../mfg/model.ts';
 import { DivergenceError, trainModel, type StepMetrics, type TrainState } from '../train/train.ts';
@@ -151,12 +148,7 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
     tf.dispose([y0, trainedYs]);
     if (path && !model.isFrozen(path)) path.dispose();
     const K = config.training.evaluationPopulations;
-    // A model trained from one fixed initial population is evaluated from that population (its
-    // copies still differ where the dynamics are random); otherwise from fresh populations.
-    const evalStream = () =>
-      config.training.initialState === 'fixed'
-        ? result.lastInitialState
-        : new RandomStream(deriveSeed(seed, EVALUATION_STREAM));
+    const evalStream = () => evaluationStarts(config, seed, result.lastInitialState);
     const onTrain = evaluateModel(model, train, evalStream(), K, { network: true });
     const onValidation = validation ? evaluateModel(model, validation, evalStream(), K, { network: true }) : null;
     const mfgOnly = evaluateModel(model, null, evalStream(), K, { network: false });

@@ -39,7 +39,8 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
         `the network has ${parameterCount(this.spec)} parameters, ${values.length} were given`,
       );
     }
-    this.params = tf.variable(tf.tensor1d(Float32Array.from(values)), true, `${game.name}-network`);
+    // tidy disposes the initial tensor; the variable (never tidied) keeps its own reference
+    this.params = tf.tidy(() => tf.variable(tf.tensor1d(Float32Array.from(values)), true));
     if (config.noise.layout !== 'none' && config.noise.path === 'frozen') {
       this.frozenPath = this.samplePath(1);
     }

@@ -5,7 +5,19 @@ import { tf, type Tensor } from '../tf.ts';
 import type { Dataset } from '../game.ts';
 import type { ExperimentConfig } from '../config.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
-import type { RandomStream } from '../random.ts';
+import { deriveSeed, RandomStream } from '../random.ts';
+
+/** Stream index of the evaluation populations (apart from the training streams). */
+const EVALUATION_STREAM = 100;
+
+/**
+ * Where evaluation populations start: a model trained from one fixed initial population is
+ * evaluated from that population (its copies still differ where the dynamics are random);
+ * otherwise from fresh populations of a dedicated stream of the seed.
+ */
+export function evaluationStarts(config: ExperimentConfig, seed: number, fixedStart: Float64Array): RandomStream | Float64Array {
+  return config.training.initialState === 'fixed' ? fixedStart : new RandomStream(deriveSeed(seed, EVALUATION_STREAM));
+}
 
 export interface Evaluation {
   /** the loss against the observations, averaged over the populations; null without data */

@@ -1,0 +1,303 @@
+// The rules of one Liar's dice turn on the host (GAMES.md §4.4-4.7): per-turn randomness from a
+// per-game key, the bidding rule with its plausibility checks, Poisson bluffing, challenge
+// resolution, and `playTurn`, which plays one turn for a batch of games and returns the drift
+// matrix B(t, C) of §4.8. The dice logic is discrete and cheap; only the belief drift uses TF.js.
+import { tf } from '../../src/tf.ts';
+import { RandomStream, deriveSeed } from '../../src/random.ts';
+import { binomialTail, type TailConvention } from './binomial.ts';
+import {
+  BID_ROW,
+  STATE_ROW,
+  carryColumns,
+  carrySize,
+  decodeBid,
+  isChallenge,
+  playerRow,
+  softmax,
+  totalDice,
+  type Bid,
+  type CarryLayout,
+} from './carry.ts';
+import { activePlayerDrift, bidTerms, type CostWeights, type GradientTarget } from './drift.ts';
+
+/**
+ * Per-turn keys (Q4): 'per-turn' (default) derives κ from the game's key and the turn index;
+ * 'constant' (faithful) uses one κ for every turn, so with the same key for every game the
+ * imagined dice and bluffs repeat at every turn and in every game, as in the reference.
+ */
+export type TurnKeys = 'per-turn' | 'constant';
+
+export interface RuleOptions {
+  /** a bid whose Pr[Bin(R, π_f) ≥ r] is below this is implausible (0.3) */
+  plausibilityThreshold: number;
+  /** Q13: 'default' reads r = max(·, 0) with Pr[X ≥ 0] = 1 and 0 for r > n; 'faithful' r = max(·, 1), clamped table */
+  tail: TailConvention;
+  keys: TurnKeys;
+}
+
+export interface TurnOptions extends RuleOptions {
+  costWeights: CostWeights;
+  /** Q6: 'logits' (default, chain rule) or 'probabilities' (faithful) */
+  gradient: GradientTarget;
+}
+
+/** The two independent streams of one turn: the imagined table and the bluff (§4.4). */
+export interface TurnStreams {
+  bid: RandomStream;
+  bluff: RandomStream;
+}
+
+/** κ = fold-in of the turn index into the game key; κ splits into a bid and a bluff stream. */
+export function turnStreams(gameKey: number, turn: number, keys: TurnKeys): TurnStreams {
+  const kappa = deriveSeed(gameKey >>> 0, keys === 'constant' ? 0 : turn);
+  return { bid: new RandomStream(deriveSeed(kappa, 0)), bluff: new RandomStream(deriveSeed(kappa, 1)) };
+}
+
+/** One face 1..F drawn from Categorical(probabilities) by inversion. */
+export function sampleFace(rng: RandomStream, probabilities: ArrayLike<number>): number {
+  const u = rng.uniform();
+  let acc = 0;
+  let last = 0;
+  for (let k = 0; k < probabilities.length; k++) {
+    if (probabilities[k] > 0) last = k;
+    acc += probabilities[k];
+    if (u < acc) return k + 1;
+  }
+  return last + 1; // rounding left Σπ slightly below u: the last face with mass
+}
+
+const KNUTH_LIMIT = 30;
+
+/**
+ * A Poisson(λ) draw: Knuth's multiplication method for λ ≤ 30 (e^{−30} ≈ 1e−13 is still far from
+ * float64 underflow); larger λ is split into pieces of 30, using Poisson(a + b) = Poisson(a) + Poisson(b).
+ */
+export function samplePoisson(rng: RandomStream, lambda: number): number {
+  if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new Error(`samplePoisson: λ must be a finite number ≥ 0, got ${lambda}`);
+  let count = 0;
+  let remaining = lambda;
+  while (remaining > KNUTH_LIMIT) {
+    count += knuth(rng, KNUTH_LIMIT);
+    remaining -= KNUTH_LIMIT;
+  }
+  return count + knuth(rng, remaining);
+}
+
+function knuth(rng: RandomStream, lambda: number): number {
+  const limit = Math.exp(-lambda);
+  let k = 0;
+  let product = rng.uniform();
+  while (product > limit) {
+    k++;
+    product *= rng.uniform();
+  }
+  return k;
+}
+
+export type ChallengeReason = 'out-of-faces' | 'previous-implausible' | 'own-implausible';
+
+export interface BidDecision {
+  challenge: boolean;
+  reason?: ChallengeReason;
+  /** the face of the new bid (F + 1 when the player ran out of faces) */
+  face: number;
+  /** the quantity before bluffing (−1 for a challenge) */
+  quantity: number;
+  /** ĉ: the previous bid's face among the imagined R dice and the own hand */
+  imaginedCount: number;
+  /** Pr[Bin(R, π_{f₀}) ≥ r₁] of the previous bid */
+  previousPlausibility: number;
+  /** Pr[Bin(R, π_f) ≥ r₂] of the new bid */
+  ownPlausibility: number;
+}
+
+const countFace = (faces: ArrayLike<number>, face: number): number => {
+  let n = 0;
+  for (let i = 0; i < faces.length; i++) if (faces[i] === face) n++;
+  return n;
+};
+
+/**
+ * The bidding rule of GAMES.md §4.5 for the active player with beliefs π (length F) and hand
+ * (D faces 1..F) against the previous bid (f₀, q₀). `rng` is the turn's bid stream.
+ */
+export function decideBid(
+  beliefs: ArrayLike<number>,
+  hand: ArrayLike<number>,
+  previous: Bid,
+  layout: CarryLayout,
+  rng: RandomStream,
+  opts: RuleOptions,
+): BidDecision {
+  const { faces } = layout;
+  const unseen = totalDice(layout) - layout.dice; // R
+  const { face: f0, quantity: q0 } = previous;
+  // 1. imagined table: R faces from Categorical(π), plus the own hand
+  let imaginedCount = countFace(hand, f0);
+  for (let i = 0; i < unseen; i++) if (sampleFace(rng, beliefs) === f0) imaginedCount++;
+  // 2. raise the quantity if the imagined table supports it, else the next face
+  let face = f0;
+  let quantity = q0 + 1;
+  if (!(q0 + 1 <= imaginedCount)) {
+    face = f0 + 1;
+    quantity = q0;
+  }
+  // 4./5. plausibility: Pr[Bin(R, π_f) ≥ r] with r = what the own hand does not cover (Q13 floor)
+  const floor = opts.tail === 'faithful' ? 1 : 0;
+  const plausibility = (f: number, q: number): number => {
+    const clamped = Math.min(f, faces); // f = F + 1 reads face F (§4.5 step 5; already a challenge)
+    const r = Math.max(q - countFace(hand, clamped), floor);
+    return binomialTail(unseen, beliefs[clamped - 1], r, opts.tail);
+  };
+  const previousPlausibility = plausibility(f0, q0);
+  let reason: ChallengeReason | undefined;
+  if (face > faces) reason = 'out-of-faces'; // 3.
+  else if (previousPlausibility < opts.plausibilityThreshold) reason = 'previous-implausible';
+  const ownPlausibility = reason === undefined ? plausibility(face, quantity) : plausibility(face, -1);
+  if (reason === undefined && ownPlausibility < opts.plausibilityThreshold) reason = 'own-implausible';
+  if (reason !== undefined) return { challenge: true, reason, face, quantity: -1, imaginedCount, previousPlausibility, ownPlausibility };
+  return { challenge: false, face, quantity, imaginedCount, previousPlausibility, ownPlausibility };
+}
+
+/**
+ * The bid vector (length F) of a decision after bluffing: q at index f − 1, or −1 for a
+ * challenge; a challenge at face F + 1 is written out of range and leaves the all-zero vector (§4.5).
+ */
+export function encodeBid(face: number, quantity: number, faces: number): Float64Array {
+  const vector = new Float64Array(faces);
+  if (face >= 1 && face <= faces) vector[face - 1] = quantity;
+  return vector;
+}
+
+/** §4.7: a challenge succeeds (+1) when the previous bid was false (q₀ > c*(f₀)), else fails (−1). */
+export function resolveChallenge(previous: Bid, trueCounts: ArrayLike<number>): 1 | -1 {
+  return previous.quantity <= trueCounts[previous.face - 1] ? -1 : 1;
+}
+
+/** c*(f) for one roll (faces 1..F): [F]. */
+export function countFaces(roll: ArrayLike<number>, faces: number): Float64Array {
+  const counts = new Float64Array(faces);
+  for (let i = 0; i < roll.length; i++) counts[roll[i] - 1]++;
+  return counts;
+}
+
+/** What one game did in one turn (for transcripts and tests). */
+export interface TurnDecision extends BidDecision {
+  /** δ ~ Poisson(λ̃) added to the quantity (0 for a challenge) */
+  bluff: number;
+  /** the played bid (f, q) after bluffing, as decoded from the new bid vector */
+  played: Bid;
+  /** g after the turn */
+  gameState: number;
+  /** the held-fixed bid terms of the turn cost (§4.8) */
+  bidCost: number;
+}
+
+export interface TurnBatch {
+  layout: CarryLayout;
+  /** [games, P+2, F+1] */
+  carries: Float64Array;
+  /** [games, P, D], faces 1..F */
+  rolls: Int32Array;
+  /** c* per game [games, F] */
+  trueCounts: Float64Array;
+  /** one key per game */
+  keys: ArrayLike<number>;
+  /** which games play this turn (default all); the others get a zero drift */
+  playing?: ArrayLike<boolean>;
+}
+
+export interface TurnResult {
+  /** the active player p = turn mod P */
+  player: number;
+  /** B(t, C) of §4.8: [games, P+2, F+1]; C_{k+1} = C_k + B with h = 1 */
+  drift: Float64Array;
+  /** the new bid vectors [games, F] (zero for games that did not play) */
+  bids: Float64Array;
+  /** g per game [games] */
+  gameStates: Float64Array;
+  decisions: (TurnDecision | null)[];
+}
+
+/**
+ * One full turn for a batch of games: decode the active player, bid (§4.5), bluff (§4.6), resolve
+ * (§4.7), and build the drift matrix (§4.8) with the belief drift from autodiff. Each game's
+ * result depends only on its own carry, roll, key and the turn index.
+ */
+export function playTurn(batch: TurnBatch, turn: number, opts: TurnOptions): TurnResult {
+  const { layout, carries, rolls, trueCounts, keys } = batch;
+  const { players, dice, faces } = layout;
+  const games = keys.length;
+  const size = carrySize(layout);
+  const cols = carryColumns(layout);
+  if (carries.length !== games * size) throw new Error(`playTurn: carries hold ${carries.length / size} games, keys ${games}`);
+  if (rolls.length !== games * players * dice) throw new Error(`playTurn: rolls hold ${rolls.length / (players * dice)} games, keys ${games}`);
+  const player = turn % players;
+  const Q = totalDice(layout);
+  const drift = new Float64Array(games * size);
+  const bids = new Float64Array(games * faces);
+  const gameStates = new Float64Array(games);
+  const decisions: (TurnDecision | null)[] = new Array(games).fill(null);
+
+  const playing: number[] = [];
+  for (let g = 0; g < games; g++) if (batch.playing === undefined || batch.playing[g]) playing.push(g);
+  const logits = new Float32Array(playing.length * faces);
+  const rawBluff = new Float32Array(playing.length);
+  const frequencies = new Float32Array(playing.length * faces);
+  const bidCosts = new Float32Array(playing.length);
+
+  playing.forEach((g, i) => {
+    const carry = carries.subarray(g * size, (g + 1) * size);
+    const row = carry.subarray(playerRow(player) * cols, playerRow(player) * cols + cols);
+    const beliefs = softmax(row.subarray(0, faces));
+    const bluffRate = Math.max(row[faces], 0);
+    const previousVector = carry.subarray(BID_ROW * cols, BID_ROW * cols + faces);
+    const previous = decodeBid(previousVector);
+    const hand = rolls.subarray((g * players + player) * dice, (g * players + player + 1) * dice);
+    const counts = trueCounts.subarray(g * faces, (g + 1) * faces);
+    const streams = turnStreams(keys[g], turn, opts.keys);
+
+    const decision = decideBid(beliefs, hand, previous, layout, streams.bid, opts);
+    const bluff = decision.challenge ? 0 : samplePoisson(streams.bluff, bluffRate);
+    const quantity = decision.challenge ? -1 : Math.min(Q, decision.quantity + bluff);
+    const vector = encodeBid(decision.face, quantity, faces);
+    const gameState = isChallenge(vector) ? resolveChallenge(previous, counts) : 0;
+    const played = decodeBid(vector);
+    const bidCost = bidTerms(layout, played, previous, counts, opts.costWeights);
+    decisions[g] = { ...decision, bluff, played, gameState, bidCost };
+
+    bids.set(vector, g * faces);
+    gameStates[g] = gameState;
+    const out = drift.subarray(g * size, (g + 1) * size);
+    // row 0: b_new − b_prev (padding 0); row 1: g in every column (§4.8)
+    for (let j = 0; j < faces; j++) out[BID_ROW * cols + j] = vector[j] - previousVector[j];
+    out.fill(gameState, STATE_ROW * cols, STATE_ROW * cols + cols);
+
+    logits.set(row.subarray(0, faces), i * faces);
+    rawBluff[i] = row[faces];
+    for (let k = 0; k < faces; k++) frequencies[i * faces + k] = counts[k] / Q;
+    bidCosts[i] = bidCost;
+  });
+
+  if (playing.length > 0) {
+    // row 2 + p: −∂L/∂(z, λ) (or −∂L/∂(π, λ̃), faithful) by autodiff
+    const [beliefDrift, bluffDrift] = tf.tidy(() => {
+      const n = playing.length;
+      const d = activePlayerDrift(
+        tf.tensor2d(logits, [n, faces]),
+        tf.tensor1d(rawBluff),
+        bidCosts,
+        tf.tensor2d(frequencies, [n, faces]),
+        opts.costWeights,
+        opts.gradient,
+      );
+      return [d.beliefs.dataSync(), d.bluffRate.dataSync()];
+    });
+    playing.forEach((g, i) => {
+      const offset = g * size + playerRow(player) * cols;
+      for (let k = 0; k < faces; k++) drift[offset + k] = beliefDrift[i * faces + k];
+      drift[offset + faces] = bluffDrift[i];
+    });
+  }
+  return { player, drift, bids, gameStates, decisions };
+}

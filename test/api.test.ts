@@ -1,0 +1,102 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cp, mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { testBackend } from './setup.ts';
+import { loadModel, ModelFileError } from '../src/index.ts';
+import { tf } from '../src/tf.ts';
+
+test.before(testBackend);
+
+const SHIPPED = join(import.meta.dirname, '..', 'models', 'meeting-fig2b');
+
+test('loadModel simulates a shipped model at the configuration\'s save times and at requested ones', async () => {
+  const model = await loadModel(SHIPPED);
+  assert.is(model.game, 'meeting');
+  const full = model.simulate();
+  assert.is(full.states.length, 15);
+  assert.is(full.states[0].length, 42);
+  const some = model.simulate({ times: [1, 7.5, 15] });
+  assert.equal(some.times, [1, 7.5, 15]);
+  assert.equal(some.states[2], full.states[14], 'same seed, same initial population and noise path');
+  const mfg = model.simulate({ times: [15], network: false });
+  assert.not.equal(mfg.states[0], full.states[14]);
+  model.dispose();
+  assert.throws(() => model.simulate(), /disposed/);
+});
+
+test('loadModel refuses bad simulate arguments with a clear message and leaks no tensors', async () => {
+  const model = await loadModel(SHIPPED);
+  const before = tf.memory().numTensors;
+  assert.throws(() => model.simulate({ times: [0] }), /times\[0\] = 0 lies outside \[1, 15\]/);
+  assert.throws(() => model.simulate({ initialState: [1, 2, 3] }), /initialState has 3 values, the game has 42 agents/);
+  assert.throws(() => model.simulate({ initialState: Array(42).fill(NaN) }), /NaN/);
+  model.simulate({ initialState: Array(42).fill(12) });
+  assert.is(tf.memory().numTensors, before);
+  model.dispose();
+});
+
+async function damaged(change: (dir: string) => Promise<void>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'neural-mfg-model-'));
+  await cp(SHIPPED, dir, { recursive: true });
+  await change(dir);
+  return dir;
+}
+
+async function refuses(dir: string, pattern: RegExp) {
+  try {
+    await loadModel(dir);
+  } catch (err) {
+    assert.instance(err, ModelFileError, String(err));
+    assert.match((err as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`loaded the damaged model in ${dir}`);
+}
+
+const editJson = (f: (m: any) => void) => async (dir: string) => {
+  const p = join(dir, 'model.json');
+  const m = JSON.parse(await readFile(p, 'utf8'));
+  f(m);
+  await writeFile(p, JSON.stringify(m));
+};
+
+test('bad model folders give clear errors, never a crash inside TF.js', async () => {
+  await refuses(join(tmpdir(), 'no-such-model-dir'), /model.json: not found/);
+  await refuses(await damaged((d) => rm(join(d, 'weights.bin'))), /weights.bin: not found/);
+  await refuses(await damaged(async (d) => writeFile(join(d, 'weights.bin'), (await readFile(join(d, 'weights.bin'))).subarray(0, 64))), /holds 16 weights/);
+  await refuses(await damaged(async (d) => {
+    const w = await readFile(join(d, 'weights.bin'));
+    w[10] ^= 0xff;
+    await writeFile(join(d, 'weights.bin'), w);
+  }), /checksum does not match/);
+  await refuses(await damaged((d) => writeFile(join(d, 'model.json'), '{"format": "neural-mfg-model", ')), /not valid JSON/);
+  await refuses(await damaged(editJson((m) => { m.game = 'chess'; })), /unknown game "chess"/);
+  await refuses(await damaged(editJson((m) => { m.formatVersion = 99; })), /format version 99 is newer/);
+  await refuses(await damaged(editJson((m) => { m.network.width = 16; m.config.network.width = 16; })), /needs \d+/);
+  await refuses(await damaged(editJson((m) => { m.network.depth = 2; })), /does not match its configuration|needs/);
+  await refuses(await damaged(editJson((m) => { m.config.training.steps = 'many'; })), /"training.steps"/);
+  await refuses(await damaged(editJson((m) => { m.format = 'something-else'; })), /not a neural-mfg model/);
+});
+
+test('the example under examples/ loads every shipped model and prints a simulation', () => {
+  const r = spawnSync(process.execPath, ['examples/simulate-models.mjs'], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', timeout: 60_000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /meeting-fig2b: meeting/);
+  assert.match(r.stdout, /t=15/);
+});
+
+test('eval reports the loss and the meeting distances on the bundled validation set', async () => {
+  const out = await mkdtemp(join(tmpdir(), 'neural-mfg-eval-'));
+  const r = spawnSync(process.execPath, ['bin/neural-mfg.js', 'eval', 'models/meeting-fig2b', '--data', 'data/meeting/validation.csv', '--backend', 'cpu', '--out', out], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', timeout: 60_000 });
+  assert.is(r.status, 0, r.stderr);
+  const s = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+  for (const k of ['loss', 'finalMean', 'finalStd', 'wasserstein1', 'observedMean']) assert.type(s[k], 'number', k);
+  assert.ok(s.loss > 0.65, 'the loss is above the irreducible error 0.65');
+  assert.ok(Math.abs(s.finalMean - 15) < 0.3);
+  assert.ok(s.wasserstein1 > 0 && s.wasserstein1 < 0.5);
+});
+
+test.run();
