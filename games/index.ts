@@ -2,10 +2,12 @@
 import type { Game } from '../src/game.ts';
 import { meeting } from './meeting/index.ts';
 import { elFarol } from './el-farol/index.ts';
+import { liarsDice } from './liars-dice/index.ts';
 
 export const GAMES: Record<string, Game<any>> = {
   [meeting.name]: meeting,
   [elFarol.name]: elFarol,
+  [liarsDice.name]: liarsDice,
 };
 
 export function gameByName(name: string): Game<any> {

@@ -58,7 +58,7 @@ export async function inspectModel(dir: string): Promise<{ manifest: ModelManife
     if (err instanceof ConfigError) throw new ModelFileError(`${where}: ${err.message}`);
     throw err;
   }
-  const spec = networkSpec(config);
+  const spec = networkSpec(game, config);
   const expected = parameterCount(spec);
   const declared = manifest.network;
   const same = (Object.keys(spec) as (keyof typeof spec)[]).every((k) => declared?.[k] === spec[k]);

@@ -7,14 +7,49 @@ import type { RandomStream } from './random.ts';
 import type { ExperimentConfig } from './config.ts';
 import type { ReferenceLine } from './plot/figures.ts';
 
+/**
+ * What one solve knows besides the state: the observations paired with its trajectories (for games
+ * whose mechanics read them, like Liar's dice's rolls) and one random key per trajectory.
+ */
+export interface SolveContext {
+  /** [trajectories, ...sampleShape] when the game pairs trajectories with observations, else null */
+  observations: Dataset | null;
+  /** one key per trajectory: per-trajectory randomness derives from it and the step */
+  keys: Uint32Array;
+}
+
 /** A game's mechanics bound to one experiment (its configuration and dynamics stream). */
 export interface Mechanics {
-  /** Population statistic of the current state y [trajectories, agents]; held fixed in gradients. */
-  population(y: Tensor, t: number): Tensor;
-  /** Per-agent cost C(y_i; m), same shape as y. The drift is −∂C/∂y_i (derived by the engine). */
-  cost(y: Tensor, m: Tensor): Tensor;
+  /** Population statistic of the current state y [trajectories, ...state]; held fixed in gradients. */
+  population(y: Tensor, t: number, ctx?: SolveContext): Tensor;
+  /**
+   * Per-agent cost C(u_i; m) of the decoded state u = decode(y) (default u = y); summed, it is the
+   * total cost. The drift is −∂C/∂y (derived by the engine).
+   */
+  cost(u: Tensor, m: Tensor, ctx?: SolveContext): Tensor;
+  /** The coordinates the cost is written in (Liar's dice: beliefs = softmax(logits)). */
+  decode?(y: Tensor): Tensor;
+  /**
+   * 'state' (default): the drift is −∂C(decode(y))/∂y (chain rule). 'decoded': −∂C/∂u at
+   * u = decode(y), added to y as it is (the reference's Liar's dice, GAMES.md Q6).
+   */
+  gradientIn?: 'state' | 'decoded';
+  /** The discrete part of the dynamics, from the held-fixed statistic (Liar's dice: new bid, game state). */
+  transition?(m: Tensor, y: Tensor): Tensor;
+  /** Which trajectories have ended: their state stays frozen, and the solve stops when all have. */
+  ended?(y: Tensor): boolean[];
   /** Maps each saved state to what is observed (El Farol clips to [0, 1]); default identity. */
   observe?(y: Tensor): Tensor;
+}
+
+/** How the neural term reads and writes the state (default: all of it in, a state-shaped increment out). */
+export interface NetworkAdapter {
+  inputSize: number;
+  outputSize: number;
+  /** the network's input [trajectories, inputSize] */
+  input(t: number, y: Tensor, ctx: SolveContext): Tensor;
+  /** the increment of y [trajectories, ...state] from the network's output [trajectories, outputSize] */
+  output(t: number, out: Tensor, y: Tensor): Tensor;
 }
 
 /** A column-major observation set: [samples, ...sampleShape] in float64. */
@@ -28,25 +63,35 @@ export interface Dataset {
 export interface ObservationModel<C> {
   /** the CSV header, matched by name */
   csvHeader: string[];
+  /**
+   * 'all' (default): every simulated trajectory is compared with every observation of a batch.
+   * 'paired': trajectory b is simulated for observation b (and its mechanics see it in the context).
+   */
+  pairing?: 'all' | 'paired';
   read(file: string, config: C): Promise<Dataset>;
   write(file: string, data: Dataset): Promise<void>;
   /** synthetic observations from the generator of the game's configuration */
   generate(config: C, rng: RandomStream, samples: number): Dataset;
   /**
-   * The training loss between the observed final state prediction [trajectories, agents] and a
-   * batch of observations [batch, ...sampleShape].
+   * The training loss between the observed final states [trajectories, ...state] and a batch of
+   * observations [batch, ...sampleShape] (batch = trajectories when paired).
    */
   loss(prediction: Tensor, observations: Tensor, config: C): Scalar;
   /**
    * The observations on the scale of an agent's state, pooled (meeting: every arrival time; El
    * Farol: each sample's attendance rate): what reports and figures compare the population with.
    */
-  comparableValues(data: Dataset, config: C): number[];
+  comparableValues?(data: Dataset, config: C): number[];
   /**
    * The distances that matter for this game between the model's final observed populations
    * [populations][agents] and the observations (reported by `eval`).
    */
-  metrics(finalPopulations: number[][], data: Dataset, config: C): Record<string, number>;
+  metrics(
+    finalPopulations: number[][],
+    data: Dataset,
+    config: C,
+    extras?: { endSteps?: (number | null)[]; mfgOnlyFinals?: number[][] },
+  ): Record<string, number | number[]>;
 }
 
 /** A game-specific command-line flag, mapped onto a configuration field. */
@@ -75,9 +120,14 @@ export interface Game<C extends ExperimentConfig = ExperimentConfig> {
   options: GameOption[];
   /** validates a raw configuration; errors name the field */
   parseConfig(raw: unknown): C;
-  /** one initial population [agents] */
+  /** one initial state, flattened [...stateShape] */
   initialState(config: C, rng: RandomStream): Float64Array;
+  /** the shape of one state (default [agents]: one number per agent) */
+  stateShape?(config: C): number[];
+  /** how the neural term reads and writes the state (default: whole state in, increment out) */
+  network?(config: C): NetworkAdapter;
   mechanics(config: C, dynamics: RandomStream): Mechanics;
   observations: ObservationModel<C>;
-  figureStyle(config: C, observedMean?: number): FigureStyle;
+  /** box plots per turn of a population (games whose state is one number per agent) */
+  figureStyle?(config: C, observedMean?: number): FigureStyle;
 }

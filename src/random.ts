@@ -39,6 +39,36 @@ export class RandomStream {
     this.uniform01 = this.base.normalized;
   }
 
+  /**
+   * A light stream for short-lived, per-event randomness (one Liar's dice turn of one game):
+   * mulberry32, whose set-up costs nothing, unlike a Mersenne Twister's 624-word state. Its state
+   * is one word; it is not meant for long sequences.
+   */
+  static light(seed: number): RandomStream {
+    let a = seed >>> 0;
+    const next = () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const stream = Object.create(RandomStream.prototype) as RandomStream;
+    Object.assign(stream, {
+      uniform01: next,
+      base: {
+        normalized: next,
+        get state() {
+          return Uint32Array.of(a);
+        },
+        set state(s: Uint32Array) {
+          a = s[0];
+        },
+      },
+    });
+    return stream;
+  }
+
   /** Uniform on [0, 1). */
   uniform(): number {
     return this.uniform01();
@@ -73,6 +103,10 @@ export class RandomStream {
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = this.uniform01();
     return out;
+  }
+  /** n independent 32-bit keys (per-trajectory randomness derives from them). */
+  keys(n: number): Uint32Array {
+    return Uint32Array.from({ length: n }, () => Math.floor(this.uniform01() * 2 ** 32) >>> 0);
   }
   /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */
   permutation(n: number): Int32Array {

@@ -324,15 +324,28 @@ test('transcript labels each move with the player who made it (Q16 fixed): p = (
   r.transcript.forEach((e) => assert.is(e.player, (e.turn - 1) % DEMO.players));
 });
 
-test('T10 (faithful, key 0): bids on face 1 rise 2, 3, …, 7; player 7 challenges on turn 7 and wins', () => {
+test('T10 (faithful): the re-run\'s story — face-1 bids 2, 3, …, 7, then player 7 challenges on turn 7 and wins — is what about a fifth of keys give', () => {
+  // With one constant key per round (Q4) every player imagines the same table at every turn; the
+  // re-run's transcript needs at least eight 1s among the 36 imagined dice (Pr ≈ 0.24) — so only
+  // some keys reproduce it digit for digit, and the others take another (valid) course.
   assert.not.ok(demoRoll.includes(1), 'no die shows a 1');
-  const [r] = demoRounds([0], FAITHFUL_TURN);
-  const bids = r.transcript.slice(0, 6).map((e) => [e.player + 1, e.action, e.face, e.quantity]);
-  assert.equal(bids, [2, 3, 4, 5, 6, 7].map((q, i) => [i + 1, 'bid', 1, q]));
-  const last = r.transcript[6];
-  assert.equal([last.player + 1, last.action, last.reason, last.face, last.quantity], [7, 'challenge', 'own-implausible', 1, 7]);
-  assert.equal([r.turns, r.gameState], [7, 1]);
+  const keys = Array.from({ length: 300 }, (_, i) => i);
+  const rounds = demoRounds(keys, FAITHFUL_TURN);
+  const story = rounds.filter((r) => {
+    const bids = r.transcript.slice(0, 6).map((e) => [e.player + 1, e.action, e.face, e.quantity]);
+    const last = r.transcript[6];
+    return (
+      JSON.stringify(bids) === JSON.stringify([2, 3, 4, 5, 6, 7].map((q, i) => [i + 1, 'bid', 1, q])) &&
+      last !== undefined &&
+      JSON.stringify([last.player + 1, last.action, last.reason, last.face, last.quantity]) === JSON.stringify([7, 'challenge', 'own-implausible', 1, 7]) &&
+      r.turns === 7 &&
+      r.gameState === 1
+    );
+  });
+  const share = story.length / keys.length;
+  assert.ok(share > 0.12 && share < 0.34, `share of keys giving the re-run's story: ${share}`);
   // Q5: the mechanics never change λ
+  const r = story[0];
   close(roundMetrics(r, DEMO).learnedBluffRate, 0.1, 1e-15);
   for (let p = 0; p < DEMO.players; p++) assert.is(decodePlayer(r.finalCarry, DEMO, p).bluffRate, 0.1);
 });

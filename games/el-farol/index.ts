@@ -145,7 +145,7 @@ export const elFarol: Game<ElFarolConfig> = {
     },
     metrics(finalPopulations, data, config) {
       const predictedRate = mean(finalPopulations.flat());
-      const observedRate = mean(elFarol.observations.comparableValues(data, config));
+      const observedRate = mean(elFarol.observations.comparableValues!(data, config));
       return {
         // the expected attendance rate of the model's final population against the observed one
         predictedRate,

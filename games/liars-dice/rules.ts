@@ -50,7 +50,7 @@ export interface TurnStreams {
 /** κ = fold-in of the turn index into the game key; κ splits into a bid and a bluff stream. */
 export function turnStreams(gameKey: number, turn: number, keys: TurnKeys): TurnStreams {
   const kappa = deriveSeed(gameKey >>> 0, keys === 'constant' ? 0 : turn);
-  return { bid: new RandomStream(deriveSeed(kappa, 0)), bluff: new RandomStream(deriveSeed(kappa, 1)) };
+  return { bid: RandomStream.light(deriveSeed(kappa, 0)), bluff: RandomStream.light(deriveSeed(kappa, 1)) };
 }
 
 /** One face 1..F drawn from Categorical(probabilities) by inversion. */
@@ -219,12 +219,25 @@ export interface TurnResult {
   decisions: (TurnDecision | null)[];
 }
 
+/** The discrete part of one turn for a batch: what each game did, before any belief drift. */
+export interface TurnDecisions extends TurnResult {
+  /** the games that played, in order */
+  playing: number[];
+  /** the held-fixed bid terms of the cost per playing game */
+  bidCosts: Float32Array;
+  /** θ̂ per playing game [playing, F] */
+  frequencies: Float32Array;
+  /** the active player's logits and raw bluff rate per playing game */
+  logits: Float32Array;
+  rawBluff: Float32Array;
+}
+
 /**
- * One full turn for a batch of games: decode the active player, bid (§4.5), bluff (§4.6), resolve
- * (§4.7), and build the drift matrix (§4.8) with the belief drift from autodiff. Each game's
- * result depends only on its own carry, roll, key and the turn index.
+ * One turn's decisions for a batch of games: decode the active player, bid (§4.5), bluff (§4.6),
+ * resolve (§4.7); rows 0 and 1 of the drift (§4.8) are filled, the belief rows are left at 0. Each
+ * game's result depends only on its own carry, roll, key and the turn index.
  */
-export function playTurn(batch: TurnBatch, turn: number, opts: TurnOptions): TurnResult {
+export function decideTurn(batch: TurnBatch, turn: number, opts: TurnOptions): TurnDecisions {
   const { layout, carries, rolls, trueCounts, keys } = batch;
   const { players, dice, faces } = layout;
   const games = keys.length;
@@ -278,20 +291,34 @@ export function playTurn(batch: TurnBatch, turn: number, opts: TurnOptions): Tur
     for (let k = 0; k < faces; k++) frequencies[i * faces + k] = counts[k] / Q;
     bidCosts[i] = bidCost;
   });
+  return { player, drift, bids, gameStates, decisions, playing, bidCosts, frequencies, logits, rawBluff };
+}
 
+/**
+ * One full turn for a batch of games on the host: `decideTurn`, then the belief rows of the
+ * drift matrix B(t, C) of §4.8 from autodiff (for the MFG-only simulator and tests; training
+ * goes through the engine, which differentiates the same cost on the live tensor).
+ */
+export function playTurn(batch: TurnBatch, turn: number, opts: TurnOptions): TurnResult {
+  const { layout } = batch;
+  const { faces } = layout;
+  const size = carrySize(layout);
+  const cols = carryColumns(layout);
+  const d = decideTurn(batch, turn, opts);
+  const { playing, drift, player } = d;
   if (playing.length > 0) {
     // row 2 + p: −∂L/∂(z, λ) (or −∂L/∂(π, λ̃), faithful) by autodiff
     const [beliefDrift, bluffDrift] = tf.tidy(() => {
       const n = playing.length;
-      const d = activePlayerDrift(
-        tf.tensor2d(logits, [n, faces]),
-        tf.tensor1d(rawBluff),
-        bidCosts,
-        tf.tensor2d(frequencies, [n, faces]),
+      const r = activePlayerDrift(
+        tf.tensor2d(d.logits, [n, faces]),
+        tf.tensor1d(d.rawBluff),
+        d.bidCosts,
+        tf.tensor2d(d.frequencies, [n, faces]),
         opts.costWeights,
         opts.gradient,
       );
-      return [d.beliefs.dataSync(), d.bluffRate.dataSync()];
+      return [r.beliefs.dataSync(), r.bluffRate.dataSync()];
     });
     playing.forEach((g, i) => {
       const offset = g * size + playerRow(player) * cols;
@@ -299,5 +326,5 @@ export function playTurn(batch: TurnBatch, turn: number, opts: TurnOptions): Tur
       drift[offset + faces] = bluffDrift[i];
     });
   }
-  return { player, drift, bids, gameStates, decisions };
+  return { player, drift, bids: d.bids, gameStates: d.gameStates, decisions: d.decisions };
 }

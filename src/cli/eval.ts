@@ -7,7 +7,7 @@ import { randomStreams } from '../random.ts';
 import { evaluateModel, evaluationStarts } from '../train/evaluate.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { mean } from '../data/stats.ts';
-import { startBackend, UsageError, writePopulation, type CommonOptions } from './experiment.ts';
+import { formatMetric, startBackend, UsageError, writePopulation, type CommonOptions } from './experiment.ts';
 
 export interface EvalCommandOptions extends Pick<CommonOptions, 'out' | 'backend'> {
   data?: string;
@@ -37,7 +37,8 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
     const populations = populationsAt(ys);
     tf.dispose([y0, ys]);
     if (path && !model.isFrozen(path)) path.dispose();
-    const observedMean = mean(game.observations.comparableValues(data, config));
+    const comparable = game.observations.comparableValues?.(data, config);
+    const observedMean = comparable ? mean(comparable) : undefined;
     await writePopulation(
       opts.out,
       { game, preset: manifest.preset ?? '', config },
@@ -60,7 +61,7 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
     await writeJsonAtomic(`${opts.out}/summary.json`, summary);
     process.stdout.write(`${game.title}: ${modelDir} on ${opts.data} (${data.shape[0]} samples, ${K} initial populations)\n`);
     process.stdout.write(`  loss ${ev.loss?.toFixed(4)}\n`);
-    for (const [k, v] of Object.entries(metrics)) process.stdout.write(`  ${k} ${v.toFixed(4)}\n`);
+    for (const [k, v] of Object.entries(metrics)) process.stdout.write(`  ${k} ${formatMetric(v)}\n`);
     process.stdout.write(`wrote ${opts.out}/summary.json, turns.svg, trajectory.csv\n`);
   } finally {
     model.dispose();

@@ -111,7 +111,8 @@ export async function writePopulation(
   const rows: (number | string)[][] = [];
   populations.forEach((pop, k) => pop.forEach((v, i) => rows.push([k + 1, ts[k], i, v])));
   await writeCsv(`${dir}/trajectory.csv`, ['turn', 't', 'agent', 'value'], rows, { digits: 7 });
-  const style = exp.game.figureStyle(exp.config, opts.observedMean);
+  const style = exp.game.figureStyle?.(exp.config, opts.observedMean);
+  if (!style) return turnStats(ts, populations);
   const svg = await populationBoxPlot({
     title: opts.title,
     turns: ts.map((_, k) => k + 1),
@@ -124,6 +125,11 @@ export async function writePopulation(
   });
   await writeSvg(`${dir}/${opts.file ?? 'turns.svg'}`, svg);
   return turnStats(ts, populations);
+}
+
+/** A metric for people: 4 decimals, lists in brackets. */
+export function formatMetric(v: number | number[]): string {
+  return Array.isArray(v) ? `[${v.map((x) => x.toFixed(4)).join(', ')}]` : v.toFixed(4);
 }
 
 export function quantiles(values: number[], qs: number[]): number[] {

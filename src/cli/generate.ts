@@ -11,7 +11,7 @@ export async function generateCommand(gameName: string, opts: CommonOptions & { 
   const rng = randomStreams(opts.seed).data;
   const data = exp.game.observations.generate(exp.config, rng, samples);
   await exp.game.observations.write(opts.out, data);
-  const values = exp.game.observations.comparableValues(data, exp.config);
+  const values = exp.game.observations.comparableValues?.(data, exp.config) ?? Array.from(data.values);
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const summaryPath = opts.out.replace(/\.csv$/i, '') + '.summary.json';
   await writeJsonAtomic(summaryPath, {

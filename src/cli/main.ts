@@ -75,6 +75,19 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('reproduce')
+    .argument('[figures...]', 'all (default) or any of fig2a, fig2b, fig3a, fig3b, fig4, fig5, fig6')
+    .description("run the paper's experiments with fixed seeds and write the figures and REPORT.md (targets T1-T14, pass/fail, wall times)")
+    .option('--out <dir>', 'report folder (REPORT.md, results.json, figures, runs/)', 'reports')
+    .option('--quick', 'a reduced setting (20 training steps, one seed) that checks the pipeline, not the targets')
+    .addOption(new Option('--backend <name>', 'TF.js backend of every experiment').choices(BACKEND_NAMES).default(DEFAULT_BACKEND))
+    .action(async (figures: string[], opts) => {
+      const { reproduceCommand } = await import('./reproduce.ts');
+      const code = await reproduceCommand(figures, opts);
+      if (code !== 0) process.exitCode = code;
+    });
+
+  program
     .command('games')
     .description('list the games, their presets and game-specific options')
     .action(() => {

@@ -24,7 +24,7 @@ export async function simulateCommand(gameName: string, opts: CommonOptions): Pr
     const turns = await writePopulation(opts.out, exp, populations, {
       title: `${game.title}: MFG only (${exp.preset})`,
     });
-    const style = game.figureStyle(config).yFormat;
+    const style = game.figureStyle?.(config).yFormat ?? 'number';
     for (const s of turns) {
       process.stdout.write(
         `t=${String(s.t).padStart(3)}  mean ${formatValue(s.mean, style)}  std ${s.std.toFixed(3)}  min ${formatValue(s.min, style)}  max ${formatValue(s.max, style)}\n`,

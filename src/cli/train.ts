@@ -136,7 +136,7 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
   try {
     const metrics = result.metrics;
     const last = metrics[metrics.length - 1];
-    const dataValues = game.observations.comparableValues(train, config);
+    const dataValues = game.observations.comparableValues?.(train, config) ?? [];
     const dataMean = dataValues.reduce((a, b) => a + b, 0) / dataValues.length;
 
     // The trained model and, for comparison, the MFG-only dynamics: the figure from the last
@@ -228,7 +228,7 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
     };
     await writeJsonAtomic(`${dir}/summary.json`, summary);
 
-    const style = game.figureStyle(config).yFormat;
+    const style = game.figureStyle?.(config).yFormat ?? 'number';
     const qs = [0, 0.25, 0.5, 0.75, 1];
     const row = (name: string, v: number[]) =>
       `${name.padEnd(22)}${quantiles(v, qs).map((x) => formatValue(x, style).padStart(9)).join('')}   mean ${formatValue(v.reduce((a, b) => a + b, 0) / v.length, style)}\n`;

@@ -3,7 +3,7 @@
 // `simulate` without touching the games.
 import { tf, type Tensor } from '../tf.ts';
 import type { ExperimentConfig } from '../config.ts';
-import type { Game, Mechanics } from '../game.ts';
+import type { Game, Mechanics, NetworkAdapter, SolveContext } from '../game.ts';
 import { BrownianIncrements } from '../ode/brownian.ts';
 import { solve } from '../ode/solve.ts';
 import { solverByName } from '../ode/solvers/index.ts';
@@ -13,13 +13,42 @@ import type { RandomStream } from '../random.ts';
 import { gridSteps } from '../ode/solve.ts';
 import { meanFieldDrift } from './drift.ts';
 
-export function networkSpec(config: ExperimentConfig): MlpSpec {
-  return { inputSize: config.agents, outputSize: config.agents, ...config.network };
+/** The shape of one state of the game (default: one number per agent). */
+export function stateShape<C extends ExperimentConfig>(game: Game<C>, config: C): number[] {
+  return game.stateShape?.(config) ?? [config.agents];
+}
+
+/** The default network adapter: the whole (flattened) state in, a state-shaped increment out. */
+function wholeStateAdapter(shape: number[]): NetworkAdapter {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return {
+    inputSize: size,
+    outputSize: size,
+    input: (_t, y) => tf.reshape(y, [y.shape[0], size]),
+    output: (_t, out, y) => tf.reshape(out, y.shape),
+  };
+}
+
+export function networkAdapter<C extends ExperimentConfig>(game: Game<C>, config: C): NetworkAdapter {
+  return game.network?.(config) ?? wholeStateAdapter(stateShape(game, config));
+}
+
+export function networkSpec<C extends ExperimentConfig>(game: Game<C>, config: C): MlpSpec {
+  const adapter = networkAdapter(game, config);
+  return { inputSize: adapter.inputSize, outputSize: adapter.outputSize, ...config.network };
+}
+
+/** A context for games that need none: no paired observations, zero keys. */
+export function emptyContext(trajectories: number): SolveContext {
+  return { observations: null, keys: new Uint32Array(trajectories) };
 }
 
 export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
   readonly mechanics: Mechanics;
   readonly spec: MlpSpec;
+  readonly adapter: NetworkAdapter;
+  /** the shape of one state */
+  readonly shape: number[];
   /** the neural term's flat parameter vector */
   readonly params: tf.Variable;
   private frozenPath: BrownianIncrements | null = null;
@@ -32,7 +61,9 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
     params: Float64Array | Float32Array | RandomStream,
   ) {
     this.mechanics = game.mechanics(config, dynamics);
-    this.spec = networkSpec(config);
+    this.shape = stateShape(game, config);
+    this.adapter = networkAdapter(game, config);
+    this.spec = networkSpec(game, config);
     const values = 'uniform' in params ? initialParameters(this.spec, params) : params;
     if (values.length !== parameterCount(this.spec)) {
       throw new Error(
@@ -51,8 +82,8 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
   }
 
   private samplePath(trajectories: number): BrownianIncrements {
-    const { noise, time, agents } = this.config;
-    const shape = noise.layout === 'common' ? [trajectories, 1] : [trajectories, agents];
+    const { noise, time } = this.config;
+    const shape = noise.layout === 'common' ? [trajectories, ...this.shape.map(() => 1)] : [trajectories, ...this.shape];
     return BrownianIncrements.sample(this.dynamics, this.steps, time.dt, shape);
   }
 
@@ -70,20 +101,29 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
   }
 
   /**
-   * Integrates the population y0 [trajectories, agents] and returns the observed states at the
-   * save times [saves, trajectories, agents]. With `network: false` it is the MFG-only dynamics.
+   * Integrates the states y0 [trajectories, ...state] and returns the observed states at the save
+   * times [saves, trajectories, ...state]. With `network: false` it is the MFG-only dynamics.
+   * `ctx` carries paired observations and per-trajectory keys; `info.endSteps` receives when each
+   * trajectory ended, for games that end.
    */
-  simulate(y0: Tensor, path: BrownianIncrements | null, opts: { network: boolean }): Tensor {
+  simulate(
+    y0: Tensor,
+    path: BrownianIncrements | null,
+    opts: { network: boolean; ctx?: SolveContext; info?: { endSteps?: (number | null)[] } },
+  ): Tensor {
+    const ctx = opts.ctx ?? emptyContext(y0.shape[0]);
     return tf.tidy(() => {
-      const terms: Term[] = [odeTerm(meanFieldDrift(this.mechanics))];
+      const terms: Term[] = [odeTerm(meanFieldDrift(this.mechanics, ctx))];
       if (opts.network) {
         const mlp = bindMlp(this.spec, this.params);
-        terms.push(odeTerm((_t, y) => mlp(y)));
+        terms.push(odeTerm((t, y) => this.adapter.output(t, mlp(this.adapter.input(t, y, ctx)), y)));
       }
       if (path !== null) terms.push(controlTerm(this.config.noise.sigma, path));
       const { t0, t1, dt, saveAt } = this.config.time;
-      const { ys } = solve({ terms, solver: solverByName(this.config.solver), t0, t1, dt, y0, saveAt });
-      return this.mechanics.observe ? this.mechanics.observe(ys) : ys;
+      const ended = this.mechanics.ended?.bind(this.mechanics);
+      const solution = solve({ terms, solver: solverByName(this.config.solver), t0, t1, dt, y0, saveAt, ended });
+      if (opts.info) opts.info.endSteps = solution.endSteps;
+      return this.mechanics.observe ? this.mechanics.observe(solution.ys) : solution.ys;
     });
   }
 

@@ -14,6 +14,12 @@ export interface SolveOptions {
   y0: Tensor;
   /** times at which to record the state, within [t0, t1]; default: only t1 */
   saveAt?: number[];
+  /**
+   * Which trajectories (leading axis of y) have ended, checked after each step: an ended
+   * trajectory's state stays frozen, and the solve stops when all have ended. The end is treated
+   * as fixed in gradients.
+   */
+  ended?: (y: Tensor) => boolean[];
 }
 
 export interface Solution {
@@ -22,6 +28,8 @@ export interface Solution {
   ts: number[];
   /** number of solver steps taken */
   steps: number;
+  /** with `ended`: the step after which each trajectory ended (null: still running) */
+  endSteps?: (number | null)[];
 }
 
 /** Steps on the grid t_k = t0 + k·dt; a time within this of a grid point counts as on it. */
@@ -70,16 +78,34 @@ export function solve(opts: SolveOptions): Solution {
     total,
     Math.max(...positions.map((p) => (p.frac > 0 ? p.k + 1 : p.k))),
   );
-  return tf.tidy(() => {
+  let taken = 0;
+  const endSteps: (number | null)[] | undefined = opts.ended ? opts.ended(y0).map((e) => (e ? 0 : null)) : undefined;
+  const ys = tf.tidy(() => {
     const states: Tensor[] = [y0];
     let y = y0;
     for (let k = 0; k < lastNeeded; k++) {
-      y = solver.step(terms, t0 + k * dt, dt, y, k);
+      if (endSteps && endSteps.every((e) => e !== null)) break;
+      let next = solver.step(terms, t0 + k * dt, dt, y, k);
+      if (endSteps) {
+        if (endSteps.some((e) => e !== null)) {
+          // ended trajectories keep their state: where(ended, y, next) along the leading axis
+          const mask = tf.tensor(endSteps.map((e) => (e !== null ? 1 : 0)), [endSteps.length, ...Array(y.rank - 1).fill(1)], 'bool');
+          next = tf.where(tf.broadcastTo(mask, y.shape), y, next);
+        }
+        opts.ended!(next).forEach((e, i) => {
+          if (e && endSteps[i] === null) endSteps[i] = k + 1;
+        });
+      }
+      y = next;
       states.push(y);
+      taken = k + 1;
     }
+    // saves past the stop repeat the final (frozen) state
+    const at = (k: number) => states[Math.min(k, states.length - 1)];
     const saved = positions.map(({ k, frac }) =>
-      frac === 0 ? states[k] : tf.add(tf.mul(states[k], 1 - frac), tf.mul(states[k + 1], frac)),
+      frac === 0 ? at(k) : tf.add(tf.mul(at(k), 1 - frac), tf.mul(at(k + 1), frac)),
     );
-    return { ys: tf.stack(saved), ts: saveAt.slice(), steps: lastNeeded };
-  }) as Solution;
+    return tf.stack(saved);
+  });
+  return { ys, ts: saveAt.slice(), steps: taken, ...(endSteps ? { endSteps } : {}) };
 }

@@ -2,7 +2,7 @@
 // solve (tf.variableGrads), one optimiser update, then the validation loss on the whole
 // validation set with the updated network (GAMES.md §1.3). Tensor count stays flat.
 import { tf, type Tensor, type Scalar } from '../tf.ts';
-import type { Dataset } from '../game.ts';
+import type { Dataset, SolveContext } from '../game.ts';
 import type { ExperimentConfig } from '../config.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
 import type { RandomStream, StreamName } from '../random.ts';
@@ -54,6 +54,19 @@ export interface TrainResult {
 
 export class DivergenceError extends Error {}
 
+/** Rows `indices` of a dataset (host). */
+export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
+  const rowSize = data.shape.slice(1).reduce((a, b) => a * b, 1);
+  const values = new Float64Array(indices.length * rowSize);
+  const labels: string[] = [];
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i];
+    values.set(data.values.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize);
+    labels.push(data.labels[r]);
+  }
+  return { values, shape: [indices.length, ...data.shape.slice(1)], labels };
+}
+
 /** Rows `indices` of a dataset as a tensor [indices.length, ...sampleShape]. */
 function gatherRows(data: Dataset, indices: Int32Array): Tensor {
   const rowSize = data.shape.slice(1).reduce((a, b) => a * b, 1);
@@ -103,12 +116,16 @@ export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<
     metrics: metrics.slice(),
   });
 
-  // Loss of the observed final state against a batch: [trajectories, agents] vs [batch, ...].
-  const lossOf = (y0: Tensor, path: ReturnType<typeof model.nextPath>, observations: Tensor): Scalar => {
-    const ys = model.simulate(y0, path, { network: true });
+  // Loss of the observed final state against a batch: [trajectories, ...state] vs [batch, ...].
+  const lossOf = (y0: Tensor, path: ReturnType<typeof model.nextPath>, observations: Tensor, ctx?: SolveContext): Scalar => {
+    const ys = model.simulate(y0, path, { network: true, ctx });
     const last = tf.squeeze(tf.slice(ys, [ys.shape[0] - 1], [1]), [0]);
     return game.observations.loss(last, observations, config);
   };
+  // Paired games (Liar's dice) simulate one trajectory per observation, which their mechanics see.
+  const paired = game.observations.pairing === 'paired';
+  const startStates = (x0: Float64Array, n: number) =>
+    tf.tidy(() => tf.tile(tf.tensor(Float32Array.from(x0), [1, ...model.shape]), [n, ...model.shape.map(() => 1)]));
 
   try {
     for (let step = firstStep; step < tc.steps; step++) {
@@ -124,15 +141,17 @@ export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<
       // a resumed run holds the previous step's population and stream state, so it draws too
       if (tc.initialState === 'fresh' && step > 0) x0Host = game.initialState(config, streams.initialState);
       const batchIndices = loader.next();
-      const path = model.nextPath(tc.trajectories);
+      const trajectories = paired ? batchIndices.length : tc.trajectories;
+      const ctx: SolveContext | undefined = paired
+        ? { observations: subset(opts.train, batchIndices), keys: streams.dynamics.keys(trajectories) }
+        : undefined;
+      const path = model.nextPath(trajectories);
       const observations = gatherRows(opts.train, batchIndices);
-      const y0 = tf.tidy(() =>
-        tf.tile(tf.tensor2d(Float32Array.from(x0Host), [1, config.agents]), [tc.trajectories, 1]),
-      );
+      const y0 = startStates(x0Host, trajectories);
       let trainLoss = NaN;
       let validationLoss: number | null = null;
       try {
-        const { value, grads } = tf.variableGrads(() => lossOf(y0, path, observations), [model.params]);
+        const { value, grads } = tf.variableGrads(() => lossOf(y0, path, observations, ctx), [model.params]);
         trainLoss = value.dataSync()[0];
         const grad = grads[model.params.name];
         value.dispose();
@@ -145,7 +164,13 @@ export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<
         if (!tf.tidy(() => tf.all(tf.isFinite(model.params)).dataSync()[0] === 1)) {
           throw new DivergenceError(`training diverged at step ${step}: the weights are no longer finite after the update`);
         }
-        if (validation) {
+        if (validation && paired) {
+          const n = validation.shape[0];
+          const vctx = { observations: opts.validation!, keys: streams.dynamics.keys(n) };
+          const vy0 = startStates(x0Host, n);
+          validationLoss = tf.tidy(() => lossOf(vy0, null, validation, vctx).dataSync()[0]);
+          vy0.dispose();
+        } else if (validation) {
           validationLoss = tf.tidy(() => lossOf(y0, path, validation).dataSync()[0]);
         }
       } finally {

@@ -1,0 +1,103 @@
+// Backend selection: a missing optional backend is refused with the exact command that installs
+// it, before any work starts; `doctor` lists every backend with what it found.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BACKENDS, BACKEND_NAMES, BackendError, missingPackages, useBackend } from '../src/backend.ts';
+import { doctorReport, formatDoctor } from '../src/cli/doctor.ts';
+import { buildProgram } from '../src/cli/main.ts';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'neural-mfg.js');
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+const tensorflowInstalled = missingPackages(BACKENDS.find((b) => b.name === 'tensorflow')!).length === 0;
+if (tensorflowInstalled) console.log('skipped: the "tensorflow is missing" tests, @tensorflow/tfjs-node is installed here');
+
+test('the backends are wasm, cpu, tensorflow, cuda and webgpu, and --backend offers exactly those', () => {
+  assert.equal(BACKEND_NAMES, ['wasm', 'cpu', 'tensorflow', 'cuda', 'webgpu']);
+  const train = buildProgram().commands.find((c) => c.name() === 'train')!;
+  const option = train.options.find((o) => o.long === '--backend')!;
+  assert.equal(option.argChoices, BACKEND_NAMES);
+});
+
+test('every optional backend names its install command with pinned versions', () => {
+  const install = Object.fromEntries(BACKENDS.map((b) => [b.name, b.install]));
+  assert.is(install.tensorflow, 'npm install @tensorflow/tfjs-node@4.22.0');
+  assert.is(install.cuda, 'npm install @tensorflow/tfjs-node-gpu@4.22.0');
+  assert.is(install.webgpu, 'npm install @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu@0.6.2');
+  const cuda = BACKENDS.find((b) => b.name === 'cuda')!;
+  assert.match(cuda.requirements, 'CUDA 11.2');
+  assert.match(cuda.requirements, 'cuDNN 8.1');
+  for (const name of ['tensorflow', 'cuda']) {
+    const r = BACKENDS.find((b) => b.name === name)!.requirements;
+    for (const s of ['storage.googleapis.com', 'TFJS_NODE_BASE_URI', 'npm_config_tfjs_binding_binary_host_mirror']) assert.match(r, s);
+  }
+});
+
+if (!tensorflowInstalled) {
+  test("useBackend('tensorflow', {explicit: true}) rejects with a BackendError that says what to install", async () => {
+    try {
+      await useBackend('tensorflow', { explicit: true });
+      assert.unreachable('tensorflow started without its package');
+    } catch (err) {
+      assert.instance(err, BackendError);
+      const e = err as BackendError;
+      assert.is(e.backend, 'tensorflow');
+      assert.is(e.install, 'npm install @tensorflow/tfjs-node@4.22.0');
+      assert.match(e.message, 'npm install @tensorflow/tfjs-node@4.22.0');
+      assert.match(e.message, 'TFJS_NODE_BASE_URI');
+    }
+  });
+
+  test('train --backend tensorflow exits non-zero with the install command and writes nothing', async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'neural-mfg-backend-')), 'run');
+    const r = cli('train', 'meeting', '--backend', 'tensorflow', '--set', 'training.steps=1', '--out', out);
+    assert.is.not(r.status, 0);
+    assert.match(r.stderr, 'npm install @tensorflow/tfjs-node@4.22.0');
+    assert.is(existsSync(out), false, 'the output folder was created');
+  });
+}
+
+test('an unknown backend is refused with the list of backends', async () => {
+  try {
+    await useBackend('metal', { explicit: true });
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, BackendError);
+    assert.match((err as Error).message, 'wasm, cpu, tensorflow, cuda, webgpu');
+  }
+});
+
+test('doctor: wasm and cpu work; every backend whose packages are missing is listed with its install command', async () => {
+  const reports = await doctorReport();
+  assert.equal(reports.map((r) => r.name), BACKEND_NAMES);
+  for (const name of ['wasm', 'cpu']) {
+    const r = reports.find((x) => x.name === name)!;
+    assert.ok(r.installed && r.starts, `${name}: ${r.problem}`);
+    assert.match(r.device ?? '', 'CPU');
+  }
+  const text = formatDoctor(reports);
+  for (const r of reports) {
+    const missing = missingPackages(BACKENDS.find((b) => b.name === r.name)!);
+    assert.is(r.installed, missing.length === 0, r.name);
+    if (missing.length > 0) {
+      assert.is(r.starts, false);
+      assert.match(text, `install: ${r.install}`);
+    }
+  }
+});
+
+test('neural-mfg doctor prints every backend and exits 0', () => {
+  const r = cli('doctor');
+  assert.is(r.status, 0, r.stderr);
+  for (const name of BACKEND_NAMES) assert.match(r.stdout, new RegExp(`^${name}\\s`, 'm'));
+  assert.match(r.stdout, /^wasm\s+works/m);
+  assert.match(r.stdout, /^cpu\s+works/m);
+  const json = JSON.parse(cli('doctor', '--json').stdout);
+  assert.is(json.length, BACKEND_NAMES.length);
+});
+
+test.run();

@@ -1,0 +1,103 @@
+// Numerical parity of the optional backends with cpu: for every installed optional backend
+// (webgpu, tensorflow, cuda), the loss of one training step of every registered game and its
+// gradient with respect to the network's parameters match cpu within float32 tolerance. A backend
+// that is not installed is skipped with a printed line; CI, which installs none, runs only the
+// check that doctor reports them as missing.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { tf, type Tensor } from '../src/tf.ts';
+import { BACKENDS, checkBackend, missingPackages, useBackend } from '../src/backend.ts';
+import { GAMES } from '../games/index.ts';
+import { applyOverrides } from '../src/config.ts';
+import { subset } from '../src/train/train.ts';
+import { MeanFieldModel } from '../src/mfg/model.ts';
+import { randomStreams } from '../src/random.ts';
+
+const OPTIONAL = BACKENDS.filter((b) => !['wasm', 'cpu'].includes(b.name));
+// float32 through a few hundred solver steps: relative to the largest gradient entry
+const RELATIVE_TOLERANCE = 1e-4;
+// small sizes keep a step to seconds on software rendering
+const SMALL: Record<string, string[]> = {
+  meeting: ['time.dt=0.5', 'training.batchSize=4'],
+  'el-farol': ['time.dt=0.5', 'training.batchSize=4'],
+  'liars-dice': ['layout.players=3', 'layout.dice=4', 'data.trainGames=8', 'training.batchSize=4'],
+};
+
+interface StepResult {
+  loss: number;
+  gradient: Float32Array;
+}
+
+/** Loss and gradient of the first training step, computed as src/train/train.ts computes them. */
+function firstStep(gameName: string): StepResult {
+  const game = GAMES[gameName];
+  const config = game.parseConfig(applyOverrides(game.presets[game.defaultPresets.train], SMALL[gameName] ?? []));
+  const streams = randomStreams(10);
+  const train = game.observations.generate(config, streams.data, config.training.trainSamples);
+  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
+  const x0 = game.initialState(config, streams.initialState);
+  const path = model.nextPath(config.training.trajectories);
+  const batch = config.training.batchSize;
+  const rowSize = train.shape.slice(1).reduce((a, b) => a * b, 1);
+  try {
+    return tf.tidy(() => {
+      const observations = tf.tensor(Float32Array.from(train.values.subarray(0, batch * rowSize)), [batch, ...train.shape.slice(1)]);
+      // paired games (Liar's dice) simulate one trajectory per observation, which they see
+      const paired = game.observations.pairing === 'paired';
+      const n = paired ? batch : config.training.trajectories;
+      const ctx = paired ? { observations: subset(train, Array.from({ length: batch }, (_, i) => i)), keys: Uint32Array.from({ length: batch }, (_, i) => i + 1) } : undefined;
+      const y0 = tf.tile(tf.tensor(Float32Array.from(x0), [1, ...model.shape]), [n, ...model.shape.map(() => 1)]);
+      const { value, grads } = tf.variableGrads(() => {
+        const ys = model.simulate(y0, path, { network: true, ctx });
+        const last: Tensor = tf.squeeze(tf.slice(ys, [ys.shape[0] - 1], [1]), [0]);
+        return game.observations.loss(last, observations, config);
+      }, [model.params]);
+      return { loss: value.dataSync()[0], gradient: grads[model.params.name].dataSync() as Float32Array };
+    });
+  } finally {
+    if (path && !model.isFrozen(path)) path.dispose();
+    model.dispose();
+  }
+}
+
+function assertClose(actual: StepResult, expected: StepResult, what: string): void {
+  const lossError = Math.abs(actual.loss - expected.loss) / Math.max(Math.abs(expected.loss), 1e-12);
+  assert.ok(lossError < RELATIVE_TOLERANCE, `${what}: loss ${actual.loss} vs cpu ${expected.loss} (relative error ${lossError})`);
+  assert.is(actual.gradient.length, expected.gradient.length);
+  const scale = Math.max(...expected.gradient.map(Math.abs), 1e-12);
+  let worst = 0;
+  expected.gradient.forEach((g, i) => (worst = Math.max(worst, Math.abs(actual.gradient[i] - g) / scale)));
+  assert.ok(worst < RELATIVE_TOLERANCE, `${what}: gradient differs from cpu by ${worst} of its largest entry`);
+}
+
+let ranOne = false;
+for (const backend of OPTIONAL) {
+  const missing = missingPackages(backend);
+  if (missing.length > 0) {
+    console.log(`skipped: ${backend.name} parity, ${backend.name} not installed (${backend.install})`);
+    test(`doctor reports ${backend.name} as not installed, with "${backend.install}"`, async () => {
+      const report = await checkBackend(backend.name);
+      assert.is(report.installed, false);
+      assert.is(report.starts, false);
+      assert.is(report.install, backend.install);
+      assert.match(report.install, /@4\.22\.0/);
+    });
+    continue;
+  }
+  for (const gameName of Object.keys(GAMES)) {
+    ranOne = true;
+    test(`${backend.name}: loss and gradient of one ${gameName} training step match cpu within ${RELATIVE_TOLERANCE} relative`, async () => {
+      await useBackend('cpu', { explicit: true });
+      const expected = firstStep(gameName);
+      await useBackend(backend.name, { explicit: true });
+      try {
+        assertClose(firstStep(gameName), expected, `${backend.name}/${gameName}`);
+      } finally {
+        await useBackend('cpu', { explicit: true });
+      }
+    });
+  }
+}
+if (ranOne) console.log(`parity against cpu: ${OPTIONAL.filter((b) => missingPackages(b).length === 0).map((b) => b.name).join(', ')}`);
+
+test.run();
