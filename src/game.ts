@@ -128,6 +128,12 @@ export interface Game<C extends ExperimentConfig = ExperimentConfig> {
   network?(config: C): NetworkAdapter;
   mechanics(config: C, dynamics: RandomStream): Mechanics;
   observations: ObservationModel<C>;
+  /**
+   * For games whose state is not one number per agent: what `simulate` prints and records for one
+   * simulated trajectory (states[k]: the flattened state at the k-th save time; Liar's dice: the
+   * transcript of the round).
+   */
+  describeRun?(config: C, states: number[][], endStep: number | null): { text: string; summary: Record<string, unknown> };
   /** box plots per turn of a population (games whose state is one number per agent) */
   figureStyle?(config: C, observedMean?: number): FigureStyle;
 }

@@ -10,6 +10,7 @@ import { initialCarry, carryColumns, carryRows, softmax, STATE_ROW } from './car
 import { parseLiarsDiceConfig, presets, turnOptions, type LiarsDiceConfig } from './config.ts';
 import { readRolls, rollDice, writeRolls, CSV_HEADER } from './data.ts';
 import { diceMechanics, diceNetwork, frequenciesOf, klSum } from './engine.ts';
+import { formatTranscript, recordFromStates } from './simulate.ts';
 
 export interface LiarsDiceExperiment extends ExperimentConfig {
   /** the game's own configuration (presets/*.json), from which the rest is derived */
@@ -114,6 +115,13 @@ export const liarsDice: Game<LiarsDiceExperiment> = {
       experimentKey: Math.floor(dynamics.uniform() * 2 ** 32) >>> 0,
     }),
   network: (config) => diceNetwork(config.scenario.layout, config.scenario.variant),
+  describeRun(config, states, endStep) {
+    const record = recordFromStates(config.scenario.layout, states, endStep);
+    return {
+      text: formatTranscript(record),
+      summary: { roundLength: record.turns, ended: record.ended, gameState: record.gameState, transcript: record.transcript },
+    };
+  },
   observations: {
     csvHeader: CSV_HEADER,
     pairing: 'paired',

@@ -145,7 +145,7 @@ export function formatTranscript(record: RoundRecord): string {
     const move =
       e.action === 'bid'
         ? `bids ${faceName(e.face, e.quantity)}${e.bluff > 0 ? ` (bluff +${e.bluff})` : ''}`
-        : `challenges ${faceName(e.face, e.quantity)} (${e.reason}) → g = ${e.gameState > 0 ? '+1' : e.gameState}`;
+        : `challenges ${faceName(e.face, e.quantity)}${e.reason ? ` (${e.reason})` : ''} → g = ${e.gameState > 0 ? '+1' : e.gameState}`;
     const beliefs = e.beliefs.map((p) => p.toFixed(3)).join(' ');
     return `turn ${String(e.turn).padStart(3)}  player ${String(e.player + 1).padStart(2)} ${move.padEnd(52)} π = [${beliefs}]  λ = ${e.bluffRate.toFixed(3)}`;
   });
@@ -153,4 +153,39 @@ export function formatTranscript(record: RoundRecord): string {
     ? `round over after ${record.turns} turns: ${record.gameState > 0 ? 'successful' : 'failed'} challenge (g = ${record.gameState > 0 ? '+1' : '-1'})`
     : `no challenge within ${record.turns} turns`;
   return [...lines, end].join('\n');
+}
+
+/**
+ * A round's record read back from the engine's saved carries (states[k] = the carry after k
+ * turns, flattened): who moved, the bid or challenge, the mover's beliefs and bluff rate, g.
+ * The challenge reason is not part of the state and is left out.
+ */
+export function recordFromStates(layout: CarryLayout, states: number[][], endStep: number | null): RoundRecord {
+  const last = endStep ?? states.length - 1;
+  const transcript: TranscriptEntry[] = [];
+  const carryAt = (k: number) => Float64Array.from(states[Math.min(k, states.length - 1)]);
+  for (let k = 1; k <= last && k < states.length; k++) {
+    const before = carryAt(k - 1);
+    const after = carryAt(k);
+    const player = (k - 1) % layout.players;
+    const g = roundEnded(after, layout) ? Math.sign(after[layout.faces + 1]) : 0;
+    const mover = decodePlayer(after, layout, player);
+    const challenged = decodeBid(bidVector(before, layout));
+    const bid = decodeBid(bidVector(after, layout));
+    const challenge = g !== 0;
+    transcript.push({
+      turn: k,
+      player,
+      action: challenge ? 'challenge' : 'bid',
+      face: challenge ? challenged.face : bid.face,
+      quantity: challenge ? challenged.quantity : bid.quantity,
+      bluff: 0,
+      beliefs: mover.beliefs,
+      bluffRate: mover.bluffRate,
+      gameState: g,
+    });
+  }
+  const finalCarry = carryAt(last);
+  const ended = roundEnded(finalCarry, layout);
+  return { transcript, turns: transcript.length, ended, gameState: ended ? Math.sign(finalCarry[layout.faces + 1]) : 0, finalCarry };
 }

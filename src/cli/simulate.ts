@@ -1,10 +1,10 @@
 // `neural-mfg simulate GAME`: the MFG-only dynamics of a preset (no network), per-turn statistics,
 // the trajectory as CSV and a box plot per turn.
-import { tf } from '../tf.ts';
-import { randomStreams } from '../random.ts';
+import { tf, type Tensor } from '../tf.ts';
+import { randomStreams, type RandomStream, type StreamName } from '../random.ts';
 import { MeanFieldModel, populationsAt } from '../mfg/model.ts';
-import { writeJsonAtomic } from '../io/atomic.ts';
-import { formatValue, resolveExperiment, startBackend, UsageError, writePopulation, type CommonOptions } from './experiment.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
+import { formatValue, resolveExperiment, startBackend, UsageError, writePopulation, type CommonOptions, type Experiment } from './experiment.ts';
 
 export async function simulateCommand(gameName: string, opts: CommonOptions): Promise<void> {
   const started = performance.now();
@@ -15,7 +15,11 @@ export async function simulateCommand(gameName: string, opts: CommonOptions): Pr
   const streams = randomStreams(opts.seed);
   const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
   try {
-    const y0 = tf.tensor2d(Float32Array.from(game.initialState(config, streams.initialState)), [1, config.agents]);
+    const y0 = tf.tensor(Float32Array.from(game.initialState(config, streams.initialState)), [1, ...model.shape]);
+    if (game.describeRun) {
+      await describedRun(opts.out, exp, model, y0, streams, { seed: opts.seed, backend, started });
+      return;
+    }
     const path = model.nextPath(1);
     const ys = model.simulate(y0, path, { network: false });
     const populations = populationsAt(ys);
@@ -44,4 +48,44 @@ export async function simulateCommand(gameName: string, opts: CommonOptions): Pr
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * Games that describe their own runs (Liar's dice): one trajectory — paired with one generated
+ * observation when the game pairs them — printed by the game (the transcript) and recorded in
+ * summary.json and transcript.txt.
+ */
+async function describedRun(
+  out: string,
+  exp: Experiment,
+  model: MeanFieldModel,
+  y0: Tensor,
+  streams: Record<StreamName, RandomStream>,
+  facts: { seed: number; backend: string; started: number },
+): Promise<void> {
+  const { game, config } = exp;
+  const observation = game.observations.pairing === 'paired' ? game.observations.generate(config, streams.data, 1) : null;
+  const ctx = { observations: observation, keys: streams.dynamics.keys(1) };
+  const info: { endSteps?: (number | null)[] } = {};
+  const ys = model.simulate(y0, model.nextPath(1), { network: false, ctx, info });
+  const size = model.shape.reduce((a, b) => a * b, 1);
+  const flat = ys.dataSync();
+  const states = config.time.saveAt.map((_, k) => Array.from(flat.subarray(k * size, (k + 1) * size)));
+  tf.dispose([y0, ys]);
+  const endStep = info.endSteps?.[0] ?? null;
+  const { text, summary } = game.describeRun!(config, states, endStep);
+  process.stdout.write(text + '\n');
+  await writeFileAtomic(`${out}/transcript.txt`, text + '\n');
+  await writeJsonAtomic(`${out}/summary.json`, {
+    command: 'simulate',
+    game: game.name,
+    preset: exp.preset,
+    seed: facts.seed,
+    backend: facts.backend,
+    observation: observation ? Array.from(observation.values) : null,
+    ...summary,
+    wallSeconds: (performance.now() - facts.started) / 1000,
+    config,
+  });
+  process.stdout.write(`wrote ${out}/summary.json, transcript.txt\n`);
 }

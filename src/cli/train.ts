@@ -2,7 +2,11 @@
 // with progress, metrics, figures, the saved model and summary.json. Ctrl-C stops after the
 // current step and still saves everything trained so far.
 import { tf } from '../tf.ts';
-import { randomStreams } from '../random.ts';
+import { deriveSeed, randomStreams, RandomStream } from '../random.ts';
+import { mean, std } from '../data/stats.ts';
+
+/** stream index of the test games of a game-metrics report */
+const TEST_STREAM = 101;
 import { evaluateModel, evaluationStarts } from '../train/evaluate.ts';
 import type { Dataset } from '../game.ts';
 import { MeanFieldModel, populationsAt } from '../mfg/model.ts';
@@ -17,6 +21,7 @@ import { writeCsv } from '../data/csv.ts';
 import { lossCurve, writeSvg } from '../plot/figures.ts';
 import { trainingProgress } from './progress.ts';
 import {
+  formatMetric,
   formatValue,
   median,
   quantiles,
@@ -136,25 +141,6 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
   try {
     const metrics = result.metrics;
     const last = metrics[metrics.length - 1];
-    const dataValues = game.observations.comparableValues?.(train, config) ?? [];
-    const dataMean = dataValues.reduce((a, b) => a + b, 0) / dataValues.length;
-
-    // The trained model and, for comparison, the MFG-only dynamics: the figure from the last
-    // initial state, the reported numbers over many initial populations from their own stream.
-    const y0 = tf.tensor2d(Float32Array.from(result.lastInitialState), [1, config.agents]);
-    const path = model.nextPath(1);
-    const trainedYs = model.simulate(y0, path, { network: true });
-    const populations = populationsAt(trainedYs);
-    tf.dispose([y0, trainedYs]);
-    if (path && !model.isFrozen(path)) path.dispose();
-    const K = config.training.evaluationPopulations;
-    const evalStream = () => evaluationStarts(config, seed, result.lastInitialState);
-    const onTrain = evaluateModel(model, train, evalStream(), K, { network: true });
-    const onValidation = validation ? evaluateModel(model, validation, evalStream(), K, { network: true }) : null;
-    const mfgOnly = evaluateModel(model, null, evalStream(), K, { network: false });
-    const pooled = onTrain.finalPopulations.flat();
-    const mfgPooled = mfgOnly.finalPopulations.flat();
-
     await saveModel(
       `${dir}/model`,
       {
@@ -186,23 +172,16 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
           steps: metrics.map((m) => m.step),
           train: metrics.map((m) => m.trainLoss),
           validation: validation ? metrics.map((m) => m.validationLoss) : undefined,
-          yTitle: 'MSE',
+          yTitle: 'Loss',
           logY: true,
         }),
       );
     }
-    const turns = await writePopulation(dir, exp, populations, {
-      title: `${game.title}: MFG + neural term (${exp.preset})`,
-      observedMean: dataMean,
-    });
-    const final = turns[turns.length - 1];
-    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-    const std = (v: number[]) => Math.sqrt(mean(v.map((x) => (x - mean(v)) ** 2)));
-    const summary = {
+    const run: RunFacts = {
       command: 'train',
       game: game.name,
       preset: exp.preset,
-      seed: seed,
+      seed,
       backend,
       data: dataPath,
       validationData: validationPath,
@@ -210,43 +189,150 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
       validationSamples: validation?.shape[0] ?? 0,
       steps: metrics.length,
       interrupted: result.stoppedEarly,
-      // final model over `evaluationPopulations` initial populations (see README)
-      finalMean: mean(pooled),
-      finalStd: std(pooled),
-      trainLoss: onTrain.loss,
-      validationLoss: onValidation?.loss ?? null,
-      evaluationPopulations: K,
       lastStep: last ? { step: last.step, trainLoss: last.trainLoss, validationLoss: last.validationLoss } : null,
-      dataMean,
-      dataStd: std(dataValues),
-      mfgOnlyFinalMean: mean(mfgPooled),
-      mfgOnlyFinalStd: std(mfgPooled),
       msPerStep: metrics.length ? median(metrics.map((m) => m.ms)) : null,
-      wallSeconds: (performance.now() - started) / 1000,
-      turns,
-      config,
     };
-    await writeJsonAtomic(`${dir}/summary.json`, summary);
-
-    const style = game.figureStyle?.(config).yFormat ?? 'number';
-    const qs = [0, 0.25, 0.5, 0.75, 1];
-    const row = (name: string, v: number[]) =>
-      `${name.padEnd(22)}${quantiles(v, qs).map((x) => formatValue(x, style).padStart(9)).join('')}   mean ${formatValue(v.reduce((a, b) => a + b, 0) / v.length, style)}\n`;
-    const out = process.stdout;
-    out.write(
-      `\n${game.title}, final turn t=${final.t}, ${config.training.initialState === 'fixed' ? `${K} runs from the training's initial population` : `${K} initial populations`} (${metrics.length} steps, seed ${seed}, ${backend})\n`,
-    );
-    out.write(`${''.padEnd(22)}${['min', 'q25', 'median', 'q75', 'max'].map((h) => h.padStart(9)).join('')}\n`);
-    out.write(row('model', pooled));
-    out.write(row('data (training set)', dataValues));
-    out.write(row('MFG only (no network)', mfgPooled));
-    out.write(
-      `loss: train ${summary.trainLoss?.toFixed(4) ?? '—'}, validation ${summary.validationLoss?.toFixed(4) ?? '—'}; ` +
-        `${summary.msPerStep?.toFixed(1) ?? '—'} ms/step; ${summary.wallSeconds.toFixed(1)} s in all\n`,
-    );
-    out.write(`wrote ${dir}/: model/, summary.json, metrics.csv, loss.svg, turns.svg, trajectory.csv\n`);
+    const report = game.figureStyle ? populationReport : gameMetricsReport;
+    await report({ dir, exp, model, seed, train, validation, lastInitialState: result.lastInitialState, run, started });
     return result.stoppedEarly ? 130 : 0;
   } finally {
     model.dispose();
   }
+}
+
+/** What every training summary says about the run. */
+interface RunFacts {
+  command: 'train';
+  game: string;
+  preset: string;
+  seed: number;
+  backend: string;
+  data: string | null;
+  validationData: string | null;
+  trainSamples: number;
+  validationSamples: number;
+  steps: number;
+  interrupted: boolean;
+  lastStep: { step: number; trainLoss: number; validationLoss: number | null } | null;
+  msPerStep: number | null;
+}
+
+interface ReportInput {
+  dir: string;
+  exp: Experiment;
+  model: MeanFieldModel;
+  seed: number;
+  train: Dataset;
+  validation: Dataset | null;
+  lastInitialState: Float64Array;
+  run: RunFacts;
+  started: number;
+}
+
+/**
+ * Games whose state is one number per agent: the final-turn distribution of the model against the
+ * data and the MFG-only dynamics over many initial populations, box plots per turn, trajectory.csv.
+ */
+async function populationReport(r: ReportInput): Promise<void> {
+  const { dir, exp, model, seed, train, validation, run } = r;
+  const { game, config } = exp;
+  const dataValues = game.observations.comparableValues?.(train, config) ?? [];
+  const dataMean = mean(dataValues);
+  // the figure from the last initial state, the numbers over many populations of their own stream
+  const y0 = tf.tensor(Float32Array.from(r.lastInitialState), [1, ...model.shape]);
+  const path = model.nextPath(1);
+  const trainedYs = model.simulate(y0, path, { network: true });
+  const populations = populationsAt(trainedYs);
+  tf.dispose([y0, trainedYs]);
+  if (path && !model.isFrozen(path)) path.dispose();
+  const K = config.training.evaluationPopulations;
+  const starts = () => evaluationStarts(config, seed, r.lastInitialState);
+  const onTrain = evaluateModel(model, train, starts(), K, { network: true });
+  const onValidation = validation ? evaluateModel(model, validation, starts(), K, { network: true }) : null;
+  const mfgOnly = evaluateModel(model, null, starts(), K, { network: false });
+  const pooled = onTrain.finalPopulations.flat();
+  const mfgPooled = mfgOnly.finalPopulations.flat();
+  const turns = await writePopulation(dir, exp, populations, {
+    title: `${game.title}: MFG + neural term (${exp.preset})`,
+    observedMean: dataMean,
+  });
+  const final = turns[turns.length - 1];
+  const summary = {
+    ...run,
+    // final model over `evaluationPopulations` initial populations (see README)
+    finalMean: mean(pooled),
+    finalStd: std(pooled),
+    trainLoss: onTrain.loss,
+    validationLoss: onValidation?.loss ?? null,
+    evaluationPopulations: K,
+    dataMean,
+    dataStd: std(dataValues),
+    mfgOnlyFinalMean: mean(mfgPooled),
+    mfgOnlyFinalStd: std(mfgPooled),
+    wallSeconds: (performance.now() - r.started) / 1000,
+    turns,
+    config,
+  };
+  await writeJsonAtomic(`${dir}/summary.json`, summary);
+
+  const style = game.figureStyle?.(config).yFormat ?? 'number';
+  const qs = [0, 0.25, 0.5, 0.75, 1];
+  const row = (name: string, v: number[]) =>
+    `${name.padEnd(22)}${quantiles(v, qs).map((x) => formatValue(x, style).padStart(9)).join('')}   mean ${formatValue(mean(v), style)}\n`;
+  const out = process.stdout;
+  out.write(
+    `\n${game.title}, final turn t=${final.t}, ${config.training.initialState === 'fixed' ? `${K} runs from the training's initial population` : `${K} initial populations`} (${run.steps} steps, seed ${seed}, ${run.backend})\n`,
+  );
+  out.write(`${''.padEnd(22)}${['min', 'q25', 'median', 'q75', 'max'].map((h) => h.padStart(9)).join('')}\n`);
+  out.write(row('model', pooled));
+  out.write(row('data (training set)', dataValues));
+  out.write(row('MFG only (no network)', mfgPooled));
+  out.write(
+    `loss: train ${summary.trainLoss?.toFixed(4) ?? '—'}, validation ${summary.validationLoss?.toFixed(4) ?? '—'}; ` +
+      `${run.msPerStep?.toFixed(1) ?? '—'} ms/step; ${summary.wallSeconds.toFixed(1)} s in all\n`,
+  );
+  out.write(`wrote ${dir}/: model/, summary.json, metrics.csv, loss.svg, turns.svg, trajectory.csv\n`);
+}
+
+/**
+ * Other games (Liar's dice): the game's own metrics of the trained model and of the MFG-only
+ * dynamics on `evaluationPopulations` fresh test games drawn from a stream of their own.
+ */
+async function gameMetricsReport(r: ReportInput): Promise<void> {
+  const { dir, exp, model, seed, run } = r;
+  const { game, config } = exp;
+  const K = config.training.evaluationPopulations;
+  const testStream = () => new RandomStream(deriveSeed(seed, TEST_STREAM));
+  const test = game.observations.generate(config, testStream(), K);
+  const starts = () => evaluationStarts(config, seed, r.lastInitialState);
+  const trained = evaluateModel(model, test, starts(), K, { network: true });
+  const mfgOnly = evaluateModel(model, test, starts(), K, { network: false });
+  const metrics = game.observations.metrics(trained.finalPopulations, test, config, {
+    endSteps: trained.endSteps,
+    mfgOnlyFinals: mfgOnly.finalPopulations,
+  });
+  const summary = {
+    ...run,
+    trainLoss: run.lastStep?.trainLoss ?? null,
+    validationLoss: run.lastStep?.validationLoss ?? null,
+    testGames: K,
+    testLoss: trained.loss,
+    ...metrics,
+    mfgOnly: game.observations.metrics(mfgOnly.finalPopulations, test, config, { endSteps: mfgOnly.endSteps }),
+    wallSeconds: (performance.now() - r.started) / 1000,
+    config,
+  };
+  await writeJsonAtomic(`${dir}/summary.json`, summary);
+  const out = process.stdout;
+  out.write(`\n${game.title}: ${K} test games (${run.steps} steps, seed ${seed}, ${run.backend})\n`);
+  out.write(`${'metric'.padEnd(28)}${'model'.padStart(14)}   MFG only\n`);
+  for (const [k, v] of Object.entries(metrics)) {
+    const m = (summary.mfgOnly as Record<string, number | number[]>)[k];
+    out.write(`${k.padEnd(28)}${formatMetric(v).padStart(14)}   ${m === undefined ? '' : formatMetric(m)}\n`);
+  }
+  out.write(
+    `loss (last step): train ${summary.trainLoss?.toFixed(4) ?? '—'}, validation ${summary.validationLoss?.toFixed(4) ?? '—'}; ` +
+      `${run.msPerStep?.toFixed(1) ?? '—'} ms/step; ${summary.wallSeconds.toFixed(1)} s in all\n`,
+  );
+  out.write(`wrote ${dir}/: model/, summary.json, metrics.csv, loss.svg\n`);
 }

@@ -10,7 +10,7 @@ import { notRunRow } from './check.ts';
 import { reproduceFig2a, reproduceFig2b } from './meeting.ts';
 import { reproduceFig3a, reproduceFig3b } from './el-farol.ts';
 import { reproduceLiarsDice } from './liars-dice.ts';
-import { renderReport } from './markdown.ts';
+import { renderReport, seconds } from './markdown.ts';
 import { FIGURES, type ExperimentRecord, type FigureId, type FigureRecord, type ReproduceContext, type TargetRow } from './types.ts';
 
 export interface ReproduceOptions {
@@ -176,7 +176,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult
     experiments,
     figures,
   });
-  log(`wrote ${reportPath} (${seconds2(totalSeconds)})`);
+  log(`wrote ${reportPath} (${seconds(totalSeconds)} in all)`);
   return {
     rows: ordered,
     experiments,
@@ -186,5 +186,3 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult
     exitCode: experiments.some((e) => e.failure !== undefined) ? 1 : 0,
   };
 }
-
-const seconds2 = (s: number) => `${s.toFixed(1)} s in all`;

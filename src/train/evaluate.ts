@@ -2,9 +2,9 @@
 // many initial populations at once (one solve, populations as trajectories), so that reported
 // figures do not hinge on one random initial state.
 import { tf, type Tensor } from '../tf.ts';
-import type { Dataset } from '../game.ts';
+import type { Dataset, SolveContext } from '../game.ts';
 import type { ExperimentConfig } from '../config.ts';
-import type { MeanFieldModel } from '../mfg/model.ts';
+import { emptyContext, type MeanFieldModel } from '../mfg/model.ts';
 import { deriveSeed, RandomStream } from '../random.ts';
 
 /** Stream index of the evaluation populations (apart from the training streams). */
@@ -22,40 +22,54 @@ export function evaluationStarts(config: ExperimentConfig, seed: number, fixedSt
 export interface Evaluation {
   /** the loss against the observations, averaged over the populations; null without data */
   loss: number | null;
-  /** final observed state of each population [populations][agents] */
+  /** final observed state of each trajectory, flattened [trajectories][...state] */
   finalPopulations: number[][];
+  /** for games that end: the step after which each trajectory ended */
+  endSteps?: (number | null)[];
 }
 
 export function datasetTensor(data: Dataset): Tensor {
   return tf.tensor(Float32Array.from(data.values), data.shape);
 }
 
+/**
+ * Simulates `populations` trajectories (or, for paired games, one per observation of `data`) and
+ * returns the loss against `data` and each trajectory's final observed state. The same
+ * `initialState` stream gives the same starts and keys, so two calls (with and without the
+ * network) compare like with like.
+ */
 export function evaluateModel<C extends ExperimentConfig>(
   model: MeanFieldModel<C>,
   data: Dataset | null,
-  /** where the populations start: a stream to draw them from, or one fixed population for all */
+  /** where the trajectories start: a stream to draw them from, or one fixed state for all */
   initialState: RandomStream | Float64Array,
   populations: number,
   opts: { network: boolean },
 ): Evaluation {
   const { game, config } = model;
-  const x0 = new Float32Array(populations * config.agents);
-  for (let k = 0; k < populations; k++) {
+  const paired = game.observations.pairing === 'paired';
+  if (paired && !data) throw new Error(`evaluating ${game.name} needs observations to pair the trajectories with`);
+  const n = paired ? data!.shape[0] : populations;
+  const size = model.shape.reduce((a, b) => a * b, 1);
+  const x0 = new Float32Array(n * size);
+  for (let k = 0; k < n; k++) {
     const start = 'uniform' in initialState ? game.initialState(config, initialState) : initialState;
-    x0.set(start, k * config.agents);
+    x0.set(start, k * size);
   }
-  const path = model.nextPath(populations);
+  const keySource = 'uniform' in initialState ? initialState : new RandomStream(deriveSeed(EVALUATION_STREAM, 1));
+  const ctx: SolveContext = paired ? { observations: data, keys: keySource.keys(n) } : emptyContext(n);
+  const path = model.nextPath(n);
+  const info: { endSteps?: (number | null)[] } = {};
   try {
-    return tf.tidy(() => {
-      const ys = model.simulate(tf.tensor2d(x0, [populations, config.agents]), path, opts);
-      const last = tf.squeeze(tf.slice(ys, [ys.shape[0] - 1], [1]), [0]); // [populations, agents]
+    const result = tf.tidy(() => {
+      const ys = model.simulate(tf.tensor(x0, [n, ...model.shape]), path, { ...opts, ctx, info });
+      const last = tf.squeeze(tf.slice(ys, [ys.shape[0] - 1], [1]), [0]); // [n, ...state]
       const loss = data ? game.observations.loss(last, datasetTensor(data), config).dataSync()[0] : null;
       const flat = last.dataSync();
-      const finalPopulations = Array.from({ length: populations }, (_, k) =>
-        Array.from(flat.subarray(k * config.agents, (k + 1) * config.agents)),
-      );
+      const finalPopulations = Array.from({ length: n }, (_, k) => Array.from(flat.subarray(k * size, (k + 1) * size)));
       return { loss, finalPopulations } as unknown as tf.TensorContainer;
     }) as unknown as Evaluation;
+    return info.endSteps ? { ...result, endSteps: info.endSteps } : result;
   } finally {
     if (path && !model.isFrozen(path)) path.dispose();
   }
