@@ -1,10 +1,8 @@
 // Liar's dice's part of the reproduction (T1, T9–T14; Figures 4, 5, 6). The mechanics targets
-// (T1, T9, T10) are checked by the unit tests named after them. Training is being integrated into
-// the CLI: until `neural-mfg games` lists liars-dice and `train liars-dice` runs, T11–T14 and the
-// figures are reported as not run. Fill in `reproduceLiarsDiceTraining` when training lands.
+// (T1, T9, T10) are checked by the unit tests named after them, T11 by training runs.
 import { join } from 'node:path';
-import { BIN, failureReason, runCli, runNode } from './run-cli.ts';
-import { notRunRow, testRow } from './check.ts';
+import { BIN, failureReason, runCli, runNode, type CliRun } from './run-cli.ts';
+import { errorRow, fixed, notRunRow, testRow } from './check.ts';
 import { runTestFile } from './unit-tests.ts';
 import type { ReproduceContext, TargetRow } from './types.ts';
 
@@ -99,12 +97,44 @@ export async function reproduceLiarsDice(ctx: ReproduceContext): Promise<TargetR
   return rows;
 }
 
-/**
- * T11–T14 and Figures 4, 5, 6 once `train liars-dice` works. What its summary.json will hold is
- * not settled yet, so the rows say so rather than guess at field names.
- */
-async function reproduceLiarsDiceTraining(_ctx: ReproduceContext): Promise<TargetRow[]> {
-  return TRAINING_TARGETS.map((t) =>
-    notRunRow(t, '`train liars-dice` works, but the report does not evaluate its output yet (src/report/liars-dice.ts)'),
-  );
+/** T11 from `train liars-dice --preset train` (per seed); T12–T14 wait for the analyses. */
+async function reproduceLiarsDiceTraining(ctx: ReproduceContext): Promise<TargetRow[]> {
+  const seeds = ctx.seeds([10, 11]);
+  const runs: CliRun[] = [];
+  for (const seed of seeds) {
+    runs.push(
+      await ctx.run('fig4', `liars-dice-train-seed${seed}`, 'train', ['liars-dice', '--preset', 'train', '--seed', String(seed), ...(ctx.quick ? QUICK : [])], [
+        { from: 'loss.svg', to: `liars-dice-train${seed === seeds[0] ? '' : `-seed${seed}`}-loss.svg`, caption: `Liar's dice training (T11): loss curves, seed ${seed}` },
+      ]),
+    );
+  }
+  const [t11, ...analyses] = TRAINING_TARGETS;
+  return [
+    checkT11(runs, t11),
+    ...analyses.map((t) => notRunRow(t, 'the sweeps of Figures 4–6 (`neural-mfg analyze liars-dice`) are not part of the report yet')),
+  ];
+}
+
+const TRUE_ODDS = [0.1, 0.2, 0.0, 0.4, 0.1, 0.2];
+/** --quick for Liar's dice (its own preset schema): a few steps on few games */
+const QUICK = ['--set', 'training.steps=5', '--set', 'evaluation.games=8', '--set', 'data.validationGames=8', '--set', 'data.trainGames=64'];
+
+function checkT11(runs: CliRun[], base: Omit<TargetRow, 'measured' | 'status'>): TargetRow {
+  if (runs.some((r) => !r.summary)) return errorRow(base, runs);
+  const parts: string[] = [];
+  let ok = true;
+  for (const run of runs) {
+    const s = run.summary as Record<string, any>;
+    const odds = s.learnedOdds as number[];
+    const worst = Math.max(...odds.map((p, k) => Math.abs(p - TRUE_ODDS[k])));
+    const pass = worst <= 0.02 && s.klToTrue < 0.01 && s.klMfgOnly > 10 * s.klToTrue;
+    ok &&= pass;
+    parts.push(
+      `seed ${s.seed}: odds (${odds.map((p) => p.toFixed(3)).join(', ')}) (worst face off by ${worst.toFixed(3)}), ` +
+        `KL ${fixed(s.klToTrue, 4)} ± ${fixed(s.klToTrueStd, 4)} vs MFG only ${fixed(s.klMfgOnly, 3)}; ` +
+        `round length ${fixed(s.meanRoundLength, 1)}, learned λ ${fixed(s.meanLearnedBluffRate, 2)}, successful challenges ${fixed(100 * s.successfulChallengeShare, 1)} %; ` +
+        `loss (last step) ${fixed(s.trainLoss, 2)} / ${fixed(s.validationLoss, 2)}`,
+    );
+  }
+  return { ...base, measured: parts.join('; '), status: ok ? 'pass' : 'fail' };
 }
