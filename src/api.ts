@@ -7,7 +7,7 @@
 import { tf } from './tf.ts';
 import { useBackend } from './backend.ts';
 import { GAMES } from '../games/index.ts';
-import type { Game } from './game.ts';
+import type { Dataset, Game } from './game.ts';
 import { ConfigError, type ExperimentConfig } from './config.ts';
 import { MeanFieldModel, networkSpec, populationsAt } from './mfg/model.ts';
 import { parameterCount } from './nn/mlp.ts';
@@ -24,12 +24,20 @@ export interface SimulateOptions {
   seed?: number;
   /** false: the MFG dynamics alone, without the trained network; default true */
   network?: boolean;
+  /**
+   * For games that simulate a trajectory per observation (Liar's dice: the roll of the game):
+   * one observation in the game's format; default: drawn from the game's data generator
+   */
+  observation?: Dataset;
 }
 
 export interface Simulation {
   times: number[];
-  /** states[k][i]: agent i at times[k] (what is observed, e.g. clipped probabilities) */
+  /** states[k][i]: agent i at times[k] (what is observed, e.g. clipped probabilities); for games
+   *  whose state is a matrix (Liar's dice's carry) the flattened state */
   states: number[][];
+  /** for games that end (Liar's dice): the step after which the run ended, or null */
+  endStep?: number | null;
 }
 
 export interface LoadedModel {
@@ -104,18 +112,28 @@ export async function loadModel(dir: string, opts: { backend?: string } = {}): P
       const { model, streams } = build(o.seed ?? manifest.seed, times);
       try {
         const start = o.initialState ?? game.initialState(config, streams.initialState);
-        if (start.length !== config.agents) {
-          throw new RangeError(`simulate: initialState has ${start.length} values, the game has ${config.agents} agents`);
+        const size = model.shape.reduce((a, b) => a * b, 1);
+        if (start.length !== size) {
+          throw new RangeError(
+            `simulate: initialState has ${start.length} values, the game has ${model.shape.length === 1 ? `${size} agents` : `a state of ${model.shape.join(' × ')} values`}`,
+          );
         }
         if (!Array.from(start).every(Number.isFinite)) throw new RangeError('simulate: initialState holds a NaN or infinite value');
+        const paired = game.observations.pairing === 'paired';
+        const observation = paired ? (o.observation ?? game.observations.generate(config, streams.data, 1)) : null;
+        if (observation && observation.shape[0] !== 1) throw new RangeError('simulate: give one observation (its first axis must be 1)');
+        const ctx = { observations: observation, keys: streams.dynamics.keys(1) };
+        const info: { endSteps?: (number | null)[] } = {};
         const ys = tf.tidy(() =>
-          model.simulate(tf.tensor2d(Float32Array.from(start), [1, config.agents]), model.nextPath(1), {
+          model.simulate(tf.tensor(Float32Array.from(start), [1, ...model.shape]), model.nextPath(1), {
             network: o.network ?? true,
+            ctx,
+            info,
           }),
         );
         const states = populationsAt(ys);
         ys.dispose();
-        return { times: times.slice(), states };
+        return { times: times.slice(), states, ...(info.endSteps ? { endStep: info.endSteps[0] } : {}) };
       } finally {
         model.dispose();
       }

@@ -111,6 +111,33 @@ export interface FigureStyle {
   lastTurnHistogram?: { binWidth: number; domain: [number, number]; xTitle: string };
 }
 
+/** What an analysis (a sweep of experiments behind a figure) is given. */
+export interface AnalysisInput<C extends ExperimentConfig> {
+  game: Game<C>;
+  /** the validated configuration of the preset named after the analysis (with --quick and --set applied) */
+  config: C;
+  seed: number;
+  /** one line per sweep point, for people watching */
+  progress(line: string): void;
+}
+
+/** What an analysis returns; the CLI writes it: summary.json, <table>.csv, <figure>.svg, the text. */
+export interface AnalysisResult {
+  summary: Record<string, unknown>;
+  tables: Record<string, { header: string[]; rows: (number | string)[][] }>;
+  /** SVG text by file stem */
+  figures: Record<string, string>;
+  /** the final table, for the terminal */
+  text: string;
+}
+
+export interface Analysis<C extends ExperimentConfig> {
+  description: string;
+  /** --set overrides of a preview run (--quick), applied before the user's own */
+  quick: string[];
+  run(input: AnalysisInput<C>): Promise<AnalysisResult>;
+}
+
 export interface Game<C extends ExperimentConfig = ExperimentConfig> {
   name: string;
   title: string;
@@ -136,4 +163,6 @@ export interface Game<C extends ExperimentConfig = ExperimentConfig> {
   describeRun?(config: C, states: number[][], endStep: number | null): { text: string; summary: Record<string, unknown> };
   /** box plots per turn of a population (games whose state is one number per agent) */
   figureStyle?(config: C, observedMean?: number): FigureStyle;
+  /** the paper's sweeps (figures from many runs), by name; each runs from the preset of that name */
+  analyses?: Record<string, Analysis<C>>;
 }

@@ -85,7 +85,41 @@ test('the example under examples/ loads every shipped model and prints a simulat
   const r = spawnSync(process.execPath, ['examples/simulate-models.mjs'], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', timeout: 60_000 });
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /meeting-fig2b: meeting/);
+  assert.match(r.stdout, /el-farol-fig3b: el-farol/);
+  assert.match(r.stdout, /liars-dice-train: liars-dice/);
   assert.match(r.stdout, /t=15/);
+});
+
+test('eval works for all three games on the bundled validation CSVs', async () => {
+  const cases: [string, string, (s: Record<string, any>) => void][] = [
+    ['models/el-farol-fig3b', 'data/el-farol/validation.csv', (s) => {
+      assert.ok(Math.abs(s.predictedRate - s.observedRate) < 0.05, `rates ${s.predictedRate} vs ${s.observedRate}`);
+    }],
+    ['models/liars-dice-train', 'data/liars-dice/validation.csv', (s) => {
+      assert.is(s.games, 20);
+      assert.ok(s.klToObserved < 0.02, `KL to the observed frequencies ${s.klToObserved}`);
+      assert.ok(s.klMfgOnly > 10 * s.klToTrue);
+      assert.type(s.meanRoundLength, 'number');
+    }],
+  ];
+  for (const [model, data, check] of cases) {
+    const out = await mkdtemp(join(tmpdir(), 'neural-mfg-eval-'));
+    const r = spawnSync(process.execPath, ['bin/neural-mfg.js', 'eval', model, '--data', data, '--backend', 'cpu', '--out', out], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', timeout: 60_000 });
+    assert.is(r.status, 0, r.stderr);
+    const s = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    assert.type(s.loss, 'number');
+    check(s);
+  }
+});
+
+test('loadModel simulates a Liar\'s dice round on a given roll and reports when it ended', async () => {
+  const model = await loadModel(join(import.meta.dirname, '..', 'models', 'liars-dice-train'));
+  const roll = { values: Float64Array.from({ length: 150 }, (_, i) => 1 + (i % 6)), shape: [1, 5, 30], labels: ['g'] };
+  const run = model.simulate({ observation: roll });
+  assert.type(run.endStep, 'number');
+  assert.is(run.states[0].length, 7 * 7);
+  assert.throws(() => model.simulate({ initialState: [1, 2] }), /a state of 7 × 7 values/);
+  model.dispose();
 });
 
 test('eval reports the loss and the meeting distances on the bundled validation set', async () => {

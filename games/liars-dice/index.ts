@@ -152,8 +152,12 @@ export const liarsDice: Game<LiarsDiceExperiment> = {
       const perGame = games.map((g) => klDivergence(truth, g));
       const cols = carryColumns(s.layout);
       const states = finals.map((c) => c[STATE_ROW * cols]);
+      // the face frequencies of the observed rolls, pooled: what `eval` compares the beliefs with
+      const observedOdds = truth.map((_, k) => mean(Array.from(data.values, (f) => (f === k + 1 ? 1 : 0))));
       const out: Record<string, number | number[]> = {
         games: finals.length,
+        observedOdds,
+        klToObserved: klDivergence(observedOdds, truth.map((_, k) => mean(games.map((g) => g[k])))),
         // mean beliefs over players and games, and KL(y_true ‖ p̄) per game (mean, std)
         learnedOdds,
         klToTrue: mean(perGame),
@@ -163,7 +167,6 @@ export const liarsDice: Game<LiarsDiceExperiment> = {
       };
       if (extras?.endSteps) out.meanRoundLength = mean(extras.endSteps.map((e) => e ?? s.turns.max));
       if (extras?.mfgOnlyFinals) out.klMfgOnly = mean(meanBeliefs(extras.mfgOnlyFinals, config).map((g) => klDivergence(truth, g)));
-      void data;
       return out;
     },
   },

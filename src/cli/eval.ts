@@ -28,23 +28,32 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
     // the training's own first initial population (what a fixed-start model was trained from)
     const firstStart = game.initialState(config, streams.initialState);
     const K = config.training.evaluationPopulations;
+    const paired = game.observations.pairing === 'paired';
     const ev = evaluateModel(model, data, evaluationStarts(config, seed, firstStart), K, { network: true });
-    const metrics = game.observations.metrics(ev.finalPopulations, data, config);
-
-    const y0 = tf.tensor2d(Float32Array.from(firstStart), [1, config.agents]);
-    const path = model.nextPath(1);
-    const ys = model.simulate(y0, path, { network: true });
-    const populations = populationsAt(ys);
-    tf.dispose([y0, ys]);
-    if (path && !model.isFrozen(path)) path.dispose();
-    const comparable = game.observations.comparableValues?.(data, config);
-    const observedMean = comparable ? mean(comparable) : undefined;
-    await writePopulation(
-      opts.out,
-      { game, preset: manifest.preset ?? '', config },
-      populations,
-      { title: `${game.title}: model ${modelDir} on ${opts.data}`, observedMean },
-    );
+    // games that end (Liar's dice) also get the MFG-only dynamics on the same observations
+    const mfgOnly = paired ? evaluateModel(model, data, evaluationStarts(config, seed, firstStart), K, { network: false }) : null;
+    const metrics = game.observations.metrics(ev.finalPopulations, data, config, {
+      endSteps: ev.endSteps,
+      mfgOnlyFinals: mfgOnly?.finalPopulations,
+    });
+    const files = ['summary.json'];
+    if (game.figureStyle) {
+      const y0 = tf.tensor(Float32Array.from(firstStart), [1, ...model.shape]);
+      const path = model.nextPath(1);
+      const ys = model.simulate(y0, path, { network: true });
+      const populations = populationsAt(ys);
+      tf.dispose([y0, ys]);
+      if (path && !model.isFrozen(path)) path.dispose();
+      const comparable = game.observations.comparableValues?.(data, config);
+      const observedMean = comparable ? mean(comparable) : undefined;
+      await writePopulation(
+        opts.out,
+        { game, preset: manifest.preset ?? '', config },
+        populations,
+        { title: `${game.title}: model ${modelDir} on ${opts.data}`, observedMean },
+      );
+      files.push('turns.svg', 'trajectory.csv');
+    }
     const summary = {
       command: 'eval',
       game: game.name,
@@ -53,16 +62,18 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
       samples: data.shape[0],
       seed,
       backend,
-      populations: K,
+      populations: paired ? data.shape[0] : K,
       loss: ev.loss,
       ...metrics,
       wallSeconds: (performance.now() - started) / 1000,
     };
     await writeJsonAtomic(`${opts.out}/summary.json`, summary);
-    process.stdout.write(`${game.title}: ${modelDir} on ${opts.data} (${data.shape[0]} samples, ${K} initial populations)\n`);
+    process.stdout.write(
+      `${game.title}: ${modelDir} on ${opts.data} (${data.shape[0]} samples${paired ? ', one run each' : `, ${K} initial populations`})\n`,
+    );
     process.stdout.write(`  loss ${ev.loss?.toFixed(4)}\n`);
     for (const [k, v] of Object.entries(metrics)) process.stdout.write(`  ${k} ${formatMetric(v)}\n`);
-    process.stdout.write(`wrote ${opts.out}/summary.json, turns.svg, trajectory.csv\n`);
+    process.stdout.write(`wrote ${opts.out}/${files.join(', ')}\n`);
   } finally {
     model.dispose();
   }

@@ -153,12 +153,13 @@ export function turnStats(ts: number[], values: number[][]): TurnStats[] {
 
 /** Splits saved states [saves, trajectories, agents] into per-save arrays of trajectory `which`. */
 export function populationsAt(ys: Tensor, which = 0): number[][] {
-  const [saves, trajectories, agents] = ys.shape as [number, number, number];
+  const [saves, trajectories, ...state] = ys.shape;
+  const size = state.reduce((a, b) => a * b, 1); // agents, or the flattened state of one game
   const data = ys.dataSync();
   const out: number[][] = [];
   for (let k = 0; k < saves; k++) {
-    const start = (k * trajectories + which) * agents;
-    out.push(Array.from(data.subarray(start, start + agents)));
+    const start = (k * trajectories + which) * size;
+    out.push(Array.from(data.subarray(start, start + size)));
   }
   return out;
 }
