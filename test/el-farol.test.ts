@@ -1,17 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { tf } from '../src/tf.ts';
 import { testBackend } from './setup.ts';
+import { assertRefused, csvFile } from './helpers/csv.ts';
 import { elFarol } from '../games/el-farol/index.ts';
 import { elFarolMechanics, type ElFarolMechanics } from '../games/el-farol/mechanics.ts';
 import { meanFieldDrift } from '../src/mfg/drift.ts';
 import { MeanFieldModel, populationsAt, turnStats } from '../src/mfg/model.ts';
 import { RandomStream, randomStreams } from '../src/random.ts';
 import { applyOverrides } from '../src/config.ts';
-import { CsvInputError } from '../src/data/csv.ts';
 
 test.before(testBackend);
 
@@ -153,27 +150,10 @@ test('T7: with frozen attendance the Fig. 3a population settles just below the t
   }
 });
 
-async function csvFile(text: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'el-farol-csv-'));
-  const file = join(dir, 'obs.csv');
-  await writeFile(file, text);
-  return file;
-}
 
 const small = elFarol.parseConfig(applyOverrides(elFarol.presets.fig3b, ['data.observations=2']));
 
-async function rejects(text: string, pattern: RegExp) {
-  const file = await csvFile(text);
-  try {
-    await elFarol.observations.read(file, small);
-  } catch (err) {
-    assert.instance(err, CsvInputError);
-    assert.match((err as Error).message, file);
-    assert.match((err as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`accepted: ${text}`);
-}
+const rejects = (text: string, pattern: RegExp) => assertRefused((file) => elFarol.observations.read(file, small), text, pattern);
 
 test('El Farol CSV: counts per sample become rows [samples, observations]', async () => {
   const file = await csvFile('attendance,observation,sample\n8,0,a\n9,1,a\n0,1,b\n42,0,b\n');

@@ -1,10 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { tf } from '../src/tf.ts';
 import { testBackend } from './setup.ts';
+import { assertRefused, csvFile } from './helpers/csv.ts';
 import { meeting } from '../games/meeting/index.ts';
 import { meetingMechanics } from '../games/meeting/mechanics.ts';
 import { meanFieldDrift } from '../src/mfg/drift.ts';
@@ -12,7 +10,6 @@ import { hinge, rowQuantile } from '../src/mfg/functions.ts';
 import { MeanFieldModel, populationsAt, turnStats } from '../src/mfg/model.ts';
 import { randomStreams } from '../src/random.ts';
 import { applyOverrides } from '../src/config.ts';
-import { CsvInputError } from '../src/data/csv.ts';
 
 test.before(testBackend);
 
@@ -135,29 +132,12 @@ test('the data generator has the mean and the irreducible error σ² + kθ = 0.6
   assert.ok(Math.abs(mse - 0.65) < 0.04, `E[(x − 15)²] = ${mse}`);
 });
 
-async function csvFile(text: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'meeting-csv-'));
-  const file = join(dir, 'obs.csv');
-  await writeFile(file, text);
-  return file;
-}
 
 const small = meeting.parseConfig(
   applyOverrides(meeting.presets.fig2b, ['agents=3', 'data.groups=3', 'data.perGroup=1']),
 );
 
-async function rejects(text: string, pattern: RegExp) {
-  const file = await csvFile(text);
-  try {
-    await meeting.observations.read(file, small);
-  } catch (err) {
-    assert.instance(err, CsvInputError);
-    assert.match((err as Error).message, file);
-    assert.match((err as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`accepted: ${text}`);
-}
+const rejects = (text: string, pattern: RegExp) => assertRefused((file) => meeting.observations.read(file, small), text, pattern);
 
 test('meeting CSV: columns are matched by name and samples become rows', async () => {
   const file = await csvFile('arrival,agent,sample\n15.1,0,a\n15.2,1,a\n15.3,2,a\n14,2,b\n14.1,1,b\n14.2,0,b\n');

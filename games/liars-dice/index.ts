@@ -11,6 +11,7 @@ import { parseLiarsDiceConfig, presets, turnOptions, type LiarsDiceConfig } from
 import { readRolls, rollDice, writeRolls, CSV_HEADER } from './data.ts';
 import { diceMechanics, diceNetwork, frequenciesOf, klSum } from './engine.ts';
 import { formatTranscript, recordFromStates } from './simulate.ts';
+import { analyses } from './analyses.ts';
 
 export interface LiarsDiceExperiment extends ExperimentConfig {
   /** the game's own configuration (presets/*.json), from which the rest is derived */
@@ -115,6 +116,8 @@ export const liarsDice: Game<LiarsDiceExperiment> = {
       experimentKey: Math.floor(dynamics.uniform() * 2 ** 32) >>> 0,
     }),
   network: (config) => diceNetwork(config.scenario.layout, config.scenario.variant),
+  // Figs. 4/5 and 6 (GAMES.md §5.1, §5.2): `neural-mfg analyze liars-dice --preset NAME`
+  analyses,
   describeRun(config, states, endStep) {
     const record = recordFromStates(config.scenario.layout, states, endStep);
     return {

@@ -74,6 +74,19 @@ export function buildProgram(): Command {
       await evalCommand(dir, opts);
     });
 
+  withCommonOptions(
+    program
+      .command('analyze')
+      .argument('<game>', `one of: ${games}`)
+      .description("run one of the game's analyses (the sweeps behind a paper figure) from the preset of the same name, e.g. analyze liars-dice --preset data-efficiency"),
+    'output folder (summary.json, one CSV per table, SVG figures; default runs/GAME-PRESET)',
+  )
+    .option('--quick', 'a reduced preview (fewer sweep points, steps and test games), not the paper\'s setting')
+    .action(async (game, opts) => {
+      const { analyzeCommand } = await import('./analyze.ts');
+      await analyzeCommand(game, opts);
+    });
+
   program
     .command('reproduce')
     .argument('[figures...]', 'all (default) or any of fig2a, fig2b, fig3a, fig3b, fig4, fig5, fig6')
