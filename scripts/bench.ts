@@ -1,6 +1,8 @@
-// npm run bench [-- --backend wasm,cpu --steps 300]: ms per training step and the wall time of the
-// whole fig2b run (300 steps, per-step validation on 1,000 samples), per backend. Prints figures;
-// it is not a test. Reference (Python/JAX, 2-core CPU): 2.7 ms/step, ≈40 s for the run.
+// npm run bench [-- --backend wasm,cpu --steps 300 --games meeting,el-farol,liars-dice]: ms per
+// training step and the wall time of each game's training run (meeting fig2b and El Farol fig3b:
+// 300 steps with per-step validation; Liar's dice `train`: its 500 steps by default are long, so
+// `--dice-steps` (default 100) bounds it). Prints figures; it is not a test. Reference (Python/JAX,
+// 2-core CPU): meeting 2.7 ms/step and ≈40 s; El Farol 1.4 ms/step and 17 s; Liar's dice ≈16 ms/step.
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { tf } from '../src/tf.ts';
@@ -16,11 +18,17 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm,cpu' },
     steps: { type: 'string', default: '300' },
     seed: { type: 'string', default: '10' },
+    games: { type: 'string', default: 'meeting,el-farol,liars-dice' },
+    'dice-steps': { type: 'string', default: '100' },
   },
 });
 
 // game → preset that `npm run bench` times (each game adds its training preset here)
-const BENCHMARKS: [string, string][] = [['meeting', 'fig2b'], ['el-farol', 'fig3b']];
+const BENCHMARKS: [string, string][] = [
+  ['meeting', 'fig2b'],
+  ['el-farol', 'fig3b'],
+  ['liars-dice', 'train'],
+].filter(([game]) => values.games.split(',').includes(game)) as [string, string][];
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 console.log(`neural-mfg benchmark — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, node ${process.version}, tfjs ${tf.version_core}`);
@@ -28,7 +36,8 @@ for (const backend of values.backend.split(',')) {
   await useBackend(backend, { explicit: true });
   for (const [gameName, preset] of BENCHMARKS) {
     const game = GAMES[gameName];
-    const config = game.parseConfig(applyOverrides(game.presets[preset], [`training.steps=${values.steps}`]));
+    const steps = gameName === 'liars-dice' ? values['dice-steps'] : values.steps;
+    const config = game.parseConfig(applyOverrides(game.presets[preset], [`training.steps=${steps}`]));
     const started = performance.now();
     const streams = randomStreams(Number(values.seed));
     const train = game.observations.generate(config, streams.data, config.training.trainSamples);

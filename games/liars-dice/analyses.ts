@@ -95,7 +95,7 @@ function roundRow(ev: Evaluation, s: LiarsDiceConfig, lambda: number, model: Blu
 }
 
 const BLUFF_COLUMNS = ['lambda', 'model', 'length_mu', 'length_s', 'bluff_mu', 'bluff_s', 'challenge_ratio'] as const;
-const SERIES_NAME = { mfg: 'MFG only', network: 'MFG + neural term' } as const;
+const SERIES_NAME = { mfg: 'MFG only', network: 'MFG + network' } as const;
 
 /** A Fig. 4/5 panel: MFG as squares, the network as circles, each with its spread. */
 async function bluffFigure(rows: BluffRow[], title: string, yTitle: string, y: (r: BluffRow) => number, spread?: (r: BluffRow) => number) {
@@ -233,13 +233,13 @@ async function dataEfficiency({ game, config, seed, progress }: AnalysisInput<Li
   const mfg = mfgOnly!;
   const x = rows.map((r) => r.dice);
   const figure = await linePlot({
-    title: `Data efficiency (${s.layout.players} players × ${s.layout.dice} dice, ${n} test games)`,
+    title: `Data efficiency (${s.layout.players} players × ${s.layout.dice} dice, ${n} test games; mean ± std)`,
     xTitle: 'Number of training dice',
     yTitle: 'KL(θ ‖ θ̂_T)',
     series: [
-      { name: 'MFG + neural term (mean ± std)', x, y: rows.map((r) => r.kl_mean), spread: rows.map((r) => r.kl_std) },
-      { name: `uniform belief (${uniform.toFixed(3)})`, x, y: x.map(() => uniform) },
-      { name: `MFG only (${mfg.mean.toFixed(3)})`, x, y: x.map(() => mfg.mean) },
+      { name: 'MFG + network', x, y: rows.map((r) => r.kl_mean), spread: rows.map((r) => r.kl_std) },
+      { name: `uniform ${uniform.toFixed(3)}`, x, y: x.map(() => uniform) },
+      { name: `MFG only ${mfg.mean.toFixed(3)}`, x, y: x.map(() => mfg.mean) },
     ],
   });
   const header = ['dice', 'kl_mean', 'kl_std'];
