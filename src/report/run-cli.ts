@@ -52,7 +52,7 @@ export interface CliRun extends ChildRun {
  * `neural-mfg <command> <args> --out DIR` (plus `--quiet` for train), after emptying DIR so that
  * no file of an earlier run can be mistaken for this run's output.
  */
-export async function runCli(command: 'simulate' | 'train' | 'eval', args: string[], dir: string): Promise<CliRun> {
+export async function runCli(command: 'simulate' | 'train' | 'eval' | 'analyze', args: string[], dir: string): Promise<CliRun> {
   await rm(dir, { recursive: true, force: true });
   const extra = command === 'train' ? ['--quiet'] : [];
   const run = await runNode(BIN, [command, ...args, '--out', dir, ...extra]);

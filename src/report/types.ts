@@ -61,7 +61,7 @@ export interface ReproduceContext {
   run(
     figure: FigureId,
     id: string,
-    command: 'simulate' | 'train',
+    command: 'simulate' | 'train' | 'analyze',
     args: string[],
     figures: { from: string; to: string; caption: string }[],
   ): Promise<CliRun>;
