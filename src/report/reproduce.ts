@@ -65,14 +65,16 @@ export function parseFigures(names: string[]): FigureId[] {
   return FIGURES.filter((f) => names.includes(f));
 }
 
-/** Renders every SVG to PNG when @resvg/resvg-js is installed; says which happened. */
+/**
+ * Renders every SVG to PNG with @resvg/resvg-js (a dependency; its prebuilt native binary comes
+ * from npm per platform). Where that binary is missing for the platform, says so and goes on.
+ */
 async function writePngs(out: string, figures: FigureRecord[]): Promise<string> {
-  const name = '@resvg/resvg-js'; // not a dependency: a variable keeps TypeScript from resolving it
-  let resvg: { Resvg: new (svg: string, opts?: unknown) => { render(): { asPng(): Uint8Array } } };
+  let resvg: typeof import('@resvg/resvg-js');
   try {
-    resvg = await import(name);
-  } catch {
-    return 'PNG: not written — `@resvg/resvg-js` is not installed (`npm install @resvg/resvg-js` and rerun to get a PNG beside each SVG).';
+    resvg = await import('@resvg/resvg-js');
+  } catch (err) {
+    return `PNG: not written — @resvg/resvg-js could not load here (${(err as Error).message.split('\n')[0]}).`;
   }
   for (const f of figures) {
     const svg = await readFile(join(out, f.file), 'utf8');
