@@ -4,7 +4,7 @@ import { cp, mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { testBackend } from './setup.ts';
+import { testBackend } from './helpers/backend.ts';
 import { loadModel, ModelFileError } from '../src/index.ts';
 import { tf } from '../src/tf.ts';
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tf } from '../src/tf.ts';
-import { testBackend } from './setup.ts';
+import { testBackend } from './helpers/backend.ts';
 import { meanFieldDrift } from '../src/mfg/drift.ts';
 import { solve } from '../src/ode/solve.ts';
 import { odeTerm } from '../src/ode/terms.ts';

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../src/tf.ts';
-import { testBackend } from './setup.ts';
+import { testBackend } from './helpers/backend.ts';
 import { RandomStream, randomStreams } from '../src/random.ts';
 import { CsvInputError } from '../src/data/csv.ts';
 import { binomialPmf, binomialTail } from '../games/liars-dice/binomial.ts';

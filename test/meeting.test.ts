@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tf } from '../src/tf.ts';
-import { testBackend } from './setup.ts';
+import { testBackend } from './helpers/backend.ts';
 import { assertRefused, csvFile } from './helpers/csv.ts';
 import { meeting } from '../games/meeting/index.ts';
 import { meetingMechanics } from '../games/meeting/mechanics.ts';

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tf } from '../src/tf.ts';
-import { testBackend } from './setup.ts';
+import { testBackend } from './helpers/backend.ts';
 import { solve } from '../src/ode/solve.ts';
 import { odeTerm, controlTerm } from '../src/ode/terms.ts';
 import { SOLVERS } from '../src/ode/solvers/index.ts';

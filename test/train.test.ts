@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tf } from '../src/tf.ts';
-import { testBackend } from './setup.ts';
+import { testBackend } from './helpers/backend.ts';
 import { createOptimizer, OPTIMIZER_DEFAULTS } from '../src/train/optimizers.ts';
 import { BatchLoader } from '../src/train/loader.ts';
 import { DivergenceError, trainModel, type TrainState } from '../src/train/train.ts';
