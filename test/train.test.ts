@@ -9,6 +9,7 @@ import { MeanFieldModel } from '../src/mfg/model.ts';
 import { initialParameters, layerShapes, parameterCount, bindMlp } from '../src/nn/mlp.ts';
 import { RandomStream, randomStreams } from '../src/random.ts';
 import { meeting } from '../games/meeting/index.ts';
+import { GAMES } from '../games/index.ts';
 import { applyOverrides, ConfigError } from '../src/config.ts';
 
 test.before(testBackend);
@@ -111,6 +112,22 @@ async function smallRun(seed: number, steps: number) {
 test('training keeps tf.memory().numTensors flat across steps', async () => {
   const { counts } = await smallRun(1, 12);
   assert.ok(counts.every((c) => c === counts[1]), `tensor counts ${counts.join(',')}`);
+});
+
+test('training a paired game (Liar\'s dice: one trajectory per roll) also keeps the tensor count flat', async () => {
+  const game = GAMES['liars-dice'];
+  const config = game.parseConfig(
+    applyOverrides(game.presets.train, ['training.steps=8', 'training.batchSize=8', 'data.trainGames=16', 'data.validationGames=8', 'layout.players=3', 'layout.dice=5']),
+  );
+  const streams = randomStreams(3);
+  const train = game.observations.generate(config, streams.data, 16);
+  const validation = game.observations.generate(config, streams.data, 8);
+  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
+  const counts: number[] = [];
+  const result = await trainModel({ model, train, validation, streams, onStep: () => counts.push(tf.memory().numTensors) });
+  model.dispose();
+  assert.ok(counts.every((c) => c === counts[1]), `tensor counts ${counts.join(',')}`);
+  assert.ok(result.metrics.every((m) => Number.isFinite(m.trainLoss) && m.validationLoss !== null));
 });
 
 test('training is reproducible from the seed and depends on it', async () => {
