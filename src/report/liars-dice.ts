@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { BIN, failureReason, runCli, runNode, type CliRun } from './run-cli.ts';
 import { errorRow, fixed, notRunRow, testRow } from './check.ts';
-import { runTestFile } from './unit-tests.ts';
+import { runTargetTests } from './unit-tests.ts';
 import type { ReproduceContext, TargetRow } from './types.ts';
 
 /** The targets whose statement needs a trained Liar's dice model (GAMES.md §8). */
@@ -55,17 +55,7 @@ export async function liarsDiceSupport(ctx: ReproduceContext): Promise<LiarsDice
 
 export async function reproduceLiarsDice(ctx: ReproduceContext): Promise<TargetRow[]> {
   const rows: TargetRow[] = [];
-  const tests = await runTestFile('liars-dice.test.ts');
-  ctx.record({
-    id: 'T1-T9-T10-tests',
-    figure: 'fig4',
-    argv: ['uvu', '-r', 'tsx', 'test', 'liars-dice\\.test\\.ts$'],
-    code: tests.code,
-    backend: 'cpu (tests)',
-    wallSeconds: tests.wallSeconds,
-    commandSeconds: null,
-    msPerStep: null,
-  });
+  const tests = await runTargetTests(ctx, 'liars-dice.test.ts', 'T1-T9-T10-tests', 'fig4');
   rows.push(
     testRow({ id: 'T1', variant: 'reference', setting: "Liar's dice binomial / probability unit values (§4.5)", expected: 'exact to the printed decimals' }, tests),
     testRow(

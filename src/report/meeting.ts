@@ -2,7 +2,7 @@
 // Figure 2b (MFG + neural term; T5, and the notebook variant T6). GAMES.md §2.6, §2.7, §8.
 import { readMetrics, type CliRun } from './run-cli.ts';
 import { errorRow, fixed, hours, range, testRow, turnsFrom } from './check.ts';
-import { runTestFile } from './unit-tests.ts';
+import { runTargetTests } from './unit-tests.ts';
 import type { ReproduceContext, TargetRow } from './types.ts';
 
 const FIG2A = ['meeting', '--preset', 'fig2a'];
@@ -11,17 +11,7 @@ const FIG2B = ['meeting', '--preset', 'fig2b'];
 export async function reproduceFig2a(ctx: ReproduceContext): Promise<TargetRow[]> {
   const rows: TargetRow[] = [];
 
-  const tests = await runTestFile('meeting.test.ts');
-  ctx.record({
-    id: 'T2-tests',
-    figure: 'fig2a',
-    argv: ['uvu', '-r', 'tsx', 'test', 'meeting\\.test\\.ts$'],
-    code: tests.code,
-    backend: 'cpu (tests)',
-    wallSeconds: tests.wallSeconds,
-    commandSeconds: null,
-    msPerStep: null,
-  });
+  const tests = await runTargetTests(ctx, 'meeting.test.ts', 'T2-tests', 'fig2a');
   rows.push(
     testRow(
       {

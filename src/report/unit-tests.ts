@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, runNode } from './run-cli.ts';
+import type { FigureId, ReproduceContext } from './types.ts';
 
 export interface TestFileRun {
   file: string;
@@ -32,6 +33,22 @@ export async function runTestFile(file: string): Promise<TestFileRun> {
   // uvu prints each failure as `FAIL  <suite>  "<test name>"`
   const failures = [...out.matchAll(/FAIL\s+.*?"(.+)"/g)].map((m) => m[1]);
   return { file, available: true, code: run.code, passed: count('Passed'), total: count('Total'), failures, wallSeconds: run.wallSeconds };
+}
+
+/** Runs a test file for the report and records it as an experiment (id, figure) of the run. */
+export async function runTargetTests(ctx: ReproduceContext, file: string, id: string, figure: FigureId): Promise<TestFileRun> {
+  const tests = await runTestFile(file);
+  ctx.record({
+    id,
+    figure,
+    argv: ['uvu', '-r', 'tsx', 'test', `${file.replace(/\./g, '\\.')}$`],
+    code: tests.code,
+    backend: 'cpu (tests)',
+    wallSeconds: tests.wallSeconds,
+    commandSeconds: null,
+    msPerStep: null,
+  });
+  return tests;
 }
 
 /** Whether the tests named after target `id` (e.g. "T2") passed in this run of the file. */
