@@ -50,6 +50,13 @@ rm -rf node_modules && untar_xz .gpu/node_modules.tar.xz . || exit 1
 echo "which node: $(command -v node); node $(node --version)"
 ls /usr/local/nvidia/share/vulkan/icd.d/ 2>&1
 nvidia-smi -L 2>&1
+[ -n "${VK_DRIVER_FILES:-}" ] && cat "$VK_DRIVER_FILES"
+# Dawn on Vulkan alone, stderr shown (gpu-check.sh hides doctor's): does it see the GPU?
+VK_LOADER_DEBUG=error,warn timeout 60 node --input-type=module -e "import { create } from 'webgpu';
+for (const fl of ['core', 'compatibility']) {
+  const a = await create(['backend=vulkan']).requestAdapter({ featureLevel: fl }).catch((e) => String(e));
+  console.log('dawn vulkan/' + fl + ':', a?.info ? JSON.stringify({ ...a.info }) : a);
+} process.exit(0);" 2>&1 | grep -v '^$'
 
 echo "== gpu-check"
 OUT="${OUT:-.}" bash scripts/gpu-check.sh
