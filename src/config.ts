@@ -39,8 +39,8 @@ export interface TrainingConfig {
   initialState: 'fresh' | 'fixed';
   /** simulated populations per step, each compared with every sample of the batch */
   trajectories: number;
-  /** a last batch smaller than batchSize: 'drop' it (GAMES.md Q9 fixed: end ≤ N) or 'keep' it */
-  lastBatch: 'drop' | 'keep';
+  /** a last batch smaller than batchSize: 'drop' it (GAMES.md Q9 fixed: end ≤ N) or 'keep' it; 'reference' drops the last batch even when full (Q9) */
+  lastBatch: 'drop' | 'keep' | 'reference';
   /** initial populations over which the final model is evaluated (losses, final-turn statistics) */
   evaluationPopulations: number;
   /** write DIR/checkpoint.json every this many steps (0: only when interrupted) */
@@ -179,7 +179,7 @@ export function readCommonConfig(root: FieldReader): Omit<ExperimentConfig, 'mec
     validationSamples: gr.number('validationSamples', { integer: true, min: 0 }),
     initialState: gr.choice('initialState', ['fresh', 'fixed'] as const),
     trajectories: gr.number('trajectories', { integer: true, min: 1 }),
-    lastBatch: gr.choice('lastBatch', ['drop', 'keep'] as const),
+    lastBatch: gr.choice('lastBatch', ['drop', 'keep', 'reference'] as const),
     evaluationPopulations: gr.number('evaluationPopulations', { integer: true, min: 1 }),
     checkpointEvery: gr.has('checkpointEvery') ? gr.number('checkpointEvery', { integer: true, min: 0 }) : 50,
   };

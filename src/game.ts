@@ -145,6 +145,12 @@ export interface Game<C extends ExperimentConfig = ExperimentConfig> {
   presets: Record<string, unknown>;
   defaultPresets: { simulate: string; train: string; generate: string };
   options: GameOption[];
+  /**
+   * The configuration fields (dotted path → value) that `--faithful` sets: the reference's
+   * behaviour, defects included (GAMES.md §6), instead of the corrected default. Absent: the
+   * game's defaults already are the reference's.
+   */
+  faithful?: Record<string, unknown>;
   /** validates a raw configuration; errors name the field */
   parseConfig(raw: unknown): C;
   /** one initial state, flattened [...stateShape] */

@@ -24,6 +24,23 @@ test('--help lists the commands and the common options', () => {
   for (const o of ['--out', '--seed', '--backend', '--set', '--data', '--validation', '--noise']) assert.match(t.stdout, o);
 });
 
+test("--faithful sets each game's reference behaviour, and --set still applies on top", async () => {
+  const out = await tmp();
+  const r = cli('analyze', 'liars-dice', '--preset', 'data-efficiency', '--quick', '--faithful', '--set', 'variant.keys=per-turn',
+    '--set', 'sweep.values=[1]', '--set', 'evaluation.games=5', '--set', 'training.steps=2', '--backend', 'cpu', '--out', out);
+  assert.is(r.code, 0, r.stderr);
+  const variant = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')).config.scenario.variant;
+  assert.equal(variant, {
+    tail: 'faithful', keys: 'per-turn', gradient: 'probabilities', initialLogits: 'odds-as-logits', networkPlayer: 'clamped-turn', loader: 'reference',
+  });
+  const ef = await tmp();
+  const e = cli('simulate', 'el-farol', '--faithful', '--set', 'time.t1=3', '--set', 'time.saveAt=[1,2,3]', '--backend', 'cpu', '--out', ef);
+  assert.is(e.code, 0, e.stderr);
+  const mechanics = JSON.parse(await readFile(join(ef, 'summary.json'), 'utf8')).config.mechanics;
+  assert.is(mechanics.clipGradient, 'zero');
+  assert.is(mechanics.attendance, 'frozen');
+});
+
 test('simulate meeting --noise none writes summary.json with per-turn statistics, trajectory.csv and the box plot', async () => {
   const out = await tmp();
   const r = cli('simulate', 'meeting', '--preset', 'fig2a', '--noise', 'none', '--backend', 'cpu', '--out', out);

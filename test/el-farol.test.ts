@@ -12,7 +12,7 @@ import { applyOverrides } from '../src/config.ts';
 
 test.before(testBackend);
 
-const rules: ElFarolMechanics = { threshold: 0.9, alpha: 0.33, beta: 0.33, gamma: 0.33, attendance: 'frozen' };
+const rules: ElFarolMechanics = { threshold: 0.9, alpha: 0.33, beta: 0.33, gamma: 0.33, attendance: 'frozen', clipGradient: 'zero' };
 const row = (xs: number[]) => tf.tensor2d(xs, [1, xs.length]);
 const host = (t: tf.Tensor) => Array.from(t.dataSync());
 
@@ -75,18 +75,21 @@ test('the conformity term gives the drift the Jacobian ∂b_i/∂p_j = −2γ δ
   p.dispose();
 });
 
-test('saved states are clipped to [0, 1]: gradient 1 inside, 0 for clipped entries', () => {
-  const mech = elFarolMechanics(rules, 4, new RandomStream(3));
-  const y = tf.tensor3d([[[-0.3, 0.4, 0.8, 1.7]]]);
-  const { value, grad } = tf.tidy(() => {
-    const value = host(mech.observe!(y));
-    const grad = host(tf.grad((x: tf.Tensor) => tf.sum(mech.observe!(x)))(y));
-    return { value, grad } as unknown as tf.TensorContainer;
-  }) as unknown as { value: number[]; grad: number[] };
-  assert.equal(value.map((v) => Math.round(v * 1e6) / 1e6), [0, 0.4, 0.8, 1]);
-  assert.equal(grad, [0, 1, 1, 0]);
-  y.dispose();
-});
+for (const [clipGradient, expected] of [['zero', [0, 1, 1, 0]], ['straight-through', [1, 1, 1, 1]]] as const) {
+  test(`saved states are clipped to [0, 1]; ${clipGradient} clip gradient: ${expected.join(', ')}`, () => {
+    const mech = elFarolMechanics({ ...rules, clipGradient }, 4, new RandomStream(3));
+    const y = tf.tensor3d([[[-0.3, 0.4, 0.8, 1.7]]]);
+    const { value, grad } = tf.tidy(() => {
+      const value = host(mech.observe!(y));
+      // weights 1..4 so that a gradient passed through is told apart from a constant
+      const grad = host(tf.grad((x: tf.Tensor) => tf.sum(tf.mul(mech.observe!(x), tf.tensor3d([[[1, 2, 3, 4]]]))))(y));
+      return { value, grad } as unknown as tf.TensorContainer;
+    }) as unknown as { value: number[]; grad: number[] };
+    assert.equal(value.map((v) => Math.round(v * 1e6) / 1e6), [0, 0.4, 0.8, 1]);
+    assert.equal(grad, expected.map((g, i) => g * (i + 1)));
+    y.dispose();
+  });
+}
 
 test('frozen attendance: the same state gives the same attendance at every evaluation', () => {
   const mech = elFarolMechanics(rules, 42, new RandomStream(9));

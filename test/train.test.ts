@@ -96,6 +96,25 @@ test('the loader never drops a full batch and yields each sample once per epoch'
   assert.is(new BatchLoader(1, 4, new RandomStream(3)).next().length, 1);
 });
 
+test("the 'reference' loader drops the last batch of an epoch even when it is full (GAMES.md Q9)", () => {
+  // 12 samples, batch 4: slices must end before 12, so [8, 12) is dropped: two batches per epoch
+  const ref = new BatchLoader(12, 4, new RandomStream(1), 'reference');
+  const first = [...ref.next(), ...ref.next()];
+  assert.is(ref.epoch, 1);
+  assert.is(new Set(first).size, 8);
+  ref.next();
+  assert.is(ref.epoch, 2);
+  // 2 games, batch 1 (the data-efficiency run): one game per epoch
+  const two = new BatchLoader(2, 1, new RandomStream(4), 'reference');
+  two.next();
+  two.next();
+  assert.is(two.epoch, 2);
+  // where the reference would loop forever (N = batch size), the whole dataset is the batch
+  const one = new BatchLoader(1, 1, new RandomStream(5), 'reference');
+  assert.equal(Array.from(one.next()), [0]);
+  assert.equal(Array.from(one.next()), [0]);
+});
+
 async function smallRun(seed: number, steps: number) {
   const config = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, [`training.steps=${steps}`]));
   const streams = randomStreams(seed);

@@ -37,6 +37,8 @@ function parseConfig(raw: unknown): ElFarolConfig {
     beta: mr.number('beta', { min: 0 }),
     gamma: mr.number('gamma', { min: 0 }),
     attendance: mr.choice('attendance', ['fresh', 'frozen'] as const),
+    // models saved before this field existed were trained with the zero gradient
+    clipGradient: mr.has('clipGradient') ? mr.choice('clipGradient', ['zero', 'straight-through'] as const) : 'zero',
   };
   mr.done();
 
@@ -86,7 +88,16 @@ export const elFarol: Game<ElFarolConfig> = {
         'el-farol: fresh (new Bernoulli draws at every drift evaluation) or frozen (one uniform vector per run, the reference)',
       choices: ['fresh', 'frozen'],
     },
+    {
+      flag: '--clip-gradient <mode>',
+      field: 'mechanics.clipGradient',
+      description:
+        'el-farol: gradient of the clip of saved states to [0, 1]: straight-through (default: agents that end outside still feel the loss) or zero (the reference)',
+      choices: ['straight-through', 'zero'],
+    },
   ],
+  // GAMES.md Q4: one frozen uniform vector behind the attendance; Q5: clipped entries pass no gradient
+  faithful: { 'mechanics.attendance': 'frozen', 'mechanics.clipGradient': 'zero', 'training.lastBatch': 'drop' },
   parseConfig,
   initialState: (config, rng) => {
     const { low, high } = config.initial;

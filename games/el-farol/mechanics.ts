@@ -5,7 +5,7 @@
 import { tf, type Tensor } from '../../src/tf.ts';
 import type { Mechanics } from '../../src/game.ts';
 import type { RandomStream } from '../../src/random.ts';
-import { hinge } from '../../src/mfg/functions.ts';
+import { hinge, straightThrough } from '../../src/mfg/functions.ts';
 
 export interface ElFarolMechanics {
   /** crowding threshold ϑ: the bar is pleasant while the attending fraction P ≤ ϑ */
@@ -21,6 +21,13 @@ export interface ElFarolMechanics {
    * uniform vector per experiment, reused at every step, sample and iteration (the reference, Q4)
    */
   attendance: 'fresh' | 'frozen';
+  /**
+   * The gradient of the clip of the saved states to [0, 1] (GAMES.md §3.5, Q5): zero (the
+   * reference: a clipped entry passes no gradient, so an agent that ends outside [0, 1] can never
+   * be pulled back by the loss) or straight-through (the gradient passes as if unclipped; the
+   * values are clipped all the same).
+   */
+  clipGradient: 'zero' | 'straight-through';
 }
 
 // The largest float32 below 1: a uniform that rounds to 1 in float32 would make p = 1 stay home.
@@ -70,8 +77,11 @@ export function elFarolMechanics(m: ElFarolMechanics, agents: number, dynamics: 
         tf.mul(m.gamma, tf.square(tf.sub(p, P))),
       ]);
     },
-    // GAMES.md §3.5: the saved states are clipped to [0, 1] (gradient 0 outside, 1 inside);
-    // the internal state is not.
-    observe: (ys: Tensor) => tf.clipByValue(ys, 0, 1),
+    // GAMES.md §3.5: the saved states are clipped to [0, 1]; the internal state is not. The
+    // reference's clip passes gradient 1 inside and 0 outside; straight-through passes 1 everywhere.
+    observe:
+      m.clipGradient === 'zero'
+        ? (ys: Tensor) => tf.clipByValue(ys, 0, 1)
+        : (ys: Tensor) => straightThrough((y) => tf.clipByValue(y, 0, 1), ys),
   };
 }

@@ -32,6 +32,8 @@ export interface Variant {
   initialLogits: InitialLogits;
   /** Q7: the network reads the active player (t mod P) or the clamped row 2 + min(t, P − 1) */
   networkPlayer: 'active' | 'clamped-turn';
+  /** Q9: 'default' uses every full batch; 'reference' drops the last batch of an epoch even when full */
+  loader: 'default' | 'reference';
 }
 
 export interface LiarsDiceConfig {
@@ -92,6 +94,8 @@ export function parseLiarsDiceConfig(raw: unknown): LiarsDiceConfig {
     gradient: vr.choice('gradient', ['logits', 'probabilities'] as const),
     initialLogits: vr.choice('initialLogits', ['log-odds', 'odds-as-logits'] as const),
     networkPlayer: vr.choice('networkPlayer', ['active', 'clamped-turn'] as const),
+    // absent in models saved before it existed
+    loader: vr.has('loader') ? vr.choice('loader', ['default', 'reference'] as const) : 'default',
   };
   vr.done();
 

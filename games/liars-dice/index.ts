@@ -55,7 +55,7 @@ export function toExperiment(s: LiarsDiceConfig): LiarsDiceExperiment {
       validationSamples: s.data.validationGames,
       initialState: 'fixed',
       trajectories: 1,
-      lastBatch: 'drop',
+      lastBatch: s.variant.loader === 'reference' ? 'reference' : 'drop',
       evaluationPopulations: s.evaluation.games,
       checkpointEvery: 50,
     },
@@ -97,6 +97,15 @@ export const liarsDice: Game<LiarsDiceExperiment> = {
   presets,
   defaultPresets: { simulate: 'demo', train: 'train', generate: 'train' },
   options: [],
+  // GAMES.md Q4, Q6, Q7, Q9, Q13: every variant field set to the reference's behaviour
+  faithful: {
+    'variant.tail': 'faithful',
+    'variant.keys': 'constant',
+    'variant.gradient': 'probabilities',
+    'variant.initialLogits': 'odds-as-logits',
+    'variant.networkPlayer': 'clamped-turn',
+    'variant.loader': 'reference',
+  },
   parseConfig,
   stateShape: (config) => [carryRows(config.scenario.layout), carryColumns(config.scenario.layout)],
   initialState(config) {

@@ -39,7 +39,11 @@ export function withCommonOptions(cmd: Command, outDescription: string): Command
     .option('--out <path>', outDescription)
     .option('--seed <n>', 'experiment seed (data, initial states, noise, initialisation, shuffling)', parseSeed, 10)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default(DEFAULT_BACKEND))
-    .option('--set <key=value>', 'override a configuration field, e.g. --set training.steps=100 (repeatable)', collect, []);
+    .option('--set <key=value>', 'override a configuration field, e.g. --set training.steps=100 (repeatable)', collect, [])
+    .option(
+      '--faithful',
+      "reproduce the Python reference's known defects (GAMES.md §6) instead of the corrected defaults; each game's README lists what it changes (--set and the game's flags still apply on top)",
+    );
   const seen = new Set<string>();
   for (const game of Object.values(GAMES)) {
     for (const o of game.options) {
@@ -74,7 +78,12 @@ export function resolveExperiment(
   if (raw === undefined) {
     throw new UsageError(`game "${game.name}" has no preset "${preset}": choose one of ${Object.keys(game.presets).join(', ')}`);
   }
-  let cfg = applyOverrides(raw, opts.set);
+  // preset, then --faithful, then --set, then the game's own flags
+  let cfg: unknown = raw;
+  if (opts.faithful) {
+    for (const [field, value] of Object.entries(game.faithful ?? {})) cfg = setField(cfg, field, value);
+  }
+  cfg = applyOverrides(cfg, opts.set);
   for (const g of Object.values(GAMES)) {
     for (const o of g.options) {
       const value = opts[attributeName(o.flag)];

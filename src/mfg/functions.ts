@@ -31,6 +31,18 @@ export function heldFixed(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
 }
 
 /**
+ * Computes f(x) and passes the gradient through as if f were the identity (a straight-through
+ * estimator), e.g. for a clip whose clipped entries should still feel the loss.
+ */
+export function straightThrough(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
+  const op = tf.customGrad(((input: Tensor) => ({
+    value: f(input),
+    gradFunc: (dy: Tensor) => tf.clone(dy),
+  })) as unknown as CustomGradientFunc) as (x: Tensor) => Tensor;
+  return op(x);
+}
+
+/**
  * The q-quantile of each row of x [rows, n] with linear interpolation between order statistics
  * (NumPy's default): position r = q·(n − 1). Returns [rows, 1]. No gradient (use in heldFixed).
  */

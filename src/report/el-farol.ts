@@ -1,5 +1,6 @@
 // The El Farol bar's part of the reproduction: Figure 3a (MFG only; T7) and Figure 3b (MFG +
-// neural term; T8), each with the reference's frozen attendance draws and with fresh ones.
+// neural term; T8): T7 with the reference's frozen attendance draws and with fresh ones, T8 also
+// with the reference's zero clip gradient (`--faithful`) against the default straight-through one.
 // GAMES.md §3.6, §8.
 import { readMetrics, type CliRun } from './run-cli.ts';
 import { errorRow, fixed, range, turnsFrom } from './check.ts';
@@ -42,47 +43,70 @@ function checkT7(run: CliRun, variant: 'reference' | 'default', attendance: stri
   };
 }
 
+/**
+ * Fig. 3b runs: the reference (`--faithful`: frozen attendance, clipped entries pass no gradient),
+ * the preset's default (frozen attendance, straight-through clip gradient), and fresh attendance.
+ */
+const FIG3B_MODES = [
+  { variant: 'reference', stem: 'fig3b-faithful', label: '`--faithful` (frozen attendance, zero clip gradient)', args: ['--faithful'] },
+  { variant: 'default', stem: 'fig3b', label: 'preset default (frozen attendance, straight-through clip gradient)', args: [] },
+  {
+    variant: 'default',
+    stem: 'fig3b-fresh-attendance',
+    label: '`--attendance fresh` (straight-through clip gradient)',
+    args: ['--attendance', 'fresh'],
+  },
+] as const;
+
 export async function reproduceFig3b(ctx: ReproduceContext): Promise<TargetRow[]> {
   const rows: TargetRow[] = [];
   const seeds = ctx.seeds([5, 10, 11]);
-  for (const [variant, attendance] of MODES) {
+  for (const mode of FIG3B_MODES) {
     const runs: CliRun[] = [];
     for (const seed of seeds) {
-      const stem = attendance === 'frozen' ? 'fig3b' : 'fig3b-fresh-attendance';
-      const name = `${stem}${seed === seeds[0] ? '' : `-seed${seed}`}`;
+      const name = `${mode.stem}${seed === seeds[0] ? '' : `-seed${seed}`}`;
       runs.push(
         await ctx.run(
           'fig3b',
-          `${stem}-seed${seed}`,
+          `${mode.stem}-seed${seed}`,
           'train',
-          ['el-farol', '--preset', 'fig3b', '--attendance', attendance, '--seed', String(seed), ...ctx.trainingOverrides],
+          ['el-farol', '--preset', 'fig3b', ...mode.args, '--seed', String(seed), ...ctx.trainingOverrides],
           [
-            { from: 'turns.svg', to: `${name}.svg`, caption: `Fig. 3b: trained model, ${attendance} attendance, seed ${seed}` },
-            { from: 'loss.svg', to: `${name}-loss.svg`, caption: `Fig. 3b: loss curves, ${attendance} attendance, seed ${seed}` },
+            { from: 'turns.svg', to: `${name}.svg`, caption: `Fig. 3b: trained model, ${mode.label}, seed ${seed}` },
+            { from: 'loss.svg', to: `${name}-loss.svg`, caption: `Fig. 3b: loss curves, ${mode.label}, seed ${seed}` },
           ],
         ),
       );
     }
-    rows.push(await checkT8(runs, variant, attendance));
+    rows.push(await checkT8(runs, mode.variant, mode.label));
   }
   return rows;
 }
 
-async function checkT8(runs: CliRun[], variant: 'reference' | 'default', attendance: string): Promise<TargetRow> {
+/**
+ * T8. The reference's window 0.20–0.23 sits around its data's rate (0.2145); our data, drawn from
+ * other streams, have rates of 0.20–0.22, so the mean is checked against each run's own data rate
+ * (± 0.015; the reference: +0.005). A validation MSE below the reference's 0.036 is no failure.
+ */
+async function checkT8(runs: CliRun[], variant: TargetRow['variant'], label: string): Promise<TargetRow> {
   const base = {
     id: 'T8',
     variant,
     setting:
-      `Fig. 3b, \`--attendance ${attendance}\` (μ = 0.2, 10 training samples × 10 observations, batch 4, ` +
+      `Fig. 3b, ${label} (μ = 0.2, 10 training samples × 10 observations, batch 4, ` +
       `${runs[0]?.summary?.steps ?? 300} steps, h = 1, fixed p₀), seeds ${runs.map((r) => r.summary?.seed ?? '?').join(', ')}`,
-    expected: 'every seed: final-turn mean probability in [0.20, 0.23], validation MSE 0.036 ± 0.02 (re-run 0.219; MSE 0.40 → 0.036)',
+    expected:
+      'every seed: final-turn mean probability within ± 0.015 of the training data\'s rate and in [0.19, 0.23], validation MSE ≤ 0.056 ' +
+      '(re-run: 0.219 against data 0.2145; MSE 0.40 → 0.036)',
   };
   if (runs.some((r) => !r.summary)) return errorRow(base, runs);
   let passing = 0;
   const parts: string[] = [];
   for (const r of runs) {
     const s = r.summary!;
-    const ok = s.finalMean >= 0.2 && s.finalMean <= 0.23 && s.validationLoss !== null && Math.abs(s.validationLoss - 0.036) <= 0.02;
+    const ok =
+      Math.abs(s.finalMean - s.dataMean) <= 0.015 && s.finalMean >= 0.19 && s.finalMean <= 0.23 &&
+      s.validationLoss !== null && s.validationLoss <= 0.056;
     if (ok) passing++;
     const first = (await readMetrics(r.dir))[0];
     parts.push(

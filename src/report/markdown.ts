@@ -48,9 +48,10 @@ export function renderReport(r: ReportInput): string {
   const count = (st: TargetRow['status']) => ref.filter((x) => x.status === st).length;
   out.push(
     `Reference settings: **${count('pass')} pass**, ${count('fail')} fail, ${count('error')} error, ${count('not run')} not run ` +
-      `(of ${ref.length} rows). Rows marked *default* run the same target with the default (fresh) randomness instead of the ` +
-      "reference's frozen noise or attendance draws, beside the reference row (a default row that fails where its reference row " +
-      'passes shows that the reference value relies on that frozen randomness); *control* rows check a contrast the target names.',
+      `(of ${ref.length} rows). Rows marked *default* run the same target with the project's defaults instead of the reference's ` +
+      "behaviour, beside the reference row: fresh instead of frozen noise or attendance draws, or a fixed defect (El Farol's " +
+      'straight-through clip gradient, Liar\'s dice variants); a default row that fails where its reference row passes shows that the ' +
+      'reference value relies on that behaviour. *control* rows check a contrast the target names.',
     '',
   );
 

@@ -1,7 +1,7 @@
 // Mini-batches of sample indices: a fresh permutation every epoch from the shuffle stream, and
 // consecutive slices of it. Unlike the reference (GAMES.md Q9) a full last batch is never dropped
 // (slices end ≤ N), a dataset smaller than the batch yields itself, and a partial last batch is
-// dropped or kept as configured.
+// dropped or kept as configured; 'reference' reproduces Q9.
 import type { RandomStream } from '../random.ts';
 
 export interface LoaderState {
@@ -19,7 +19,7 @@ export class BatchLoader {
     readonly size: number,
     readonly batchSize: number,
     private readonly rng: RandomStream,
-    private readonly lastBatch: 'drop' | 'keep' = 'drop',
+    private readonly lastBatch: 'drop' | 'keep' | 'reference' = 'drop',
   ) {
     if (size < 1) throw new Error('BatchLoader: the dataset is empty');
   }
@@ -27,17 +27,25 @@ export class BatchLoader {
   /** The next batch of indices into the dataset. */
   next(): Int32Array {
     const b = Math.min(this.batchSize, this.size);
-    const remaining = this.order.length - this.cursor;
-    const exhausted = remaining <= 0 || (remaining < b && this.lastBatch === 'drop');
-    if (exhausted) {
+    if (this.available() <= 0 || (this.available() < b && this.lastBatch !== 'keep')) {
       this.order = this.rng.permutation(this.size);
       this.cursor = 0;
       this.epoch += 1;
     }
-    const end = Math.min(this.cursor + b, this.order.length);
+    const end = Math.min(this.cursor + b, this.cursor + this.available());
     const batch = this.order.slice(this.cursor, end);
     this.cursor = end;
     return batch;
+  }
+
+  /**
+   * Indices left in this epoch. 'reference' (GAMES.md Q9): a slice must end strictly before N, so
+   * the last batch is dropped even when full; where no batch fits (N ≤ batch size, where the
+   * reference would loop forever) the whole dataset is the batch.
+   */
+  private available(): number {
+    const reference = this.lastBatch === 'reference' && this.size > this.batchSize;
+    return this.order.length - (reference ? 1 : 0) - this.cursor;
   }
 
   /** Where the loader stands (for checkpoints). */
