@@ -117,6 +117,9 @@ export interface AnalysisInput<C extends ExperimentConfig> {
   /** the validated configuration of the preset named after the analysis (with --quick and --set applied) */
   config: C;
   seed: number;
+  /** training observations read from a file (`analyze --data`); absent: the analysis generates its own */
+  data?: Dataset;
+  dataFile?: string;
   /** one line per sweep point, for people watching */
   progress(line: string): void;
 }

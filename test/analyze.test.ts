@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,8 +25,9 @@ test('analyze data-efficiency --quick: one CSV row per dataset size (x = games �
   assert.match(r.stderr, /1 game = 2 dice \(1\/2\): KL/);
   assert.match(r.stderr, /3 games = 6 dice \(2\/2\): KL/);
   const csv = await lines(join(out, 'data-efficiency.csv'));
-  assert.is(csv[0], 'dice,kl_mean,kl_std');
+  assert.is(csv[0], 'dice,kl_mean,kl_std,kl_draw_std,draws');
   assert.equal(csv.slice(1).map((l) => Number(l.split(',')[0])), [2, 6]);
+  assert.equal(csv.slice(1).map((l) => Number(l.split(',')[4])), [2, 2]);
   const s = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
   assert.is(s.command, 'analyze');
   assert.is(s.analysis, 'data-efficiency');
@@ -35,7 +36,31 @@ test('analyze data-efficiency --quick: one CSV row per dataset size (x = games �
   // GAMES.md §5.2: the untrained uniform belief has KL(y_true ‖ uniform) = 0.321
   assert.ok(Math.abs(s.uniformKl - 0.321) < 5e-4, String(s.uniformKl));
   for (const row of s.rows) assert.ok(row.kl_mean > 0 && row.kl_std >= 0);
+  // two draws of the training set: the row's mean is the mean of the draws' means
+  assert.is(s.draws.length, 2);
+  assert.is(s.draws[0].seed, 10);
+  s.rows.forEach((row: { kl_mean: number }, i: number) =>
+    assert.ok(Math.abs(row.kl_mean - (s.draws[0].klMeans[i] + s.draws[1].klMeans[i]) / 2) < 1e-12));
   assert.ok(await isSvg(join(out, 'data-efficiency-2-dice.svg')));
+});
+
+test("T12 at one game: trained on the single game {5, 1} (the reference's, inferred), KL is the reference's 0.733 ± 0.003", async () => {
+  // A fully fitted network moves player 0's beliefs onto the game's faces: p̄ = (θ̂ + uniform) / 2,
+  // and KL(y_true ‖ p̄) = 0.740 for faces {1, 5}; no other pair of faces comes near 0.733.
+  const out = await tmp();
+  const data = join(out, 'one-game.csv');
+  await writeFile(data, 'game,player,die,face\n0,0,0,5\n0,1,0,1\n');
+  const r = cli('analyze', 'liars-dice', '--preset', 'data-efficiency', '--data', data, '--set', 'sweep.values=[1]',
+    '--set', 'sweep.draws=1', '--set', 'evaluation.games=300', '--out', join(out, 'run'));
+  assert.is(r.code, 0, r.stderr);
+  const s = JSON.parse(await readFile(join(out, 'run', 'summary.json'), 'utf8'));
+  assert.is(s.dataFile, data);
+  assert.ok(Math.abs(s.rows[0].kl_mean - 0.733) < 0.015, String(s.rows[0].kl_mean));
+  assert.ok(s.rows[0].kl_std < 0.01, String(s.rows[0].kl_std));
+  // a sweep value larger than the file is refused with the file named
+  const big = cli('analyze', 'liars-dice', '--preset', 'data-efficiency', '--data', data, '--set', 'sweep.values=[2]', '--out', join(out, 'big'));
+  assert.is.not(big.code, 0);
+  assert.match(big.stderr, /one-game\.csv: holds 1 games, but the analysis needs 2/);
 });
 
 test('analyze bluff-sweep-unfair --quick: an MFG and a network row per λ₀ with the §5.1 columns, and the three Fig. 4/5 panels', async () => {

@@ -5,7 +5,7 @@
 import type { Analysis, AnalysisInput, AnalysisResult, Dataset, Game } from '../../src/game.ts';
 import { ConfigError } from '../../src/config.ts';
 import { MeanFieldModel } from '../../src/mfg/model.ts';
-import { trainModel } from '../../src/train/train.ts';
+import { subset, trainModel } from '../../src/train/train.ts';
 import { evaluateModel, type Evaluation } from '../../src/train/evaluate.ts';
 import { deriveSeed, randomStreams, RandomStream } from '../../src/random.ts';
 import { mean, std } from '../../src/data/stats.ts';
@@ -32,9 +32,9 @@ function sweepOf(s: LiarsDiceConfig, field: SweepField): number[] {
  * One network trained as `train liars-dice` trains it with the same seed (same data, parameters,
  * shuffling), without the per-step validation loss, which does not change the result.
  */
-async function trainedModel(game: Game<LiarsDiceExperiment>, config: LiarsDiceExperiment, seed: number) {
+async function trainedModel(game: Game<LiarsDiceExperiment>, config: LiarsDiceExperiment, seed: number, given?: Dataset) {
   const streams = randomStreams(seed);
-  const train = game.observations.generate(config, streams.data, config.training.trainSamples);
+  const train = given ?? game.observations.generate(config, streams.data, config.training.trainSamples);
   const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
   try {
     await trainModel({ model, train, validation: null, streams });
@@ -121,9 +121,24 @@ async function bluffFigure(rows: BluffRow[], title: string, yTitle: string, y: (
   return renderSvg(spec as never, `${title} figure`);
 }
 
-async function bluffSweep({ game, config, seed, progress }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
+/**
+ * The first `games` games of the file's training set (`analyze --data`), for draw r: in the
+ * file's order for the first draw, in an order shuffled by the draw's seed for the others.
+ */
+function gamesFromFile(data: Dataset, dataFile: string | undefined, games: number, r: number, seed: number): Dataset {
+  const available = data.shape[0];
+  if (games > available) {
+    throw new ConfigError(`${dataFile ?? '--data'}: holds ${available} games, but the analysis needs ${games} (sweep value or data.trainGames)`);
+  }
+  const order = r === 0 ? Array.from({ length: available }, (_, i) => i) : Array.from(new RandomStream(drawSeed(seed, r)).permutation(available));
+  return subset(data, order.slice(0, games));
+}
+
+async function bluffSweep({ game, config, seed, data, dataFile, progress }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
   const s = config.scenario;
   const lambdas = sweepOf(s, 'initial.bluffRate');
+  if (s.sweep!.draws !== 1) throw new ConfigError('configuration field "sweep.draws": the bluff sweeps take one training set (1)');
+  const given = data ? gamesFromFile(data, dataFile, data.shape[0], 0, seed) : undefined;
   const test = testGames(game, config, seed);
   const rows: BluffRow[] = [];
   const points: Record<string, number>[] = [];
@@ -131,7 +146,7 @@ async function bluffSweep({ game, config, seed, progress }: AnalysisInput<LiarsD
     const started = performance.now();
     // λ₀ in the training carry and in the test carry (§5.1)
     const pointConfig = toExperiment({ ...s, initial: { ...s.initial, bluffRate: lambda } });
-    const model = await trainedModel(game, pointConfig, seed);
+    const model = await trainedModel(game, pointConfig, seed, given);
     const trainSeconds = seconds(started);
     try {
       const start = testStart(pointConfig.scenario);
@@ -164,7 +179,7 @@ async function bluffSweep({ game, config, seed, progress }: AnalysisInput<LiarsD
     summary: {
       sweep: { field: 'initial.bluffRate', values: lambdas },
       testGames: test.shape[0],
-      trainGames: config.training.trainSamples,
+      trainGames: given ? given.shape[0] : config.training.trainSamples,
       steps: config.training.steps,
       rows,
       points,
@@ -184,8 +199,13 @@ async function bluffSweep({ game, config, seed, progress }: AnalysisInput<LiarsD
 
 interface EfficiencyRow {
   dice: number;
+  /** mean over draws and test games */
   kl_mean: number;
+  /** standard deviation over the test games (the reference's error bar), averaged over draws */
   kl_std: number;
+  /** standard deviation over draws of each draw's mean (0 with one draw) */
+  kl_draw_std: number;
+  draws: number;
 }
 
 /** KL(y_true ‖ p̄) per test game, p̄ = mean over players of the final beliefs (§5.2). */
@@ -193,9 +213,14 @@ function klPerGame(ev: Evaluation, config: LiarsDiceExperiment): number[] {
   return meanBeliefs(ev.finalPopulations, config).map((p) => klDivergence(config.scenario.data.odds, p));
 }
 
-async function dataEfficiency({ game, config, seed, progress }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
+/** Seed of draw r of the training set: the experiment's own for the first, derived for the others. */
+const drawSeed = (seed: number, r: number) => (r === 0 ? seed : deriveSeed(seed, DRAW_STREAM + r));
+const DRAW_STREAM = 1000;
+
+async function dataEfficiency({ game, config, seed, data, dataFile, progress }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
   const s = config.scenario;
   const sizes = sweepOf(s, 'data.trainGames');
+  const draws = s.sweep!.draws;
   const dicePerGame = s.layout.players * s.layout.dice;
   const test = testGames(game, config, seed);
   const n = test.shape[0];
@@ -204,62 +229,80 @@ async function dataEfficiency({ game, config, seed, progress }: AnalysisInput<Li
   let mfgOnly: { mean: number; std: number } | null = null;
   const rows: EfficiencyRow[] = [];
   const points: Record<string, number>[] = [];
+  /** perDraw[r][i]: mean KL of draw r at sizes[i] */
+  const perDraw: number[][] = Array.from({ length: draws }, () => []);
   for (const [i, games] of sizes.entries()) {
     if (!Number.isInteger(games) || games < 1) {
       throw new ConfigError(`configuration field "sweep.values": dataset sizes must be whole numbers ≥ 1, got ${games}`);
     }
     const started = performance.now();
     const pointConfig = toExperiment({ ...s, data: { ...s.data, trainGames: games } });
-    const model = await trainedModel(game, pointConfig, seed);
-    const trainSeconds = seconds(started);
-    try {
-      if (!mfgOnly) {
-        // the MFG-only dynamics do not depend on the training set: one reference for all sizes
-        const kl = klPerGame(evaluateModel(model, test, start, n, { network: false }), pointConfig);
-        mfgOnly = { mean: mean(kl), std: std(kl) };
+    const stds: number[] = [];
+    for (let r = 0; r < draws; r++) {
+      const given = data ? gamesFromFile(data, dataFile, games, r, seed) : undefined;
+      const model = await trainedModel(game, pointConfig, drawSeed(seed, r), given);
+      try {
+        if (!mfgOnly) {
+          // the MFG-only dynamics do not depend on the training set: one reference for all sizes
+          const kl = klPerGame(evaluateModel(model, test, start, n, { network: false }), pointConfig);
+          mfgOnly = { mean: mean(kl), std: std(kl) };
+        }
+        const kl = klPerGame(evaluateModel(model, test, start, n, { network: true }), pointConfig);
+        perDraw[r].push(mean(kl));
+        stds.push(std(kl));
+      } finally {
+        model.dispose();
       }
-      const kl = klPerGame(evaluateModel(model, test, start, n, { network: true }), pointConfig);
-      rows.push({ dice: games * dicePerGame, kl_mean: mean(kl), kl_std: std(kl) });
-      points.push({ games, trainSeconds, seconds: seconds(started) });
-      const r = rows[rows.length - 1];
-      progress(
-        `${s.name} ${games} game${games === 1 ? '' : 's'} = ${r.dice} dice (${i + 1}/${sizes.length}): ` +
-          `KL ${r.kl_mean.toFixed(3)} ± ${r.kl_std.toFixed(3)}; ${seconds(started).toFixed(1)} s`,
-      );
-    } finally {
-      model.dispose();
     }
+    const means = perDraw.map((d) => d[i]);
+    rows.push({ dice: games * dicePerGame, kl_mean: mean(means), kl_std: mean(stds), kl_draw_std: draws > 1 ? std(means) : 0, draws });
+    points.push({ games, seconds: seconds(started) });
+    const row = rows[rows.length - 1];
+    progress(
+      `${s.name} ${games} game${games === 1 ? '' : 's'} = ${row.dice} dice (${i + 1}/${sizes.length}): ` +
+        `KL ${row.kl_mean.toFixed(3)} ± ${row.kl_std.toFixed(3)}` +
+        (draws > 1 ? ` (${draws} draws: ${means.map((m) => m.toFixed(3)).join(', ')})` : '') +
+        `; ${seconds(started).toFixed(1)} s`,
+    );
   }
   const mfg = mfgOnly!;
   const x = rows.map((r) => r.dice);
+  const what = draws > 1 ? `mean of ${draws} training-set draws ± std over draws` : 'mean ± std over test games';
   const figure = await linePlot({
-    title: `Data efficiency (${s.layout.players} players × ${s.layout.dice} dice, ${n} test games; mean ± std)`,
+    title: `Data efficiency (${s.layout.players} players × ${s.layout.dice} dice, ${n} test games; ${what})`,
     xTitle: 'Number of training dice',
     yTitle: 'KL(θ ‖ θ̂_T)',
     series: [
-      { name: 'MFG + network', x, y: rows.map((r) => r.kl_mean), spread: rows.map((r) => r.kl_std) },
+      { name: 'MFG + network', x, y: rows.map((r) => r.kl_mean), spread: rows.map((r) => (draws > 1 ? r.kl_draw_std : r.kl_std)) },
+      ...(draws > 1 ? [{ name: `first draw (seed ${seed})`, x, y: perDraw[0] }] : []),
       { name: `uniform ${uniform.toFixed(3)}`, x, y: x.map(() => uniform) },
       { name: `MFG only ${mfg.mean.toFixed(3)}`, x, y: x.map(() => mfg.mean) },
     ],
   });
-  const header = ['dice', 'kl_mean', 'kl_std'];
+  const header = ['dice', 'kl_mean', 'kl_std', 'kl_draw_std', 'draws'];
   const lines = [
-    `${s.name}: KL(y_true ‖ p̄) over ${n} test games (uniform belief ${uniform.toFixed(3)}, MFG only ${mfg.mean.toFixed(3)} ± ${mfg.std.toFixed(3)})`,
-    `${'dice'.padStart(5)}${'KL mean'.padStart(10)}${'KL std'.padStart(10)}`,
-    ...rows.map((r) => `${String(r.dice).padStart(5)}${r.kl_mean.toFixed(3).padStart(10)}${r.kl_std.toFixed(3).padStart(10)}`),
+    `${s.name}: KL(y_true ‖ p̄) over ${n} test games, ${draws} training-set draw${draws === 1 ? '' : 's'} per size ` +
+      `(uniform belief ${uniform.toFixed(3)}, MFG only ${mfg.mean.toFixed(3)} ± ${mfg.std.toFixed(3)})`,
+    `${'dice'.padStart(5)}${'KL mean'.padStart(10)}${'KL std'.padStart(10)}${draws > 1 ? 'over draws'.padStart(12) : ''}`,
+    ...rows.map(
+      (r) =>
+        `${String(r.dice).padStart(5)}${r.kl_mean.toFixed(3).padStart(10)}${r.kl_std.toFixed(3).padStart(10)}` +
+        (draws > 1 ? r.kl_draw_std.toFixed(3).padStart(12) : ''),
+    ),
   ];
   return {
     summary: {
-      sweep: { field: 'data.trainGames', values: sizes },
+      sweep: { field: 'data.trainGames', values: sizes, draws },
       testGames: n,
       steps: config.training.steps,
       dicePerGame,
       uniformKl: uniform,
       mfgOnlyKl: mfg,
       rows,
+      draws: perDraw.map((means, r) => ({ seed: drawSeed(seed, r), klMeans: means })),
       points,
     },
-    tables: { [s.name]: { header, rows: rows.map((r) => [r.dice, r.kl_mean, r.kl_std]) } },
+    tables: { [s.name]: { header, rows: rows.map((r) => header.map((k) => r[k as keyof EfficiencyRow])) } },
     figures: { [`data-efficiency-${dicePerGame}-dice`]: figure },
     text: lines.join('\n'),
   };
@@ -282,7 +325,7 @@ export const analyses: Record<string, Analysis<LiarsDiceExperiment>> = {
   },
   'data-efficiency': {
     description: 'Fig. 6 (GAMES.md §5.2, T12): KL(y_true ‖ p̄) on the test games vs the number of training dice',
-    quick: ['sweep.values=[1,2,5,10,19]', 'training.steps=50', 'evaluation.games=200'],
+    quick: ['sweep.values=[1,2,5,10,19]', 'sweep.draws=2', 'training.steps=50', 'evaluation.games=200'],
     run: dataEfficiency,
   },
 };

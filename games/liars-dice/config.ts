@@ -64,7 +64,15 @@ export interface LiarsDiceConfig {
   /** the evaluation games: count, and the initial odds of their carry ('data' writes y_true, §5.1) */
   evaluation: { games: number; initialOdds: 'uniform' | 'data' };
   /** one run per value of a configuration field (Figs. 4/5: initial.bluffRate; Fig. 6: data.trainGames) */
-  sweep?: { field: 'initial.bluffRate' | 'data.trainGames'; values: number[] };
+  sweep?: {
+    field: 'initial.bluffRate' | 'data.trainGames';
+    values: number[];
+    /**
+     * independent draws of the training set (with their own network initialisation and shuffling)
+     * per sweep value; the first is the experiment's own seed. Default 1 (the reference).
+     */
+    draws: number;
+  };
 }
 
 function odds(reader: FieldReader, key: string, faces: number): number[] {
@@ -176,7 +184,11 @@ export function parseLiarsDiceConfig(raw: unknown): LiarsDiceConfig {
   let sweep: LiarsDiceConfig['sweep'];
   if (root.has('sweep')) {
     const sr = root.section('sweep');
-    sweep = { field: sr.choice('field', ['initial.bluffRate', 'data.trainGames'] as const), values: sr.numbers('values', { minLength: 1 }) };
+    sweep = {
+      field: sr.choice('field', ['initial.bluffRate', 'data.trainGames'] as const),
+      values: sr.numbers('values', { minLength: 1 }),
+      draws: sr.has('draws') ? sr.number('draws', { integer: true, min: 1 }) : 1,
+    };
     sr.done();
   }
   root.done();

@@ -11,6 +11,8 @@ import { resolveExperiment, startBackend, UsageError, type CommonOptions } from 
 export interface AnalyzeCommandOptions extends CommonOptions {
   /** the analysis's reduced preview settings, applied before --set */
   quick?: boolean;
+  /** training observations from a CSV file instead of generated ones */
+  data?: string;
 }
 
 export async function analyzeCommand(gameName: string, opts: AnalyzeCommandOptions): Promise<void> {
@@ -24,6 +26,7 @@ export async function analyzeCommand(gameName: string, opts: AnalyzeCommandOptio
   const quick = opts.quick ? analysis.quick : [];
   const exp = resolveExperiment(game.name, { ...opts, set: [...quick, ...opts.set] }, 'train');
   const dir = opts.out ?? join('runs', `${game.name}-${exp.preset}${opts.quick ? '-quick' : ''}`);
+  const data = opts.data ? await exp.game.observations.read(opts.data, exp.config) : undefined;
   const backend = await startBackend(opts, opts.backend !== 'wasm');
   process.stderr.write(`analyze ${game.name} ${exp.preset}${opts.quick ? ' (quick preview)' : ''}: ${analysis.description}\n`);
 
@@ -31,6 +34,7 @@ export async function analyzeCommand(gameName: string, opts: AnalyzeCommandOptio
     game: exp.game,
     config: exp.config,
     seed: opts.seed,
+    ...(data ? { data, dataFile: opts.data } : {}),
     progress: (line) => process.stderr.write(`${line}\n`),
   });
   const files: string[] = [];
@@ -51,6 +55,7 @@ export async function analyzeCommand(gameName: string, opts: AnalyzeCommandOptio
     quick: opts.quick ?? false,
     overrides: [...quick, ...opts.set],
     seed: opts.seed,
+    dataFile: opts.data ?? null,
     backend,
     ...result.summary,
     wallSeconds,

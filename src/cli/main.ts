@@ -82,6 +82,7 @@ export function buildProgram(): Command {
     'output folder (summary.json, one CSV per table, SVG figures; default runs/GAME-PRESET)',
   )
     .option('--quick', 'a reduced preview (fewer sweep points, steps and test games), not the paper\'s setting')
+    .option('--data <csv>', 'training observations from a CSV file instead of generated ones (the game\'s schema; see its README)')
     .action(async (game, opts) => {
       const { analyzeCommand } = await import('./analyze.ts');
       await analyzeCommand(game, opts);
