@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -48,8 +48,7 @@ test("T12 at one game: trained on the single game {5, 1} (the reference's, infer
   // A fully fitted network moves player 0's beliefs onto the game's faces: p̄ = (θ̂ + uniform) / 2,
   // and KL(y_true ‖ p̄) = 0.740 for faces {1, 5}; no other pair of faces comes near 0.733.
   const out = await tmp();
-  const data = join(out, 'one-game.csv');
-  await writeFile(data, 'game,player,die,face\n0,0,0,5\n0,1,0,1\n');
+  const data = join(import.meta.dirname, '..', 'data', 'liars-dice', 'fig6-reference-first-game.csv');
   const r = cli('analyze', 'liars-dice', '--preset', 'data-efficiency', '--data', data, '--set', 'sweep.values=[1]',
     '--set', 'sweep.draws=1', '--set', 'evaluation.games=300', '--out', join(out, 'run'));
   assert.is(r.code, 0, r.stderr);
@@ -60,7 +59,7 @@ test("T12 at one game: trained on the single game {5, 1} (the reference's, infer
   // a sweep value larger than the file is refused with the file named
   const big = cli('analyze', 'liars-dice', '--preset', 'data-efficiency', '--data', data, '--set', 'sweep.values=[2]', '--out', join(out, 'big'));
   assert.is.not(big.code, 0);
-  assert.match(big.stderr, /one-game\.csv: holds 1 games, but the analysis needs 2/);
+  assert.match(big.stderr, /fig6-reference-first-game\.csv: holds 1 games, but the analysis needs 2/);
 });
 
 test('analyze bluff-sweep-unfair --quick: an MFG and a network row per λ₀ with the §5.1 columns, and the three Fig. 4/5 panels', async () => {
