@@ -219,9 +219,11 @@ function checkBluffSweep(runs: CliRun[], base: Omit<TargetRow, 'measured' | 'sta
   const what = {
     ...base,
     setting: `${base.setting} — MFG dynamics only (${command}); the network half is not run here (about an hour per sweep on 2 cores: \`neural-mfg analyze liars-dice --preset ${preset}\`)`,
-    expected:
-      'trends: learned λ = λ₀ exactly; length at λ₀ = 0 within 15 % of the re-run, at λ₀ = 10 within 25 %, never rising by more than 2 turns from one λ₀ to the next; ' +
-      'success ratio at the largest λ₀ ≥ at λ₀ = 0' + (faithful ? " — for every key; the re-run's lengths placed in the keys' range" : ''),
+    expected: faithful
+      ? "for every key: learned λ = λ₀ exactly, length never rising by more than 2 turns from one λ₀ to the next, success ratio at the largest λ₀ ≥ at λ₀ = 0; " +
+        "and each re-run length within the keys' range ± 25 % (the re-run is one key)"
+      : 'trends: learned λ = λ₀ exactly; length at λ₀ = 0 within 15 % of the re-run, at λ₀ = 10 within 25 %, never rising by more than 2 turns from one λ₀ to the next; ' +
+        'success ratio at the largest λ₀ ≥ at λ₀ = 0',
   };
   if (runs.some((r) => !r.summary)) return errorRow(what, runs);
   const reference = RERUN_LENGTHS[preset];
@@ -238,7 +240,8 @@ function checkBluffSweep(runs: CliRun[], base: Omit<TargetRow, 'measured' | 'sta
       first.lambda === 0 && Math.abs(first.length_mu - reference[0]) <= 0.15 * reference[0] &&
       last.lambda === 10 && Math.abs(last.length_mu - reference[10]) <= 0.25 * reference[10];
     const success = last.challenge_ratio >= first.challenge_ratio;
-    const pass = lambdaExact && falls && ends && success;
+    // with one constant key the end points themselves depend on the key: placed in the range below
+    const pass = lambdaExact && falls && success && (faithful || ends);
     ok &&= pass;
     for (const r of rows) byLambda.set(r.lambda, [...(byLambda.get(r.lambda) ?? []), r.length_mu]);
     parts.push(
@@ -250,6 +253,7 @@ function checkBluffSweep(runs: CliRun[], base: Omit<TargetRow, 'measured' | 'sta
     const placed = Object.entries(reference).map(([l, v]) => {
       const xs = byLambda.get(Number(l)) ?? [];
       const inside = xs.length > 0 && v >= 0.75 * Math.min(...xs) && v <= 1.25 * Math.max(...xs);
+      ok &&= inside || xs.length === 0;
       return `λ₀ ${l}: re-run ${v} against ${xs.length ? `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}` : '—'}${inside ? '' : ' (outside ± 25 %)'}`;
     });
     parts.push(`re-run lengths in the keys' range: ${placed.join('; ')}`);
