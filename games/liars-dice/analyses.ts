@@ -274,7 +274,7 @@ async function dataEfficiency({ game, config, seed, data, dataFile, progress }: 
     yTitle: 'KL(θ ‖ θ̂_T)',
     series: [
       { name: 'MFG + network', x, y: rows.map((r) => r.kl_mean), spread: rows.map((r) => (draws > 1 ? r.kl_draw_std : r.kl_std)) },
-      ...(draws > 1 ? [{ name: `first draw (seed ${seed})`, x, y: perDraw[0] }] : []),
+      ...(draws > 1 ? [{ name: `seed ${seed} alone`, x, y: perDraw[0] }] : []),
       { name: `uniform ${uniform.toFixed(3)}`, x, y: x.map(() => uniform) },
       { name: `MFG only ${mfg.mean.toFixed(3)}`, x, y: x.map(() => mfg.mean) },
     ],

@@ -1,7 +1,7 @@
 // Liar's dice's part of the reproduction (T1, T9–T14; Figures 4, 5, 6). The mechanics targets
 // (T1, T9, T10) are checked by the unit tests named after them, T11 by training runs.
 import { join } from 'node:path';
-import { BIN, PACKAGE_ROOT, failureReason, runCli, runNode, type CliRun } from './run-cli.ts';
+import { BIN, failureReason, runCli, runNode, type CliRun } from './run-cli.ts';
 import { errorRow, fixed, notRunRow, testRow } from './check.ts';
 import { runTargetTests } from './unit-tests.ts';
 import type { ReproduceContext, TargetRow } from './types.ts';
@@ -143,7 +143,8 @@ async function reproduceLiarsDiceTraining(ctx: ReproduceContext): Promise<Target
 }
 
 /** The reference's first training game of Fig. 6, inferred from its KL (see the test of T12). */
-const REFERENCE_FIRST_GAME = join(PACKAGE_ROOT, 'data', 'liars-dice', 'fig6-reference-first-game.csv');
+// relative: the experiments run in the package root, and the report shows the command as run
+const REFERENCE_FIRST_GAME = 'data/liars-dice/fig6-reference-first-game.csv';
 /** Experiment seeds whose constant keys the faithful bluff sweeps use (one key each). */
 const KEY_SEEDS = [10, 11, 12, 13, 14, 15];
 
