@@ -104,12 +104,14 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
    * Integrates the states y0 [trajectories, ...state] and returns the observed states at the save
    * times [saves, trajectories, ...state]. With `network: false` it is the MFG-only dynamics.
    * `ctx` carries paired observations and per-trajectory keys; `info.endSteps` receives when each
-   * trajectory ended, for games that end.
+   * trajectory ended, for games that end. `saveAt` replaces the configured save times (training
+   * asks for the last one only: the states are the same, and the reverse pass does not have to
+   * unstack every save point, which the wasm backend does by copying the whole stack per point).
    */
   simulate(
     y0: Tensor,
     path: BrownianIncrements | null,
-    opts: { network: boolean; ctx?: SolveContext; info?: { endSteps?: (number | null)[] } },
+    opts: { network: boolean; ctx?: SolveContext; info?: { endSteps?: (number | null)[] }; saveAt?: number[] },
   ): Tensor {
     const ctx = opts.ctx ?? emptyContext(y0.shape[0]);
     return tf.tidy(() => {
@@ -119,7 +121,8 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
         terms.push(odeTerm((t, y) => this.adapter.output(t, mlp(this.adapter.input(t, y, ctx)), y)));
       }
       if (path !== null) terms.push(controlTerm(this.config.noise.sigma, path));
-      const { t0, t1, dt, saveAt } = this.config.time;
+      const { t0, t1, dt } = this.config.time;
+      const saveAt = opts.saveAt ?? this.config.time.saveAt;
       const ended = this.mechanics.ended?.bind(this.mechanics);
       const solution = solve({ terms, solver: solverByName(this.config.solver), t0, t1, dt, y0, saveAt, ended });
       if (opts.info) opts.info.endSteps = solution.endSteps;

@@ -62,8 +62,9 @@ export function evaluateModel<C extends ExperimentConfig>(
   const info: { endSteps?: (number | null)[] } = {};
   try {
     const result = tf.tidy(() => {
-      const ys = model.simulate(tf.tensor(x0, [n, ...model.shape]), path, { ...opts, ctx, info });
-      const last = tf.squeeze(tf.slice(ys, [ys.shape[0] - 1], [1]), [0]); // [n, ...state]
+      const saveAt = config.time.saveAt.slice(-1); // only the final state is used
+      const ys = model.simulate(tf.tensor(x0, [n, ...model.shape]), path, { ...opts, ctx, info, saveAt });
+      const last = tf.squeeze(ys, [0]); // [n, ...state]
       const loss = data ? game.observations.loss(last, datasetTensor(data), config).dataSync()[0] : null;
       const flat = last.dataSync();
       const finalPopulations = Array.from({ length: n }, (_, k) => Array.from(flat.subarray(k * size, (k + 1) * size)));

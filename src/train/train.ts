@@ -117,9 +117,10 @@ export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<
   });
 
   // Loss of the observed final state against a batch: [trajectories, ...state] vs [batch, ...].
+  const finalTime = [config.time.saveAt[config.time.saveAt.length - 1]];
   const lossOf = (y0: Tensor, path: ReturnType<typeof model.nextPath>, observations: Tensor, ctx?: SolveContext): Scalar => {
-    const ys = model.simulate(y0, path, { network: true, ctx });
-    const last = tf.squeeze(tf.slice(ys, [ys.shape[0] - 1], [1]), [0]);
+    const ys = model.simulate(y0, path, { network: true, ctx, saveAt: finalTime });
+    const last = tf.squeeze(ys, [0]);
     return game.observations.loss(last, observations, config);
   };
   // Paired games (Liar's dice) simulate one trajectory per observation, which their mechanics see.
