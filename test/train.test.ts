@@ -262,7 +262,7 @@ test('simulating to the last save time only gives the same final state and gradi
       tf.tidy(() => {
         const run = () => {
           const ys = model.simulate(y0, path, { network: true, ...(all ? {} : { saveAt: config.time.saveAt.slice(-1) }) });
-          return tf.sum(tf.square(tf.slice(ys, [ys.shape[0] - 1], [1])));
+          return tf.sum(tf.square(tf.slice(ys, [ys.shape[0] - 1], [1]))) as tf.Scalar;
         };
         const { value, grads } = tf.variableGrads(run, [model.params]);
         return [value.dataSync()[0], Array.from(grads[model.params.name].dataSync())] as const;
