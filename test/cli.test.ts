@@ -39,6 +39,8 @@ test("--faithful sets each game's reference behaviour, and --set still applies o
   const mechanics = JSON.parse(await readFile(join(ef, 'summary.json'), 'utf8')).config.mechanics;
   assert.is(mechanics.clipGradient, 'zero');
   assert.is(mechanics.attendance, 'frozen');
+  // `games` says what --faithful sets for each game
+  assert.match(cli('games').stdout, /--faithful sets: mechanics\.attendance="frozen", mechanics\.clipGradient="zero", training\.lastBatch="reference"/);
 });
 
 test('simulate meeting --noise none writes summary.json with per-turn statistics, trajectory.csv and the box plot', async () => {

@@ -97,7 +97,7 @@ export const elFarol: Game<ElFarolConfig> = {
     },
   ],
   // GAMES.md Q4: one frozen uniform vector behind the attendance; Q5: clipped entries pass no gradient
-  faithful: { 'mechanics.attendance': 'frozen', 'mechanics.clipGradient': 'zero', 'training.lastBatch': 'drop' },
+  faithful: { 'mechanics.attendance': 'frozen', 'mechanics.clipGradient': 'zero', 'training.lastBatch': 'reference' },
   parseConfig,
   initialState: (config, rng) => {
     const { low, high } = config.initial;

@@ -65,7 +65,7 @@ export const meeting: Game<MeetingConfig> = {
     },
   ],
   // GAMES.md Q3, Q9: one common noise path, frozen for the run; full batches only (the presets already do this)
-  faithful: { 'noise.layout': 'common', 'noise.path': 'frozen', 'training.lastBatch': 'drop' },
+  faithful: { 'noise.layout': 'common', 'noise.path': 'frozen', 'training.lastBatch': 'reference' },
   parseConfig,
   initialState: (config, rng) => rng.normals(config.agents, config.initial.mean, config.initial.std),
   mechanics: (config) => meetingMechanics(config.mechanics),

@@ -109,6 +109,10 @@ export function buildProgram(): Command {
         process.stdout.write(`${g.name}: ${g.title}\n  presets: ${Object.keys(g.presets).join(', ')}\n`);
         process.stdout.write(`  CSV header: ${g.observations.csvHeader.join(',')}\n`);
         for (const o of g.options) process.stdout.write(`  ${o.flag}  ${o.description}\n`);
+        const faithful = Object.entries(g.faithful ?? {});
+        if (faithful.length > 0) {
+          process.stdout.write(`  --faithful sets: ${faithful.map(([field, value]) => `${field}=${JSON.stringify(value)}`).join(', ')}\n`);
+        }
       }
     });
   return program;
