@@ -134,11 +134,10 @@ function gamesFromFile(data: Dataset, dataFile: string | undefined, games: numbe
   return subset(data, order.slice(0, games));
 }
 
-async function bluffSweep({ game, config, seed, data, dataFile, progress }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
+async function bluffSweep({ game, config, seed, data, progress }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
   const s = config.scenario;
   const lambdas = sweepOf(s, 'initial.bluffRate');
   if (s.sweep!.draws !== 1) throw new ConfigError('configuration field "sweep.draws": the bluff sweeps take one training set (1)');
-  const given = data ? gamesFromFile(data, dataFile, data.shape[0], 0, seed) : undefined;
   const test = testGames(game, config, seed);
   const rows: BluffRow[] = [];
   const points: Record<string, number>[] = [];
@@ -146,7 +145,8 @@ async function bluffSweep({ game, config, seed, data, dataFile, progress }: Anal
     const started = performance.now();
     // λ₀ in the training carry and in the test carry (§5.1)
     const pointConfig = toExperiment({ ...s, initial: { ...s.initial, bluffRate: lambda } });
-    const model = await trainedModel(game, pointConfig, seed, given);
+    // analyze --data: the file's games are the training set
+    const model = await trainedModel(game, pointConfig, seed, data);
     const trainSeconds = seconds(started);
     try {
       const start = testStart(pointConfig.scenario);
@@ -179,7 +179,7 @@ async function bluffSweep({ game, config, seed, data, dataFile, progress }: Anal
     summary: {
       sweep: { field: 'initial.bluffRate', values: lambdas },
       testGames: test.shape[0],
-      trainGames: given ? given.shape[0] : config.training.trainSamples,
+      trainGames: data ? data.shape[0] : config.training.trainSamples,
       steps: config.training.steps,
       rows,
       points,
@@ -213,9 +213,9 @@ function klPerGame(ev: Evaluation, config: LiarsDiceExperiment): number[] {
   return meanBeliefs(ev.finalPopulations, config).map((p) => klDivergence(config.scenario.data.odds, p));
 }
 
+const DRAW_STREAM = 1000;
 /** Seed of draw r of the training set: the experiment's own for the first, derived for the others. */
 const drawSeed = (seed: number, r: number) => (r === 0 ? seed : deriveSeed(seed, DRAW_STREAM + r));
-const DRAW_STREAM = 1000;
 
 async function dataEfficiency({ game, config, seed, data, dataFile, progress }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
   const s = config.scenario;

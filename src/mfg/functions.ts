@@ -17,17 +17,22 @@ export const hinge = tf.customGrad(((z: Tensor, save: tf.GradSaveFunc) => {
   };
 }) as unknown as CustomGradientFunc) as (z: Tensor) => Tensor;
 
+/** f(x) whose gradient is `grad(dy, x)` instead of f's own (TF.js has no stopGradient). */
+function withGradient(f: (x: Tensor) => Tensor, grad: (dy: Tensor, x: Tensor) => Tensor, x: Tensor): Tensor {
+  const op = tf.customGrad(((input: Tensor) => ({
+    value: f(input),
+    gradFunc: (dy: Tensor) => grad(dy, input),
+  })) as unknown as CustomGradientFunc) as (x: Tensor) => Tensor;
+  return op(x);
+}
+
 /**
  * Computes f(x) and treats the result as a constant in every gradient (zero gradient to x).
  * Used for population statistics (a percentile, an attendance draw) that the mean-field
  * assumption holds fixed; f may use ops without gradients (TopK, comparisons).
  */
 export function heldFixed(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
-  const op = tf.customGrad(((input: Tensor) => ({
-    value: f(input),
-    gradFunc: () => tf.zerosLike(input),
-  })) as unknown as CustomGradientFunc) as (x: Tensor) => Tensor;
-  return op(x);
+  return withGradient(f, (_dy, input) => tf.zerosLike(input), x);
 }
 
 /**
@@ -35,11 +40,7 @@ export function heldFixed(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
  * estimator), e.g. for a clip whose clipped entries should still feel the loss.
  */
 export function straightThrough(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
-  const op = tf.customGrad(((input: Tensor) => ({
-    value: f(input),
-    gradFunc: (dy: Tensor) => tf.clone(dy),
-  })) as unknown as CustomGradientFunc) as (x: Tensor) => Tensor;
-  return op(x);
+  return withGradient(f, (dy) => tf.clone(dy), x);
 }
 
 /**

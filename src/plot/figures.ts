@@ -66,6 +66,11 @@ export interface LinePlotOptions {
   logY?: boolean;
 }
 
+/** The schema and optional title every vega-lite spec here starts with. */
+function specHeader(title: string | undefined) {
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...(title !== undefined ? { title } : {}) };
+}
+
 const DEFAULT_LINE_COLORS = ['#d62728', '#2ca02c', '#9467bd', '#8c564b', '#17becf'];
 const SERIES_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
 const LOG_AXIS = ' on a log axis';
@@ -164,8 +169,7 @@ export function populationBoxPlotSpec(o: PopulationBoxPlotOptions): TopLevelSpec
 
   const boxPanel = { width, height, layer: layers };
   const base = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(o.title !== undefined ? { title: o.title } : {}),
+    ...specHeader(o.title),
     config: {
       title: { anchor: 'middle' },
       // long stroke symbols so that a dashed reference line reads as dashed in the legend
@@ -225,8 +229,7 @@ export function lossCurveSpec(o: LossCurveOptions): TopLevelSpec {
     if (rows.length > o.steps.length) curves.push('Validation');
   }
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(o.title !== undefined ? { title: o.title } : {}),
+    ...specHeader(o.title),
     width: WIDTH,
     height: HEIGHT,
     data: { values: rows },
@@ -312,8 +315,7 @@ export function linePlotSpec(o: LinePlotOptions): TopLevelSpec {
     });
   }
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(o.title !== undefined ? { title: o.title } : {}),
+    ...specHeader(o.title),
     width: WIDTH,
     height: HEIGHT,
     data: { values: rows },

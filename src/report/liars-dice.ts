@@ -5,6 +5,7 @@ import { BIN, failureReason, runCli, runNode, type CliRun } from './run-cli.ts';
 import { errorRow, fixed, notRunRow, testRow } from './check.ts';
 import { runTargetTests } from './unit-tests.ts';
 import type { ReproduceContext, TargetRow } from './types.ts';
+import { mean } from '../data/stats.ts';
 
 /** The targets whose statement needs a trained Liar's dice model (GAMES.md §8). */
 const TRAINING_TARGETS: Omit<TargetRow, 'measured' | 'status'>[] = [
@@ -235,10 +236,9 @@ function checkT12Shape(run: CliRun, base: Omit<TargetRow, 'measured' | 'status'>
   };
   if (!s) return errorRow(what, [run]);
   const rows = s.rows as KlRow[];
-  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const at = (lo: number, hi: number) => rows.filter((r) => r.dice >= lo && r.dice <= hi).map((r) => r.kl_mean);
-  const small = avg(at(1, 4));
-  const end = avg(at(30, 38));
+  const small = mean(at(1, 4));
+  const end = mean(at(30, 38));
   const uniform = s.uniformKl as number;
   const ok = small >= 1.2 * end && Math.abs(end - 0.19) <= 0.05 && at(6, 38).every((v) => v < uniform);
   const firstDraw = (s.draws as { seed: number; klMeans: number[] }[] | undefined)?.[0];
