@@ -50,7 +50,7 @@ for (const backend of values.backend.split(',')) {
     const { metrics } = await trainModel({ model, train, validation, streams });
     const wall = (performance.now() - started) / 1000;
     const last = metrics[metrics.length - 1];
-    model.dispose();
+
     console.log(
       `${backend.padEnd(5)} ${gameName}/${preset}: ${median(metrics.map((m) => m.ms)).toFixed(2)} ms/step (median, incl. validation on ${config.training.validationSamples} samples), ` +
         `${metrics.length} steps in ${wall.toFixed(1)} s; final train/val loss ${last.trainLoss.toFixed(3)}/${last.validationLoss?.toFixed(3)}`,

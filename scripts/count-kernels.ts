@@ -48,4 +48,4 @@ await trainModel({
     reads = 0;
   },
 });
-model.dispose();
+

@@ -10,6 +10,7 @@ import { GAMES } from '../games/index.ts';
 import type { Dataset, Game } from './game.ts';
 import { ConfigError, type ExperimentConfig } from './config.ts';
 import { MeanFieldModel, networkSpec, populationsAt } from './mfg/model.ts';
+import { resolveEngine, type EngineName } from './mfg/engine.ts';
 import { parameterCount } from './nn/mlp.ts';
 import { randomStreams } from './random.ts';
 import { readModel, ModelFileError, type ModelManifest } from './io/model.ts';
@@ -40,6 +41,13 @@ export interface Simulation {
   endStep?: number | null;
 }
 
+export interface LoadOptions {
+  /** TF.js backend (default: keep the current one, or wasm if none is set) */
+  backend?: string;
+  /** fused (default wherever the game has kernels) or graph (TF.js autodiff, on the backend) */
+  engine?: EngineName;
+}
+
 export interface LoadedModel {
   /** the game's name, e.g. "meeting" */
   readonly game: string;
@@ -47,7 +55,9 @@ export interface LoadedModel {
   readonly config: ExperimentConfig;
   readonly manifest: ModelManifest;
   simulate(opts?: SimulateOptions): Simulation;
-  /** frees the model's tensors */
+  /** the engine its simulations run on */
+  readonly engine: EngineName;
+  /** marks the model as no longer usable (it holds no tensors between calls) */
   dispose(): void;
 }
 
@@ -83,15 +93,16 @@ export async function inspectModel(dir: string): Promise<{ manifest: ModelManife
  * file and what is wrong with it. `backend` selects the TF.js backend (default: keep the current
  * one, or wasm if none is set).
  */
-export async function loadModel(dir: string, opts: { backend?: string } = {}): Promise<LoadedModel> {
+export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
   const { manifest, params, game, config } = await inspectModel(dir);
   if (opts.backend) await useBackend(opts.backend, { explicit: true });
   else if (!tf.engine().backendName) await useBackend();
+  const engine = resolveEngine(game, config, opts.engine).engine;
   let disposed = false;
   const build = (seed: number, times: number[]) => {
     const c = { ...config, time: { ...config.time, saveAt: times } };
     const streams = randomStreams(seed);
-    const model = new MeanFieldModel(game, c, streams.dynamics, params);
+    const model = new MeanFieldModel(game, c, streams.dynamics, params, { engine });
     return { model, streams };
   };
   return {
@@ -107,10 +118,9 @@ export async function loadModel(dir: string, opts: { backend?: string } = {}): P
         if (!Number.isFinite(t) || t < t0 || t > t1) throw new RangeError(`simulate: times[${k}] = ${t} lies outside [${t0}, ${t1}]`);
         if (k > 0 && !(t > times[k - 1])) throw new RangeError('simulate: times must increase');
       });
-      // The tensors live only during the call; the same seed gives the same noise path and
-      // initial population as training drew.
+      // The same seed gives the same noise path and initial population as training drew.
       const { model, streams } = build(o.seed ?? manifest.seed, times);
-      try {
+      {
         const start = o.initialState ?? game.initialState(config, streams.initialState);
         const size = model.shape.reduce((a, b) => a * b, 1);
         if (start.length !== size) {
@@ -123,21 +133,12 @@ export async function loadModel(dir: string, opts: { backend?: string } = {}): P
         const observation = paired ? (o.observation ?? game.observations.generate(config, streams.data, 1)) : null;
         if (observation && observation.shape[0] !== 1) throw new RangeError('simulate: give one observation (its first axis must be 1)');
         const ctx = { observations: observation, keys: streams.dynamics.keys(1) };
-        const info: { endSteps?: (number | null)[] } = {};
-        const ys = tf.tidy(() =>
-          model.simulate(tf.tensor(Float32Array.from(start), [1, ...model.shape]), model.nextPath(1), {
-            network: o.network ?? true,
-            ctx,
-            info,
-          }),
-        );
-        const states = populationsAt(ys);
-        ys.dispose();
-        return { times: times.slice(), states, ...(info.endSteps ? { endStep: info.endSteps[0] } : {}) };
-      } finally {
-        model.dispose();
+        const run = model.simulate({ y0: Float32Array.from(start), trajectories: 1, path: model.nextPath(1), network: o.network ?? true, ctx });
+        const states = populationsAt(run, 1);
+        return { times: times.slice(), states, ...(run.endSteps ? { endStep: run.endSteps[0] } : {}) };
       }
     },
+    engine,
     dispose() {
       disposed = true;
     },

@@ -6,6 +6,8 @@ import type { Tensor, Scalar } from './tf.ts';
 import type { RandomStream } from './random.ts';
 import type { ExperimentConfig } from './config.ts';
 import type { ReferenceLine } from './plot/figures.ts';
+import type { GameKernels } from './fused/kernels.ts';
+import type { EngineName } from './mfg/engine.ts';
 
 /**
  * What one solve knows besides the state: the observations paired with its trajectories (for games
@@ -52,7 +54,7 @@ export interface NetworkAdapter {
   output(t: number, out: Tensor, y: Tensor): Tensor;
 }
 
-/** A column-major observation set: [samples, ...sampleShape] in float64. */
+/** A row-major observation set: [samples, ...sampleShape] in float64. */
 export interface Dataset {
   values: Float64Array;
   shape: number[];
@@ -120,6 +122,8 @@ export interface AnalysisInput<C extends ExperimentConfig> {
   /** training observations read from a file (`analyze --data`); absent: the analysis generates its own */
   data?: Dataset;
   dataFile?: string;
+  /** the engine of every training and evaluation (default: fused where the game has kernels) */
+  engine?: EngineName;
   /** one line per sweep point, for people watching */
   progress(line: string): void;
 }
@@ -163,6 +167,12 @@ export interface Game<C extends ExperimentConfig = ExperimentConfig> {
   /** how the neural term reads and writes the state (default: whole state in, increment out) */
   network?(config: C): NetworkAdapter;
   mechanics(config: C, dynamics: RandomStream): Mechanics;
+  /**
+   * The same mechanics on typed arrays with hand-derived vector-Jacobian products, for the fused
+   * engine (src/fused/); absent: the game runs on the graph engine only. Draws from `dynamics`
+   * exactly as `mechanics` does, so that both engines see the same randomness.
+   */
+  kernels?(config: C, dynamics: RandomStream): GameKernels;
   observations: ObservationModel<C>;
   /**
    * For games whose state is not one number per agent: what `simulate` prints and records for one

@@ -131,14 +131,8 @@ function simulateFig3a(seed: number) {
   const config = elFarol.parseConfig(elFarol.presets.fig3a);
   const streams = randomStreams(seed);
   const model = new MeanFieldModel(elFarol, config, streams.dynamics, streams.parameters);
-  const ys = tf.tidy(() => {
-    const y0 = tf.tensor2d(Float32Array.from(elFarol.initialState(config, streams.initialState)), [1, 42]);
-    return model.simulate(y0, null, { network: false });
-  });
-  const stats = turnStats(config.time.saveAt, populationsAt(ys));
-  ys.dispose();
-  model.dispose();
-  return stats;
+  const y0 = Float32Array.from(elFarol.initialState(config, streams.initialState));
+  return turnStats(config.time.saveAt, populationsAt(model.simulate({ y0, trajectories: 1, path: null, network: false }), 1));
 }
 
 test('T7: with frozen attendance the Fig. 3a population settles just below the threshold (≈ 0.886, std < 0.01 from t = 9)', () => {

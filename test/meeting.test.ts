@@ -86,14 +86,9 @@ function simulateFig2a(layout: string, seed = 10) {
   const config = meeting.parseConfig(applyOverrides(meeting.presets.fig2a, [`noise.layout="${layout}"`]));
   const streams = randomStreams(seed);
   const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
-  const ys = tf.tidy(() => {
-    const y0 = tf.tensor2d(Float32Array.from(meeting.initialState(config, streams.initialState)), [1, 42]);
-    return model.simulate(y0, model.nextPath(1), { network: false });
-  });
-  const stats = turnStats(config.time.saveAt, populationsAt(ys));
-  ys.dispose();
-  model.dispose();
-  return stats;
+  const y0 = Float32Array.from(meeting.initialState(config, streams.initialState));
+  const run = model.simulate({ y0, trajectories: 1, path: model.nextPath(1), network: false });
+  return turnStats(config.time.saveAt, populationsAt(run, 1));
 }
 
 test('T3: without noise the Fig. 2a population collapses within one time unit to ≈ 11.99, std ≈ 0.035', () => {

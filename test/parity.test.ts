@@ -5,11 +5,10 @@
 // check that doctor reports them as missing.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tf, type Tensor } from '../src/tf.ts';
 import { BACKENDS, checkBackend, missingPackages, useBackend } from '../src/backend.ts';
 import { GAMES } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
-import { subset } from '../src/train/train.ts';
+import { batchOf, subset } from '../src/train/train.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import { randomStreams } from '../src/random.ts';
 
@@ -28,36 +27,22 @@ interface StepResult {
   gradient: Float32Array;
 }
 
-/** Loss and gradient of the first training step, computed as src/train/train.ts computes them. */
+/** Loss and gradient of the first training step on the graph engine, as src/train/train.ts computes them. */
 function firstStep(gameName: string): StepResult {
   const game = GAMES[gameName];
   const config = game.parseConfig(applyOverrides(game.presets[game.defaultPresets.train], SMALL[gameName] ?? []));
   const streams = randomStreams(10);
   const train = game.observations.generate(config, streams.data, config.training.trainSamples);
-  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
+  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine: 'graph' });
   const x0 = game.initialState(config, streams.initialState);
-  const path = model.nextPath(config.training.trajectories);
   const batch = config.training.batchSize;
-  const rowSize = train.shape.slice(1).reduce((a, b) => a * b, 1);
-  try {
-    return tf.tidy(() => {
-      const observations = tf.tensor(Float32Array.from(train.values.subarray(0, batch * rowSize)), [batch, ...train.shape.slice(1)]);
-      // paired games (Liar's dice) simulate one trajectory per observation, which they see
-      const paired = game.observations.pairing === 'paired';
-      const n = paired ? batch : config.training.trajectories;
-      const ctx = paired ? { observations: subset(train, Array.from({ length: batch }, (_, i) => i)), keys: Uint32Array.from({ length: batch }, (_, i) => i + 1) } : undefined;
-      const y0 = tf.tile(tf.tensor(Float32Array.from(x0), [1, ...model.shape]), [n, ...model.shape.map(() => 1)]);
-      const { value, grads } = tf.variableGrads(() => {
-        const ys = model.simulate(y0, path, { network: true, ctx });
-        const last: Tensor = tf.squeeze(tf.slice(ys, [ys.shape[0] - 1], [1]), [0]);
-        return game.observations.loss(last, observations, config);
-      }, [model.params]);
-      return { loss: value.dataSync()[0], gradient: grads[model.params.name].dataSync() as Float32Array };
-    });
-  } finally {
-    if (path && !model.isFrozen(path)) path.dispose();
-    model.dispose();
-  }
+  const rows = Array.from({ length: batch }, (_, i) => i);
+  // paired games (Liar's dice) simulate one trajectory per observation, which they see
+  const paired = game.observations.pairing === 'paired';
+  const n = paired ? batch : config.training.trajectories;
+  const ctx = paired ? { observations: subset(train, rows), keys: Uint32Array.from(rows, (i) => i + 1) } : undefined;
+  const request = { y0: model.startStates(x0, n), trajectories: n, path: model.nextPath(n), network: true, ctx };
+  return model.lossAndGradient(request, batchOf(train, rows));
 }
 
 function assertClose(actual: StepResult, expected: StepResult, what: string): void {

@@ -58,7 +58,6 @@ test('euler-maruyama has strong order 0.5 on geometric Brownian motion (Itô sol
       for (let i = 0; i < paths; i++) sum += Math.abs(x[i] - Math.exp(mu - sigma ** 2 / 2 + sigma * wT[i]));
       return sum / paths;
     });
-    path.dispose();
     return err;
   });
   const order = observedOrder(errors);
@@ -155,8 +154,6 @@ test('a common Brownian path moves every agent by the same increment; independen
   assert.ok(a.every((v) => Math.abs(v - a[0]) < 1e-7) && Math.abs(a[0]) > 0);
   const b = run(indep);
   assert.ok(new Set(b.map((v) => v.toFixed(6))).size === 4);
-  common.dispose();
-  indep.dispose();
 });
 
 test('Brownian increments are reproducible from the seed and have variance dt', () => {

@@ -6,6 +6,8 @@ import { createOptimizer, OPTIMIZER_DEFAULTS } from '../src/train/optimizers.ts'
 import { BatchLoader } from '../src/train/loader.ts';
 import { DivergenceError, trainModel, type TrainState } from '../src/train/train.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
+import type { EngineName } from '../src/mfg/engine.ts';
+import type { GraphEngine } from '../src/mfg/graph.ts';
 import { initialParameters, layerShapes, parameterCount, bindMlp } from '../src/nn/mlp.ts';
 import { RandomStream, randomStreams } from '../src/random.ts';
 import { meeting } from '../games/meeting/index.ts';
@@ -17,7 +19,7 @@ test.before(testBackend);
 test('AdaBelief follows Optax: v uses g − m with the updated m, plus ε_root, with bias correction', () => {
   const cfg = { ...OPTIMIZER_DEFAULTS.adabelief, learningRate: 0.1 };
   const opt = createOptimizer(cfg, 2);
-  const theta = tf.variable(tf.tensor1d([1, -2]));
+  const theta = Float32Array.from([1, -2]);
   const grads = [
     [0.5, -1],
     [0.2, 0.3],
@@ -36,32 +38,54 @@ test('AdaBelief follows Optax: v uses g − m with the updated m, plus ε_root, 
       const vh = v[j] / (1 - 0.999 ** n);
       th[j] -= 0.1 * (mh / (Math.sqrt(vh) + 1e-16));
     }
-    const gt = tf.tensor1d(g);
-    opt.apply(theta, gt);
-    gt.dispose();
+    opt.apply(theta, Float32Array.from(g));
   });
-  const got = Array.from(theta.dataSync());
-  th.forEach((x, j) => assert.ok(Math.abs(got[j] - x) < 1e-4, `θ[${j}] = ${got[j]}, expected ${x}`));
+  th.forEach((x, j) => assert.ok(Math.abs(theta[j] - x) < 1e-4, `θ[${j}] = ${theta[j]}, expected ${x}`));
   assert.is(opt.getState().step, 3);
-  opt.dispose();
-  theta.dispose();
+});
+
+test('the in-place optimisers give, to the bit, what the same formulas give as float32 TF.js ops', () => {
+  for (const name of ['adabelief', 'adam'] as const) {
+    const cfg = { ...OPTIMIZER_DEFAULTS[name], learningRate: 0.01 };
+    const rng = new RandomStream(4);
+    const size = 50;
+    const host = Float32Array.from(rng.normals(size));
+    const opt = createOptimizer(cfg, size);
+    let params = tf.tensor1d(host.slice()); // a copy: the cpu backend would share the array
+    let m = tf.zeros([size]);
+    let v = tf.zeros([size]);
+    for (let n = 1; n <= 5; n++) {
+      const g = Float32Array.from(rng.normals(size, 0, 0.1));
+      opt.apply(host, g);
+      const [p2, m2, v2] = tf.tidy(() => {
+        const grad = tf.tensor1d(g);
+        const mNew = tf.add(tf.mul(m, cfg.beta1), tf.mul(grad, 1 - cfg.beta1));
+        const centred = name === 'adabelief' ? tf.sub(grad, mNew) : grad;
+        let vNew = tf.add(tf.mul(v, cfg.beta2), tf.mul(tf.square(centred), 1 - cfg.beta2));
+        if (name === 'adabelief') vNew = tf.add(vNew, cfg.epsRoot);
+        const mHat = tf.div(mNew, 1 - Math.pow(cfg.beta1, n));
+        const vHat = tf.div(vNew, 1 - Math.pow(cfg.beta2, n));
+        return [tf.sub(params, tf.mul(cfg.learningRate, tf.div(mHat, tf.add(tf.sqrt(vHat), cfg.eps)))), mNew, vNew];
+      });
+      tf.dispose([params, m, v]);
+      [params, m, v] = [p2, m2, v2];
+    }
+    assert.equal(Array.from(host), Array.from(params.dataSync()), name);
+    assert.equal(Array.from(opt.getState().m), Array.from(m.dataSync()), `${name}: first moment`);
+    tf.dispose([params, m, v]);
+  }
 });
 
 test('Adam differs from AdaBelief (second moment of g, not of g − m)', () => {
   const a = createOptimizer({ ...OPTIMIZER_DEFAULTS.adam, learningRate: 0.1 }, 1);
   const b = createOptimizer({ ...OPTIMIZER_DEFAULTS.adabelief, learningRate: 0.1 }, 1);
-  const ta = tf.variable(tf.tensor1d([0]));
-  const tb = tf.variable(tf.tensor1d([0]));
+  const ta = new Float32Array(1);
+  const tb = new Float32Array(1);
   for (const g of [1, 0.5, 2]) {
-    const gt = tf.tensor1d([g]);
-    a.apply(ta, gt);
-    b.apply(tb, gt);
-    gt.dispose();
+    a.apply(ta, Float32Array.of(g));
+    b.apply(tb, Float32Array.of(g));
   }
-  assert.ok(Math.abs(ta.dataSync()[0] - tb.dataSync()[0]) > 1e-3);
-  tf.dispose([ta, tb]);
-  a.dispose();
-  b.dispose();
+  assert.ok(Math.abs(ta[0] - tb[0]) > 1e-3);
 });
 
 test('MLP: depth hidden layers of the given width, Equinox initialisation bounds ±1/√fanIn', () => {
@@ -115,22 +139,22 @@ test("the 'reference' loader drops the last batch of an epoch even when it is fu
   assert.equal(Array.from(one.next()), [0]);
 });
 
-async function smallRun(seed: number, steps: number) {
+async function smallRun(seed: number, steps: number, engine?: EngineName) {
   const config = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, [`training.steps=${steps}`]));
   const streams = randomStreams(seed);
   const train = meeting.observations.generate(config, streams.data, 10);
   const validation = meeting.observations.generate(config, streams.data, 50);
-  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
+  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters, { engine });
   const counts: number[] = [];
   const result = await trainModel({ model, train, validation, streams, onStep: () => counts.push(tf.memory().numTensors) });
-  const params = Array.from(model.params.dataSync());
-  model.dispose();
-  return { result, counts, params };
+  return { result, counts, params: Array.from(model.params) };
 }
 
-test('training keeps tf.memory().numTensors flat across steps', async () => {
-  const { counts } = await smallRun(1, 12);
-  assert.ok(counts.every((c) => c === counts[1]), `tensor counts ${counts.join(',')}`);
+test('training keeps tf.memory().numTensors flat across steps, on either engine', async () => {
+  for (const engine of ['graph', 'fused'] as const) {
+    const { counts } = await smallRun(1, 12, engine);
+    assert.ok(counts.every((c) => c === counts[1]), `${engine}: tensor counts ${counts.join(',')}`);
+  }
 });
 
 test('training a paired game (Liar\'s dice: one trajectory per roll) also keeps the tensor count flat', async () => {
@@ -138,15 +162,16 @@ test('training a paired game (Liar\'s dice: one trajectory per roll) also keeps 
   const config = game.parseConfig(
     applyOverrides(game.presets.train, ['training.steps=8', 'training.batchSize=8', 'data.trainGames=16', 'data.validationGames=8', 'layout.players=3', 'layout.dice=5']),
   );
-  const streams = randomStreams(3);
-  const train = game.observations.generate(config, streams.data, 16);
-  const validation = game.observations.generate(config, streams.data, 8);
-  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
-  const counts: number[] = [];
-  const result = await trainModel({ model, train, validation, streams, onStep: () => counts.push(tf.memory().numTensors) });
-  model.dispose();
-  assert.ok(counts.every((c) => c === counts[1]), `tensor counts ${counts.join(',')}`);
-  assert.ok(result.metrics.every((m) => Number.isFinite(m.trainLoss) && m.validationLoss !== null));
+  for (const engine of ['graph', 'fused'] as const) {
+    const streams = randomStreams(3);
+    const train = game.observations.generate(config, streams.data, 16);
+    const validation = game.observations.generate(config, streams.data, 8);
+    const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine });
+    const counts: number[] = [];
+    const result = await trainModel({ model, train, validation, streams, onStep: () => counts.push(tf.memory().numTensors) });
+    assert.ok(counts.every((c) => c === counts[1]), `${engine}: tensor counts ${counts.join(',')}`);
+    assert.ok(result.metrics.every((m) => Number.isFinite(m.trainLoss) && m.validationLoss !== null));
+  }
 });
 
 test('training is reproducible from the seed and depends on it', async () => {
@@ -175,7 +200,6 @@ test('a training run can be stopped between steps', async () => {
   const r = await trainModel({ model, train, validation: null, streams, onStep: () => n++, shouldStop: () => n >= 3 });
   assert.ok(r.stoppedEarly);
   assert.is(r.metrics.length, 3);
-  model.dispose();
 });
 
 test('configuration errors name the field', () => {
@@ -187,19 +211,18 @@ test('configuration errors name the field', () => {
 });
 
 test('a run stopped and resumed from its state ends with the same weights as an uninterrupted run', async () => {
-  for (const preset of ['fig2b']) {
-    const config = meeting.parseConfig(applyOverrides(meeting.presets[preset], ['training.steps=9', 'training.validationSamples=20']));
+  for (const engine of ['fused', 'graph'] as const) {
+    const config = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['training.steps=9', 'training.validationSamples=20']));
     const fresh = (seed: number) => {
       const streams = randomStreams(seed);
       const train = meeting.observations.generate(config, streams.data, 10);
       const validation = meeting.observations.generate(config, streams.data, 20);
-      const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
+      const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters, { engine });
       return { streams, train, validation, model };
     };
     const a = fresh(4);
     await trainModel({ model: a.model, train: a.train, validation: a.validation, streams: a.streams });
-    const straight = Array.from(a.model.params.dataSync());
-    a.model.dispose();
+    const straight = Array.from(a.model.params);
 
     const b = fresh(4);
     const box: { saved: TrainState | null } = { saved: null };
@@ -209,16 +232,14 @@ test('a run stopped and resumed from its state ends with the same weights as an 
       onStep: () => n++, shouldStop: () => n >= 4,
       checkpoint: { every: 0, save: async (s) => { box.saved = structuredClone(s); } },
     });
-    b.model.dispose();
     const saved = box.saved;
     assert.ok(saved !== null);
     assert.is(saved!.step, 4);
 
     const c = fresh(4); // a new process would rebuild everything from the seed, then restore
     const r = await trainModel({ model: c.model, train: c.train, validation: c.validation, streams: c.streams, resume: saved! });
-    assert.equal(Array.from(c.model.params.dataSync()), straight);
+    assert.equal(Array.from(c.model.params), straight, engine);
     assert.is(r.metrics.length, 9);
-    c.model.dispose();
   }
 });
 
@@ -236,7 +257,7 @@ test('NaN weights stop training with a DivergenceError naming the step; the last
       onStep: () => {
         n++;
         // poison the weights after the 5th step, as an exploding update would
-        if (n === 5) tf.tidy(() => model.params.assign(tf.fill(model.params.shape, NaN)));
+        if (n === 5) model.params.fill(NaN);
       },
     });
     assert.unreachable('training went on with NaN weights');
@@ -245,35 +266,32 @@ test('NaN weights stop training with a DivergenceError naming the step; the last
     assert.match((err as Error).message, /diverged at step 5/);
   }
   assert.equal(saves, [2, 4]);
-  model.dispose();
 });
 
-test.run();
-
-test('simulating to the last save time only gives the same final state and gradient as all save times', () => {
+test('graph engine: solving to the last save time only gives the same final state and gradient as all save times', () => {
   for (const [name, preset] of [['meeting', 'fig2b'], ['el-farol', 'fig3b']] as const) {
     const game = GAMES[name];
     const config = game.parseConfig(game.presets[preset]);
     const s = randomStreams(3);
-    const model = new MeanFieldModel(game, config, s.dynamics, s.parameters);
-    const y0 = tf.tensor(Float32Array.from(game.initialState(config, s.initialState)), [1, config.agents]);
+    const model = new MeanFieldModel(game, config, s.dynamics, s.parameters, { engine: 'graph' });
+    const graph = model.engine as GraphEngine;
+    const x0 = Float32Array.from(game.initialState(config, s.initialState));
     const path = model.nextPath(1);
     const final = (all: boolean) =>
       tf.tidy(() => {
-        const run = () => {
-          const ys = model.simulate(y0, path, { network: true, ...(all ? {} : { saveAt: config.time.saveAt.slice(-1) }) });
+        const run = (p: tf.Tensor) => {
+          const { ys } = graph.solveTensors(tf.tensor(x0, [1, config.agents]), path, p, { network: true, ...(all ? {} : { saveAt: config.time.saveAt.slice(-1) }) });
           return tf.sum(tf.square(tf.slice(ys, [ys.shape[0] - 1], [1]))) as tf.Scalar;
         };
-        const { value, grads } = tf.variableGrads(run, [model.params]);
-        return [value.dataSync()[0], Array.from(grads[model.params.name].dataSync())] as const;
+        const { value, grad } = tf.valueAndGrad(run)(tf.tensor1d(model.params));
+        return [value.dataSync()[0], Array.from(grad.dataSync())] as const;
       });
     const [valueAll, gradAll] = final(true);
     const [valueLast, gradLast] = final(false);
     assert.is(valueLast, valueAll, name);
     assert.equal(gradLast, gradAll, name);
     assert.ok(gradAll.some((g) => g !== 0), `${name}: a gradient to compare`);
-    y0.dispose();
-    if (path && !model.isFrozen(path)) path.dispose();
-    model.dispose();
   }
 });
+
+test.run();

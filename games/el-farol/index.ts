@@ -9,6 +9,7 @@ import { mean, std } from '../../src/data/stats.ts';
 import { readCsvTable, pivotLong, writeCsv } from '../../src/data/csv.ts';
 import type { RandomStream } from '../../src/random.ts';
 import { elFarolMechanics, type ElFarolMechanics } from './mechanics.ts';
+import { elFarolKernels } from './kernels.ts';
 import fig3a from './presets/fig3a.json' with { type: 'json' };
 import fig3b from './presets/fig3b.json' with { type: 'json' };
 
@@ -104,6 +105,7 @@ export const elFarol: Game<ElFarolConfig> = {
     return rng.uniforms(config.agents).map((u) => low + (high - low) * u);
   },
   mechanics: (config, dynamics) => elFarolMechanics(config.mechanics, config.agents, dynamics),
+  kernels: (config, dynamics) => elFarolKernels(config.mechanics, config.agents, dynamics),
   observations: {
     csvHeader: CSV_HEADER,
     async read(file, config) {

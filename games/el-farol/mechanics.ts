@@ -33,7 +33,8 @@ export interface ElFarolMechanics {
 // The largest float32 below 1: a uniform that rounds to 1 in float32 would make p = 1 stay home.
 const BELOW_ONE = Math.fround(1 - 2 ** -24);
 
-function float32Uniforms(rng: RandomStream, n: number): Float32Array {
+/** n uniforms on [0, 1) as float32 values (never 1). */
+export function float32Uniforms(rng: RandomStream, n: number): Float32Array {
   const u = Float32Array.from(rng.uniforms(n));
   for (let i = 0; i < n; i++) if (u[i] >= 1) u[i] = BELOW_ONE;
   return u;

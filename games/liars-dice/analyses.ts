@@ -5,6 +5,7 @@
 import type { Analysis, AnalysisInput, AnalysisResult, Dataset, Game } from '../../src/game.ts';
 import { ConfigError } from '../../src/config.ts';
 import { MeanFieldModel } from '../../src/mfg/model.ts';
+import type { EngineName } from '../../src/mfg/engine.ts';
 import { subset, trainModel } from '../../src/train/train.ts';
 import { evaluateModel, type Evaluation } from '../../src/train/evaluate.ts';
 import { deriveSeed, randomStreams, RandomStream } from '../../src/random.ts';
@@ -32,16 +33,11 @@ function sweepOf(s: LiarsDiceConfig, field: SweepField): number[] {
  * One network trained as `train liars-dice` trains it with the same seed (same data, parameters,
  * shuffling), without the per-step validation loss, which does not change the result.
  */
-async function trainedModel(game: Game<LiarsDiceExperiment>, config: LiarsDiceExperiment, seed: number, given?: Dataset) {
+async function trainedModel(game: Game<LiarsDiceExperiment>, config: LiarsDiceExperiment, seed: number, engine: EngineName | undefined, given?: Dataset) {
   const streams = randomStreams(seed);
   const train = given ?? game.observations.generate(config, streams.data, config.training.trainSamples);
-  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
-  try {
-    await trainModel({ model, train, validation: null, streams });
-  } catch (err) {
-    model.dispose();
-    throw err;
-  }
+  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine });
+  await trainModel({ model, train, validation: null, streams });
   return model;
 }
 
@@ -134,7 +130,7 @@ function gamesFromFile(data: Dataset, dataFile: string | undefined, games: numbe
   return subset(data, order.slice(0, games));
 }
 
-async function bluffSweep({ game, config, seed, data, progress }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
+async function bluffSweep({ game, config, seed, data, progress, engine }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
   const s = config.scenario;
   const lambdas = sweepOf(s, 'initial.bluffRate');
   if (s.sweep!.draws !== 1) throw new ConfigError('configuration field "sweep.draws": the bluff sweeps take one training set (1)');
@@ -146,9 +142,9 @@ async function bluffSweep({ game, config, seed, data, progress }: AnalysisInput<
     // λ₀ in the training carry and in the test carry (§5.1)
     const pointConfig = toExperiment({ ...s, initial: { ...s.initial, bluffRate: lambda } });
     // analyze --data: the file's games are the training set
-    const model = await trainedModel(game, pointConfig, seed, data);
+    const model = await trainedModel(game, pointConfig, seed, engine, data);
     const trainSeconds = seconds(started);
-    try {
+    {
       const start = testStart(pointConfig.scenario);
       const n = test.shape[0];
       const mfg = roundRow(evaluateModel(model, test, start, n, { network: false }), s, lambda, 'mfg');
@@ -160,8 +156,6 @@ async function bluffSweep({ game, config, seed, data, progress }: AnalysisInput<
           `learned λ ${mfg.bluff_mu.toFixed(2)} / ${net.bluff_mu.toFixed(2)}; challenge ratio ${mfg.challenge_ratio.toFixed(2)} / ${net.challenge_ratio.toFixed(2)}; ` +
           `${seconds(started).toFixed(1)} s (training ${trainSeconds.toFixed(1)} s)`,
       );
-    } finally {
-      model.dispose();
     }
   }
   const header = [...BLUFF_COLUMNS];
@@ -217,7 +211,7 @@ const DRAW_STREAM = 1000;
 /** Seed of draw r of the training set: the experiment's own for the first, derived for the others. */
 const drawSeed = (seed: number, r: number) => (r === 0 ? seed : deriveSeed(seed, DRAW_STREAM + r));
 
-async function dataEfficiency({ game, config, seed, data, dataFile, progress }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
+async function dataEfficiency({ game, config, seed, data, dataFile, progress, engine }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
   const s = config.scenario;
   const sizes = sweepOf(s, 'data.trainGames');
   const draws = s.sweep!.draws;
@@ -240,8 +234,8 @@ async function dataEfficiency({ game, config, seed, data, dataFile, progress }: 
     const stds: number[] = [];
     for (let r = 0; r < draws; r++) {
       const given = data ? gamesFromFile(data, dataFile, games, r, seed) : undefined;
-      const model = await trainedModel(game, pointConfig, drawSeed(seed, r), given);
-      try {
+      const model = await trainedModel(game, pointConfig, drawSeed(seed, r), engine, given);
+      {
         if (!mfgOnly) {
           // the MFG-only dynamics do not depend on the training set: one reference for all sizes
           const kl = klPerGame(evaluateModel(model, test, start, n, { network: false }), pointConfig);
@@ -250,8 +244,6 @@ async function dataEfficiency({ game, config, seed, data, dataFile, progress }: 
         const kl = klPerGame(evaluateModel(model, test, start, n, { network: true }), pointConfig);
         perDraw[r].push(mean(kl));
         stds.push(std(kl));
-      } finally {
-        model.dispose();
       }
     }
     const means = perDraw.map((d) => d[i]);

@@ -8,6 +8,7 @@ import type { Mechanics, NetworkAdapter, SolveContext } from '../../src/game.ts'
 import { carryColumns, carryRows, STATE_ROW, totalDice, type CarryLayout } from './carry.ts';
 import { countFaces, decideTurn, type TurnOptions } from './rules.ts';
 import type { CostWeights } from './drift.ts';
+import { softmax } from '../../src/mfg/functions.ts';
 import type { Variant } from './config.ts';
 
 /** The statistic one turn hands to the cost and the transition, per game: [B, STAT_SIZE]. */
@@ -39,6 +40,8 @@ export interface DiceMechanicsOptions {
   variant: Variant;
   /** the experiment's key (faithful Q4: every game uses it) */
   experimentKey: number;
+  /** the training loss's weights (§4.11) */
+  lossWeights: { kl: number; bluff: number };
 }
 
 export function diceMechanics(o: DiceMechanicsOptions): Mechanics {
@@ -71,13 +74,15 @@ export function diceMechanics(o: DiceMechanicsOptions): Mechanics {
       });
       return tf.tensor2d(stat, [B, M]);
     },
-    // Beliefs π = softmax(z) and bluff rate λ̃ = max(λ, 0) are what the cost is written in.
+    // Beliefs π = softmax(z) and bluff rate λ̃ = max(λ, 0) are what the cost is written in. The
+    // drift is a gradient through this softmax, which the solve's backward pass differentiates
+    // again: hence the twice-differentiable softmax.
     decode(y: Tensor): Tensor {
       const B = y.shape[0];
       const head = tf.slice(y, [0, 0, 0], [B, 2, cols]);
       const z = tf.slice(y, [0, 2, 0], [B, P, F]);
       const lambda = tf.slice(y, [0, 2, F], [B, P, 1]);
-      return tf.concat([head, tf.concat([tf.softmax(z), tf.relu(lambda)], 2)], 1);
+      return tf.concat([head, tf.concat([softmax(z), tf.relu(lambda)], 2)], 1);
     },
     gradientIn: o.variant.gradient === 'probabilities' ? 'decoded' : 'state',
     // GAMES.md §4.8: L = bid terms (held fixed, zero gradient: Q5) + 0.1·Σ_k kl(θ̂_k + ε, π_k + ε)

@@ -9,7 +9,9 @@ import { mean, std } from '../../src/data/stats.ts';
 import { initialCarry, carryColumns, carryRows, softmax, STATE_ROW } from './carry.ts';
 import { parseLiarsDiceConfig, presets, turnOptions, type LiarsDiceConfig } from './config.ts';
 import { readRolls, rollDice, writeRolls, CSV_HEADER } from './data.ts';
-import { diceMechanics, diceNetwork, frequenciesOf, klSum } from './engine.ts';
+import { diceMechanics, diceNetwork, frequenciesOf, klSum, type DiceMechanicsOptions } from './engine.ts';
+import { diceKernels } from './kernels.ts';
+import type { RandomStream } from '../../src/random.ts';
 import { formatTranscript, recordFromStates } from './simulate.ts';
 import { analyses } from './analyses.ts';
 
@@ -91,6 +93,27 @@ export function klDivergence(y: number[], p: number[]): number {
   return y.reduce((s, yk, k) => s + (yk > 0 ? yk * Math.log(yk / p[k]) - yk + p[k] : p[k]), 0);
 }
 
+/** The training loss's weights (§4.11; the turn-length term is refused in toExperiment). */
+function lossWeights(s: LiarsDiceConfig): { kl: number; bluff: number } {
+  const w = s.training?.lossWeights ?? { kl: 1, bluff: 0.8, turns: 0 };
+  return { kl: w.kl, bluff: w.bluff };
+}
+
+/**
+ * What both engines' mechanics are built from. The experiment's key is drawn from the dynamics
+ * stream here, once, as the first draw of a model (faithful Q4: every game uses it).
+ */
+function mechanicsOptions(config: LiarsDiceExperiment, dynamics: RandomStream): DiceMechanicsOptions {
+  return {
+    layout: config.scenario.layout,
+    turn: turnOptions(config.scenario),
+    costWeights: config.scenario.mechanics.costWeights,
+    variant: config.scenario.variant,
+    experimentKey: Math.floor(dynamics.uniform() * 2 ** 32) >>> 0,
+    lossWeights: lossWeights(config.scenario),
+  };
+}
+
 export const liarsDice: Game<LiarsDiceExperiment> = {
   name: 'liars-dice',
   title: "Liar's dice (one bidding round)",
@@ -116,14 +139,8 @@ export const liarsDice: Game<LiarsDiceExperiment> = {
       logits: s.variant.initialLogits,
     });
   },
-  mechanics: (config, dynamics) =>
-    diceMechanics({
-      layout: config.scenario.layout,
-      turn: turnOptions(config.scenario),
-      costWeights: config.scenario.mechanics.costWeights,
-      variant: config.scenario.variant,
-      experimentKey: Math.floor(dynamics.uniform() * 2 ** 32) >>> 0,
-    }),
+  mechanics: (config, dynamics) => diceMechanics(mechanicsOptions(config, dynamics)),
+  kernels: (config, dynamics) => diceKernels(mechanicsOptions(config, dynamics)),
   network: (config) => diceNetwork(config.scenario.layout, config.scenario.variant),
   // Figs. 4/5 and 6 (GAMES.md §5.1, §5.2): `neural-mfg analyze liars-dice --preset NAME`
   analyses,
@@ -152,7 +169,7 @@ export const liarsDice: Game<LiarsDiceExperiment> = {
         const klLoss = tf.mean(klSum(tf.add(theta, eps), tf.add(beliefs, eps)));
         const g = tf.slice(prediction, [0, STATE_ROW, 0], [B, 1, 1]);
         const bluffLoss = tf.mean(tf.abs(tf.sub(-1, g)));
-        const w = s.training?.lossWeights ?? { kl: 1, bluff: 0.8, turns: 0 };
+        const w = lossWeights(s);
         return tf.add(tf.mul(w.kl, klLoss), tf.mul(w.bluff, bluffLoss)) as Scalar;
       });
     },

@@ -196,15 +196,15 @@ export interface TurnDecision extends BidDecision {
 export interface TurnBatch {
   layout: CarryLayout;
   /** [games, P+2, F+1] */
-  carries: Float64Array;
+  carries: Float64Array | Float32Array;
   /** [games, P, D], faces 1..F */
   rolls: Int32Array;
   /** c* per game [games, F] */
   trueCounts: Float64Array;
   /** one key per game */
   keys: ArrayLike<number>;
-  /** which games play this turn (default all); the others get a zero drift */
-  playing?: ArrayLike<boolean>;
+  /** which games play this turn (default all; a truthy entry plays); the others get a zero drift */
+  playing?: ArrayLike<boolean | number>;
 }
 
 export interface TurnResult {

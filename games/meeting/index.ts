@@ -6,6 +6,7 @@ import { groupedNormal, readGroupedNormalSpec, type GroupedNormalSpec } from '..
 import { readCsvTable, pivotLong, writeCsv } from '../../src/data/csv.ts';
 import { mean, std, wasserstein1 } from '../../src/data/stats.ts';
 import { meetingMechanics, type MeetingMechanics } from './mechanics.ts';
+import { meetingKernels } from './kernels.ts';
 import fig2a from './presets/fig2a.json' with { type: 'json' };
 import fig2b from './presets/fig2b.json' with { type: 'json' };
 
@@ -69,6 +70,7 @@ export const meeting: Game<MeetingConfig> = {
   parseConfig,
   initialState: (config, rng) => rng.normals(config.agents, config.initial.mean, config.initial.std),
   mechanics: (config) => meetingMechanics(config.mechanics),
+  kernels: (config) => meetingKernels(config.mechanics, config.agents),
   observations: {
     csvHeader: CSV_HEADER,
     async read(file, config) {

@@ -99,7 +99,7 @@ for (const name of values.backends.split(',')) {
       result.error = err instanceof Error ? err.message : String(err);
       console.log(`${name.padEnd(7)} ${s.label.padEnd(16)} failed: ${result.error}`);
     } finally {
-      model.dispose();
+
     }
     results.push(result);
   }

@@ -7,6 +7,7 @@ import { writeJsonAtomic } from '../io/atomic.ts';
 import { writeCsv } from '../data/csv.ts';
 import { writeSvg } from '../plot/figures.ts';
 import { resolveExperiment, startBackend, UsageError, type CommonOptions } from './experiment.ts';
+import { resolveEngine } from '../mfg/engine.ts';
 
 export interface AnalyzeCommandOptions extends CommonOptions {
   /** the analysis's reduced preview settings, applied before --set */
@@ -28,12 +29,14 @@ export async function analyzeCommand(gameName: string, opts: AnalyzeCommandOptio
   const dir = opts.out ?? join('runs', `${game.name}-${exp.preset}${opts.quick ? '-quick' : ''}`);
   const data = opts.data ? await exp.game.observations.read(opts.data, exp.config) : undefined;
   const backend = await startBackend(opts, opts.backend !== 'wasm');
+  const { engine } = resolveEngine(exp.game, exp.config, opts.engine);
   process.stderr.write(`analyze ${game.name} ${exp.preset}${opts.quick ? ' (quick preview)' : ''}: ${analysis.description}\n`);
 
   const result = await analysis.run({
     game: exp.game,
     config: exp.config,
     seed: opts.seed,
+    engine,
     ...(data ? { data, dataFile: opts.data } : {}),
     progress: (line) => process.stderr.write(`${line}\n`),
   });
@@ -57,10 +60,11 @@ export async function analyzeCommand(gameName: string, opts: AnalyzeCommandOptio
     seed: opts.seed,
     dataFile: opts.data ?? null,
     backend,
+    engine,
     ...result.summary,
     wallSeconds,
     config: exp.config,
   });
-  process.stdout.write(`${result.text}\n${wallSeconds.toFixed(1)} s in all (seed ${opts.seed}, ${backend})\n`);
+  process.stdout.write(`${result.text}\n${wallSeconds.toFixed(1)} s in all (seed ${opts.seed}, ${backend}, ${engine} engine)\n`);
   process.stdout.write(`wrote ${dir}/: summary.json, ${files.join(', ')}\n`);
 }

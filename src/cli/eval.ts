@@ -1,6 +1,5 @@
 // `neural-mfg eval MODEL_DIR --data FILE.csv --out DIR`: a trained model against new observations —
 // the training loss and the game's own distances, over many initial populations, with a figure.
-import { tf } from '../tf.ts';
 import { inspectModel } from '../api.ts';
 import { MeanFieldModel, populationsAt } from '../mfg/model.ts';
 import { randomStreams } from '../random.ts';
@@ -9,7 +8,7 @@ import { writeJsonAtomic } from '../io/atomic.ts';
 import { mean } from '../data/stats.ts';
 import { formatMetric, startBackend, UsageError, writePopulation, type CommonOptions } from './experiment.ts';
 
-export interface EvalCommandOptions extends Pick<CommonOptions, 'out' | 'backend'> {
+export interface EvalCommandOptions extends Pick<CommonOptions, 'out' | 'backend' | 'engine'> {
   data?: string;
   seed?: number;
 }
@@ -23,8 +22,8 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
   const backend = await startBackend({ backend: opts.backend } as CommonOptions, opts.backend !== 'wasm');
   const seed = opts.seed ?? manifest.seed;
   const streams = randomStreams(seed);
-  const model = new MeanFieldModel(game, config, streams.dynamics, params);
-  try {
+  const model = new MeanFieldModel(game, config, streams.dynamics, params, { engine: opts.engine });
+  {
     // the training's own first initial population (what a fixed-start model was trained from)
     const firstStart = game.initialState(config, streams.initialState);
     const K = config.training.evaluationPopulations;
@@ -38,12 +37,8 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
     });
     const files = ['summary.json'];
     if (game.figureStyle) {
-      const y0 = tf.tensor(Float32Array.from(firstStart), [1, ...model.shape]);
-      const path = model.nextPath(1);
-      const ys = model.simulate(y0, path, { network: true });
-      const populations = populationsAt(ys);
-      tf.dispose([y0, ys]);
-      if (path && !model.isFrozen(path)) path.dispose();
+      const run = model.simulate({ y0: Float32Array.from(firstStart), trajectories: 1, path: model.nextPath(1), network: true });
+      const populations = populationsAt(run, 1);
       const comparable = game.observations.comparableValues?.(data, config);
       const observedMean = comparable ? mean(comparable) : undefined;
       await writePopulation(
@@ -62,6 +57,7 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
       samples: data.shape[0],
       seed,
       backend,
+      engine: model.engine.name,
       populations: paired ? data.shape[0] : K,
       loss: ev.loss,
       ...metrics,
@@ -74,7 +70,5 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
     process.stdout.write(`  loss ${ev.loss?.toFixed(4)}\n`);
     for (const [k, v] of Object.entries(metrics)) process.stdout.write(`  ${k} ${formatMetric(v)}\n`);
     process.stdout.write(`wrote ${opts.out}/${files.join(', ')}\n`);
-  } finally {
-    model.dispose();
   }
 }

@@ -5,6 +5,7 @@ import { GAMES, gameByName } from '../../games/index.ts';
 import type { Game } from '../game.ts';
 import { applyOverrides, setField, type ExperimentConfig } from '../config.ts';
 import { BACKEND_NAMES, DEFAULT_BACKEND, useBackend } from '../backend.ts';
+import { ENGINE_NAMES, type EngineName } from '../mfg/engine.ts';
 import { turnStats, type TurnStats } from '../mfg/model.ts';
 import { populationBoxPlot, writeSvg } from '../plot/figures.ts';
 import { writeCsv } from '../data/csv.ts';
@@ -17,6 +18,7 @@ export interface CommonOptions {
   seed: number;
   backend: string;
   set: string[];
+  engine?: EngineName;
   [flag: string]: unknown;
 }
 
@@ -32,6 +34,14 @@ function parseSeed(value: string): number {
   return n;
 }
 
+/** --engine: fused (typed-array kernels, the default where a game has them) or graph (TF.js autodiff). */
+export function engineOption(): Option {
+  return new Option(
+    '--engine <name>',
+    'how the solve and its gradient run: fused (one pass of typed-array kernels with a hand-written reverse pass; the default wherever the game provides kernels) or graph (TF.js ops and autodiff, on any --backend)',
+  ).choices(ENGINE_NAMES);
+}
+
 /** Adds the options every command takes, and every game's own flags. */
 export function withCommonOptions(cmd: Command, outDescription: string): Command {
   cmd
@@ -39,6 +49,7 @@ export function withCommonOptions(cmd: Command, outDescription: string): Command
     .option('--out <path>', outDescription)
     .option('--seed <n>', 'experiment seed (data, initial states, noise, initialisation, shuffling)', parseSeed, 10)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default(DEFAULT_BACKEND))
+    .addOption(engineOption())
     .option('--set <key=value>', 'override a configuration field, e.g. --set training.steps=100 (repeatable)', collect, [])
     .option(
       '--faithful',

@@ -2,7 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { GAMES } from '../../games/index.ts';
 import { PACKAGE_VERSION } from '../version.ts';
-import { withCommonOptions } from './experiment.ts';
+import { engineOption, withCommonOptions } from './experiment.ts';
 import { simulateCommand } from './simulate.ts';
 import { generateCommand } from './generate.ts';
 import { trainCommand } from './train.ts';
@@ -70,6 +70,7 @@ export function buildProgram(): Command {
     .requiredOption('--out <dir>', 'output folder (summary.json, turns.svg, trajectory.csv)')
     .option('--seed <n>', 'seed of the evaluation populations and noise (default: the training seed)', parsePositiveInt('--seed'))
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default(DEFAULT_BACKEND))
+    .addOption(engineOption())
     .action(async (dir, opts) => {
       await evalCommand(dir, opts);
     });

@@ -1,6 +1,5 @@
 // `neural-mfg simulate GAME`: the MFG-only dynamics of a preset (no network), per-turn statistics,
 // the trajectory as CSV and a box plot per turn.
-import { tf, type Tensor } from '../tf.ts';
 import { randomStreams, type RandomStream, type StreamName } from '../random.ts';
 import { MeanFieldModel, populationsAt } from '../mfg/model.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
@@ -13,41 +12,35 @@ export async function simulateCommand(gameName: string, opts: CommonOptions): Pr
   const backend = await startBackend(opts, opts.backend !== 'wasm');
   const { game, config } = exp;
   const streams = randomStreams(opts.seed);
-  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
-  try {
-    const y0 = tf.tensor(Float32Array.from(game.initialState(config, streams.initialState)), [1, ...model.shape]);
-    if (game.describeRun) {
-      await describedRun(opts.out, exp, model, y0, streams, { seed: opts.seed, backend, started });
-      return;
-    }
-    const path = model.nextPath(1);
-    const ys = model.simulate(y0, path, { network: false });
-    const populations = populationsAt(ys);
-    tf.dispose([y0, ys]);
-    if (path && !model.isFrozen(path)) path.dispose();
-    const turns = await writePopulation(opts.out, exp, populations, {
-      title: `${game.title}: MFG only (${exp.preset})`,
-    });
-    const style = game.figureStyle?.(config).yFormat ?? 'number';
-    for (const s of turns) {
-      process.stdout.write(
-        `t=${String(s.t).padStart(3)}  mean ${formatValue(s.mean, style)}  std ${s.std.toFixed(3)}  min ${formatValue(s.min, style)}  max ${formatValue(s.max, style)}\n`,
-      );
-    }
-    await writeJsonAtomic(`${opts.out}/summary.json`, {
-      command: 'simulate',
-      game: game.name,
-      preset: exp.preset,
-      seed: opts.seed,
-      backend,
-      config,
-      turns,
-      wallSeconds: (performance.now() - started) / 1000,
-    });
-    process.stdout.write(`wrote ${opts.out}/summary.json, trajectory.csv, turns.svg\n`);
-  } finally {
-    model.dispose();
+  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine: opts.engine });
+  const y0 = Float32Array.from(game.initialState(config, streams.initialState));
+  if (game.describeRun) {
+    await describedRun(opts.out, exp, model, y0, streams, { seed: opts.seed, backend, started });
+    return;
   }
+  const result = model.simulate({ y0, trajectories: 1, path: model.nextPath(1), network: false });
+  const populations = populationsAt(result, 1);
+  const turns = await writePopulation(opts.out, exp, populations, {
+    title: `${game.title}: MFG only (${exp.preset})`,
+  });
+  const style = game.figureStyle?.(config).yFormat ?? 'number';
+  for (const s of turns) {
+    process.stdout.write(
+      `t=${String(s.t).padStart(3)}  mean ${formatValue(s.mean, style)}  std ${s.std.toFixed(3)}  min ${formatValue(s.min, style)}  max ${formatValue(s.max, style)}\n`,
+    );
+  }
+  await writeJsonAtomic(`${opts.out}/summary.json`, {
+    command: 'simulate',
+    game: game.name,
+    preset: exp.preset,
+    seed: opts.seed,
+    backend,
+    engine: model.engine.name,
+    config,
+    turns,
+    wallSeconds: (performance.now() - started) / 1000,
+  });
+  process.stdout.write(`wrote ${opts.out}/summary.json, trajectory.csv, turns.svg\n`);
 }
 
 /**
@@ -59,20 +52,16 @@ async function describedRun(
   out: string,
   exp: Experiment,
   model: MeanFieldModel,
-  y0: Tensor,
+  y0: Float32Array,
   streams: Record<StreamName, RandomStream>,
   facts: { seed: number; backend: string; started: number },
 ): Promise<void> {
   const { game, config } = exp;
   const observation = game.observations.pairing === 'paired' ? game.observations.generate(config, streams.data, 1) : null;
   const ctx = { observations: observation, keys: streams.dynamics.keys(1) };
-  const info: { endSteps?: (number | null)[] } = {};
-  const ys = model.simulate(y0, model.nextPath(1), { network: false, ctx, info });
-  const size = model.shape.reduce((a, b) => a * b, 1);
-  const flat = ys.dataSync();
-  const states = config.time.saveAt.map((_, k) => Array.from(flat.subarray(k * size, (k + 1) * size)));
-  tf.dispose([y0, ys]);
-  const endStep = info.endSteps?.[0] ?? null;
+  const result = model.simulate({ y0, trajectories: 1, path: model.nextPath(1), network: false, ctx });
+  const states = populationsAt(result, 1);
+  const endStep = result.endSteps?.[0] ?? null;
   const { text, summary } = game.describeRun!(config, states, endStep);
   process.stdout.write(text + '\n');
   await writeFileAtomic(`${out}/transcript.txt`, text + '\n');
@@ -82,6 +71,7 @@ async function describedRun(
     preset: exp.preset,
     seed: facts.seed,
     backend: facts.backend,
+    engine: model.engine.name,
     observation: observation ? Array.from(observation.values) : null,
     ...summary,
     wallSeconds: (performance.now() - facts.started) / 1000,

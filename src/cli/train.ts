@@ -1,7 +1,6 @@
 // `neural-mfg train GAME`: fit the neural term to observations (CSV, or generated from the seed),
 // with progress, metrics, figures, the saved model and summary.json. Ctrl-C stops after the
 // current step and still saves everything trained so far.
-import { tf } from '../tf.ts';
 import { deriveSeed, randomStreams, RandomStream } from '../random.ts';
 import { mean, std } from '../data/stats.ts';
 
@@ -94,7 +93,7 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
         : null;
   }
   const backend = await startBackend(opts, opts.backend !== 'wasm');
-  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
+  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine: opts.engine });
   const run: CheckpointRun = { game: game.name, preset: exp.preset, config, seed, data: dataPath, validationData: validationPath };
 
   let interrupted = false;
@@ -124,7 +123,6 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
   } catch (err) {
     if (err instanceof DivergenceError) {
       progress?.stop();
-      model.dispose();
       const checkpoint = join(dir, 'checkpoint.json');
       const kept = existsSync(checkpoint)
         ? `the last good checkpoint is kept: ${checkpoint} (train --resume ${dir} continues from it)`
@@ -138,7 +136,7 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  try {
+  {
     const metrics = result.metrics;
     const last = metrics[metrics.length - 1];
     await saveModel(
@@ -150,6 +148,7 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
         network: model.spec,
         seed: seed,
         backend,
+        engine: model.engine.name,
         training: {
           steps: metrics.length,
           finalTrainLoss: last?.trainLoss ?? null,
@@ -157,7 +156,7 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
           interrupted: result.stoppedEarly,
         },
       },
-      model.params.dataSync() as Float32Array,
+      model.params,
     );
     await writeCsv(
       `${dir}/metrics.csv`,
@@ -183,6 +182,8 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
       preset: exp.preset,
       seed,
       backend,
+      engine: model.engine.name,
+      ...(model.engineNote ? { engineNote: model.engineNote } : {}),
       data: dataPath,
       validationData: validationPath,
       trainSamples: train.shape[0],
@@ -195,9 +196,13 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
     const report = game.figureStyle ? populationReport : gameMetricsReport;
     await report({ dir, exp, model, seed, train, validation, lastInitialState: result.lastInitialState, run, started });
     return result.stoppedEarly ? 130 : 0;
-  } finally {
-    model.dispose();
   }
+}
+
+/** A time per step for people: three significant digits (fused steps take fractions of a millisecond). */
+function formatMs(ms: number | null): string {
+  if (ms === null) return '—';
+  return ms >= 10 ? ms.toFixed(1) : ms.toPrecision(3);
 }
 
 /** What every training summary says about the run. */
@@ -207,6 +212,8 @@ interface RunFacts {
   preset: string;
   seed: number;
   backend: string;
+  engine: string;
+  engineNote?: string;
   data: string | null;
   validationData: string | null;
   trainSamples: number;
@@ -239,12 +246,8 @@ async function populationReport(r: ReportInput): Promise<void> {
   const dataValues = game.observations.comparableValues?.(train, config) ?? [];
   const dataMean = mean(dataValues);
   // the figure from the last initial state, the numbers over many populations of their own stream
-  const y0 = tf.tensor(Float32Array.from(r.lastInitialState), [1, ...model.shape]);
-  const path = model.nextPath(1);
-  const trainedYs = model.simulate(y0, path, { network: true });
-  const populations = populationsAt(trainedYs);
-  tf.dispose([y0, trainedYs]);
-  if (path && !model.isFrozen(path)) path.dispose();
+  const trained = model.simulate({ y0: Float32Array.from(r.lastInitialState), trajectories: 1, path: model.nextPath(1), network: true });
+  const populations = populationsAt(trained, 1);
   const K = config.training.evaluationPopulations;
   const starts = () => evaluationStarts(config, seed, r.lastInitialState);
   const onTrain = evaluateModel(model, train, starts(), K, { network: true });
@@ -289,7 +292,7 @@ async function populationReport(r: ReportInput): Promise<void> {
   out.write(row('MFG only (no network)', mfgPooled));
   out.write(
     `loss: train ${summary.trainLoss?.toFixed(4) ?? '—'}, validation ${summary.validationLoss?.toFixed(4) ?? '—'}; ` +
-      `${run.msPerStep?.toFixed(1) ?? '—'} ms/step; ${summary.wallSeconds.toFixed(1)} s in all\n`,
+      `${formatMs(run.msPerStep)} ms/step (${run.engine} engine); ${summary.wallSeconds.toFixed(1)} s in all\n`,
   );
   out.write(`wrote ${dir}/: model/, summary.json, metrics.csv, loss.svg, turns.svg, trajectory.csv\n`);
 }
@@ -332,7 +335,7 @@ async function gameMetricsReport(r: ReportInput): Promise<void> {
   }
   out.write(
     `loss (last step): train ${summary.trainLoss?.toFixed(4) ?? '—'}, validation ${summary.validationLoss?.toFixed(4) ?? '—'}; ` +
-      `${run.msPerStep?.toFixed(1) ?? '—'} ms/step; ${summary.wallSeconds.toFixed(1)} s in all\n`,
+      `${formatMs(run.msPerStep)} ms/step (${run.engine} engine); ${summary.wallSeconds.toFixed(1)} s in all\n`,
   );
   out.write(`wrote ${dir}/: model/, summary.json, metrics.csv, loss.svg\n`);
 }

@@ -25,6 +25,8 @@ export interface ModelManifest {
   seed: number;
   versions: { neuralMfg: string; tfjs: string; node: string };
   backend: string;
+  /** the engine that trained it (fused or graph); absent in models saved before engines existed (graph) */
+  engine?: string;
   createdAt: string;
   training: { steps: number; finalTrainLoss: number | null; finalValidationLoss: number | null; interrupted: boolean };
 }

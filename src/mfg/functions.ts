@@ -44,6 +44,26 @@ export function straightThrough(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
 }
 
 /**
+ * softmax over the last axis whose gradient can itself be differentiated. TF.js's own softmax
+ * gradient reads the op's saved output, and TF.js never differentiates through saved outputs
+ * (their copy is taped before the op that makes them), so a gradient of a gradient through
+ * tf.softmax silently drops the derivative of the softmax Jacobian. A drift derived by autodiff
+ * through a softmax (Liar's dice's beliefs) is such a gradient; the solve's backward pass then
+ * differentiates it again. This one recomputes the softmax from its saved input instead.
+ */
+export const softmax = tf.customGrad(((z: Tensor, save: tf.GradSaveFunc) => {
+  save([z]);
+  return {
+    value: tf.softmax(z),
+    gradFunc: (dy: Tensor, saved: Tensor[]) => {
+      const y = tf.softmax(saved[0]);
+      const dyTimesY = tf.mul(dy, y);
+      return tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, -1, true), y));
+    },
+  };
+}) as unknown as CustomGradientFunc) as (z: Tensor) => Tensor;
+
+/**
  * The q-quantile of each row of x [rows, n] with linear interpolation between order statistics
  * (NumPy's default): position r = q·(n − 1). Returns [rows, 1]. No gradient (use in heldFixed).
  */

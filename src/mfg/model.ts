@@ -1,32 +1,23 @@
-// A neural mean-field model: a game's mechanics (drift by autodiff), its noise, and the neural
-// term, integrated by a solver. This is the generic path; a fused fast path can replace
-// `simulate` without touching the games.
-import { tf, type Tensor } from '../tf.ts';
+// A neural mean-field model: a game's mechanics, its noise, and the neural term with its flat
+// parameter vector, solved by one of two engines (engine.ts): `fused` (typed-array kernels with a
+// hand-written reverse pass) or `graph` (TF.js autodiff, the reference). The model owns the
+// parameters (a Float32Array that the optimiser updates in place) and the experiment's frozen
+// noise path; everything it returns is plain host data.
 import type { ExperimentConfig } from '../config.ts';
-import type { Game, Mechanics, NetworkAdapter, SolveContext } from '../game.ts';
+import type { Game, NetworkAdapter } from '../game.ts';
 import { BrownianIncrements } from '../ode/brownian.ts';
-import { solve } from '../ode/solve.ts';
-import { solverByName } from '../ode/solvers/index.ts';
-import { controlTerm, odeTerm, type Term } from '../ode/terms.ts';
-import { bindMlp, initialParameters, parameterCount, type MlpSpec } from '../nn/mlp.ts';
-import type { RandomStream } from '../random.ts';
 import { gridSteps } from '../ode/solve.ts';
-import { meanFieldDrift } from './drift.ts';
+import { initialParameters, parameterCount, type MlpSpec } from '../nn/mlp.ts';
+import type { RandomStream } from '../random.ts';
+import { FusedEngine } from '../fused/engine.ts';
+import { resolveEngine, type Engine, type EngineName, type ObservationBatch, type SolveRequest, type SolveResult } from './engine.ts';
+import { GraphEngine, wholeStateAdapter } from './graph.ts';
+
+export { emptyContext } from './graph.ts';
 
 /** The shape of one state of the game (default: one number per agent). */
 export function stateShape<C extends ExperimentConfig>(game: Game<C>, config: C): number[] {
   return game.stateShape?.(config) ?? [config.agents];
-}
-
-/** The default network adapter: the whole (flattened) state in, a state-shaped increment out. */
-function wholeStateAdapter(shape: number[]): NetworkAdapter {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return {
-    inputSize: size,
-    outputSize: size,
-    input: (_t, y) => tf.reshape(y, [y.shape[0], size]),
-    output: (_t, out, y) => tf.reshape(out, y.shape),
-  };
 }
 
 export function networkAdapter<C extends ExperimentConfig>(game: Game<C>, config: C): NetworkAdapter {
@@ -38,20 +29,23 @@ export function networkSpec<C extends ExperimentConfig>(game: Game<C>, config: C
   return { inputSize: adapter.inputSize, outputSize: adapter.outputSize, ...config.network };
 }
 
-/** A context for games that need none: no paired observations, zero keys. */
-export function emptyContext(trajectories: number): SolveContext {
-  return { observations: null, keys: new Uint32Array(trajectories) };
+export interface ModelOptions {
+  /** the engine to solve with (default: fused wherever the game provides kernels, else graph) */
+  engine?: EngineName;
 }
 
 export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
-  readonly mechanics: Mechanics;
   readonly spec: MlpSpec;
-  readonly adapter: NetworkAdapter;
   /** the shape of one state */
   readonly shape: number[];
-  /** the neural term's flat parameter vector */
-  readonly params: tf.Variable;
-  private frozenPath: BrownianIncrements | null = null;
+  /** the number of values in one state */
+  readonly size: number;
+  /** the neural term's flat parameter vector (updated in place by the optimiser) */
+  readonly params: Float32Array;
+  readonly engine: Engine;
+  /** why the default engine is not `fused` for this game and configuration (null when it is, or when asked for) */
+  readonly engineNote: string | null;
+  private readonly frozenPath: BrownianIncrements | null = null;
 
   constructor(
     readonly game: Game<C>,
@@ -59,22 +53,21 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
     /** the dynamics stream: noise paths and the game's own randomness */
     private readonly dynamics: RandomStream,
     params: Float64Array | Float32Array | RandomStream,
+    opts: ModelOptions = {},
   ) {
-    this.mechanics = game.mechanics(config, dynamics);
     this.shape = stateShape(game, config);
-    this.adapter = networkAdapter(game, config);
+    this.size = this.shape.reduce((a, b) => a * b, 1);
     this.spec = networkSpec(game, config);
     const values = 'uniform' in params ? initialParameters(this.spec, params) : params;
     if (values.length !== parameterCount(this.spec)) {
-      throw new Error(
-        `the network has ${parameterCount(this.spec)} parameters, ${values.length} were given`,
-      );
+      throw new Error(`the network has ${parameterCount(this.spec)} parameters, ${values.length} were given`);
     }
-    // tidy disposes the initial tensor; the variable (never tidied) keeps its own reference
-    this.params = tf.tidy(() => tf.variable(tf.tensor1d(Float32Array.from(values)), true));
-    if (config.noise.layout !== 'none' && config.noise.path === 'frozen') {
-      this.frozenPath = this.samplePath(1);
-    }
+    this.params = Float32Array.from(values);
+    const { engine, note } = resolveEngine(game, config, opts.engine);
+    this.engineNote = note;
+    const input = { game, config, dynamics, params: this.params, spec: this.spec, shape: this.shape };
+    this.engine = engine === 'fused' ? new FusedEngine(input) : new GraphEngine(input);
+    if (config.noise.layout !== 'none' && config.noise.path === 'frozen') this.frozenPath = this.samplePath(1);
   }
 
   get steps(): number {
@@ -89,50 +82,37 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
 
   /**
    * The Brownian path for the next solve: the experiment's frozen path, or a fresh one drawn from
-   * the dynamics stream (one per trajectory). null without noise. The caller disposes a fresh path.
+   * the dynamics stream (one per trajectory). null without noise. A path is host data: nothing to
+   * dispose.
    */
   nextPath(trajectories: number): BrownianIncrements | null {
     if (this.config.noise.layout === 'none') return null;
     return this.frozenPath ?? this.samplePath(trajectories);
   }
 
-  isFrozen(path: BrownianIncrements | null): boolean {
-    return path !== null && path === this.frozenPath;
+  /** `n` copies of one initial state, as a batch of trajectories. */
+  startStates(x0: ArrayLike<number>, n: number): Float32Array {
+    const out = new Float32Array(n * this.size);
+    const one = Float32Array.from(x0);
+    for (let r = 0; r < n; r++) out.set(one, r * this.size);
+    return out;
   }
 
-  /**
-   * Integrates the states y0 [trajectories, ...state] and returns the observed states at the save
-   * times [saves, trajectories, ...state]. With `network: false` it is the MFG-only dynamics.
-   * `ctx` carries paired observations and per-trajectory keys; `info.endSteps` receives when each
-   * trajectory ended, for games that end. `saveAt` replaces the configured save times (training
-   * asks for the last one only: the states are the same, and the reverse pass does not have to
-   * unstack every save point, which the wasm backend does by copying the whole stack per point).
-   */
-  simulate(
-    y0: Tensor,
-    path: BrownianIncrements | null,
-    opts: { network: boolean; ctx?: SolveContext; info?: { endSteps?: (number | null)[] }; saveAt?: number[] },
-  ): Tensor {
-    const ctx = opts.ctx ?? emptyContext(y0.shape[0]);
-    return tf.tidy(() => {
-      const terms: Term[] = [odeTerm(meanFieldDrift(this.mechanics, ctx))];
-      if (opts.network) {
-        const mlp = bindMlp(this.spec, this.params);
-        terms.push(odeTerm((t, y) => this.adapter.output(t, mlp(this.adapter.input(t, y, ctx)), y)));
-      }
-      if (path !== null) terms.push(controlTerm(this.config.noise.sigma, path));
-      const { t0, t1, dt } = this.config.time;
-      const saveAt = opts.saveAt ?? this.config.time.saveAt;
-      const ended = this.mechanics.ended?.bind(this.mechanics);
-      const solution = solve({ terms, solver: solverByName(this.config.solver), t0, t1, dt, y0, saveAt, ended });
-      if (opts.info) opts.info.endSteps = solution.endSteps;
-      return this.mechanics.observe ? this.mechanics.observe(solution.ys) : solution.ys;
-    });
+  /** Integrates the trajectories of `req` and returns their observed states at the save times. */
+  simulate(req: SolveRequest): SolveResult {
+    return this.engine.simulate(req);
   }
 
-  dispose(): void {
-    this.params.dispose();
-    this.frozenPath?.dispose();
+  loss(req: SolveRequest, observations: ObservationBatch): number {
+    return this.engine.loss(req, observations);
+  }
+
+  lossOfStates(final: Float32Array, trajectories: number, observations: ObservationBatch): number {
+    return this.engine.lossOfStates(final, trajectories, observations);
+  }
+
+  lossAndGradient(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float32Array } {
+    return this.engine.lossAndGradient(req, observations);
   }
 }
 
@@ -150,19 +130,24 @@ export function turnStats(ts: number[], values: number[][]): TurnStats[] {
     const v = values[k];
     const mean = v.reduce((a, b) => a + b, 0) / v.length;
     const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length;
-    return { t, mean, std: Math.sqrt(variance), min: Math.min(...v), max: Math.max(...v) };
+    let min = Infinity;
+    let max = -Infinity;
+    for (const x of v) {
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    return { t, mean, std: Math.sqrt(variance), min, max };
   });
 }
 
-/** Splits saved states [saves, trajectories, agents] into per-save arrays of trajectory `which`. */
-export function populationsAt(ys: Tensor, which = 0): number[][] {
-  const [saves, trajectories, ...state] = ys.shape;
-  const size = state.reduce((a, b) => a * b, 1); // agents, or the flattened state of one game
-  const data = ys.dataSync();
+/** Splits saved states [saves, trajectories, ...state] into per-save arrays of trajectory `which`. */
+export function populationsAt(result: SolveResult, trajectories: number, which = 0): number[][] {
+  const saves = result.saveAt.length;
+  const size = result.states.length / (saves * trajectories);
   const out: number[][] = [];
   for (let k = 0; k < saves; k++) {
     const start = (k * trajectories + which) * size;
-    out.push(Array.from(data.subarray(start, start + size)));
+    out.push(Array.from(result.states.subarray(start, start + size)));
   }
   return out;
 }

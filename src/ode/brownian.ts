@@ -1,13 +1,13 @@
 // Brownian increments on a fixed step grid, seeded and reproducible. Shape [1] gives one common
 // scalar path shared by every agent (the reference's behaviour, GAMES.md Q3); a state-shaped
-// path gives independent noise per agent.
+// path gives independent noise per agent. The path lives on the host; a solve on TF.js uploads each
+// increment as it needs it (inside its own tidy scope), so a path owns no tensors.
 import { tf, type Tensor } from '../tf.ts';
 import type { RandomStream } from '../random.ts';
 
 export class BrownianIncrements {
   /** host copy, [steps, ...shape], float64 */
   readonly values: Float64Array;
-  private tensors: Tensor[] | null = null;
 
   constructor(
     readonly steps: number,
@@ -53,20 +53,10 @@ export class BrownianIncrements {
     return out;
   }
 
-  /** ΔW_k as a tensor of `shape` (uploaded once, then reused until dispose()). */
+  /** ΔW_k as a float32 tensor of `shape`, owned by the caller's tidy scope. */
   increment(k: number): Tensor {
     if (k < 0 || k >= this.steps) throw new Error(`Brownian increment ${k} outside 0..${this.steps - 1}`);
-    if (this.tensors === null) {
-      this.tensors = tf.tidy(() =>
-        tf.unstack(tf.tensor(Float32Array.from(this.values), [this.steps, ...this.shape])),
-      );
-      for (const t of this.tensors) tf.keep(t);
-    }
-    return this.tensors[k];
-  }
-
-  dispose(): void {
-    this.tensors?.forEach((t) => t.dispose());
-    this.tensors = null;
+    const size = this.shape.reduce((a, b) => a * b, 1);
+    return tf.tensor(Float32Array.from(this.values.subarray(k * size, (k + 1) * size)), this.shape);
   }
 }

@@ -55,6 +55,25 @@ export function savePosition(t: number, t0: number, dt: number): { k: number; fr
   return { k: lo, frac: r - lo };
 }
 
+/** Where each save time falls on the grid, and how many steps the saves need (no more are taken). */
+export interface SavePlan {
+  positions: { k: number; frac: number }[];
+  /** steps to take: the last save point's step (or the one after it, to interpolate) */
+  steps: number;
+}
+
+export function savePlan(saveAt: number[], t0: number, t1: number, dt: number): SavePlan {
+  const total = gridSteps(t0, t1, dt);
+  const positions = saveAt.map((t) => {
+    if (t < t0 - GRID_TOLERANCE || t > t1 + GRID_TOLERANCE) {
+      throw new Error(`solve(): save time ${t} lies outside [${t0}, ${t1}]`);
+    }
+    return savePosition(t, t0, dt);
+  });
+  const steps = Math.min(total, Math.max(...positions.map((p) => (p.frac > 0 ? p.k + 1 : p.k))));
+  return { positions, steps };
+}
+
 /**
  * Integrates the terms from t0 with fixed steps dt and returns the states at `saveAt`. A save
  * time on a step boundary gives that step's state; one inside a step gives the linear
@@ -64,20 +83,10 @@ export function savePosition(t: number, t0: number, dt: number): { k: number; fr
 export function solve(opts: SolveOptions): Solution {
   const { terms, solver, t0, t1, dt, y0 } = opts;
   const saveAt = opts.saveAt ?? [t1];
-  const total = gridSteps(t0, t1, dt);
   if (!solver.acceptsNoise && terms.some((term) => term.kind === 'control')) {
     throw new Error(`solve(): the ${solver.name} solver does not take noise terms; use euler-maruyama or heun`);
   }
-  const positions = saveAt.map((t) => {
-    if (t < t0 - GRID_TOLERANCE || t > t1 + GRID_TOLERANCE) {
-      throw new Error(`solve(): save time ${t} lies outside [${t0}, ${t1}]`);
-    }
-    return savePosition(t, t0, dt);
-  });
-  const lastNeeded = Math.min(
-    total,
-    Math.max(...positions.map((p) => (p.frac > 0 ? p.k + 1 : p.k))),
-  );
+  const { positions, steps: lastNeeded } = savePlan(saveAt, t0, t1, dt);
   let taken = 0;
   const endSteps: (number | null)[] | undefined = opts.ended ? opts.ended(y0).map((e) => (e ? 0 : null)) : undefined;
   const ys = tf.tidy(() => {

@@ -1,10 +1,10 @@
 // Evaluation of a model on observations: the loss and the final-turn populations averaged over
 // many initial populations at once (one solve, populations as trajectories), so that reported
 // figures do not hinge on one random initial state.
-import { tf, type Tensor } from '../tf.ts';
 import type { Dataset, SolveContext } from '../game.ts';
 import type { ExperimentConfig } from '../config.ts';
 import { emptyContext, type MeanFieldModel } from '../mfg/model.ts';
+import { batchOfAll } from './train.ts';
 import { deriveSeed, RandomStream } from '../random.ts';
 
 /** Stream index of the evaluation populations (apart from the training streams). */
@@ -28,10 +28,6 @@ export interface Evaluation {
   endSteps?: (number | null)[];
 }
 
-export function datasetTensor(data: Dataset): Tensor {
-  return tf.tensor(Float32Array.from(data.values), data.shape);
-}
-
 /**
  * Simulates `populations` trajectories (or, for paired games, one per observation of `data`) and
  * returns the loss against `data` and each trajectory's final observed state. The same
@@ -50,28 +46,17 @@ export function evaluateModel<C extends ExperimentConfig>(
   const paired = game.observations.pairing === 'paired';
   if (paired && !data) throw new Error(`evaluating ${game.name} needs observations to pair the trajectories with`);
   const n = paired ? data!.shape[0] : populations;
-  const size = model.shape.reduce((a, b) => a * b, 1);
-  const x0 = new Float32Array(n * size);
+  const size = model.size;
+  const y0 = new Float32Array(n * size);
   for (let k = 0; k < n; k++) {
     const start = 'uniform' in initialState ? game.initialState(config, initialState) : initialState;
-    x0.set(start, k * size);
+    y0.set(start, k * size);
   }
   const keySource = 'uniform' in initialState ? initialState : new RandomStream(deriveSeed(EVALUATION_STREAM, 1));
   const ctx: SolveContext = paired ? { observations: data, keys: keySource.keys(n) } : emptyContext(n);
-  const path = model.nextPath(n);
-  const info: { endSteps?: (number | null)[] } = {};
-  try {
-    const result = tf.tidy(() => {
-      const saveAt = config.time.saveAt.slice(-1); // only the final state is used
-      const ys = model.simulate(tf.tensor(x0, [n, ...model.shape]), path, { ...opts, ctx, info, saveAt });
-      const last = tf.squeeze(ys, [0]); // [n, ...state]
-      const loss = data ? game.observations.loss(last, datasetTensor(data), config).dataSync()[0] : null;
-      const flat = last.dataSync();
-      const finalPopulations = Array.from({ length: n }, (_, k) => Array.from(flat.subarray(k * size, (k + 1) * size)));
-      return { loss, finalPopulations } as unknown as tf.TensorContainer;
-    }) as unknown as Evaluation;
-    return info.endSteps ? { ...result, endSteps: info.endSteps } : result;
-  } finally {
-    if (path && !model.isFrozen(path)) path.dispose();
-  }
+  const request = { y0, trajectories: n, path: model.nextPath(n), network: opts.network, ctx, saveAt: config.time.saveAt.slice(-1) };
+  const result = model.simulate(request); // only the final state is used
+  const loss = data ? model.lossOfStates(result.states, n, batchOfAll(data)) : null;
+  const finalPopulations = Array.from({ length: n }, (_, k) => Array.from(result.states.subarray(k * size, (k + 1) * size)));
+  return { loss, finalPopulations, ...(result.endSteps ? { endSteps: result.endSteps } : {}) };
 }

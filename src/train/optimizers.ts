@@ -1,6 +1,7 @@
-// Optimisers over one flat parameter variable. AdaBelief exactly as Optax (GAMES.md §1.3; TF.js
-// has none) and Adam. Their state is plain tensors so that checkpoints can save and restore it.
-import { tf, type Tensor } from '../tf.ts';
+// Optimisers over the flat parameter vector, updated in place on the host: AdaBelief exactly as
+// Optax (GAMES.md §1.3; TF.js has none) and Adam. Every product and sum is rounded to float32 in
+// the order TF.js's element-wise kernels would take them, so an update is the one the same
+// formulas give as float32 tensor ops. Their state is plain arrays, which checkpoints save.
 
 export interface OptimizerState {
   step: number;
@@ -10,11 +11,10 @@ export interface OptimizerState {
 
 export interface Optimizer {
   readonly name: string;
-  /** θ ← update(θ, g); disposes its own intermediates */
-  apply(params: tf.Variable, grad: Tensor): void;
+  /** θ ← update(θ, g), in place */
+  apply(params: Float32Array, grad: Float32Array): void;
   getState(): OptimizerState;
   setState(s: OptimizerState): void;
-  dispose(): void;
 }
 
 export interface OptimizerConfig {
@@ -32,49 +32,56 @@ export const OPTIMIZER_DEFAULTS: Record<OptimizerConfig['name'], OptimizerConfig
   adam: { name: 'adam', learningRate: 5e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, epsRoot: 0 },
 };
 
+const fround = Math.fround;
+
 /**
  * AdaBelief (Optax): m ← β1 m + (1−β1) g; v ← β2 v + (1−β2)(g − m)² + ε_root (with the
  * updated m); m̂ = m/(1−β1ⁿ), v̂ = v/(1−β2ⁿ); θ ← θ − lr·m̂/(√v̂ + ε).
  * Adam: the same with v ← β2 v + (1−β2) g².
  */
 export function createOptimizer(cfg: OptimizerConfig, size: number): Optimizer {
-  let m = tf.keep(tf.zeros([size]));
-  let v = tf.keep(tf.zeros([size]));
+  let m = new Float32Array(size);
+  let v = new Float32Array(size);
   let n = 0;
-  const { beta1, beta2, eps, epsRoot, learningRate } = cfg;
+  const belief = cfg.name === 'adabelief';
+  // the constants as float32 scalars, as a tensor op sees them
+  const b1 = fround(cfg.beta1);
+  const b2 = fround(cfg.beta2);
+  const c1 = fround(1 - cfg.beta1);
+  const c2 = fround(1 - cfg.beta2);
+  const lr = fround(cfg.learningRate);
+  const eps = fround(cfg.eps);
+  const epsRoot = fround(cfg.epsRoot);
   return {
     name: cfg.name,
     apply(params, grad) {
+      if (params.length !== size || grad.length !== size) {
+        throw new Error(`optimizer: ${size} parameters expected, got ${params.length} and a gradient of ${grad.length}`);
+      }
       n += 1;
-      const [m2, v2] = tf.tidy(() => {
-        const mNew = tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1));
-        const centred = cfg.name === 'adabelief' ? tf.sub(grad, mNew) : grad;
-        let vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.square(centred), 1 - beta2));
-        if (cfg.name === 'adabelief') vNew = tf.add(vNew, epsRoot);
-        const mHat = tf.div(mNew, 1 - Math.pow(beta1, n));
-        const vHat = tf.div(vNew, 1 - Math.pow(beta2, n));
-        params.assign(tf.sub(params, tf.mul(learningRate, tf.div(mHat, tf.add(tf.sqrt(vHat), eps)))));
-        return [mNew, vNew];
-      });
-      m.dispose();
-      v.dispose();
-      m = m2;
-      v = v2;
+      const bias1 = fround(1 - Math.pow(cfg.beta1, n));
+      const bias2 = fround(1 - Math.pow(cfg.beta2, n));
+      for (let i = 0; i < size; i++) {
+        const g = grad[i];
+        const mi = fround(fround(m[i] * b1) + fround(g * c1));
+        const centred = belief ? fround(g - mi) : g;
+        let vi = fround(fround(v[i] * b2) + fround(fround(centred * centred) * c2));
+        if (belief) vi = fround(vi + epsRoot);
+        const mHat = fround(mi / bias1);
+        const vHat = fround(vi / bias2);
+        params[i] = fround(params[i] - fround(lr * fround(mHat / fround(fround(Math.sqrt(vHat)) + eps))));
+        m[i] = mi;
+        v[i] = vi;
+      }
     },
-    getState: () => ({ step: n, m: m.dataSync() as Float32Array, v: v.dataSync() as Float32Array }),
+    getState: () => ({ step: n, m: m.slice(), v: v.slice() }),
     setState(s) {
       if (s.m.length !== size || s.v.length !== size) {
         throw new Error(`optimizer state has ${s.m.length} entries, the network has ${size}`);
       }
-      m.dispose();
-      v.dispose();
-      m = tf.keep(tf.tensor1d(s.m));
-      v = tf.keep(tf.tensor1d(s.v));
+      m = Float32Array.from(s.m);
+      v = Float32Array.from(s.v);
       n = s.step;
-    },
-    dispose() {
-      m.dispose();
-      v.dispose();
     },
   };
 }

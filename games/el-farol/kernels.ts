@@ -1,0 +1,85 @@
+// The El Farol mechanics (mechanics.ts) on typed arrays, for the fused engine. GAMES.md §3.3:
+//   b_i = −α·A_i·1[P > ϑ]·1[p_i ≥ ϑ] + β·(1 − A_i)·1[P ≤ ϑ]·1[p_i ≤ ϑ] − 2γ·(p_i − P)
+// with the attendance A and the attending fraction P drawn first and held fixed, so
+// ∂b_i/∂p_j = −2γ·δ_ij (§7). Saved states are clipped to [0, 1] (§3.5) with the configured
+// gradient; the loss is §3.6's squared error to each sample's attendance rate.
+import type { GameKernels } from '../../src/fused/kernels.ts';
+import type { RandomStream } from '../../src/random.ts';
+import { float32Uniforms, type ElFarolMechanics } from './mechanics.ts';
+
+const fround = Math.fround;
+
+export function elFarolKernels(m: ElFarolMechanics, agents: number, dynamics: RandomStream): GameKernels {
+  // GAMES.md §3.2 / Q4: the faithful mode draws its uniforms once, when the experiment is built
+  // (the same draw, from the same stream position, as the autodiff path's mechanics)
+  const frozen = m.attendance === 'frozen' ? float32Uniforms(dynamics, agents) : null;
+  const threshold = fround(m.threshold);
+  const alpha = fround(m.alpha);
+  const beta = fround(m.beta);
+  const gamma = fround(m.gamma);
+  const attended = new Uint8Array(agents);
+  return {
+    drift(_t, p, n, _ctx, out) {
+      // fresh draws for every trajectory at every evaluation, as the autodiff path draws them
+      const u = frozen ?? float32Uniforms(dynamics, n * agents);
+      for (let r = 0; r < n; r++) {
+        const o = r * agents;
+        const uo = frozen ? 0 : o;
+        let count = 0;
+        for (let i = 0; i < agents; i++) {
+          // A_i = step(p_i − u_i): 1 only for p_i − u_i > 0 (on the unclipped state, Q12)
+          attended[i] = fround(p[o + i] - u[uo + i]) > 0 ? 1 : 0;
+          count += attended[i];
+        }
+        const P = fround(count / agents);
+        const crowded = fround(P - threshold) > 0;
+        for (let i = 0; i < agents; i++) {
+          const pi = p[o + i];
+          const A = attended[i];
+          // the three uses of p_i, summed last to first as autodiff does
+          const conformity = fround(gamma * fround(fround(pi - P) * 2));
+          const stayedHome = !A && !crowded && fround(threshold - pi) >= 0 ? -beta : 0;
+          const went = A && crowded && fround(pi - threshold) >= 0 ? alpha : 0;
+          out[o + i] = -fround(fround(conformity + stayedHome) + went);
+        }
+      }
+    },
+    driftVjp(_t, _p, v, scale, n, _ctx, adj) {
+      const slope = -2 * gamma * scale;
+      for (let i = 0; i < n * agents; i++) adj[i] += slope * v[i];
+    },
+    observe(y) {
+      for (let i = 0; i < y.length; i++) y[i] = y[i] < 0 ? 0 : y[i] > 1 ? 1 : y[i];
+    },
+    // 'zero' (the reference, Q5): clipped entries pass no gradient (TF.js's clip: 1 on [0, 1]);
+    // 'straight-through': the gradient passes as if unclipped
+    observeVjp:
+      m.clipGradient === 'zero'
+        ? (y, v) => {
+            for (let i = 0; i < y.length; i++) if (!(y[i] >= 0 && y[i] <= 1)) v[i] = 0;
+          }
+        : () => {},
+    // §3.6: r_b = (1/n_obs) Σ_o count_{b,o} / n; L = mean over k, b, i of (p̂_{k,i} − r_b)²
+    loss(pred, n, obs, batch, grad) {
+      const per = obs.length / batch;
+      const rates = new Float64Array(batch);
+      for (let b = 0; b < batch; b++) {
+        let sum = 0;
+        for (let o = 0; o < per; o++) sum += obs[b * per + o];
+        rates[b] = sum / per / agents;
+      }
+      let total = 0;
+      const scale = 1 / (n * batch * agents);
+      for (let i = 0; i < n * agents; i++) {
+        let g = 0;
+        for (let b = 0; b < batch; b++) {
+          const d = pred[i] - rates[b];
+          total += d * d;
+          g += d;
+        }
+        if (grad) grad[i] = 2 * g * scale;
+      }
+      return total * scale;
+    },
+  };
+}

@@ -1,0 +1,180 @@
+// The neural term's MLP on typed arrays, for the fused engine: a forward pass over the rows of a
+// batch that keeps what its reverse pass needs (the inputs and the pre-activations of every layer),
+// and the reverse pass itself (vector-Jacobian products for the flat parameter vector and for the
+// input). Same flat layout as src/nn/mlp.ts: per layer W row-major [fanIn, fanOut], then b [fanOut].
+// Products are summed in float64 and every stored value is rounded to float32, so the values are
+// those of TF.js's float32 kernels up to the order of summation.
+import { layerShapes, type Activation, type MlpSpec } from '../nn/mlp.ts';
+
+const fround = Math.fround;
+
+// tfjs-backend-cpu's softplus (mirrors tf.nn.softplus): x above −threshold is x, below threshold exp(x)
+const SOFTPLUS_THRESHOLD = Math.log(1.1920928955078125e-7) + 2;
+const LEAKY_SLOPE = 0.01;
+
+/** act(z) for one value (float64 arithmetic; the caller rounds). */
+export function activate(z: number, a: Activation): number {
+  switch (a) {
+    case 'identity':
+      return z;
+    case 'softplus':
+      if (z < SOFTPLUS_THRESHOLD) return Math.exp(z);
+      if (z > -SOFTPLUS_THRESHOLD) return z;
+      return Math.log(1 + Math.exp(z));
+    case 'tanh':
+      return Math.tanh(z);
+    case 'relu':
+      return z > 0 ? z : 0;
+    case 'leaky-relu':
+      return z < 0 ? LEAKY_SLOPE * z : z;
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-z));
+  }
+}
+
+/** act'(z), as TF.js's gradients define it (relu and leaky-relu: the slope left of 0 at 0). */
+export function activationSlope(z: number, a: Activation): number {
+  switch (a) {
+    case 'identity':
+      return 1;
+    case 'softplus':
+      return 1 / (1 + Math.exp(-z));
+    case 'tanh': {
+      const t = Math.tanh(z);
+      return 1 - t * t;
+    }
+    case 'relu':
+      return z > 0 ? 1 : 0;
+    case 'leaky-relu':
+      return z > 0 ? 1 : LEAKY_SLOPE;
+    case 'sigmoid': {
+      const s = 1 / (1 + Math.exp(-z));
+      return s * (1 - s);
+    }
+  }
+}
+
+/** What one forward pass keeps for its reverse pass: the input and each layer's pre-activation. */
+export interface MlpTape {
+  /** [rows, inputSize] */
+  input: Float32Array;
+  /** per layer [rows, fanOut]: z_l = a_{l−1} W_l + b_l */
+  pre: Float32Array[];
+  /** per layer [rows, fanOut]: a_l = act(z_l) (the last one is the output) */
+  post: Float32Array[];
+  /** the batch rows that were computed (null: all `rows`) */
+  active: Int32Array | null;
+  rows: number;
+}
+
+export class FusedMlp {
+  readonly layers: { fanIn: number; fanOut: number; w: number; b: number; activation: Activation }[];
+  readonly parameterCount: number;
+  private readonly acc: Float64Array;
+  private readonly delta: Float64Array[];
+
+  constructor(readonly spec: MlpSpec) {
+    let offset = 0;
+    const shapes = layerShapes(spec);
+    this.layers = shapes.map(([fanIn, fanOut], l) => {
+      const layer = {
+        fanIn,
+        fanOut,
+        w: offset,
+        b: offset + fanIn * fanOut,
+        activation: l === shapes.length - 1 ? spec.outputActivation : spec.activation,
+      };
+      offset += fanIn * fanOut + fanOut;
+      return layer;
+    });
+    this.parameterCount = offset;
+    const widest = Math.max(spec.inputSize, ...shapes.map(([, o]) => o));
+    this.acc = new Float64Array(widest);
+    this.delta = [new Float64Array(widest), new Float64Array(widest)];
+  }
+
+  /**
+   * out = MLP(x) for the rows of x [rows, inputSize] (only the rows listed in `active`, when
+   * given; the others of `out` are left as they are). Returns the tape for `backward`; the tape
+   * holds `x` itself, so the caller must not overwrite it while the tape is needed.
+   */
+  forward(params: Float32Array, x: Float32Array, rows: number, out: Float32Array, active: Int32Array | null = null): MlpTape {
+    const pre: Float32Array[] = [];
+    const post: Float32Array[] = [];
+    let input = x;
+    const count = active ? active.length : rows;
+    const acc = this.acc;
+    this.layers.forEach((layer, l) => {
+      const { fanIn, fanOut, w, b, activation } = layer;
+      const last = l === this.layers.length - 1;
+      const z = new Float32Array(rows * fanOut);
+      const a = last ? out : new Float32Array(rows * fanOut);
+      for (let c = 0; c < count; c++) {
+        const r = active ? active[c] : c;
+        acc.fill(0, 0, fanOut);
+        const inRow = r * fanIn;
+        for (let i = 0; i < fanIn; i++) {
+          const xi = input[inRow + i];
+          if (xi === 0) continue;
+          const wRow = w + i * fanOut;
+          for (let o = 0; o < fanOut; o++) acc[o] += xi * params[wRow + o];
+        }
+        const outRow = r * fanOut;
+        for (let o = 0; o < fanOut; o++) {
+          // (x·W) rounded, then + b rounded: TF.js's matMul then add
+          const zo = fround(fround(acc[o]) + params[b + o]);
+          z[outRow + o] = zo;
+          a[outRow + o] = activate(zo, activation);
+        }
+      }
+      pre.push(z);
+      post.push(a);
+      input = a;
+    });
+    return { input: x, pre, post, active, rows };
+  }
+
+  /**
+   * The reverse pass of one forward pass: given gOut = ∂L/∂out [rows, outputSize] (float64),
+   * adds ∂L/∂θ into gParams and, when gIn is given, writes ∂L/∂x into gIn [rows, inputSize].
+   */
+  backward(params: Float32Array, tape: MlpTape, gOut: Float64Array, gParams: Float64Array, gIn: Float64Array | null): void {
+    const count = tape.active ? tape.active.length : tape.rows;
+    const L = this.layers.length;
+    for (let c = 0; c < count; c++) {
+      const r = tape.active ? tape.active[c] : c;
+      // delta of the current layer's output, then of its pre-activation
+      let cur = this.delta[0];
+      let next = this.delta[1];
+      const outSize = this.layers[L - 1].fanOut;
+      for (let o = 0; o < outSize; o++) cur[o] = gOut[r * outSize + o];
+      for (let l = L - 1; l >= 0; l--) {
+        const { fanIn, fanOut, w, b, activation } = this.layers[l];
+        const z = tape.pre[l];
+        const zRow = r * fanOut;
+        for (let o = 0; o < fanOut; o++) cur[o] *= activationSlope(z[zRow + o], activation);
+        const input = l === 0 ? tape.input : tape.post[l - 1];
+        const inRow = r * fanIn;
+        for (let o = 0; o < fanOut; o++) gParams[b + o] += cur[o];
+        const needInput = l > 0 || gIn !== null;
+        for (let i = 0; i < fanIn; i++) {
+          const xi = input[inRow + i];
+          const wRow = w + i * fanOut;
+          let back = 0;
+          for (let o = 0; o < fanOut; o++) {
+            gParams[wRow + o] += xi * cur[o];
+            back += cur[o] * params[wRow + o];
+          }
+          if (needInput) next[i] = back;
+        }
+        if (l === 0) {
+          if (gIn) for (let i = 0; i < fanIn; i++) gIn[inRow + i] = next[i];
+        } else {
+          const t = cur;
+          cur = next;
+          next = t;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+// The two ways a model is solved and differentiated, behind one interface: `graph`, TF.js ops with
+// autodiff through the unrolled solve (the reference implementation, and the route of any game
+// without kernels), and `fused`, the game's typed-array kernels with a hand-written reverse pass
+// (src/fused/), which the tests hold against `graph`. Both speak host arrays, so the training loop,
+// the evaluation and the front ends do not care which one runs.
+import type { ExperimentConfig } from '../config.ts';
+import type { Game, SolveContext } from '../game.ts';
+import type { BrownianIncrements } from '../ode/brownian.ts';
+import type { MlpSpec } from '../nn/mlp.ts';
+import type { RandomStream } from '../random.ts';
+
+export type EngineName = 'fused' | 'graph';
+export const ENGINE_NAMES: EngineName[] = ['fused', 'graph'];
+
+/** The solvers the fused engine integrates (the others run on `graph`). */
+const FUSED_SOLVERS = ['euler', 'euler-maruyama'];
+
+export interface SolveRequest {
+  /** initial states [trajectories, ...state], row-major */
+  y0: Float32Array;
+  trajectories: number;
+  /** the Brownian path (null without noise) */
+  path: BrownianIncrements | null;
+  /** false: the MFG dynamics alone */
+  network: boolean;
+  /** paired observations and per-trajectory keys (default: none, zero keys) */
+  ctx?: SolveContext;
+  /** default: the configuration's save times */
+  saveAt?: number[];
+}
+
+export interface SolveResult {
+  /** the observed states at the save times [saves, trajectories, ...state] */
+  states: Float32Array;
+  saveAt: number[];
+  /** for games that end: the step after which each trajectory ended (null: still running) */
+  endSteps?: (number | null)[];
+}
+
+/** A batch of observations in float32, as the loss reads it. */
+export interface ObservationBatch {
+  values: Float32Array;
+  /** [count, ...sample] */
+  shape: number[];
+}
+
+export interface Engine {
+  readonly name: EngineName;
+  simulate(req: SolveRequest): SolveResult;
+  /** the training loss of the final observed state against a batch of observations */
+  loss(req: SolveRequest, observations: ObservationBatch): number;
+  /** the same loss of observed final states [trajectories, ...state] that a solve returned */
+  lossOfStates(final: Float32Array, trajectories: number, observations: ObservationBatch): number;
+  /** the loss and its gradient with respect to the network's flat parameters */
+  lossAndGradient(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float32Array };
+}
+
+/** What an engine is built from. `params` is the model's own vector: engines read it, never copy it. */
+export interface EngineInput<C extends ExperimentConfig = ExperimentConfig> {
+  game: Game<C>;
+  config: C;
+  dynamics: RandomStream;
+  params: Float32Array;
+  spec: MlpSpec;
+  shape: number[];
+}
+
+/** Why the fused engine cannot run this game and configuration, or null when it can. */
+export function fusedUnsupported<C extends ExperimentConfig>(game: Game<C>, config: C): string | null {
+  if (!game.kernels) return `the ${game.name} game has no fused kernels yet`;
+  if (!FUSED_SOLVERS.includes(config.solver)) {
+    return `the fused engine integrates with ${FUSED_SOLVERS.join(' or ')}, not ${config.solver}`;
+  }
+  return null;
+}
+
+export class EngineError extends Error {}
+
+/**
+ * The engine a run uses: the one asked for, or by default `fused` wherever the game provides
+ * kernels for its configuration and `graph` elsewhere (with the reason, for the summary).
+ */
+export function resolveEngine<C extends ExperimentConfig>(
+  game: Game<C>,
+  config: C,
+  requested?: EngineName,
+): { engine: EngineName; note: string | null } {
+  if (requested !== undefined && !ENGINE_NAMES.includes(requested)) {
+    throw new EngineError(`unknown engine "${requested}": choose one of ${ENGINE_NAMES.join(', ')}`);
+  }
+  const why = fusedUnsupported(game, config);
+  if (requested === 'fused' && why) throw new EngineError(`--engine fused: ${why}; use --engine graph`);
+  if (requested === 'graph') return { engine: 'graph', note: null };
+  if (why) return { engine: 'graph', note: `${why}: the graph engine runs it` };
+  return { engine: 'fused', note: null };
+}

@@ -1,0 +1,110 @@
+// The graph engine: the solve as TF.js ops (src/ode/solve.ts), the drift by autodiff of the game's
+// cost with the population statistic held fixed (drift.ts), and gradients by autodiff through the
+// whole unrolled solve. It is the reference implementation the fused engine is tested against, and
+// it runs on every TF.js backend.
+import { tf, type Tensor } from '../tf.ts';
+import type { ExperimentConfig } from '../config.ts';
+import type { Mechanics, NetworkAdapter, SolveContext } from '../game.ts';
+import type { BrownianIncrements } from '../ode/brownian.ts';
+import { solve } from '../ode/solve.ts';
+import { solverByName } from '../ode/solvers/index.ts';
+import { controlTerm, odeTerm, type Term } from '../ode/terms.ts';
+import { bindMlp } from '../nn/mlp.ts';
+import { meanFieldDrift } from './drift.ts';
+import type { Engine, EngineInput, ObservationBatch, SolveRequest, SolveResult } from './engine.ts';
+
+/** The default network adapter: the whole (flattened) state in, a state-shaped increment out. */
+export function wholeStateAdapter(shape: number[]): NetworkAdapter {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return {
+    inputSize: size,
+    outputSize: size,
+    input: (_t, y) => tf.reshape(y, [y.shape[0], size]),
+    output: (_t, out, y) => tf.reshape(out, y.shape),
+  };
+}
+
+/** A context for games that need none: no paired observations, zero keys. */
+export function emptyContext(trajectories: number): SolveContext {
+  return { observations: null, keys: new Uint32Array(trajectories) };
+}
+
+export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implements Engine {
+  readonly name = 'graph' as const;
+  readonly mechanics: Mechanics;
+  readonly adapter: NetworkAdapter;
+
+  constructor(private readonly input: EngineInput<C>) {
+    this.mechanics = input.game.mechanics(input.config, input.dynamics);
+    this.adapter = input.game.network?.(input.config) ?? wholeStateAdapter(input.shape);
+  }
+
+  /**
+   * Integrates y0 [trajectories, ...state] with the network's parameters `params` and returns
+   * the observed states at the save times [saves, trajectories, ...state], inside the caller's
+   * tidy scope. With `network: false` it is the MFG-only dynamics.
+   */
+  solveTensors(
+    y0: Tensor,
+    path: BrownianIncrements | null,
+    params: Tensor,
+    opts: { network: boolean; ctx?: SolveContext; saveAt?: number[] },
+  ): { ys: Tensor; endSteps?: (number | null)[] } {
+    const { config, spec } = this.input;
+    const ctx = opts.ctx ?? emptyContext(y0.shape[0]);
+    const terms: Term[] = [odeTerm(meanFieldDrift(this.mechanics, ctx))];
+    if (opts.network) {
+      const mlp = bindMlp(spec, params);
+      terms.push(odeTerm((t, y) => this.adapter.output(t, mlp(this.adapter.input(t, y, ctx)), y)));
+    }
+    if (path !== null) terms.push(controlTerm(config.noise.sigma, path));
+    const { t0, t1, dt } = config.time;
+    const ended = this.mechanics.ended?.bind(this.mechanics);
+    const solution = solve({ terms, solver: solverByName(config.solver), t0, t1, dt, y0, saveAt: opts.saveAt ?? config.time.saveAt, ended });
+    const ys = this.mechanics.observe ? this.mechanics.observe(solution.ys) : solution.ys;
+    return { ys, ...(solution.endSteps ? { endSteps: solution.endSteps } : {}) };
+  }
+
+  private start(req: SolveRequest): Tensor {
+    return tf.tensor(req.y0, [req.trajectories, ...this.input.shape]);
+  }
+
+  simulate(req: SolveRequest): SolveResult {
+    const saveAt = req.saveAt ?? this.input.config.time.saveAt;
+    let endSteps: (number | null)[] | undefined;
+    const states = tf.tidy(() => {
+      const params = tf.tensor1d(this.input.params);
+      const r = this.solveTensors(this.start(req), req.path, params, { network: req.network, ctx: req.ctx, saveAt });
+      endSteps = r.endSteps;
+      return r.ys.dataSync() as Float32Array;
+    });
+    return { states: Float32Array.from(states), saveAt: saveAt.slice(), ...(endSteps ? { endSteps } : {}) };
+  }
+
+  private lossTensor(req: SolveRequest, params: Tensor, observations: ObservationBatch): tf.Scalar {
+    const { game, config, shape } = this.input;
+    const finalTime = [config.time.saveAt[config.time.saveAt.length - 1]];
+    const { ys } = this.solveTensors(this.start(req), req.path, params, { network: req.network, ctx: req.ctx, saveAt: finalTime });
+    const last = tf.reshape(ys, [req.trajectories, ...shape]);
+    return game.observations.loss(last, tf.tensor(observations.values, observations.shape), config);
+  }
+
+  lossOfStates(final: Float32Array, trajectories: number, observations: ObservationBatch): number {
+    const { game, config, shape } = this.input;
+    return tf.tidy(() =>
+      game.observations.loss(tf.tensor(final, [trajectories, ...shape]), tf.tensor(observations.values, observations.shape), config).dataSync()[0],
+    );
+  }
+
+  loss(req: SolveRequest, observations: ObservationBatch): number {
+    return tf.tidy(() => this.lossTensor(req, tf.tensor1d(this.input.params), observations).dataSync()[0]);
+  }
+
+  lossAndGradient(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float32Array } {
+    return tf.tidy(() => {
+      const params = tf.tensor1d(this.input.params);
+      const { value, grad } = tf.valueAndGrad((p: Tensor) => this.lossTensor(req, p, observations))(params);
+      return { loss: value.dataSync()[0], gradient: Float32Array.from(grad.dataSync()) };
+    });
+  }
+}
