@@ -21,12 +21,56 @@ export function deriveSeed(seed: number, index: number): number {
   return z === 0 ? 1 : z;
 }
 
+/** What a sampler needs of a stream: uniform numbers on [0, 1). */
+export interface UniformSource {
+  uniform(): number;
+}
+
+/**
+ * A light stream for short-lived, per-event randomness (one Liar's dice turn of one game):
+ * mulberry32, whose set-up costs nothing, unlike a Mersenne Twister's 624-word state. Its state
+ * is one word; it is not meant for long sequences.
+ */
+export class LightStream implements UniformSource {
+  constructor(private a: number) {
+    this.a = a >>> 0;
+  }
+  uniform(): number {
+    this.a = (this.a + 0x6d2b79f5) >>> 0;
+    let t = this.a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /**
+   * How many of the next `draws` uniforms u fall in [low, high), or at or above `alsoFrom`: the
+   * same draws as `draws` calls of uniform(), in one loop (a Liar's dice turn counts hundreds).
+   */
+  countIn(low: number, high: number, alsoFrom: number, draws: number): number {
+    // in 32-bit integers: u = x / 2³² lies in [low, high) exactly when x lies in [low·2³², high·2³²)
+    const lo = low * 4294967296;
+    const hi = high * 4294967296;
+    const also = alsoFrom * 4294967296;
+    let a = this.a | 0;
+    let count = 0;
+    for (let i = 0; i < draws; i++) {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), a | 1);
+      t ^= (t + Math.imul(t ^ (t >>> 7), t | 61)) | 0;
+      const x = (t ^ (t >>> 14)) >>> 0;
+      if ((x >= lo && x < hi) || x >= also) count++;
+    }
+    this.a = a >>> 0;
+    return count;
+  }
+}
+
 /**
  * A Mersenne-Twister stream (stdlib) with the distributions the games need. The samplers keep no
  * state of their own (no cached second normal), so the generator's state alone is the stream's
  * state: a checkpoint that saves it resumes the exact same sequence.
  */
-export class RandomStream {
+export class RandomStream implements UniformSource {
   private readonly base: { normalized: () => number; state: Uint32Array };
   private readonly uniform01: () => number;
 
@@ -37,36 +81,6 @@ export class RandomStream {
       state: Uint32Array;
     };
     this.uniform01 = this.base.normalized;
-  }
-
-  /**
-   * A light stream for short-lived, per-event randomness (one Liar's dice turn of one game):
-   * mulberry32, whose set-up costs nothing, unlike a Mersenne Twister's 624-word state. Its state
-   * is one word; it is not meant for long sequences.
-   */
-  static light(seed: number): RandomStream {
-    let a = seed >>> 0;
-    const next = () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-    const stream = Object.create(RandomStream.prototype) as RandomStream;
-    Object.assign(stream, {
-      uniform01: next,
-      base: {
-        normalized: next,
-        get state() {
-          return Uint32Array.of(a);
-        },
-        set state(s: Uint32Array) {
-          a = s[0];
-        },
-      },
-    });
-    return stream;
   }
 
   /** Uniform on [0, 1). */

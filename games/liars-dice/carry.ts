@@ -86,11 +86,20 @@ export function carryOf(batch: Float64Array, layout: CarryLayout, game: number):
 
 /** softmax of a logit vector, in float64 (max-shifted). */
 export function softmax(z: ArrayLike<number>): number[] {
+  return Array.from(softmaxInto(z, 0, z.length, new Float64Array(z.length)));
+}
+
+/** softmax of z[offset .. offset + n) into out[0 .. n) (float64, max-shifted); returns out. */
+export function softmaxInto(z: ArrayLike<number>, offset: number, n: number, out: Float64Array): Float64Array {
   let max = -Infinity;
-  for (let i = 0; i < z.length; i++) max = Math.max(max, z[i]);
-  const e = Array.from(z, (v) => Math.exp(v - max));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / sum);
+  for (let k = 0; k < n; k++) max = Math.max(max, z[offset + k]);
+  let sum = 0;
+  for (let k = 0; k < n; k++) {
+    out[k] = Math.exp(z[offset + k] - max);
+    sum += out[k];
+  }
+  for (let k = 0; k < n; k++) out[k] /= sum;
+  return out;
 }
 
 export interface PlayerStrategy {

@@ -67,7 +67,7 @@ export function diceMechanics(o: DiceMechanicsOptions): Mechanics {
       const stat = new Float32Array(B * M);
       d.playing.forEach((b, i) => {
         const row = stat.subarray(b * M, (b + 1) * M);
-        row.set(d.drift.subarray(b * rows * cols, b * rows * cols + 2 * cols), 0); // transition rows 0–1
+        row.set(d.transition.subarray(b * 2 * cols, (b + 1) * 2 * cols), 0); // transition rows 0–1
         row[2 * cols] = d.bidCosts[i];
         row.set(d.frequencies.subarray(i * F, (i + 1) * F), 2 * cols + 1);
         row[2 * cols + 1 + F + d.player] = 1;

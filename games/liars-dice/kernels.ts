@@ -11,7 +11,7 @@
 // Rows 0 and 1 (bid and game state) are held-fixed transitions: they pass the adjoint unchanged.
 import type { SolveContext } from '../../src/game.ts';
 import type { GameKernels, NetworkKernels, RunningMask } from '../../src/fused/kernels.ts';
-import { BID_ROW, STATE_ROW, carryColumns, carryRows, totalDice } from './carry.ts';
+import { BID_ROW, STATE_ROW, carryColumns, carryRows, softmaxInto, totalDice } from './carry.ts';
 import { countFaces, decideTurn } from './rules.ts';
 import type { DiceMechanicsOptions } from './engine.ts';
 
@@ -26,18 +26,6 @@ interface Prepared {
 
 /** The turn index of solver time t (t0 = 0, h = 1). */
 const turnOf = (t: number) => Math.round(t);
-
-/** softmax of z[offset .. offset + F) into out (float64, max-shifted). */
-function softmaxInto(z: ArrayLike<number>, offset: number, F: number, out: Float64Array): void {
-  let max = -Infinity;
-  for (let k = 0; k < F; k++) max = Math.max(max, z[offset + k]);
-  let sum = 0;
-  for (let k = 0; k < F; k++) {
-    out[k] = Math.exp(z[offset + k] - max);
-    sum += out[k];
-  }
-  for (let k = 0; k < F; k++) out[k] /= sum;
-}
 
 /** adj[offset + m] += scale · π_m (u_m − Σ_k π_k u_k): the vector-Jacobian product of the softmax. */
 function softmaxVjp(pi: Float64Array, u: ArrayLike<number>, F: number, scale: number, adj: Float64Array, offset: number): void {
@@ -153,7 +141,7 @@ export function diceKernels(o: DiceMechanicsOptions): GameKernels {
       for (const b of d.playing) {
         const base = b * size;
         // rows 0–1: the new bid replaces the previous one, the game state is written (§4.8)
-        for (let j = 0; j < 2 * cols; j++) out[base + j] = d.drift[base + j];
+        for (let j = 0; j < 2 * cols; j++) out[base + j] = d.transition[b * 2 * cols + j];
         const row = base + (2 + d.player) * cols;
         softmaxInto(y, row, F, pi);
         probabilityDrift(frequencies, b);

@@ -3,7 +3,7 @@
 // resolution, and `playTurn`, which plays one turn for a batch of games and returns the drift
 // matrix B(t, C) of §4.8. The dice logic is discrete and cheap; only the belief drift uses TF.js.
 import { tf } from '../../src/tf.ts';
-import { RandomStream, deriveSeed } from '../../src/random.ts';
+import { LightStream, deriveSeed, type UniformSource } from '../../src/random.ts';
 import { binomialTail, type TailConvention } from './binomial.ts';
 import {
   BID_ROW,
@@ -13,7 +13,7 @@ import {
   decodeBid,
   isChallenge,
   playerRow,
-  softmax,
+  softmaxInto,
   totalDice,
   type Bid,
   type CarryLayout,
@@ -43,18 +43,18 @@ export interface TurnOptions extends RuleOptions {
 
 /** The two independent streams of one turn: the imagined table and the bluff (§4.4). */
 export interface TurnStreams {
-  bid: RandomStream;
-  bluff: RandomStream;
+  bid: LightStream;
+  bluff: LightStream;
 }
 
 /** κ = fold-in of the turn index into the game key; κ splits into a bid and a bluff stream. */
 export function turnStreams(gameKey: number, turn: number, keys: TurnKeys): TurnStreams {
   const kappa = deriveSeed(gameKey >>> 0, keys === 'constant' ? 0 : turn);
-  return { bid: RandomStream.light(deriveSeed(kappa, 0)), bluff: RandomStream.light(deriveSeed(kappa, 1)) };
+  return { bid: new LightStream(deriveSeed(kappa, 0)), bluff: new LightStream(deriveSeed(kappa, 1)) };
 }
 
 /** One face 1..F drawn from Categorical(probabilities) by inversion. */
-export function sampleFace(rng: RandomStream, probabilities: ArrayLike<number>): number {
+export function sampleFace(rng: UniformSource, probabilities: ArrayLike<number>): number {
   const u = rng.uniform();
   let acc = 0;
   let last = 0;
@@ -66,13 +66,40 @@ export function sampleFace(rng: RandomStream, probabilities: ArrayLike<number>):
   return last + 1; // rounding left Σπ slightly below u: the last face with mass
 }
 
+/**
+ * How many of `draws` faces drawn by `sampleFace(rng, probabilities)` show `face`, with the same
+ * draws: face f comes out of sampleFace exactly when acc_{f−1} ≤ u < acc_f (the running sums in
+ * its order), or when u ≥ Σπ and f is the last face with mass.
+ */
+function countDraws(rng: UniformSource, probabilities: ArrayLike<number>, face: number, draws: number): number {
+  let below = 0;
+  let top = 0;
+  let acc = 0;
+  let last = 0;
+  for (let k = 0; k < probabilities.length; k++) {
+    if (probabilities[k] > 0) last = k;
+    if (k === face - 1) below = acc;
+    acc += probabilities[k];
+    if (k === face - 1) top = acc;
+  }
+  const fallback = last === face - 1;
+  // u ≥ Σπ draws the last face with mass; Infinity: no u counts that way
+  if (rng instanceof LightStream) return rng.countIn(below, top, fallback ? Math.max(acc, top) : Infinity, draws);
+  let count = 0;
+  for (let i = 0; i < draws; i++) {
+    const u = rng.uniform();
+    if (u < top ? u >= below : fallback && u >= acc) count++;
+  }
+  return count;
+}
+
 const KNUTH_LIMIT = 30;
 
 /**
  * A Poisson(λ) draw: Knuth's multiplication method for λ ≤ 30 (e^{−30} ≈ 1e−13 is still far from
  * float64 underflow); larger λ is split into pieces of 30, using Poisson(a + b) = Poisson(a) + Poisson(b).
  */
-export function samplePoisson(rng: RandomStream, lambda: number): number {
+export function samplePoisson(rng: UniformSource, lambda: number): number {
   if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new Error(`samplePoisson: λ must be a finite number ≥ 0, got ${lambda}`);
   let count = 0;
   let remaining = lambda;
@@ -83,7 +110,7 @@ export function samplePoisson(rng: RandomStream, lambda: number): number {
   return count + knuth(rng, remaining);
 }
 
-function knuth(rng: RandomStream, lambda: number): number {
+function knuth(rng: UniformSource, lambda: number): number {
   const limit = Math.exp(-lambda);
   let k = 0;
   let product = rng.uniform();
@@ -126,15 +153,14 @@ export function decideBid(
   hand: ArrayLike<number>,
   previous: Bid,
   layout: CarryLayout,
-  rng: RandomStream,
+  rng: UniformSource,
   opts: RuleOptions,
 ): BidDecision {
   const { faces } = layout;
   const unseen = totalDice(layout) - layout.dice; // R
   const { face: f0, quantity: q0 } = previous;
   // 1. imagined table: R faces from Categorical(π), plus the own hand
-  let imaginedCount = countFace(hand, f0);
-  for (let i = 0; i < unseen; i++) if (sampleFace(rng, beliefs) === f0) imaginedCount++;
+  let imaginedCount = countFace(hand, f0) + countDraws(rng, beliefs, f0, unseen);
   // 2. raise the quantity if the imagined table supports it, else the next face
   let face = f0;
   let quantity = q0 + 1;
@@ -220,50 +246,58 @@ export interface TurnResult {
 }
 
 /** The discrete part of one turn for a batch: what each game did, before any belief drift. */
-export interface TurnDecisions extends TurnResult {
+export interface TurnDecisions {
+  /** the active player p = turn mod P */
+  player: number;
   /** the games that played, in order */
   playing: number[];
+  /** rows 0–1 of B(t, C) (§4.8) per game [games, 2, F+1]: b_new − b_prev (padding 0), then g in every column */
+  transition: Float64Array;
+  /** the new bid vectors [games, F] (zero for games that did not play) */
+  bids: Float64Array;
+  /** g per game [games] */
+  gameStates: Float64Array;
   /** the held-fixed bid terms of the cost per playing game */
   bidCosts: Float32Array;
   /** θ̂ per playing game [playing, F] */
   frequencies: Float32Array;
-  /** the active player's logits and raw bluff rate per playing game */
-  logits: Float32Array;
-  rawBluff: Float32Array;
+  /** with `record`: what each game did (null for games that did not play) */
+  decisions: (TurnDecision | null)[] | null;
 }
 
 /**
  * One turn's decisions for a batch of games: decode the active player, bid (§4.5), bluff (§4.6),
- * resolve (§4.7); rows 0 and 1 of the drift (§4.8) are filled, the belief rows are left at 0. Each
- * game's result depends only on its own carry, roll, key and the turn index.
+ * resolve (§4.7), and rows 0 and 1 of the drift (§4.8). Each game's result depends only on its own
+ * carry, roll, key and the turn index. Both engines play their turns with it; `record` keeps each
+ * game's decision (for transcripts and tests).
  */
-export function decideTurn(batch: TurnBatch, turn: number, opts: TurnOptions): TurnDecisions {
+export function decideTurn(batch: TurnBatch, turn: number, opts: TurnOptions, record = false): TurnDecisions {
   const { layout, carries, rolls, trueCounts, keys } = batch;
   const { players, dice, faces } = layout;
   const games = keys.length;
   const size = carrySize(layout);
   const cols = carryColumns(layout);
-  if (carries.length !== games * size) throw new Error(`playTurn: carries hold ${carries.length / size} games, keys ${games}`);
-  if (rolls.length !== games * players * dice) throw new Error(`playTurn: rolls hold ${rolls.length / (players * dice)} games, keys ${games}`);
+  if (carries.length !== games * size) throw new Error(`decideTurn: carries hold ${carries.length / size} games, keys ${games}`);
+  if (rolls.length !== games * players * dice) throw new Error(`decideTurn: rolls hold ${rolls.length / (players * dice)} games, keys ${games}`);
   const player = turn % players;
   const Q = totalDice(layout);
-  const drift = new Float64Array(games * size);
+  const transition = new Float64Array(games * 2 * cols);
   const bids = new Float64Array(games * faces);
   const gameStates = new Float64Array(games);
-  const decisions: (TurnDecision | null)[] = new Array(games).fill(null);
+  const decisions: (TurnDecision | null)[] | null = record ? new Array(games).fill(null) : null;
 
   const playing: number[] = [];
   for (let g = 0; g < games; g++) if (batch.playing === undefined || batch.playing[g]) playing.push(g);
-  const logits = new Float32Array(playing.length * faces);
-  const rawBluff = new Float32Array(playing.length);
   const frequencies = new Float32Array(playing.length * faces);
   const bidCosts = new Float32Array(playing.length);
+  const beliefs = new Float64Array(faces);
 
-  playing.forEach((g, i) => {
+  for (let i = 0; i < playing.length; i++) {
+    const g = playing[i];
     const carry = carries.subarray(g * size, (g + 1) * size);
-    const row = carry.subarray(playerRow(player) * cols, playerRow(player) * cols + cols);
-    const beliefs = softmax(row.subarray(0, faces));
-    const bluffRate = Math.max(row[faces], 0);
+    const rowStart = playerRow(player) * cols;
+    softmaxInto(carry, rowStart, faces, beliefs);
+    const bluffRate = Math.max(carry[rowStart + faces], 0);
     const previousVector = carry.subarray(BID_ROW * cols, BID_ROW * cols + faces);
     const previous = decodeBid(previousVector);
     const hand = rolls.subarray((g * players + player) * dice, (g * players + player + 1) * dice);
@@ -277,21 +311,18 @@ export function decideTurn(batch: TurnBatch, turn: number, opts: TurnOptions): T
     const gameState = isChallenge(vector) ? resolveChallenge(previous, counts) : 0;
     const played = decodeBid(vector);
     const bidCost = bidTerms(layout, played, previous, counts, opts.costWeights);
-    decisions[g] = { ...decision, bluff, played, gameState, bidCost };
+    if (decisions) decisions[g] = Object.assign(decision, { bluff, played, gameState, bidCost });
 
     bids.set(vector, g * faces);
     gameStates[g] = gameState;
-    const out = drift.subarray(g * size, (g + 1) * size);
     // row 0: b_new − b_prev (padding 0); row 1: g in every column (§4.8)
-    for (let j = 0; j < faces; j++) out[BID_ROW * cols + j] = vector[j] - previousVector[j];
-    out.fill(gameState, STATE_ROW * cols, STATE_ROW * cols + cols);
-
-    logits.set(row.subarray(0, faces), i * faces);
-    rawBluff[i] = row[faces];
+    const out = g * 2 * cols;
+    for (let j = 0; j < faces; j++) transition[out + BID_ROW * cols + j] = vector[j] - previousVector[j];
+    transition.fill(gameState, out + STATE_ROW * cols, out + STATE_ROW * cols + cols);
     for (let k = 0; k < faces; k++) frequencies[i * faces + k] = counts[k] / Q;
     bidCosts[i] = bidCost;
-  });
-  return { player, drift, bids, gameStates, decisions, playing, bidCosts, frequencies, logits, rawBluff };
+  }
+  return { player, playing, transition, bids, gameStates, bidCosts, frequencies, decisions };
 }
 
 /**
@@ -300,19 +331,29 @@ export function decideTurn(batch: TurnBatch, turn: number, opts: TurnOptions): T
  * goes through the engine, which differentiates the same cost on the live tensor).
  */
 export function playTurn(batch: TurnBatch, turn: number, opts: TurnOptions): TurnResult {
-  const { layout } = batch;
+  const { layout, carries } = batch;
   const { faces } = layout;
   const size = carrySize(layout);
   const cols = carryColumns(layout);
-  const d = decideTurn(batch, turn, opts);
-  const { playing, drift, player } = d;
+  const d = decideTurn(batch, turn, opts, true);
+  const { playing, player } = d;
+  const games = batch.keys.length;
+  const drift = new Float64Array(games * size);
+  for (let g = 0; g < games; g++) drift.set(d.transition.subarray(g * 2 * cols, (g + 1) * 2 * cols), g * size);
   if (playing.length > 0) {
     // row 2 + p: −∂L/∂(z, λ) (or −∂L/∂(π, λ̃), faithful) by autodiff
+    const n = playing.length;
+    const logits = new Float32Array(n * faces);
+    const rawBluff = new Float32Array(n);
+    playing.forEach((g, i) => {
+      const row = g * size + playerRow(player) * cols;
+      logits.set(carries.subarray(row, row + faces), i * faces);
+      rawBluff[i] = carries[row + faces];
+    });
     const [beliefDrift, bluffDrift] = tf.tidy(() => {
-      const n = playing.length;
       const r = activePlayerDrift(
-        tf.tensor2d(d.logits, [n, faces]),
-        tf.tensor1d(d.rawBluff),
+        tf.tensor2d(logits, [n, faces]),
+        tf.tensor1d(rawBluff),
         d.bidCosts,
         tf.tensor2d(d.frequencies, [n, faces]),
         opts.costWeights,
@@ -326,5 +367,5 @@ export function playTurn(batch: TurnBatch, turn: number, opts: TurnOptions): Tur
       drift[offset + faces] = bluffDrift[i];
     });
   }
-  return { player, drift, bids: d.bids, gameStates: d.gameStates, decisions: d.decisions };
+  return { player, drift, bids: d.bids, gameStates: d.gameStates, decisions: d.decisions! };
 }

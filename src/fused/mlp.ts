@@ -54,17 +54,42 @@ export function activationSlope(z: number, a: Activation): number {
   }
 }
 
-/** What one forward pass keeps for its reverse pass: the input and each layer's pre-activation. */
+/** What one forward pass keeps for its reverse pass: the input, and each layer's output and slope. */
 export interface MlpTape {
   /** [rows, inputSize] */
   input: Float32Array;
-  /** per layer [rows, fanOut]: z_l = a_{l−1} W_l + b_l */
-  pre: Float32Array[];
-  /** per layer [rows, fanOut]: a_l = act(z_l) (the last one is the output) */
+  /** per layer [rows, fanOut]: a_l = act(z_l), z_l = a_{l−1} W_l + b_l (the last one is the output) */
   post: Float32Array[];
+  /** per layer [rows, fanOut]: act'(z_l); null for an identity activation (slope 1) */
+  slope: (Float32Array | null)[];
   /** the batch rows that were computed (null: all `rows`) */
   active: Int32Array | null;
   rows: number;
+}
+
+/**
+ * a = act(z) and, when `slope` is given, act'(z) for the entries [from, from + count) of z,
+ * written into a and slope at the same places. One switch per call, not per entry.
+ */
+function activateRow(z: Float64Array, count: number, a: Float32Array, slope: Float32Array | null, at: number, activation: Activation): void {
+  switch (activation) {
+    case 'identity':
+      for (let o = 0; o < count; o++) a[at + o] = z[o];
+      return;
+    case 'softplus':
+      for (let o = 0; o < count; o++) {
+        const x = z[o];
+        const e = Math.exp(x);
+        a[at + o] = x < SOFTPLUS_THRESHOLD ? e : x > -SOFTPLUS_THRESHOLD ? x : Math.log(1 + e);
+        if (slope) slope[at + o] = e / (1 + e);
+      }
+      return;
+    default:
+      for (let o = 0; o < count; o++) {
+        a[at + o] = activate(z[o], activation);
+        if (slope) slope[at + o] = activationSlope(z[o], activation);
+      }
+  }
 }
 
 export class FusedMlp {
@@ -95,23 +120,23 @@ export class FusedMlp {
 
   /**
    * out = MLP(x) for the rows of x [rows, inputSize] (only the rows listed in `active`, when
-   * given; the others of `out` are left as they are). Returns the tape for `backward`; the tape
-   * holds `x` itself, so the caller must not overwrite it while the tape is needed.
+   * given; the others of `out` are left as they are). With `record`, returns the tape for
+   * `backward`; the tape holds `x` itself, so the caller must not overwrite it while it is needed.
    */
-  forward(params: Float32Array, x: Float32Array, rows: number, out: Float32Array, active: Int32Array | null = null): MlpTape {
-    const pre: Float32Array[] = [];
+  forward(params: Float32Array, x: Float32Array, rows: number, out: Float32Array, active: Int32Array | null = null, record = true): MlpTape | null {
     const post: Float32Array[] = [];
+    const slopes: (Float32Array | null)[] = [];
     let input = x;
     const count = active ? active.length : rows;
     const acc = this.acc;
-    this.layers.forEach((layer, l) => {
-      const { fanIn, fanOut, w, b, activation } = layer;
-      const last = l === this.layers.length - 1;
-      const z = new Float32Array(rows * fanOut);
-      const a = last ? out : new Float32Array(rows * fanOut);
+    const L = this.layers.length;
+    for (let l = 0; l < L; l++) {
+      const { fanIn, fanOut, w, b, activation } = this.layers[l];
+      const a = l === L - 1 ? out : new Float32Array(rows * fanOut);
+      const slope = record && activation !== 'identity' ? new Float32Array(rows * fanOut) : null;
       for (let c = 0; c < count; c++) {
         const r = active ? active[c] : c;
-        acc.fill(0, 0, fanOut);
+        for (let o = 0; o < fanOut; o++) acc[o] = 0;
         const inRow = r * fanIn;
         for (let i = 0; i < fanIn; i++) {
           const xi = input[inRow + i];
@@ -119,19 +144,15 @@ export class FusedMlp {
           const wRow = w + i * fanOut;
           for (let o = 0; o < fanOut; o++) acc[o] += xi * params[wRow + o];
         }
-        const outRow = r * fanOut;
-        for (let o = 0; o < fanOut; o++) {
-          // (x·W) rounded, then + b rounded: TF.js's matMul then add
-          const zo = fround(fround(acc[o]) + params[b + o]);
-          z[outRow + o] = zo;
-          a[outRow + o] = activate(zo, activation);
-        }
+        // (x·W) rounded, then + b rounded: TF.js's matMul then add
+        for (let o = 0; o < fanOut; o++) acc[o] = fround(fround(acc[o]) + params[b + o]);
+        activateRow(acc, fanOut, a, slope, r * fanOut, activation);
       }
-      pre.push(z);
       post.push(a);
+      slopes.push(slope);
       input = a;
-    });
-    return { input: x, pre, post, active, rows };
+    }
+    return record ? { input: x, post, slope: slopes, active, rows } : null;
   }
 
   /**
@@ -149,10 +170,10 @@ export class FusedMlp {
       const outSize = this.layers[L - 1].fanOut;
       for (let o = 0; o < outSize; o++) cur[o] = gOut[r * outSize + o];
       for (let l = L - 1; l >= 0; l--) {
-        const { fanIn, fanOut, w, b, activation } = this.layers[l];
-        const z = tape.pre[l];
+        const { fanIn, fanOut, w, b } = this.layers[l];
+        const slope = tape.slope[l];
         const zRow = r * fanOut;
-        for (let o = 0; o < fanOut; o++) cur[o] *= activationSlope(z[zRow + o], activation);
+        if (slope) for (let o = 0; o < fanOut; o++) cur[o] *= slope[zRow + o];
         const input = l === 0 ? tape.input : tape.post[l - 1];
         const inRow = r * fanIn;
         for (let o = 0; o < fanOut; o++) gParams[b + o] += cur[o];
@@ -161,9 +182,13 @@ export class FusedMlp {
           const xi = input[inRow + i];
           const wRow = w + i * fanOut;
           let back = 0;
-          for (let o = 0; o < fanOut; o++) {
-            gParams[wRow + o] += xi * cur[o];
-            back += cur[o] * params[wRow + o];
+          if (xi !== 0) {
+            for (let o = 0; o < fanOut; o++) {
+              gParams[wRow + o] += xi * cur[o];
+              back += cur[o] * params[wRow + o];
+            }
+          } else if (needInput) {
+            for (let o = 0; o < fanOut; o++) back += cur[o] * params[wRow + o];
           }
           if (needInput) next[i] = back;
         }

@@ -124,7 +124,7 @@ export function fusedForward(
     if (network && increment && netOut) {
       const input = new Float32Array(n * network.adapter.inputSize);
       network.adapter.input(t, y, n, ctx, input, running);
-      const tape = network.mlp.forward(network.params, input, n, netOut, running ? runningRows(running) : null);
+      const tape = network.mlp.forward(network.params, input, n, netOut, running ? runningRows(running) : null, record);
       network.adapter.output(t, netOut, n, increment, running);
       if (record) tapes.push(tape);
     } else if (record) tapes.push(null);
