@@ -1,0 +1,259 @@
+// The fused engine against the graph engine (TF.js autodiff, the reference): for every game and
+// every preset, the loss, every parameter gradient and the states at every save time agree within
+// float32 tolerance — on the presets' own initial states and on random ones, with rounds of Liar's
+// dice that end at different turns — and short training runs end at the same losses.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { testBackend } from './helpers/backend.ts';
+import { GAMES } from '../games/index.ts';
+import { applyOverrides } from '../src/config.ts';
+import { MeanFieldModel } from '../src/mfg/model.ts';
+import { EngineError, resolveEngine, type EngineName, type SolveRequest } from '../src/mfg/engine.ts';
+import { RandomStream, randomStreams } from '../src/random.ts';
+import { batchOf, subset, trainModel } from '../src/train/train.ts';
+import { loadModel } from '../src/api.ts';
+import { quantile } from '../src/fused/select.ts';
+import { rowQuantile } from '../src/mfg/functions.ts';
+import { tf } from '../src/tf.ts';
+import { meanFieldDrift } from '../src/mfg/drift.ts';
+import type { GraphEngine } from '../src/mfg/graph.ts';
+
+test.before(testBackend);
+
+// float32 through many solver steps: the loss relative to itself, gradients relative to their
+// largest entry, states relative to the largest state
+const LOSS_TOLERANCE = 1e-5;
+const GRADIENT_TOLERANCE = 1e-4;
+const STATE_TOLERANCE = 1e-5;
+
+/** Every preset of every game, kept small enough for a test (fewer games per batch, shorter grids). */
+const CASES: { game: string; preset: string; sets: string[] }[] = [
+  { game: 'meeting', preset: 'fig2a', sets: ['time.t1=6', 'time.saveAt=[1,2,3,4,5,6]'] },
+  { game: 'meeting', preset: 'fig2b', sets: [] },
+  { game: 'meeting', preset: 'fig2b', sets: ['noise.path="fresh"', 'noise.layout="independent"', 'training.trajectories=3'] },
+  { game: 'el-farol', preset: 'fig3a', sets: ['time.t1=6', 'time.saveAt=[1,2,3,4,5,6]'] },
+  { game: 'el-farol', preset: 'fig3b', sets: [] },
+  { game: 'el-farol', preset: 'fig3b', sets: ['mechanics.attendance="fresh"', 'mechanics.clipGradient="zero"', 'training.trajectories=2'] },
+  { game: 'liars-dice', preset: 'train', sets: ['training.batchSize=6', 'data.trainGames=6'] },
+  // the MFG-only demo (its network is the default one, untrained)
+  { game: 'liars-dice', preset: 'demo', sets: [] },
+  { game: 'liars-dice', preset: 'bluff-sweep-fair', sets: ['training.batchSize=3', 'data.trainGames=3', 'layout.players=10', 'turns.saves=30'] },
+  { game: 'liars-dice', preset: 'bluff-sweep-unfair', sets: ['training.batchSize=3', 'data.trainGames=3', 'layout.players=10', 'initial.bluffRate=3'] },
+  { game: 'liars-dice', preset: 'data-efficiency', sets: ['training.batchSize=4', 'data.trainGames=4'] },
+];
+
+function configOf(c: (typeof CASES)[number]) {
+  const game = GAMES[c.game];
+  return { game, config: game.parseConfig(applyOverrides(game.presets[c.preset], c.sets)) };
+}
+
+interface Outcome {
+  loss: number;
+  gradient: Float32Array;
+  states: Float32Array;
+  endSteps?: (number | null)[];
+}
+
+/**
+ * One training step's loss and gradient, and a simulation at every save time, on `engine`, from
+ * the preset's initial state or (random) from a perturbed one per trajectory.
+ */
+function outcome(c: (typeof CASES)[number], engine: EngineName, seed: number, random: boolean): Outcome {
+  const { game, config } = configOf(c);
+  const s = randomStreams(seed);
+  const paired = game.observations.pairing === 'paired';
+  const batch = Math.max(1, Math.min(config.training.batchSize, config.training.trainSamples));
+  const train = game.observations.generate(config, s.data, batch);
+  const model = new MeanFieldModel(game, config, s.dynamics, s.parameters, { engine });
+  const n = paired ? batch : config.training.trajectories;
+  const y0 = model.startStates(game.initialState(config, s.initialState), n);
+  if (random) perturb(c.game, y0, model.size, new RandomStream(seed + 100));
+  const rows = Array.from({ length: batch }, (_, i) => i);
+  const keys = s.dynamics.keys(n);
+  const ctx = () => (paired ? { observations: subset(train, rows), keys } : undefined);
+  const request = (): SolveRequest => ({ y0, trajectories: n, path: model.nextPath(n), network: true, ctx: ctx() });
+  const { loss, gradient } = model.lossAndGradient(request(), batchOf(train, rows));
+  const run = model.simulate(request());
+  return { loss, gradient, states: run.states, endSteps: run.endSteps };
+}
+
+/** Random states: arrival times spread over hours, probabilities partly outside [0, 1], beliefs and bluff rates per player. */
+function perturb(game: string, y0: Float32Array, size: number, rng: RandomStream): void {
+  for (let r = 0; r < y0.length / size; r++) {
+    const row = y0.subarray(r * size, (r + 1) * size);
+    if (game === 'meeting') row.forEach((x, i) => (row[i] = x + rng.normal(0, 2)));
+    else if (game === 'el-farol') row.forEach((_, i) => (row[i] = rng.uniform() * 1.4 - 0.2));
+    else {
+      // carry rows 2.. hold each player's 6 logits and raw bluff rate
+      for (let i = 2 * 7; i < size; i++) row[i] = i % 7 === 6 ? rng.uniform() * 3 - 0.5 : rng.normal(0, 1);
+    }
+  }
+}
+
+function assertAgree(graph: Outcome, fused: Outcome, what: string): void {
+  const lossError = Math.abs(fused.loss - graph.loss) / Math.max(Math.abs(graph.loss), 1e-12);
+  assert.ok(lossError < LOSS_TOLERANCE, `${what}: loss fused ${fused.loss} vs graph ${graph.loss} (relative ${lossError.toExponential(2)})`);
+  const scale = Math.max(...graph.gradient.map(Math.abs));
+  assert.ok(scale > 0, `${what}: a gradient to compare`);
+  let worst = 0;
+  graph.gradient.forEach((g, i) => (worst = Math.max(worst, Math.abs(fused.gradient[i] - g) / scale)));
+  assert.ok(worst < GRADIENT_TOLERANCE, `${what}: gradients differ by ${worst.toExponential(2)} of the largest entry`);
+  assert.is(fused.states.length, graph.states.length, `${what}: saved states`);
+  let top = 0;
+  graph.states.forEach((x) => Number.isFinite(x) && (top = Math.max(top, Math.abs(x))));
+  let stateError = 0;
+  graph.states.forEach((x, i) => (stateError = Math.max(stateError, Math.abs(fused.states[i] - x) / Math.max(top, 1))));
+  assert.ok(stateError < STATE_TOLERANCE, `${what}: states at the save times differ by ${stateError.toExponential(2)}`);
+  assert.equal(fused.endSteps, graph.endSteps, `${what}: the rounds end at the same turns`);
+}
+
+for (const c of CASES) {
+  const name = `${c.game}/${c.preset}${c.sets.length ? ` (${c.sets.join(' ')})` : ''}`;
+  test(`fused = graph for ${name}: loss, every gradient, states at every save time`, () => {
+    for (const random of [false, true]) {
+      const what = `${name}, ${random ? 'random' : 'preset'} initial state`;
+      assertAgree(outcome(c, 'graph', 3, random), outcome(c, 'fused', 3, random), what);
+    }
+  });
+}
+
+test("Liar's dice rounds that end at different turns agree turn for turn", () => {
+  const c = CASES.find((x) => x.preset === 'train')!;
+  const graph = outcome(c, 'graph', 5, true);
+  const fused = outcome(c, 'fused', 5, true);
+  const ends = graph.endSteps!.filter((e) => e !== null);
+  assert.ok(new Set(ends).size >= 3, `rounds ended at turns ${ends.join(', ')}: some should differ`);
+  assertAgree(graph, fused, 'random carries');
+});
+
+async function shortRun(gameName: string, preset: string, sets: string[], engine: EngineName) {
+  const game = GAMES[gameName];
+  const config = game.parseConfig(applyOverrides(game.presets[preset], sets));
+  const s = randomStreams(7);
+  const train = game.observations.generate(config, s.data, config.training.trainSamples);
+  const validation = game.observations.generate(config, s.data, config.training.validationSamples);
+  const model = new MeanFieldModel(game, config, s.dynamics, s.parameters, { engine });
+  const { metrics } = await trainModel({ model, train, validation, streams: s });
+  return { metrics, params: model.params };
+}
+
+test('a short training run ends at the same losses on either engine', async () => {
+  const runs: [string, string, string[]][] = [
+    ['meeting', 'fig2b', ['training.steps=25', 'training.validationSamples=50']],
+    ['el-farol', 'fig3b', ['training.steps=25']],
+    ['liars-dice', 'train', ['training.steps=8', 'training.batchSize=8', 'data.trainGames=16', 'data.validationGames=8', 'layout.players=3', 'layout.dice=5']],
+  ];
+  for (const [game, preset, sets] of runs) {
+    const graph = await shortRun(game, preset, sets, 'graph');
+    const fused = await shortRun(game, preset, sets, 'fused');
+    const g = graph.metrics[graph.metrics.length - 1];
+    const f = fused.metrics[fused.metrics.length - 1];
+    for (const key of ['trainLoss', 'validationLoss'] as const) {
+      const error = Math.abs(f[key]! - g[key]!) / Math.abs(g[key]!);
+      assert.ok(error < 1e-4, `${game}: final ${key} fused ${f[key]} vs graph ${g[key]}`);
+    }
+    let worst = 0;
+    graph.params.forEach((p, i) => (worst = Math.max(worst, Math.abs(fused.params[i] - p))));
+    assert.ok(worst < 1e-4, `${game}: the trained weights differ by ${worst}`);
+  }
+});
+
+test('a shipped model gives the same simulation with either engine', async () => {
+  for (const dir of ['models/meeting-fig2b', 'models/el-farol-fig3b', 'models/liars-dice-train']) {
+    const graph = await loadModel(dir, { engine: 'graph' });
+    const fused = await loadModel(dir, { engine: 'fused' });
+    assert.is(fused.engine, 'fused');
+    const a = graph.simulate({ seed: 4 });
+    const b = fused.simulate({ seed: 4 });
+    assert.equal(b.endStep, a.endStep, dir);
+    let worst = 0;
+    a.states.forEach((row, k) => row.forEach((x, i) => Number.isFinite(x) && (worst = Math.max(worst, Math.abs(b.states[k][i] - x)))));
+    assert.ok(worst < 1e-4, `${dir}: simulations differ by ${worst}`);
+  }
+});
+
+test('the default engine is fused wherever a game has kernels; asking fused where it cannot run is an error', () => {
+  const meeting = GAMES.meeting;
+  const config = meeting.parseConfig(meeting.presets.fig2b);
+  assert.equal(resolveEngine(meeting, config), { engine: 'fused', note: null });
+  assert.equal(resolveEngine(meeting, config, 'graph'), { engine: 'graph', note: null });
+  const heun = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['solver="heun"']));
+  const fallback = resolveEngine(meeting, heun);
+  assert.is(fallback.engine, 'graph');
+  assert.match(fallback.note!, /heun/);
+  assert.throws(() => resolveEngine(meeting, heun, 'fused'), (e: Error) => e instanceof EngineError && /--engine graph/.test(e.message));
+  const noKernels = { ...meeting, name: 'plain', kernels: undefined };
+  assert.is(resolveEngine(noKernels, config).engine, 'graph');
+});
+
+test('the fused quantile by selection equals the sorted one (ties, large populations) and TF.js\'s', () => {
+  const rng = new RandomStream(9);
+  for (const n of [5, 42, 63, 64, 1000, 4200]) {
+    for (const q of [0, 0.25, 0.8, 1]) {
+      const values = Float32Array.from({ length: n }, () => Math.round(rng.normal(12, 1) * 8) / 8); // ties
+      const sorted = Float32Array.from(values).sort();
+      const r = q * (n - 1);
+      const lo = Math.floor(r);
+      const hi = Math.min(lo + 1, n - 1);
+      const frac = r - lo;
+      const expected = frac === 0 ? sorted[lo] : Math.fround(sorted[lo] + Math.fround(Math.fround(sorted[hi] - sorted[lo]) * Math.fround(frac)));
+      const scratch = new Float32Array(n);
+      assert.is(quantile(values, q, scratch), expected, `n = ${n}, q = ${q}`);
+      if (n <= 1000) {
+        const tfValue = tf.tidy(() => rowQuantile(tf.tensor2d(values, [1, n]), q).dataSync()[0]);
+        assert.is(quantile(values, q, scratch), tfValue, `n = ${n}, q = ${q} against TF.js`);
+      }
+    }
+  }
+});
+
+test("the belief drift's vector-Jacobian product matches finite differences, on both engines", () => {
+  // the derivative that TF.js dropped until the graph path's softmax became twice differentiable
+  const game = GAMES['liars-dice'];
+  for (const gradient of ['logits', 'probabilities']) {
+    const config = game.parseConfig(applyOverrides(game.presets.train, ['layout.players=3', 'layout.dice=4', `variant.gradient="${gradient}"`]));
+    const s = randomStreams(2);
+    const roll = game.observations.generate(config, s.data, 1);
+    const ctx = { observations: roll, keys: Uint32Array.of(11) };
+    const size = 5 * 7;
+    const rng = new RandomStream(3);
+    const y = new Float64Array(game.initialState(config, s.initialState));
+    for (let i = 14; i < size; i++) if (i % 7 !== 6) y[i] = rng.normal(0, 1);
+    const v = Float64Array.from({ length: size }, () => rng.normal(0, 1));
+    const row = 2 * 7; // t = 0: player 0 moves
+    const kernels = game.kernels!(config, new RandomStream(1));
+    const drift = (state: Float64Array) => {
+      const out = new Float32Array(size);
+      kernels.drift(0, Float32Array.from(state), 1, ctx, out, null);
+      return out;
+    };
+    // central differences of v·b over the active player's logits (the belief rows are smooth in them)
+    const h = 1e-3;
+    const expected = Array.from({ length: 6 }, (_, j) => {
+      const up = Float64Array.from(y);
+      const down = Float64Array.from(y);
+      up[row + j] += h;
+      down[row + j] -= h;
+      const a = drift(up);
+      const b = drift(down);
+      let dot = 0;
+      for (let i = row; i < row + 6; i++) dot += v[i] * (a[i] - b[i]);
+      return dot / (2 * h);
+    });
+    const fused = new Float64Array(size);
+    kernels.driftVjp!(0, Float32Array.from(y), v, 1, 1, ctx, fused, null);
+    const graphModel = new MeanFieldModel(game, config, new RandomStream(1), new RandomStream(2), { engine: 'graph' });
+    const graph = tf.tidy(() => {
+      const field = meanFieldDrift((graphModel.engine as GraphEngine).mechanics, ctx);
+      const vjp = tf.grad((state: tf.Tensor) => tf.sum(tf.mul(tf.tensor(Float32Array.from(v), [1, 5, 7]), field(0, state))));
+      return vjp(tf.tensor(Float32Array.from(y), [1, 5, 7])).dataSync();
+    });
+    const scale = Math.max(...expected.map(Math.abs));
+    for (let j = 0; j < 6; j++) {
+      assert.ok(Math.abs(fused[row + j] - expected[j]) < 2e-3 * scale, `${gradient}: fused ∂/∂z_${j} ${fused[row + j]} vs ${expected[j]}`);
+      assert.ok(Math.abs(graph[row + j] - expected[j]) < 2e-3 * scale, `${gradient}: graph ∂/∂z_${j} ${graph[row + j]} vs ${expected[j]}`);
+    }
+  }
+});
+
+test.run();
