@@ -1,77 +1,198 @@
-// npm run bench [-- --backend wasm,cpu --steps 300 --games meeting,el-farol,liars-dice]: ms per
-// training step and the wall time of each game's training run (meeting fig2b and El Farol fig3b:
-// 300 steps with per-step validation; Liar's dice `train`: its 500 steps by default are long, so
-// `--dice-steps` (default 100) bounds it), then the wall time of each game's analyses
-// (`--analyses quick` by default: their --quick preview; `full`: the paper's setting, where the
-// bluff sweeps take about an hour each on 2 cores; `none`). Prints figures; it is not a test.
-// Reference (Python/JAX, 2-core CPU): meeting 2.7 ms/step and ≈40 s; El Farol 1.4 ms/step and
-// 17 s; Liar's dice ≈16 ms/step.
+// npm run bench [-- --backends wasm,cpu --only steps,runs,scaling,sweep --repeat 3 --json FILE]:
+// the speed of training, the graph engine (TF.js autodiff, on each backend) against the fused one
+// (typed-array kernels; no TF.js backend involved), side by side with their ratio:
+//   steps    ms per training step (median after the JIT's warm-up, no validation) of
+//            meeting fig2b, El Farol fig3b, Liar's dice `train`, and meeting at 4,200 agents, batch 64
+//   runs     whole runs from the shell (`node bin/neural-mfg.js train …`, the paper's settings with
+//            per-step validation): wall seconds and peak RSS, median of --repeat runs
+//   scaling  how a meeting step grows with agents (42; 420; 4,200; 42,000) at batch 4, and with
+//            the batch (1, 4, 64) at 42 agents
+//   sweep    `analyze liars-dice --preset bluff-sweep-fair` (--only sweep; 11 trained networks)
+// Prints figures (and writes them with --json); it is not a test. The Python/JAX column quotes the
+// reference's figures measured on a 2-core CPU (GAMES.md's re-run setting), for orientation.
 import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import os from 'node:os';
+import { join } from 'node:path';
 import { tf } from '../src/tf.ts';
 import { useBackend } from '../src/backend.ts';
 import { GAMES } from '../games/index.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
+import type { EngineName } from '../src/mfg/engine.ts';
 import { randomStreams } from '../src/random.ts';
 import { trainModel } from '../src/train/train.ts';
 import { applyOverrides } from '../src/config.ts';
 
 const { values } = parseArgs({
   options: {
-    backend: { type: 'string', default: 'wasm,cpu' },
-    steps: { type: 'string', default: '300' },
+    backends: { type: 'string', default: 'wasm,cpu' },
+    only: { type: 'string', default: 'steps,runs,scaling' },
+    repeat: { type: 'string', default: '3' },
     seed: { type: 'string', default: '10' },
-    games: { type: 'string', default: 'meeting,el-farol,liars-dice' },
-    'dice-steps': { type: 'string', default: '100' },
-    analyses: { type: 'string', default: 'quick' },
+    json: { type: 'string' },
   },
 });
+const backends = values.backends.split(',').filter(Boolean);
+const sections = new Set(values.only.split(','));
+const repeat = Math.max(1, Number(values.repeat));
+const seed = Number(values.seed);
 
-// game → preset that `npm run bench` times (each game adds its training preset here)
-const BENCHMARKS: [string, string][] = [
-  ['meeting', 'fig2b'],
-  ['el-farol', 'fig3b'],
-  ['liars-dice', 'train'],
-].filter(([game]) => values.games.split(',').includes(game)) as [string, string][];
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (ms: number | null) => (ms === null ? '—' : ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toPrecision(3));
+const results: Record<string, unknown>[] = [];
 
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-console.log(`neural-mfg benchmark — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, node ${process.version}, tfjs ${tf.version_core}`);
-for (const backend of values.backend.split(',')) {
+/** The engines to compare: graph on each backend, fused once (it runs no TF.js kernel). */
+const variants: { engine: EngineName; backend: string; label: string }[] = [
+  ...backends.map((backend) => ({ engine: 'graph' as const, backend, label: `graph/${backend}` })),
+  { engine: 'fused', backend: backends[0] ?? 'wasm', label: 'fused' },
+];
+
+interface StepCase {
+  name: string;
+  game: string;
+  preset: string;
+  sets: string[];
+  steps: number;
+  /** the Python/JAX reference, ms per step (issue #11's measurement), where known */
+  reference?: number;
+}
+
+/**
+ * ms per training step without validation: the median of the steps after the first fifth (the
+ * JIT's warm-up). The fused engine runs five times the steps: they are cheap, and its code needs
+ * a few hundred of them to be compiled.
+ */
+async function msPerStep(c: StepCase, engine: EngineName, backend: string): Promise<number> {
   await useBackend(backend, { explicit: true });
-  for (const [gameName, preset] of BENCHMARKS) {
-    const game = GAMES[gameName];
-    const steps = gameName === 'liars-dice' ? values['dice-steps'] : values.steps;
-    const config = game.parseConfig(applyOverrides(game.presets[preset], [`training.steps=${steps}`]));
-    const started = performance.now();
-    const streams = randomStreams(Number(values.seed));
-    const train = game.observations.generate(config, streams.data, config.training.trainSamples);
-    const validation = game.observations.generate(config, streams.data, config.training.validationSamples);
-    const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
-    const { metrics } = await trainModel({ model, train, validation, streams });
-    const wall = (performance.now() - started) / 1000;
-    const last = metrics[metrics.length - 1];
+  const game = GAMES[c.game];
+  const steps = engine === 'fused' ? 5 * c.steps : c.steps;
+  const config = game.parseConfig(applyOverrides(game.presets[c.preset], [`training.steps=${steps}`, ...c.sets]));
+  const streams = randomStreams(seed);
+  const train = game.observations.generate(config, streams.data, config.training.trainSamples);
+  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine });
+  const { metrics } = await trainModel({ model, train, validation: null, streams });
+  return median(metrics.slice(Math.floor(metrics.length / 5)).map((m) => m.ms));
+}
 
-    console.log(
-      `${backend.padEnd(5)} ${gameName}/${preset}: ${median(metrics.map((m) => m.ms)).toFixed(2)} ms/step (median, incl. validation on ${config.training.validationSamples} samples), ` +
-        `${metrics.length} steps in ${wall.toFixed(1)} s; final train/val loss ${last.trainLoss.toFixed(3)}/${last.validationLoss?.toFixed(3)}`,
-    );
+function header(title: string, columns: string[]): void {
+  console.log(`\n${title}`);
+  console.log(columns.map((c, i) => (i === 0 ? c.padEnd(46) : c.padStart(Math.max(12, c.length + 2)))).join(''));
+}
+
+function row(name: string, cells: string[]): void {
+  console.log([name.padEnd(46), ...cells.map((c, i) => c.padStart(i === cells.length - 2 ? 22 : 12))].join(''));
+}
+
+/** graph/backend cells, the fused cell, and graph/fused ratios for the first backend. */
+async function compare(cases: StepCase[], section: string): Promise<void> {
+  header(`${section}: ms per training step (median)`, ['', ...variants.map((v) => v.label), `${variants[0].label} ÷ fused`, 'Python/JAX']);
+  for (const c of cases) {
+    const ms: Record<string, number> = {};
+    for (const v of variants) ms[v.label] = await msPerStep(c, v.engine, v.backend);
+    const ratio = ms[variants[0].label] / ms.fused;
+    row(c.name, [...variants.map((v) => fmt(ms[v.label])), `${ratio.toFixed(1)}×`, c.reference ? fmt(c.reference) : '']);
+    results.push({ section, case: c.name, msPerStep: ms, ratio, reference: c.reference ?? null });
   }
 }
 
-// The analyses (sweeps of whole experiments) of the selected games, on the first backend.
-const analysesMode = values.analyses;
-if (!['quick', 'full', 'none'].includes(analysesMode)) throw new Error(`--analyses ${analysesMode}: expected quick, full or none`);
-if (analysesMode !== 'none') {
-  const backend = values.backend.split(',')[0];
-  await useBackend(backend, { explicit: true });
-  for (const [gameName] of BENCHMARKS) {
-    const game = GAMES[gameName];
-    for (const [name, analysis] of Object.entries(game.analyses ?? {})) {
-      const config = game.parseConfig(applyOverrides(game.presets[name], analysesMode === 'quick' ? analysis.quick : []));
-      const started = performance.now();
-      await analysis.run({ game, config, seed: Number(values.seed), progress: () => {} });
-      const wall = (performance.now() - started) / 1000;
-      console.log(`${backend.padEnd(5)} analyze ${gameName} --preset ${name}${analysesMode === 'quick' ? ' --quick' : ''}: ${wall.toFixed(1)} s`);
+// ---------------------------------------------------------------------------------------------
+console.log(`neural-mfg benchmark — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, node ${process.version}, tfjs ${tf.version_core}`);
+
+if (sections.has('steps')) {
+  await compare(
+    [
+      { name: 'meeting fig2b (batch 4, 42 agents, 14 steps)', game: 'meeting', preset: 'fig2b', sets: [], steps: 40, reference: 4.2 },
+      { name: 'El Farol fig3b', game: 'el-farol', preset: 'fig3b', sets: [], steps: 40, reference: 2.2 },
+      { name: "Liar's dice train (batch 64, 5 × 30 dice)", game: 'liars-dice', preset: 'train', sets: [], steps: 12, reference: 35 },
+      {
+        name: 'meeting, batch 64, 4,200 agents',
+        game: 'meeting',
+        preset: 'fig2b',
+        sets: ['agents=4200', 'data.groups=20', 'data.perGroup=210', 'training.batchSize=64', 'training.trainSamples=64'],
+        steps: 8,
+        reference: 1475,
+      },
+    ],
+    'steps',
+  );
+}
+
+if (sections.has('scaling')) {
+  const sized = (agents: number, batch: number): StepCase => ({
+    name: `meeting, ${agents.toLocaleString('en')} agents, batch ${batch}`,
+    game: 'meeting',
+    preset: 'fig2b',
+    sets: [`agents=${agents}`, 'data.groups=6', `data.perGroup=${agents / 6}`, `training.batchSize=${batch}`, `training.trainSamples=${Math.max(batch, 10)}`],
+    steps: agents >= 42000 ? 4 : 10,
+  });
+  await compare([42, 420, 4200, 42000].map((a) => sized(a, 4)), 'scaling with agents');
+  await compare([1, 4, 64].map((b) => sized(42, b)), 'scaling with the batch');
+}
+
+/** Wall seconds and peak RSS (MB) of a command, from GNU time where present. */
+function timed(args: string[]): { seconds: number; peakMb: number | null } {
+  const gnuTime = existsSync('/usr/bin/time');
+  const started = performance.now();
+  const r = gnuTime
+    ? spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8' })
+    : spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const seconds = (performance.now() - started) / 1000;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
+  const kb = gnuTime ? Number(r.stderr.trim().split('\n').pop()) : NaN;
+  return { seconds, peakMb: Number.isFinite(kb) ? kb / 1024 : null };
+}
+
+if (sections.has('runs')) {
+  const runs: { name: string; args: string[]; reference?: string }[] = [
+    { name: 'meeting fig2b, 300 steps + validation (1,000)', args: ['train', 'meeting'], reference: '63.5 s, 794 MB' },
+    { name: 'El Farol fig3b, 300 steps + validation (100)', args: ['train', 'el-farol'], reference: '25.3 s' },
+    { name: "Liar's dice train, 500 steps + validation (100)", args: ['train', 'liars-dice'], reference: '87 s' },
+  ];
+  header(`whole runs from the shell (median of ${repeat}): seconds, peak RSS`, ['', ...variants.map((v) => v.label), `${variants[0].label} ÷ fused`, 'Python/JAX']);
+  for (const r of runs) {
+    const cells: Record<string, { seconds: number; peakMb: number | null }> = {};
+    for (const v of variants) {
+      // graph Liar's dice runs for minutes: once is enough
+      const times = r.args[1] === 'liars-dice' && v.engine === 'graph' ? 1 : repeat;
+      const samples = [];
+      for (let i = 0; i < times; i++) {
+        const out = mkdtempSync(join(tmpdir(), 'nmfg-bench-'));
+        try {
+          samples.push(timed(['bin/neural-mfg.js', ...r.args, '--out', out, '--quiet', '--seed', String(seed), '--engine', v.engine, '--backend', v.backend]));
+        } finally {
+          rmSync(out, { recursive: true, force: true });
+        }
+      }
+      cells[v.label] = { seconds: median(samples.map((s) => s.seconds)), peakMb: samples[0].peakMb === null ? null : median(samples.map((s) => s.peakMb!)) };
+    }
+    const show = (c: { seconds: number; peakMb: number | null }) => `${c.seconds.toFixed(1)} s${c.peakMb === null ? '' : `, ${c.peakMb.toFixed(0)} MB`}`;
+    const ratio = cells[variants[0].label].seconds / cells.fused.seconds;
+    row(r.name, [...variants.map((v) => show(cells[v.label])), `${ratio.toFixed(1)}×`, r.reference ?? '']);
+    results.push({ section: 'runs', case: r.name, runs: cells, ratio, reference: r.reference ?? null });
+  }
+}
+
+if (sections.has('sweep')) {
+  header('the fair bluff sweep (analyze liars-dice --preset bluff-sweep-fair, 11 networks)', ['', 'seconds', 'peak MB']);
+  for (const v of variants.filter((x) => x.engine === 'fused' || x.backend === backends[0])) {
+    const out = mkdtempSync(join(tmpdir(), 'nmfg-bench-'));
+    try {
+      const t = timed(['bin/neural-mfg.js', 'analyze', 'liars-dice', '--preset', 'bluff-sweep-fair', '--out', out, '--engine', v.engine, '--backend', v.backend]);
+      row(v.label, [t.seconds.toFixed(0), t.peakMb?.toFixed(0) ?? '—']);
+      results.push({ section: 'sweep', case: v.label, ...t });
+    } finally {
+      rmSync(out, { recursive: true, force: true });
     }
   }
+}
+
+if (values.json) {
+  await writeFile(values.json, JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version }, results }, null, 2) + '\n');
+  console.log(`\nwrote ${values.json}`);
 }

@@ -84,6 +84,13 @@ function activateRow(z: Float64Array, count: number, a: Float32Array, slope: Flo
         if (slope) slope[at + o] = e / (1 + e);
       }
       return;
+    case 'leaky-relu':
+      for (let o = 0; o < count; o++) {
+        const x = z[o];
+        a[at + o] = x < 0 ? LEAKY_SLOPE * x : x;
+        if (slope) slope[at + o] = x > 0 ? 1 : LEAKY_SLOPE;
+      }
+      return;
     default:
       for (let o = 0; o < count; o++) {
         a[at + o] = activate(z[o], activation);
