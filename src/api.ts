@@ -42,7 +42,7 @@ export interface Simulation {
 }
 
 export interface LoadOptions {
-  /** TF.js backend (default: keep the current one, or wasm if none is set) */
+  /** TF.js backend of the graph engine (giving one means the graph engine, unless engine says fused) */
   backend?: string;
   /** fused (default wherever the game has kernels) or graph (TF.js autodiff, on the backend) */
   engine?: EngineName;
@@ -90,14 +90,17 @@ export async function inspectModel(dir: string): Promise<{ manifest: ModelManife
 
 /**
  * Loads a model folder written by `neural-mfg train` (or shipped under models/). Errors name the
- * file and what is wrong with it. `backend` selects the TF.js backend (default: keep the current
- * one, or wasm if none is set).
+ * file and what is wrong with it. The model simulates on the fused engine where its game has
+ * kernels (no TF.js is loaded then); `engine: 'graph'`, or a `backend`, runs it on TF.js (default
+ * backend: keep the current one, or wasm if none is set).
  */
 export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
   const { manifest, params, game, config } = await inspectModel(dir);
-  if (opts.backend) await useBackend(opts.backend, { explicit: true });
-  else if (!tf.engine().backendName) await useBackend();
-  const engine = resolveEngine(game, config, opts.engine).engine;
+  const engine = resolveEngine(game, config, opts.engine, { backend: opts.backend }).engine;
+  if (engine === 'graph') {
+    if (opts.backend) await useBackend(opts.backend, { explicit: true });
+    else if (!tf.engine().backendName) await useBackend();
+  }
   let disposed = false;
   const build = (seed: number, times: number[]) => {
     const c = { ...config, time: { ...config.time, saveAt: times } };

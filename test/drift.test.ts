@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tf } from '../src/tf.ts';
+import { tf, type Scalar } from '../src/tf.ts';
 import { testBackend } from './helpers/backend.ts';
 import { meanFieldDrift } from '../src/mfg/drift.ts';
 import { solve } from '../src/ode/solve.ts';
@@ -22,7 +22,7 @@ test('drift gradients on a local tape give the same outer gradient as on the sha
       const terms = [odeTerm(meanFieldDrift(mechanics, undefined, { localTape })), odeTerm((_t, y) => tf.mul(theta, y))];
       const y0 = tf.tensor2d(Array.from({ length: 42 }, (_, i) => i / 42), [1, 42]);
       const { ys } = solve({ terms, solver: SOLVERS.euler, t0: 0, t1: 10, dt: 1, y0 });
-      return tf.sum(tf.square(ys)) as tf.Scalar;
+      return tf.sum(tf.square(ys)) as Scalar;
     }, [theta]);
     return Array.from(grads[theta.name].dataSync());
   });

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tf } from '../src/tf.ts';
+import { tf, type Tensor, type TensorContainer } from '../src/tf.ts';
 import { testBackend } from './helpers/backend.ts';
 import { assertRefused, csvFile } from './helpers/csv.ts';
 import { elFarol } from '../games/el-farol/index.ts';
@@ -14,7 +14,7 @@ test.before(testBackend);
 
 const rules: ElFarolMechanics = { threshold: 0.9, alpha: 0.33, beta: 0.33, gamma: 0.33, attendance: 'frozen', clipGradient: 'zero' };
 const row = (xs: number[]) => tf.tensor2d(xs, [1, xs.length]);
-const host = (t: tf.Tensor) => Array.from(t.dataSync());
+const host = (t: Tensor) => Array.from(t.dataSync());
 
 /** GAMES.md §3.3 closed form: b = −α·A·1[P>ϑ]·1[p≥ϑ] + β·(1−A)·1[P≤ϑ]·1[p≤ϑ] − 2γ(p − P) */
 function closedForm(p: number[], A: number[], m = rules): number[] {
@@ -68,7 +68,7 @@ test('the conformity term gives the drift the Jacobian ∂b_i/∂p_j = −2γ δ
   const drift = meanFieldDrift(mech);
   const p = row([0.1, 0.5, 0.85, 0.92, 1.2]);
   for (let i = 0; i < 5; i++) {
-    const g = tf.grad((y: tf.Tensor) => tf.sum(tf.slice(drift(0, y), [0, i], [1, 1])))(p);
+    const g = tf.grad((y: Tensor) => tf.sum(tf.slice(drift(0, y), [0, i], [1, 1])))(p);
     host(g).forEach((v, j) => assert.ok(Math.abs(v - (i === j ? -0.66 : 0)) < 1e-6, `∂b_${i}/∂p_${j} = ${v}`));
     g.dispose();
   }
@@ -82,8 +82,8 @@ for (const [clipGradient, expected] of [['zero', [0, 1, 1, 0]], ['straight-throu
     const { value, grad } = tf.tidy(() => {
       const value = host(mech.observe!(y));
       // weights 1..4 so that a gradient passed through is told apart from a constant
-      const grad = host(tf.grad((x: tf.Tensor) => tf.sum(tf.mul(mech.observe!(x), tf.tensor3d([[[1, 2, 3, 4]]]))))(y));
-      return { value, grad } as unknown as tf.TensorContainer;
+      const grad = host(tf.grad((x: Tensor) => tf.sum(tf.mul(mech.observe!(x), tf.tensor3d([[[1, 2, 3, 4]]]))))(y));
+      return { value, grad } as unknown as TensorContainer;
     }) as unknown as { value: number[]; grad: number[] };
     assert.equal(value.map((v) => Math.round(v * 1e6) / 1e6), [0, 0.4, 0.8, 1]);
     assert.equal(grad, expected.map((g, i) => g * (i + 1)));

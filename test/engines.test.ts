@@ -14,7 +14,7 @@ import { batchOf, subset, trainModel } from '../src/train/train.ts';
 import { loadModel } from '../src/api.ts';
 import { quantile } from '../src/fused/select.ts';
 import { rowQuantile } from '../src/mfg/functions.ts';
-import { tf } from '../src/tf.ts';
+import { tf, type Tensor } from '../src/tf.ts';
 import { meanFieldDrift } from '../src/mfg/drift.ts';
 import type { GraphEngine } from '../src/mfg/graph.ts';
 
@@ -245,7 +245,7 @@ test("the belief drift's vector-Jacobian product matches finite differences, on 
     const graphModel = new MeanFieldModel(game, config, new RandomStream(1), new RandomStream(2), { engine: 'graph' });
     const graph = tf.tidy(() => {
       const field = meanFieldDrift((graphModel.engine as GraphEngine).mechanics, ctx);
-      const vjp = tf.grad((state: tf.Tensor) => tf.sum(tf.mul(tf.tensor(Float32Array.from(v), [1, 5, 7]), field(0, state))));
+      const vjp = tf.grad((state: Tensor) => tf.sum(tf.mul(tf.tensor(Float32Array.from(v), [1, 5, 7]), field(0, state))));
       return vjp(tf.tensor(Float32Array.from(y), [1, 5, 7])).dataSync();
     });
     const scale = Math.max(...expected.map(Math.abs));

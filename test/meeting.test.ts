@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tf } from '../src/tf.ts';
+import { tf, type Tensor } from '../src/tf.ts';
 import { testBackend } from './helpers/backend.ts';
 import { assertRefused, csvFile } from './helpers/csv.ts';
 import { meeting } from '../games/meeting/index.ts';
@@ -33,7 +33,7 @@ test('the 80th percentile uses linear interpolation between order statistics (r 
 });
 
 test('hinge has derivative 1 at z = 0 (the boundary counts as active)', () => {
-  const g = tf.tidy(() => Array.from(tf.grad((z: tf.Tensor) => tf.sum(hinge(z)))(tf.tensor1d([-1, 0, 2])).dataSync()));
+  const g = tf.tidy(() => Array.from(tf.grad((z: Tensor) => tf.sum(hinge(z)))(tf.tensor1d([-1, 0, 2])).dataSync()));
   assert.equal(g, [0, 1, 1]);
 });
 
@@ -77,7 +77,7 @@ test('T2: at the Fig. 2a start (s = 12) the drift takes exactly the values {+1, 
 
 test('the population statistic gets no gradient: the drift has zero Jacobian', () => {
   const x = tf.tensor2d([[10, 11, 12.5, 13, 14]]);
-  const g = tf.grad((y: tf.Tensor) => tf.sum(drift(0, y)))(x);
+  const g = tf.grad((y: Tensor) => tf.sum(drift(0, y)))(x);
   assert.equal(Array.from(g.dataSync()), [0, 0, 0, 0, 0]);
   tf.dispose([x, g]);
 });

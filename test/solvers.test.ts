@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tf } from '../src/tf.ts';
+import { tf, type Scalar } from '../src/tf.ts';
 import { testBackend } from './helpers/backend.ts';
 import { solve } from '../src/ode/solve.ts';
 import { odeTerm, controlTerm } from '../src/ode/terms.ts';
@@ -102,7 +102,7 @@ test('gradient of a solution w.r.t. a parameter matches the analytic sensitivity
   const { value, grads } = tf.variableGrads(() => {
     const term = odeTerm((_t, y) => tf.mul(tf.neg(theta), y));
     const { ys } = solve({ terms: [term], solver: SOLVERS.rk4, t0: 0, t1: T, dt: 0.01, y0: tf.scalar(y0) });
-    return tf.sum(ys) as tf.Scalar;
+    return tf.sum(ys) as Scalar;
   }, [theta]);
   assert.ok(Math.abs(value.dataSync()[0] - y0 * Math.exp(-0.7 * T)) < 1e-5);
   const g = grads[theta.name].dataSync()[0];
@@ -118,7 +118,7 @@ test('euler gradient is the exact derivative of the discrete solution', () => {
   const N = 8;
   const { grads } = tf.variableGrads(() => {
     const term = odeTerm((_t, y) => tf.mul(tf.neg(theta), y));
-    return tf.sum(solve({ terms: [term], solver: SOLVERS.euler, t0: 0, t1: N * h, dt: h, y0: tf.scalar(1) }).ys) as tf.Scalar;
+    return tf.sum(solve({ terms: [term], solver: SOLVERS.euler, t0: 0, t1: N * h, dt: h, y0: tf.scalar(1) }).ys) as Scalar;
   }, [theta]);
   const expected = -N * h * Math.pow(1 - 0.3 * h, N - 1);
   assert.ok(Math.abs(grads[theta.name].dataSync()[0] - expected) < 1e-5);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tf } from '../src/tf.ts';
+import { tf, type Scalar, type Tensor } from '../src/tf.ts';
 import { testBackend } from './helpers/backend.ts';
 import { createOptimizer, OPTIMIZER_DEFAULTS } from '../src/train/optimizers.ts';
 import { BatchLoader } from '../src/train/loader.ts';
@@ -279,9 +279,9 @@ test('graph engine: solving to the last save time only gives the same final stat
     const path = model.nextPath(1);
     const final = (all: boolean) =>
       tf.tidy(() => {
-        const run = (p: tf.Tensor) => {
+        const run = (p: Tensor) => {
           const { ys } = graph.solveTensors(tf.tensor(x0, [1, config.agents]), path, p, { network: true, ...(all ? {} : { saveAt: config.time.saveAt.slice(-1) }) });
-          return tf.sum(tf.square(tf.slice(ys, [ys.shape[0] - 1], [1]))) as tf.Scalar;
+          return tf.sum(tf.square(tf.slice(ys, [ys.shape[0] - 1], [1]))) as Scalar;
         };
         const { value, grad } = tf.valueAndGrad(run)(tf.tensor1d(model.params));
         return [value.dataSync()[0], Array.from(grad.dataSync())] as const;

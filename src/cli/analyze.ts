@@ -6,8 +6,7 @@ import { gameByName } from '../../games/index.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { writeCsv } from '../data/csv.ts';
 import { writeSvg } from '../plot/figures.ts';
-import { resolveExperiment, startBackend, UsageError, type CommonOptions } from './experiment.ts';
-import { resolveEngine } from '../mfg/engine.ts';
+import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './experiment.ts';
 
 export interface AnalyzeCommandOptions extends CommonOptions {
   /** the analysis's reduced preview settings, applied before --set */
@@ -28,8 +27,7 @@ export async function analyzeCommand(gameName: string, opts: AnalyzeCommandOptio
   const exp = resolveExperiment(game.name, { ...opts, set: [...quick, ...opts.set] }, 'train');
   const dir = opts.out ?? join('runs', `${game.name}-${exp.preset}${opts.quick ? '-quick' : ''}`);
   const data = opts.data ? await exp.game.observations.read(opts.data, exp.config) : undefined;
-  const backend = await startBackend(opts, opts.backend !== 'wasm');
-  const { engine } = resolveEngine(exp.game, exp.config, opts.engine);
+  const { engine, backend } = await startEngine(exp.game, exp.config, opts);
   process.stderr.write(`analyze ${game.name} ${exp.preset}${opts.quick ? ' (quick preview)' : ''}: ${analysis.description}\n`);
 
   const result = await analysis.run({
@@ -65,6 +63,6 @@ export async function analyzeCommand(gameName: string, opts: AnalyzeCommandOptio
     wallSeconds,
     config: exp.config,
   });
-  process.stdout.write(`${result.text}\n${wallSeconds.toFixed(1)} s in all (seed ${opts.seed}, ${backend}, ${engine} engine)\n`);
+  process.stdout.write(`${result.text}\n${wallSeconds.toFixed(1)} s in all (seed ${opts.seed}, ${engine} engine${backend ? ` on ${backend}` : ''})\n`);
   process.stdout.write(`wrote ${dir}/: summary.json, ${files.join(', ')}\n`);
 }

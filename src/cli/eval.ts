@@ -6,7 +6,7 @@ import { randomStreams } from '../random.ts';
 import { evaluateModel, evaluationStarts } from '../train/evaluate.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { mean } from '../data/stats.ts';
-import { formatMetric, startBackend, UsageError, writePopulation, type CommonOptions } from './experiment.ts';
+import { formatMetric, startEngine, UsageError, writePopulation, type CommonOptions } from './experiment.ts';
 
 export interface EvalCommandOptions extends Pick<CommonOptions, 'out' | 'backend' | 'engine'> {
   data?: string;
@@ -19,10 +19,10 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
   if (!opts.data) throw new UsageError('eval needs --data FILE.csv');
   const { manifest, params, game, config } = await inspectModel(modelDir);
   const data = await game.observations.read(opts.data, config);
-  const backend = await startBackend({ backend: opts.backend } as CommonOptions, opts.backend !== 'wasm');
+  const { engine, backend } = await startEngine(game, config, opts);
   const seed = opts.seed ?? manifest.seed;
   const streams = randomStreams(seed);
-  const model = new MeanFieldModel(game, config, streams.dynamics, params, { engine: opts.engine });
+  const model = new MeanFieldModel(game, config, streams.dynamics, params, { engine });
   {
     // the training's own first initial population (what a fixed-start model was trained from)
     const firstStart = game.initialState(config, streams.initialState);

@@ -5,7 +5,7 @@ import { GAMES, gameByName } from '../../games/index.ts';
 import type { Game } from '../game.ts';
 import { applyOverrides, setField, type ExperimentConfig } from '../config.ts';
 import { BACKEND_NAMES, DEFAULT_BACKEND, useBackend } from '../backend.ts';
-import { ENGINE_NAMES, type EngineName } from '../mfg/engine.ts';
+import { ENGINE_NAMES, resolveEngine, type EngineName } from '../mfg/engine.ts';
 import { turnStats, type TurnStats } from '../mfg/model.ts';
 import { populationBoxPlot, writeSvg } from '../plot/figures.ts';
 import { writeCsv } from '../data/csv.ts';
@@ -108,8 +108,23 @@ export function resolveExperiment(
   return { game, preset, config: game.parseConfig(cfg) };
 }
 
-export async function startBackend(opts: CommonOptions, explicit: boolean): Promise<string> {
-  return useBackend(opts.backend, { explicit });
+/** The engine a command runs, its TF.js backend (null on the fused engine) and why, if not the default. */
+export interface EngineChoice {
+  engine: EngineName;
+  backend: string | null;
+  note: string | null;
+}
+
+/**
+ * Decides the engine (--engine, else fused where the game has kernels; an explicit --backend means
+ * graph) and starts the TF.js backend only for the graph engine: a fused run loads no TF.js.
+ */
+export async function startEngine<C extends ExperimentConfig>(game: Game<C>, config: C, opts: Pick<CommonOptions, 'engine' | 'backend'>): Promise<EngineChoice> {
+  const explicit = opts.backend !== DEFAULT_BACKEND;
+  const { engine, note } = resolveEngine(game, config, opts.engine, { backend: explicit ? opts.backend : undefined });
+  if (note) process.stderr.write(`note: ${note}\n`);
+  const backend = engine === 'graph' ? await useBackend(opts.backend, { explicit }) : null;
+  return { engine, backend, note };
 }
 
 /** Formats a state value the way the game's figures do (clock times for arrival times). */

@@ -3,16 +3,16 @@
 import { randomStreams, type RandomStream, type StreamName } from '../random.ts';
 import { MeanFieldModel, populationsAt } from '../mfg/model.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
-import { formatValue, resolveExperiment, startBackend, UsageError, writePopulation, type CommonOptions, type Experiment } from './experiment.ts';
+import { formatValue, resolveExperiment, startEngine, UsageError, writePopulation, type CommonOptions, type Experiment } from './experiment.ts';
 
 export async function simulateCommand(gameName: string, opts: CommonOptions): Promise<void> {
   const started = performance.now();
   if (!opts.out) throw new UsageError('simulate needs --out DIR');
   const exp = resolveExperiment(gameName, opts, 'simulate');
-  const backend = await startBackend(opts, opts.backend !== 'wasm');
   const { game, config } = exp;
+  const { engine, backend } = await startEngine(game, config, opts);
   const streams = randomStreams(opts.seed);
-  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine: opts.engine });
+  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine });
   const y0 = Float32Array.from(game.initialState(config, streams.initialState));
   if (game.describeRun) {
     await describedRun(opts.out, exp, model, y0, streams, { seed: opts.seed, backend, started });
@@ -54,7 +54,7 @@ async function describedRun(
   model: MeanFieldModel,
   y0: Float32Array,
   streams: Record<StreamName, RandomStream>,
-  facts: { seed: number; backend: string; started: number },
+  facts: { seed: number; backend: string | null; started: number },
 ): Promise<void> {
   const { game, config } = exp;
   const observation = game.observations.pairing === 'paired' ? game.observations.generate(config, streams.data, 1) : null;

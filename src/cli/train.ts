@@ -25,7 +25,7 @@ import {
   median,
   quantiles,
   resolveExperiment,
-  startBackend,
+  startEngine,
   UsageError,
   writePopulation,
   type CommonOptions,
@@ -92,8 +92,8 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
         ? game.observations.generate(config, streams.data, config.training.validationSamples)
         : null;
   }
-  const backend = await startBackend(opts, opts.backend !== 'wasm');
-  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine: opts.engine });
+  const { engine, backend, note } = await startEngine(game, config, opts);
+  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine });
   const run: CheckpointRun = { game: game.name, preset: exp.preset, config, seed, data: dataPath, validationData: validationPath };
 
   let interrupted = false;
@@ -183,7 +183,7 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
       seed,
       backend,
       engine: model.engine.name,
-      ...(model.engineNote ? { engineNote: model.engineNote } : {}),
+      ...(note ? { engineNote: note } : {}),
       data: dataPath,
       validationData: validationPath,
       trainSamples: train.shape[0],
@@ -205,13 +205,18 @@ function formatMs(ms: number | null): string {
   return ms >= 10 ? ms.toFixed(1) : ms.toPrecision(3);
 }
 
+/** "fused engine", or "graph engine on wasm". */
+function engineLabel(run: RunFacts): string {
+  return `${run.engine} engine${run.backend ? ` on ${run.backend}` : ''}`;
+}
+
 /** What every training summary says about the run. */
 interface RunFacts {
   command: 'train';
   game: string;
   preset: string;
   seed: number;
-  backend: string;
+  backend: string | null;
   engine: string;
   engineNote?: string;
   data: string | null;
@@ -284,7 +289,7 @@ async function populationReport(r: ReportInput): Promise<void> {
     `${name.padEnd(22)}${quantiles(v, qs).map((x) => formatValue(x, style).padStart(9)).join('')}   mean ${formatValue(mean(v), style)}\n`;
   const out = process.stdout;
   out.write(
-    `\n${game.title}, final turn t=${final.t}, ${config.training.initialState === 'fixed' ? `${K} runs from the training's initial population` : `${K} initial populations`} (${run.steps} steps, seed ${seed}, ${run.backend})\n`,
+    `\n${game.title}, final turn t=${final.t}, ${config.training.initialState === 'fixed' ? `${K} runs from the training's initial population` : `${K} initial populations`} (${run.steps} steps, seed ${seed}, ${engineLabel(run)})\n`,
   );
   out.write(`${''.padEnd(22)}${['min', 'q25', 'median', 'q75', 'max'].map((h) => h.padStart(9)).join('')}\n`);
   out.write(row('model', pooled));
@@ -292,7 +297,7 @@ async function populationReport(r: ReportInput): Promise<void> {
   out.write(row('MFG only (no network)', mfgPooled));
   out.write(
     `loss: train ${summary.trainLoss?.toFixed(4) ?? '—'}, validation ${summary.validationLoss?.toFixed(4) ?? '—'}; ` +
-      `${formatMs(run.msPerStep)} ms/step (${run.engine} engine); ${summary.wallSeconds.toFixed(1)} s in all\n`,
+      `${formatMs(run.msPerStep)} ms/step; ${summary.wallSeconds.toFixed(1)} s in all\n`,
   );
   out.write(`wrote ${dir}/: model/, summary.json, metrics.csv, loss.svg, turns.svg, trajectory.csv\n`);
 }
@@ -327,7 +332,7 @@ async function gameMetricsReport(r: ReportInput): Promise<void> {
   };
   await writeJsonAtomic(`${dir}/summary.json`, summary);
   const out = process.stdout;
-  out.write(`\n${game.title}: ${K} test games (${run.steps} steps, seed ${seed}, ${run.backend})\n`);
+  out.write(`\n${game.title}: ${K} test games (${run.steps} steps, seed ${seed}, ${engineLabel(run)})\n`);
   out.write(`${'metric'.padEnd(28)}${'model'.padStart(14)}   MFG only\n`);
   for (const [k, v] of Object.entries(metrics)) {
     const m = (summary.mfgOnly as Record<string, number | number[]>)[k];
@@ -335,7 +340,7 @@ async function gameMetricsReport(r: ReportInput): Promise<void> {
   }
   out.write(
     `loss (last step): train ${summary.trainLoss?.toFixed(4) ?? '—'}, validation ${summary.validationLoss?.toFixed(4) ?? '—'}; ` +
-      `${formatMs(run.msPerStep)} ms/step (${run.engine} engine); ${summary.wallSeconds.toFixed(1)} s in all\n`,
+      `${formatMs(run.msPerStep)} ms/step; ${summary.wallSeconds.toFixed(1)} s in all\n`,
   );
   out.write(`wrote ${dir}/: model/, summary.json, metrics.csv, loss.svg\n`);
 }

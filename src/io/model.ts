@@ -4,7 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { tf } from '../tf.ts';
+import { TFJS_VERSION } from '../tf.ts';
 import type { ExperimentConfig } from '../config.ts';
 import type { MlpSpec } from '../nn/mlp.ts';
 import { parameterCount } from '../nn/mlp.ts';
@@ -24,7 +24,8 @@ export interface ModelManifest {
   weights: { file: string; dtype: 'float32'; count: number; sha256: string };
   seed: number;
   versions: { neuralMfg: string; tfjs: string; node: string };
-  backend: string;
+  /** the TF.js backend of the graph engine (null: the fused engine ran no TF.js) */
+  backend: string | null;
   /** the engine that trained it (fused or graph); absent in models saved before engines existed (graph) */
   engine?: string;
   createdAt: string;
@@ -48,7 +49,7 @@ export async function saveModel(
     formatVersion: MODEL_FORMAT_VERSION,
     ...m,
     weights: { file: 'weights.bin', dtype: 'float32', count: params.length, sha256: sha256(bytes) },
-    versions: { neuralMfg: PACKAGE_VERSION, tfjs: tf.version_core, node: process.version },
+    versions: { neuralMfg: PACKAGE_VERSION, tfjs: TFJS_VERSION, node: process.version },
     createdAt: new Date().toISOString(),
   };
   await replaceDirAtomic(dir, async (tmp) => {

@@ -78,19 +78,26 @@ export class EngineError extends Error {}
 
 /**
  * The engine a run uses: the one asked for, or by default `fused` wherever the game provides
- * kernels for its configuration and `graph` elsewhere (with the reason, for the summary).
+ * kernels for its configuration and `graph` elsewhere (with the reason, for the summary). A TF.js
+ * backend chosen explicitly (`backend`, e.g. a GPU) means the graph engine unless `fused` is asked
+ * for: the fused engine runs on the CPU without TF.js.
  */
 export function resolveEngine<C extends ExperimentConfig>(
   game: Game<C>,
   config: C,
   requested?: EngineName,
+  opts: { backend?: string } = {},
 ): { engine: EngineName; note: string | null } {
   if (requested !== undefined && !ENGINE_NAMES.includes(requested)) {
     throw new EngineError(`unknown engine "${requested}": choose one of ${ENGINE_NAMES.join(', ')}`);
   }
   const why = fusedUnsupported(game, config);
   if (requested === 'fused' && why) throw new EngineError(`--engine fused: ${why}; use --engine graph`);
+  if (requested === 'fused' && opts.backend) {
+    return { engine: 'fused', note: `the fused engine runs on the CPU without TF.js: --backend ${opts.backend} is not used` };
+  }
   if (requested === 'graph') return { engine: 'graph', note: null };
   if (why) return { engine: 'graph', note: `${why}: the graph engine runs it` };
+  if (opts.backend) return { engine: 'graph', note: `--backend ${opts.backend} runs the graph engine (the fused engine runs no TF.js backend; add --engine fused for it)` };
   return { engine: 'fused', note: null };
 }

@@ -1,21 +1,30 @@
 // Building blocks for per-agent costs: the reference's derivative conventions and a way to hold a
 // population statistic fixed in the gradient (TF.js has no stopGradient).
-import { tf, type Tensor } from '../tf.ts';
+import { tf, type GradSaveFunc, type Tensor } from '../tf.ts';
+
+type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
+
+/** An op with its own gradient, made when first called (so that importing this module loads no TF.js). */
+function customOp(definition: (z: Tensor, save: GradSaveFunc) => { value: Tensor; gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor }): (z: Tensor) => Tensor {
+  let op: ((z: Tensor) => Tensor) | null = null;
+  return (z) => {
+    op ??= tf.customGrad(definition as unknown as CustomGradientFunc) as (z: Tensor) => Tensor;
+    return op(z);
+  };
+}
 
 /**
  * [z]₊ = max(z, 0) with the reference's derivative convention d[z]₊/dz = 1 for z ≥ 0, else 0
  * (GAMES.md §2.3: the boundary z = 0 counts as active; tf.relu's gradient is 0 there).
  */
-type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
-
-export const hinge = tf.customGrad(((z: Tensor, save: tf.GradSaveFunc) => {
+export const hinge = customOp((z, save) => {
   save([z]);
   return {
     value: tf.relu(z),
     // 1[z ≥ 0] = 1 − step(−z)
-    gradFunc: (dy: Tensor, saved: Tensor[]) => tf.mul(dy, tf.sub(1, tf.step(tf.neg(saved[0])))),
+    gradFunc: (dy, saved) => tf.mul(dy, tf.sub(1, tf.step(tf.neg(saved[0])))),
   };
-}) as unknown as CustomGradientFunc) as (z: Tensor) => Tensor;
+});
 
 /** f(x) whose gradient is `grad(dy, x)` instead of f's own (TF.js has no stopGradient). */
 function withGradient(f: (x: Tensor) => Tensor, grad: (dy: Tensor, x: Tensor) => Tensor, x: Tensor): Tensor {
@@ -51,17 +60,17 @@ export function straightThrough(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
  * through a softmax (Liar's dice's beliefs) is such a gradient; the solve's backward pass then
  * differentiates it again. This one recomputes the softmax from its saved input instead.
  */
-export const softmax = tf.customGrad(((z: Tensor, save: tf.GradSaveFunc) => {
+export const softmax = customOp((z, save) => {
   save([z]);
   return {
     value: tf.softmax(z),
-    gradFunc: (dy: Tensor, saved: Tensor[]) => {
+    gradFunc: (dy, saved) => {
       const y = tf.softmax(saved[0]);
       const dyTimesY = tf.mul(dy, y);
       return tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, -1, true), y));
     },
   };
-}) as unknown as CustomGradientFunc) as (z: Tensor) => Tensor;
+});
 
 /**
  * The q-quantile of each row of x [rows, n] with linear interpolation between order statistics

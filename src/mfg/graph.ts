@@ -2,7 +2,7 @@
 // cost with the population statistic held fixed (drift.ts), and gradients by autodiff through the
 // whole unrolled solve. It is the reference implementation the fused engine is tested against, and
 // it runs on every TF.js backend.
-import { tf, type Tensor } from '../tf.ts';
+import { tf, type Scalar, type Tensor } from '../tf.ts';
 import type { ExperimentConfig } from '../config.ts';
 import type { Mechanics, NetworkAdapter, SolveContext } from '../game.ts';
 import type { BrownianIncrements } from '../ode/brownian.ts';
@@ -81,7 +81,7 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     return { states: Float32Array.from(states), saveAt: saveAt.slice(), ...(endSteps ? { endSteps } : {}) };
   }
 
-  private lossTensor(req: SolveRequest, params: Tensor, observations: ObservationBatch): tf.Scalar {
+  private lossTensor(req: SolveRequest, params: Tensor, observations: ObservationBatch): Scalar {
     const { game, config, shape } = this.input;
     const finalTime = [config.time.saveAt[config.time.saveAt.length - 1]];
     const { ys } = this.solveTensors(this.start(req), req.path, params, { network: req.network, ctx: req.ctx, saveAt: finalTime });

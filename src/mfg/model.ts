@@ -32,6 +32,8 @@ export function networkSpec<C extends ExperimentConfig>(game: Game<C>, config: C
 export interface ModelOptions {
   /** the engine to solve with (default: fused wherever the game provides kernels, else graph) */
   engine?: EngineName;
+  /** a TF.js backend chosen explicitly: the default engine is then graph (see resolveEngine) */
+  backend?: string;
 }
 
 export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
@@ -63,7 +65,7 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
       throw new Error(`the network has ${parameterCount(this.spec)} parameters, ${values.length} were given`);
     }
     this.params = Float32Array.from(values);
-    const { engine, note } = resolveEngine(game, config, opts.engine);
+    const { engine, note } = resolveEngine(game, config, opts.engine, { backend: opts.backend });
     this.engineNote = note;
     const input = { game, config, dynamics, params: this.params, spec: this.spec, shape: this.shape };
     this.engine = engine === 'fused' ? new FusedEngine(input) : new GraphEngine(input);
