@@ -343,9 +343,11 @@ export async function useBackend(
   }
   try {
     await info.load();
-    const ok = await tf.setBackend(info.tfName);
-    if (!ok) throw new Error(`TF.js could not initialise the ${info.tfName} backend`);
-    await tf.ready();
+    await withoutProcessHandlers(async () => {
+      const ok = await tf.setBackend(info.tfName);
+      if (!ok) throw new Error(`TF.js could not initialise the ${info.tfName} backend`);
+      await tf.ready();
+    });
     return info.name;
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
@@ -359,6 +361,28 @@ export async function useBackend(
       `backend "${name}" is installed but could not start: ${why}. Requirements: ${info.requirements}`,
       name,
     );
+  }
+}
+
+/**
+ * Runs `start` and removes the process-wide 'uncaughtException' and 'unhandledRejection'
+ * handlers it installed. The wasm backend's Emscripten runtime installs handlers that rethrow
+ * every error: Node then prints the whole minified line of its source before the error, and a
+ * library user's own uncaught exceptions go the same way. Without them Node reports errors as
+ * usual and exits as it would have.
+ */
+async function withoutProcessHandlers(start: () => Promise<void>): Promise<void> {
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
+  try {
+    await start();
+  } finally {
+    for (const event of events) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
   }
 }
 

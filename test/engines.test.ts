@@ -13,6 +13,8 @@ import { RandomStream, randomStreams } from '../src/random.ts';
 import { batchOf, subset, trainModel } from '../src/train/train.ts';
 import { loadModel } from '../src/api.ts';
 import { quantile } from '../src/fused/select.ts';
+import { FusedMlp } from '../src/fused/mlp.ts';
+import { ACTIVATIONS, bindMlp, initialParameters } from '../src/nn/mlp.ts';
 import { rowQuantile } from '../src/mfg/functions.ts';
 import { tf, type Tensor } from '../src/tf.ts';
 import { meanFieldDrift } from '../src/mfg/drift.ts';
@@ -204,6 +206,41 @@ test('the fused quantile by selection equals the sorted one (ties, large populat
         assert.is(quantile(values, q, scratch), tfValue, `n = ${n}, q = ${q} against TF.js`);
       }
     }
+  }
+});
+
+test('the fused MLP and its reverse pass match TF.js for every activation, far into the tails', () => {
+  const rng = new RandomStream(12);
+  for (const activation of ACTIVATIONS) {
+    const spec = { inputSize: 5, outputSize: 3, width: 4, depth: 2, activation, outputActivation: activation };
+    const params = Float32Array.from(initialParameters(spec, rng));
+    const rows = 4;
+    // the last row drives the pre-activations to about ±1000, where exp overflows float64
+    const x = Float32Array.from({ length: rows * 5 }, (_, i) => (i >= 15 ? (i % 2 ? 900 : -900) : rng.normal(0, 2)));
+    const gOut = Float64Array.from({ length: rows * 3 }, () => rng.normal(0, 1));
+    const mlp = new FusedMlp(spec);
+    const out = new Float32Array(rows * 3);
+    const tape = mlp.forward(params, x, rows, out)!;
+    const gParams = new Float64Array(params.length);
+    const gIn = new Float64Array(rows * 5);
+    mlp.backward(params, tape, gOut, gParams, gIn);
+    const [expectedOut, expectedParams, expectedIn] = tf.tidy(() => {
+      const f = (p: Tensor, input: Tensor) => tf.sum(tf.mul(bindMlp(spec, p)(input), tf.tensor2d(Float32Array.from(gOut), [rows, 3])));
+      const value = bindMlp(spec, tf.tensor1d(params))(tf.tensor2d(x, [rows, 5])).dataSync();
+      const [gp, gx] = tf.grads(f)([tf.tensor1d(params), tf.tensor2d(x, [rows, 5])]);
+      return [value, gp.dataSync(), gx.dataSync()];
+    });
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
+      let scale = 0;
+      for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+      for (let i = 0; i < b.length; i++) {
+        assert.ok(Number.isFinite(a[i]), `${activation}: ${what}[${i}] is ${a[i]}`);
+        assert.ok(Math.abs(a[i] - b[i]) <= 1e-5 * Math.max(scale, 1), `${activation}: ${what}[${i}] ${a[i]} vs TF.js ${b[i]}`);
+      }
+    };
+    close(out, expectedOut, 'output');
+    close(gParams, expectedParams, 'parameter gradient');
+    close(gIn, expectedIn, 'input gradient');
   }
 });
 

@@ -79,9 +79,10 @@ function activateRow(z: Float64Array, count: number, a: Float32Array, slope: Flo
     case 'softplus':
       for (let o = 0; o < count; o++) {
         const x = z[o];
-        const e = Math.exp(x);
-        a[at + o] = x < SOFTPLUS_THRESHOLD ? e : x > -SOFTPLUS_THRESHOLD ? x : Math.log(1 + e);
-        if (slope) slope[at + o] = e / (1 + e);
+        // e^{−|x|} never overflows: softplus and its slope (the logistic function) from it
+        const e = Math.exp(-Math.abs(x));
+        a[at + o] = x < SOFTPLUS_THRESHOLD ? Math.exp(x) : x > -SOFTPLUS_THRESHOLD ? x : x > 0 ? x + Math.log(1 + e) : Math.log(1 + e);
+        if (slope) slope[at + o] = x >= 0 ? 1 / (1 + e) : e / (1 + e);
       }
       return;
     case 'leaky-relu':
