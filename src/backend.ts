@@ -5,6 +5,9 @@ import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { tf } from './tf.ts';
+import { adapterName, describeAdapter, findAdapter, loadDawn, runDawnUntil, type AdapterReport } from './gpu/dawn.ts';
+import { assertHardware, startGpu } from './gpu/device.ts';
+import type { EngineName } from './mfg/engine.ts';
 
 export interface BackendInfo {
   /** the name users type after --backend */
@@ -86,48 +89,11 @@ async function describeTfjsNode(gpu: boolean): Promise<string> {
 // registers "webgpu" when it is imported with navigator.gpu present.
 
 /** the adapter the webgpu backend runs on, once loaded: how it was found and what it says of itself */
-let webgpuAdapter: { flags: string[]; featureLevel: string; info: Record<string, string> } | null = null;
+let webgpuAdapter: AdapterReport | null = null;
 
-/**
- * Dawn resolves mapAsync only when its tick runs, and dawn.node schedules that tick with
- * setImmediate (a native function). Recording those ticks lets readSync run them on the spot, which
- * is what makes dataSync() work in Node: tfjs-backend-webgpu's own readSync needs OffscreenCanvas.
- */
-const dawnTicks = new Set<{ run: () => void; handle: NodeJS.Immediate }>();
-
-function recordDawnTicks(): void {
-  const original = globalThis.setImmediate;
-  if ((original as { recordsDawnTicks?: boolean }).recordsDawnTicks) return;
-  const isNative = (fn: unknown) =>
-    typeof fn === 'function' && /\[native code\]/.test(Function.prototype.toString.call(fn));
-  const recording = ((fn: (...args: unknown[]) => void, ...args: unknown[]) => {
-    if (!isNative(fn)) return original(fn, ...args);
-    const tick = {
-      run: () => fn(...args),
-      handle: original(() => {
-        dawnTicks.delete(tick);
-        fn(...args);
-      }),
-    };
-    dawnTicks.add(tick);
-    return tick.handle;
-  }) as typeof setImmediate;
-  Object.assign(recording, { recordsDawnTicks: true, __promisify__: original.__promisify__ });
-  globalThis.setImmediate = recording;
-}
-
-/** Runs Dawn's pending ticks until `done()`; throws after `timeoutMs`. */
-function runDawnUntil(done: () => boolean, timeoutMs = 60_000): void {
-  const started = Date.now();
-  while (!done()) {
-    if (Date.now() - started > timeoutMs) throw new Error('webgpu: a GPU read did not finish within 60 s');
-    for (const tick of [...dawnTicks]) {
-      dawnTicks.delete(tick);
-      clearImmediate(tick.handle);
-      tick.run();
-      if (done()) break;
-    }
-  }
+/** The adapter TF.js's webgpu backend started on (null before `useBackend('webgpu')`). */
+export function webgpuAdapterReport(): AdapterReport | null {
+  return webgpuAdapter;
 }
 
 /** A synchronous readSync for tfjs-backend-webgpu in Node: copy to a staging buffer, map, read. */
@@ -161,49 +127,14 @@ function patchReadSync(WebGPUBackend: { prototype: any }): void {
   proto.readSyncInNode = true;
 }
 
-/**
- * Finds an adapter: a full (core) WebGPU adapter on the default Dawn backend (Vulkan on Linux),
- * else a compatibility-mode one, else OpenGL/OpenGL ES in compatibility mode through EGL without
- * a display (Mesa's llvmpipe on a machine without a GPU). NEURAL_MFG_WEBGPU_FLAGS (comma
- * separated Dawn options, e.g. "backend=vulkan" or "adapter=NVIDIA H100") tries only those.
- */
-/** every Dawn instance created, kept alive: a collected instance can take the process down */
-const dawnInstances: unknown[] = [];
-
-async function findAdapter(create: (flags: string[]) => any): Promise<{ adapter: any; flags: string[]; featureLevel: string }> {
-  process.env.EGL_PLATFORM ??= 'surfaceless';
-  const fromEnv = process.env.NEURAL_MFG_WEBGPU_FLAGS;
-  const flagSets = fromEnv ? [fromEnv.split(',').map((s) => s.trim()).filter(Boolean)] : [[], ['backend=opengl'], ['backend=opengles']];
-  const tried: string[] = [];
-  for (const flags of flagSets) {
-    const gpu = create(flags);
-    dawnInstances.push(gpu);
-    for (const featureLevel of ['core', 'compatibility']) {
-      tried.push(`${flags.join(',') || 'default'}/${featureLevel}`);
-      const adapter = await gpu
-        .requestAdapter({ powerPreference: 'high-performance', featureLevel })
-        .catch(() => null);
-      if (adapter) return { adapter, flags, featureLevel };
-    }
-  }
-  throw new Error(
-    `no WebGPU adapter found (tried ${tried.join(', ')}); it needs a Vulkan driver (a GPU's, or Mesa's ` +
-      `lavapipe: apt install mesa-vulkan-drivers) or OpenGL through EGL (apt install libegl-mesa0)`,
-  );
-}
-
 async function loadWebgpu(): Promise<void> {
   if (tf.findBackendFactory('webgpu')) return;
-  const { create, globals } = await importOptional('webgpu');
+  const { create, globals } = await loadDawn();
   const g = globalThis as any;
   Object.assign(g, globals);
-  recordDawnTicks();
-  const { adapter, flags, featureLevel } = await findAdapter(create);
-  const info: Record<string, string> = {};
-  for (const key of ['vendor', 'architecture', 'device', 'description']) {
-    if (adapter.info?.[key]) info[key] = String(adapter.info[key]);
-  }
-  webgpuAdapter = { flags, featureLevel, info };
+  const found = await findAdapter(create);
+  const { adapter } = found;
+  webgpuAdapter = describeAdapter(found);
   // tfjs-backend-webgpu asks navigator.gpu for an adapter without a feature level, and passes one
   // of its required features inside a nested array; hand it the adapter found above instead.
   const chosen = {
@@ -225,12 +156,10 @@ async function loadWebgpu(): Promise<void> {
 
 async function describeWebgpu(): Promise<string> {
   if (!webgpuAdapter) return 'unknown adapter';
-  const { info, flags, featureLevel } = webgpuAdapter;
-  const name = [info.vendor, info.architecture, info.device].filter(Boolean).join(' ') || 'unnamed adapter';
-  const software = /llvmpipe|lavapipe|swiftshader|softpipe/i.test(`${name} ${info.description ?? ''}`);
+  const a = webgpuAdapter;
   return (
-    `${name}${info.description ? ` (${info.description})` : ''}, Dawn ${flags.join(',') || 'default backend'}, ` +
-    `${featureLevel} feature level${software ? ' — software rendering on the CPU, not a GPU' : ''}`
+    `${adapterName(a)}, Dawn ${a.backend === 'vulkan (default)' ? 'default backend' : `backend=${a.backend}`}, ` +
+    `${a.featureLevel} feature level${a.software ? ' — software rendering on the CPU, not a GPU' : ''}`
   );
 }
 
@@ -362,6 +291,36 @@ export async function useBackend(
       name,
     );
   }
+}
+
+/**
+ * Starts what an engine runs on, for the command-line front ends: the TF.js backend of the graph
+ * engine, the GPU of the fused GPU engine (`gpu`, which --backend webgpu selects), or nothing (the
+ * fused engine on the CPU). Returns the backend's name (null for the CPU fused engine). On webgpu,
+ * either way, software rendering (llvmpipe, lavapipe, SwiftShader) is refused unless
+ * `allowSoftware` (--allow-software, or NEURAL_MFG_ALLOW_SOFTWARE=1): it is the CPU, not a GPU.
+ */
+export async function startEngineBackend(
+  engine: EngineName,
+  backend: string,
+  opts: { explicit: boolean; allowSoftware?: boolean },
+): Promise<string | null> {
+  if (engine === 'gpu') {
+    const info = backendInfo('webgpu');
+    if (!isInstalled('webgpu')) throw new BackendError(notInstalledMessage(info, ['webgpu']), 'webgpu', info.install);
+    try {
+      await startGpu({ allowSoftware: opts.allowSoftware });
+    } catch (err) {
+      if (err instanceof Error && err.name === 'SoftwareRenderingError') throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      throw new BackendError(`backend "webgpu" is installed but could not start: ${why}. Requirements: ${info.requirements}`, 'webgpu');
+    }
+    return 'webgpu';
+  }
+  if (engine !== 'graph') return null;
+  const name = await useBackend(backend, { explicit: opts.explicit });
+  if (name === 'webgpu' && webgpuAdapter) assertHardware(webgpuAdapter, opts.allowSoftware);
+  return name;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { RandomStream } from './random.ts';
 import type { ExperimentConfig } from './config.ts';
 import type { ReferenceLine } from './plot/figures.ts';
 import type { GameKernels } from './fused/kernels.ts';
+import type { GpuGameKernels } from './gpu/kernels.ts';
 import type { EngineName } from './mfg/engine.ts';
 
 /**
@@ -173,6 +174,11 @@ export interface Game<C extends ExperimentConfig = ExperimentConfig> {
    * exactly as `mechanics` does, so that both engines see the same randomness.
    */
   kernels?(config: C, dynamics: RandomStream): GameKernels;
+  /**
+   * The same mechanics as WGSL for the fused GPU engine (src/gpu/kernels.ts; --backend webgpu);
+   * absent: no GPU engine. Draws from `dynamics` exactly as `kernels` does.
+   */
+  gpuKernels?(config: C, dynamics: RandomStream): GpuGameKernels;
   observations: ObservationModel<C>;
   /**
    * For games whose state is not one number per agent: what `simulate` prints and records for one

@@ -10,6 +10,7 @@ import { readCsvTable, pivotLong, writeCsv } from '../../src/data/csv.ts';
 import type { RandomStream } from '../../src/random.ts';
 import { elFarolMechanics, type ElFarolMechanics } from './mechanics.ts';
 import { elFarolKernels } from './kernels.ts';
+import { elFarolGpuKernels } from './gpu.ts';
 import fig3a from './presets/fig3a.json' with { type: 'json' };
 import fig3b from './presets/fig3b.json' with { type: 'json' };
 
@@ -106,6 +107,7 @@ export const elFarol: Game<ElFarolConfig> = {
   },
   mechanics: (config, dynamics) => elFarolMechanics(config.mechanics, config.agents, dynamics),
   kernels: (config, dynamics) => elFarolKernels(config.mechanics, config.agents, dynamics),
+  gpuKernels: (config, dynamics) => elFarolGpuKernels(config.mechanics, config.agents, dynamics),
   observations: {
     csvHeader: CSV_HEADER,
     async read(file, config) {

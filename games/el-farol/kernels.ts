@@ -19,6 +19,8 @@ export function elFarolKernels(m: ElFarolMechanics, agents: number, dynamics: Ra
   const gamma = fround(m.gamma);
   const attended = new Uint8Array(agents);
   return {
+    // fresh attendance draws from the dynamics stream during the solve, in trajectory order
+    independentTrajectories: frozen !== null,
     drift(_t, p, n, _ctx, out) {
       // fresh draws for every trajectory at every evaluation, as the autodiff path draws them
       const u = frozen ?? float32Uniforms(dynamics, n * agents);

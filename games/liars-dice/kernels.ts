@@ -133,6 +133,7 @@ export function diceKernels(o: DiceMechanicsOptions): GameKernels {
   };
 
   return {
+    independentTrajectories: true,
     drift(t, y, n, ctx, out, running) {
       const { rolls, trueCounts, frequencies, keys } = prepare(ctx, n);
       const turn = turnOf(t);

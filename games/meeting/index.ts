@@ -7,6 +7,7 @@ import { readCsvTable, pivotLong, writeCsv } from '../../src/data/csv.ts';
 import { mean, std, wasserstein1 } from '../../src/data/stats.ts';
 import { meetingMechanics, type MeetingMechanics } from './mechanics.ts';
 import { meetingKernels } from './kernels.ts';
+import { meetingGpuKernels } from './gpu.ts';
 import fig2a from './presets/fig2a.json' with { type: 'json' };
 import fig2b from './presets/fig2b.json' with { type: 'json' };
 
@@ -71,6 +72,7 @@ export const meeting: Game<MeetingConfig> = {
   initialState: (config, rng) => rng.normals(config.agents, config.initial.mean, config.initial.std),
   mechanics: (config) => meetingMechanics(config.mechanics),
   kernels: (config) => meetingKernels(config.mechanics, config.agents),
+  gpuKernels: (config) => meetingGpuKernels(config.mechanics, config.agents),
   observations: {
     csvHeader: CSV_HEADER,
     async read(file, config) {

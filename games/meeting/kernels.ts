@@ -16,6 +16,7 @@ export function meetingKernels(m: MeetingMechanics, agents: number): GameKernels
   const gamma = fround(m.gamma);
   const scratch = new Float32Array(agents);
   return {
+    independentTrajectories: true,
     drift(_t, y, n, _ctx, out) {
       for (let r = 0; r < n; r++) {
         const row = y.subarray(r * agents, (r + 1) * agents);

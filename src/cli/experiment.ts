@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { GAMES, gameByName } from '../../games/index.ts';
 import type { Game } from '../game.ts';
 import { applyOverrides, setField, type ExperimentConfig } from '../config.ts';
-import { BACKEND_NAMES, DEFAULT_BACKEND, useBackend } from '../backend.ts';
+import { BACKEND_NAMES, DEFAULT_BACKEND, startEngineBackend } from '../backend.ts';
 import { ENGINE_NAMES, resolveEngine, type EngineName } from '../mfg/engine.ts';
 import { turnStats, type TurnStats } from '../mfg/model.ts';
 import { populationBoxPlot, writeSvg } from '../plot/figures.ts';
@@ -49,6 +49,7 @@ export function withCommonOptions(cmd: Command, outDescription: string): Command
     .option('--out <path>', outDescription)
     .option('--seed <n>', 'experiment seed (data, initial states, noise, initialisation, shuffling)', parseSeed, 10)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default(DEFAULT_BACKEND))
+    .option('--allow-software', 'with --backend webgpu: run on software rendering (Mesa llvmpipe/lavapipe, SwiftShader: the CPU, not a GPU), which is refused otherwise')
     .addOption(engineOption())
     .option('--set <key=value>', 'override a configuration field, e.g. --set training.steps=100 (repeatable)', collect, [])
     .option(
@@ -119,11 +120,11 @@ export interface EngineChoice {
  * Decides the engine (--engine, else fused where the game has kernels; an explicit --backend means
  * graph) and starts the TF.js backend only for the graph engine: a fused run loads no TF.js.
  */
-export async function startEngine<C extends ExperimentConfig>(game: Game<C>, config: C, opts: Pick<CommonOptions, 'engine' | 'backend'>): Promise<EngineChoice> {
+export async function startEngine<C extends ExperimentConfig>(game: Game<C>, config: C, opts: Pick<CommonOptions, 'engine' | 'backend'> & { allowSoftware?: boolean }): Promise<EngineChoice> {
   const explicit = opts.backend !== DEFAULT_BACKEND;
-  const { engine, note } = resolveEngine(game, config, opts.engine, { backend: explicit ? opts.backend : undefined });
+  const { engine, note } = resolveEngine(game, config, opts.engine, { backend: explicit ? opts.backend : undefined, gpu: true });
   if (note) process.stderr.write(`note: ${note}\n`);
-  const backend = engine === 'graph' ? await useBackend(opts.backend, { explicit }) : null;
+  const backend = await startEngineBackend(engine, opts.backend, { explicit, allowSoftware: opts.allowSoftware === true });
   return { engine, backend, note };
 }
 

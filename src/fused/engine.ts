@@ -1,6 +1,8 @@
 // The fused engine: a whole solve, its loss and its gradient as one pass of plain typed-array code
 // (src/fused/solve.ts) over the game's kernels and the MLP, with no TF.js kernel and no tensor at
-// all. It reads the model's flat parameter vector in place.
+// all. It reads the model's flat parameter vector in place. Where the game's trajectories are
+// independent (a batch of Liar's dice games), it solves them in fixed chunks, spread over worker
+// threads (pool.ts); the numbers do not depend on how many threads there are.
 import type { ExperimentConfig } from '../config.ts';
 import type { SolveContext } from '../game.ts';
 import type { BrownianIncrements } from '../ode/brownian.ts';
@@ -9,6 +11,9 @@ import type { Engine, EngineInput, ObservationBatch, SolveRequest, SolveResult }
 import type { GameKernels } from './kernels.ts';
 import { FusedMlp } from './mlp.ts';
 import { fusedForward, fusedReverse, stateAt, wholeStateNetwork, type FusedRun, type FusedSystem } from './solve.ts';
+import { availableParallelism } from 'node:os';
+import { CHUNK, chunksOf, observationsPart, requestPart, type Chunk } from './chunks.ts';
+import { workerPool, type WorkerSetup, type WorkerTask } from './pool.ts';
 
 const fround = Math.fround;
 
@@ -16,21 +21,47 @@ function emptyContext(trajectories: number): SolveContext {
   return { observations: null, keys: new Uint32Array(trajectories) };
 }
 
+export interface FusedOptions {
+  /**
+   * threads for games whose trajectories are independent (default: NEURAL_MFG_THREADS, else every
+   * core); 1 keeps everything on the calling thread
+   */
+  threads?: number;
+}
+
+/** The default number of threads: NEURAL_MFG_THREADS, else the machine's cores. */
+export function defaultThreads(): number {
+  const fromEnv = Number(process.env.NEURAL_MFG_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : availableParallelism();
+}
+
+let nextEngineId = 1;
+
 export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implements Engine {
   readonly name = 'fused' as const;
   readonly kernels: GameKernels;
   private readonly mlp: FusedMlp;
   private readonly size: number;
+  private readonly threads: number;
+  private readonly setup: WorkerSetup;
+  private readonly id = nextEngineId++;
 
-  constructor(private readonly input: EngineInput<C>) {
+  constructor(
+    private readonly input: EngineInput<C>,
+    opts: FusedOptions = {},
+  ) {
     const { game, config, dynamics, spec, shape } = input;
     if (!game.kernels) throw new Error(`the ${game.name} game has no fused kernels`);
+    // a worker rebuilds the kernels from the same stream state (they may draw from it)
+    const kernelStream = Uint32Array.from(dynamics.state);
     this.kernels = game.kernels(config, dynamics);
     this.mlp = new FusedMlp(spec);
     this.size = shape.reduce((a, b) => a * b, 1);
     if (this.mlp.parameterCount !== input.params.length) {
       throw new Error(`the network has ${this.mlp.parameterCount} parameters, the model holds ${input.params.length}`);
     }
+    this.threads = opts.threads ?? defaultThreads();
+    this.setup = { game: game.name, config, spec, shape, kernelStream };
   }
 
   private system(network: boolean, path: BrownianIncrements | null): FusedSystem {
@@ -86,29 +117,25 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     return states;
   }
 
-  simulate(req: SolveRequest): SolveResult {
-    const saveAt = req.saveAt ?? this.input.config.time.saveAt;
-    const { plan, run } = this.run(req, saveAt, false);
-    const states = this.observe(this.saved(run, plan.positions, req.trajectories));
-    return { states, saveAt: saveAt.slice(), ...(run.endSteps ? { endSteps: run.endSteps } : {}) };
-  }
-
   private finalTime(): number[] {
     const { saveAt } = this.input.config.time;
     return [saveAt[saveAt.length - 1]];
   }
 
-  lossOfStates(final: Float32Array, trajectories: number, observations: ObservationBatch): number {
-    return this.kernels.loss(final, trajectories, observations.values, observations.shape[0], null);
+  // ---- one chunk of trajectories, on this thread (workers call these too) ----
+
+  simulateChunk(req: SolveRequest, saveAt: number[]): { states: Float32Array; endSteps: (number | null)[] | null } {
+    const { plan, run } = this.run(req, saveAt, false);
+    return { states: this.observe(this.saved(run, plan.positions, req.trajectories)), endSteps: run.endSteps };
   }
 
-  loss(req: SolveRequest, observations: ObservationBatch): number {
+  lossChunk(req: SolveRequest, observations: ObservationBatch): number {
     const { plan, run } = this.run(req, this.finalTime(), false);
     const pred = this.observe(this.saved(run, plan.positions, req.trajectories));
     return this.kernels.loss(pred, req.trajectories, observations.values, observations.shape[0], null);
   }
 
-  lossAndGradient(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float32Array } {
+  gradientChunk(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float64Array } {
     const n = req.trajectories;
     const { plan, run, sys, ctx } = this.run(req, this.finalTime(), true);
     const raw = this.saved(run, plan.positions, n);
@@ -127,6 +154,93 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
       seeds.set(k + 1, grad.map((g) => g * wb));
     }
     const gradient = req.network ? fusedReverse(sys, run, n, ctx, seeds) : new Float64Array(this.input.params.length);
+    return { loss, gradient };
+  }
+
+  // ---- whole requests: in chunks where the trajectories are independent ----
+
+  private chunked(req: SolveRequest): Chunk[] | null {
+    return this.kernels.independentTrajectories && req.trajectories > CHUNK ? chunksOf(req.trajectories) : null;
+  }
+
+  /** Runs one task per chunk, on the workers and this thread, in chunk order. */
+  private spread<T>(chunks: Chunk[], task: (c: Chunk) => WorkerTask, local: (t: WorkerTask) => T): T[] {
+    const tasks = chunks.map(task);
+    const threads = Math.min(this.threads, chunks.length);
+    if (threads <= 1) return tasks.map(local);
+    return workerPool(threads).run({ id: this.id, setup: this.setup }, tasks, this.input.params, local);
+  }
+
+  private local(task: WorkerTask): unknown {
+    const request = task.request as SolveRequest;
+    if (task.kind === 'simulate') return this.simulateChunk(request, task.saveAt);
+    if (task.kind === 'loss') return this.lossChunk(request, task.observations as ObservationBatch);
+    return this.gradientChunk(request, task.observations as ObservationBatch);
+  }
+
+  private get paired(): boolean {
+    return this.input.game.observations.pairing === 'paired';
+  }
+
+  simulate(req: SolveRequest): SolveResult {
+    const saveAt = req.saveAt ?? this.input.config.time.saveAt;
+    const chunks = this.chunked(req);
+    if (!chunks) {
+      const r = this.simulateChunk(req, saveAt);
+      return { states: r.states, saveAt: saveAt.slice(), ...(r.endSteps ? { endSteps: r.endSteps } : {}) };
+    }
+    const parts = this.spread(chunks, (c) => ({ kind: 'simulate', request: requestPart(req, c, this.size), saveAt }), (t) => this.local(t)) as {
+      states: Float32Array;
+      endSteps: (number | null)[] | null;
+    }[];
+    // [saves, chunk, size] blocks into [saves, n, size]
+    const n = req.trajectories;
+    const states = new Float32Array(saveAt.length * n * this.size);
+    const endSteps: (number | null)[] = [];
+    chunks.forEach((c, i) => {
+      for (let s = 0; s < saveAt.length; s++) {
+        states.set(parts[i].states.subarray(s * c.count * this.size, (s + 1) * c.count * this.size), (s * n + c.start) * this.size);
+      }
+      if (parts[i].endSteps) endSteps.push(...parts[i].endSteps!);
+    });
+    return { states, saveAt: saveAt.slice(), ...(this.kernels.ended ? { endSteps } : {}) };
+  }
+
+  lossOfStates(final: Float32Array, trajectories: number, observations: ObservationBatch): number {
+    return this.kernels.loss(final, trajectories, observations.values, observations.shape[0], null);
+  }
+
+  loss(req: SolveRequest, observations: ObservationBatch): number {
+    const chunks = this.chunked(req);
+    if (!chunks) return this.lossChunk(req, observations);
+    const parts = this.spread(
+      chunks,
+      (c) => ({ kind: 'loss', request: requestPart(req, c, this.size), observations: observationsPart(observations, c, this.paired) }),
+      (t) => this.local(t),
+    ) as number[];
+    // a mean over trajectories: each chunk weighs by its share
+    return chunks.reduce((sum, c, i) => sum + (c.count / req.trajectories) * parts[i], 0);
+  }
+
+  lossAndGradient(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float32Array } {
+    const chunks = this.chunked(req);
+    if (!chunks) {
+      const r = this.gradientChunk(req, observations);
+      return { loss: r.loss, gradient: Float32Array.from(r.gradient) };
+    }
+    const parts = this.spread(
+      chunks,
+      (c) => ({ kind: 'gradient', request: requestPart(req, c, this.size), observations: observationsPart(observations, c, this.paired) }),
+      (t) => this.local(t),
+    ) as { loss: number; gradient: Float64Array }[];
+    let loss = 0;
+    const gradient = new Float64Array(this.input.params.length);
+    chunks.forEach((c, i) => {
+      const w = c.count / req.trajectories;
+      loss += w * parts[i].loss;
+      const g = parts[i].gradient;
+      for (let j = 0; j < gradient.length; j++) gradient[j] += w * g[j];
+    });
     return { loss, gradient: Float32Array.from(gradient) };
   }
 }

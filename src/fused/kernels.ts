@@ -24,6 +24,12 @@ export interface NetworkKernels {
 
 export interface GameKernels {
   /**
+   * true when each trajectory's solve depends on its own initial state, observations, key and
+   * noise path alone (no randomness drawn during the solve): the engine may then solve the
+   * trajectories in chunks, on several threads. The loss must be a mean over trajectories.
+   */
+  independentTrajectories?: boolean;
+  /**
    * The mean-field drift b(t, y) of every running trajectory, held-fixed transitions included,
    * written (every entry) into out [n, ...state]. May draw from the dynamics stream as the
    * autodiff path does, in the same order.

@@ -8,8 +8,11 @@ import type { Game, SolveContext } from '../game.ts';
 import type { BrownianIncrements } from '../ode/brownian.ts';
 import type { MlpSpec } from '../nn/mlp.ts';
 import type { RandomStream } from '../random.ts';
+import { gpuUnsupported } from '../gpu/support.ts';
+import { gpuStarted } from '../gpu/device.ts';
 
-export type EngineName = 'fused' | 'graph';
+/** fused, graph, or gpu: the fused engine on the GPU (src/gpu/), which --backend webgpu selects (not an --engine choice) */
+export type EngineName = 'fused' | 'graph' | 'gpu';
 export const ENGINE_NAMES: EngineName[] = ['fused', 'graph'];
 
 /** The solvers the fused engine integrates (the others run on `graph`). */
@@ -80,18 +83,34 @@ export class EngineError extends Error {}
  * The engine a run uses: the one asked for, or by default `fused` wherever the game provides
  * kernels for its configuration and `graph` elsewhere (with the reason, for the summary). A TF.js
  * backend chosen explicitly (`backend`, e.g. a GPU) means the graph engine unless `fused` is asked
- * for: the fused engine runs on the CPU without TF.js.
+ * for: the fused engine runs on the CPU without TF.js. `webgpu` is the exception: it means `gpu`,
+ * the fused engine on the GPU, where the game has GPU kernels (and `opts.gpu`: the caller starts
+ * the GPU; default: whether startGpu() has run), with `--engine graph` for TF.js's webgpu backend.
  */
 export function resolveEngine<C extends ExperimentConfig>(
   game: Game<C>,
   config: C,
   requested?: EngineName,
-  opts: { backend?: string } = {},
+  opts: { backend?: string; gpu?: boolean } = {},
 ): { engine: EngineName; note: string | null } {
-  if (requested !== undefined && !ENGINE_NAMES.includes(requested)) {
+  if (requested !== undefined && requested !== 'gpu' && !ENGINE_NAMES.includes(requested)) {
     throw new EngineError(`unknown engine "${requested}": choose one of ${ENGINE_NAMES.join(', ')}`);
   }
   const why = fusedUnsupported(game, config);
+  // --backend webgpu: the fused engine on the GPU wherever the game has GPU kernels and the GPU is
+  // (or, opts.gpu, will be) started; --engine fused without them: the fused engine on the CPU
+  if (requested === 'gpu') {
+    const gpuWhy = why ?? gpuUnsupported(game, config);
+    if (gpuWhy) throw new EngineError(`the fused GPU engine: ${gpuWhy}`);
+    return { engine: 'gpu', note: null };
+  }
+  if (opts.backend === 'webgpu' && requested !== 'graph' && !why) {
+    const gpuWhy = gpuUnsupported(game, config);
+    if (!gpuWhy && (opts.gpu ?? gpuStarted())) return { engine: 'gpu', note: null };
+    if (requested === 'fused') {
+      return { engine: 'fused', note: `${gpuWhy ?? 'the GPU was not started'}: the fused engine runs on the CPU; --backend webgpu is not used` };
+    }
+  }
   if (requested === 'fused' && why) throw new EngineError(`--engine fused: ${why}; use --engine graph`);
   if (requested === 'fused' && opts.backend) {
     return { engine: 'fused', note: `the fused engine runs on the CPU without TF.js: --backend ${opts.backend} is not used` };

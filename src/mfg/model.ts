@@ -10,6 +10,7 @@ import { gridSteps } from '../ode/solve.ts';
 import { initialParameters, parameterCount, type MlpSpec } from '../nn/mlp.ts';
 import type { RandomStream } from '../random.ts';
 import { FusedEngine } from '../fused/engine.ts';
+import { GpuFusedEngine } from '../gpu/engine.ts';
 import { resolveEngine, type Engine, type EngineName, type ObservationBatch, type SolveRequest, type SolveResult } from './engine.ts';
 import { GraphEngine, wholeStateAdapter } from './graph.ts';
 
@@ -68,7 +69,7 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
     const { engine, note } = resolveEngine(game, config, opts.engine, { backend: opts.backend });
     this.engineNote = note;
     const input = { game, config, dynamics, params: this.params, spec: this.spec, shape: this.shape };
-    this.engine = engine === 'fused' ? new FusedEngine(input) : new GraphEngine(input);
+    this.engine = engine === 'fused' ? new FusedEngine(input) : engine === 'gpu' ? new GpuFusedEngine(input) : new GraphEngine(input);
     if (config.noise.layout !== 'none' && config.noise.path === 'frozen') this.frozenPath = this.samplePath(1);
   }
 

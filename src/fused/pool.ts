@@ -1,0 +1,125 @@
+// Worker threads for the fused engine, one pool per process: each worker builds its own copy of
+// an engine (the same game, configuration and kernels) the first time it is sent work for it, and
+// solves chunks of trajectories (chunks.ts) while the calling thread solves others. The engine's
+// interface is synchronous, so the calling thread posts the work, does its own share, then waits
+// on a shared flag (Atomics.wait) and reads each worker's answer with receiveMessageOnPort: no
+// event-loop turn is needed. Workers are unreferenced: they never keep the process alive.
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ExperimentConfig } from '../config.ts';
+import type { MlpSpec } from '../nn/mlp.ts';
+
+/** The URL of tsx's ESM API (its package's "import" export of ./esm/api), found from this file. */
+function tsxEsmApi(): string {
+  const root = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const exported = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api'];
+  return pathToFileURL(join(root, exported.import.default)).href;
+}
+
+/** What a worker builds its engine from (plain data: it crosses the thread boundary). */
+export interface WorkerSetup {
+  game: string;
+  config: ExperimentConfig;
+  spec: MlpSpec;
+  shape: number[];
+  /** the dynamics stream's state when the engine's kernels were built (they may draw from it) */
+  kernelStream: Uint32Array;
+}
+
+export type WorkerTask =
+  | { kind: 'simulate'; request: unknown; saveAt: number[] }
+  | { kind: 'loss'; request: unknown; observations: unknown }
+  | { kind: 'gradient'; request: unknown; observations: unknown };
+
+interface Member {
+  worker: Worker;
+  port: MessagePort;
+  /** [0]: 0 while working, 1 when the answer is posted */
+  flag: Int32Array;
+  /** the engines this worker has built */
+  knows: Set<number>;
+}
+
+/** How long a worker may take for one batch of chunks before the engine gives up on it. */
+const WAIT_MS = 600_000;
+
+export class WorkerPool {
+  private readonly members: Member[];
+  private closed = false;
+
+  constructor(count: number) {
+    const here = new URL(import.meta.url);
+    const script = new URL(here.pathname.endsWith('.ts') ? './worker.ts' : './worker.js', here);
+    // From the TypeScript sources the worker loads them through tsx, as this thread does. A module
+    // that fails to load reports on the port and raises the flag, so that nobody waits for it.
+    const load = script.pathname.endsWith('.ts')
+      ? `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); })`
+      : `import(${JSON.stringify(script.href)})`;
+    const bootstrap =
+      `const { workerData } = require('node:worker_threads');\n` +
+      `${load}.catch((err) => { workerData.port.postMessage({ indices: [], results: [], error: 'the worker could not start: ' + (err && err.message || err) }); ` +
+      `Atomics.store(workerData.flag, 0, 1); Atomics.notify(workerData.flag, 0); });`;
+    this.members = Array.from({ length: count }, () => {
+      const { port1, port2 } = new MessageChannel();
+      const flag = new Int32Array(new SharedArrayBuffer(4));
+      const worker = new Worker(bootstrap, { eval: true, workerData: { port: port2, flag }, transferList: [port2] });
+      worker.unref();
+      port1.unref();
+      return { worker, port: port1, flag, knows: new Set<number>() };
+    });
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  /**
+   * Runs `tasks` (in order): task i on member i mod (size + 1), where the last slot is this
+   * thread, which runs its tasks through `local`. Returns the results in task order.
+   */
+  run<T>(engine: { id: number; setup: WorkerSetup }, tasks: WorkerTask[], params: Float32Array, local: (task: WorkerTask) => T): T[] {
+    if (this.closed) throw new Error('the fused engine\'s workers were closed');
+    const slots = this.members.length + 1;
+    const results = new Array<T>(tasks.length);
+    const mine: number[] = [];
+    this.members.forEach((m, w) => {
+      const indices = tasks.map((_, i) => i).filter((i) => i % slots === w);
+      Atomics.store(m.flag, 0, 0);
+      const setup = m.knows.has(engine.id) ? undefined : engine.setup;
+      m.knows.add(engine.id);
+      m.port.postMessage({ engine: engine.id, setup, params, tasks: indices.map((i) => tasks[i]), indices });
+    });
+    for (let i = this.members.length; i < tasks.length; i += slots) mine.push(i);
+    for (const i of mine) results[i] = local(tasks[i]);
+    for (const m of this.members) {
+      if (Atomics.wait(m.flag, 0, 0, WAIT_MS) === 'timed-out') throw new Error(`a fused-engine worker gave no answer within ${WAIT_MS / 1000} s`);
+      const reply = receiveMessageOnPort(m.port)?.message as { indices: number[]; results: T[]; error?: string } | undefined;
+      if (!reply) throw new Error('a fused-engine worker answered without a result');
+      if (reply.error) throw new Error(`fused-engine worker: ${reply.error}`);
+      reply.indices.forEach((i, j) => (results[i] = reply.results[j]));
+    }
+    return results;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const m of this.members) {
+      m.port.close();
+      void m.worker.terminate();
+    }
+  }
+}
+
+let shared: WorkerPool | null = null;
+
+/** The process's pool of `threads − 1` workers (the calling thread is the last one), made on first use. */
+export function workerPool(threads: number): WorkerPool {
+  if (shared === null || shared.size !== threads - 1) {
+    shared?.close();
+    shared = new WorkerPool(threads - 1);
+  }
+  return shared;
+}

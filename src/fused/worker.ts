@@ -1,0 +1,63 @@
+// A fused-engine worker thread (pool.ts): builds the same engine as the calling thread from the
+// game's registry entry and the configuration, then solves the chunks it is sent, one batch at a
+// time, answering on its port and raising the shared flag.
+import { workerData, type MessagePort } from 'node:worker_threads';
+import { GAMES } from '../../games/index.ts';
+import { BrownianIncrements } from '../ode/brownian.ts';
+import { RandomStream } from '../random.ts';
+import { parameterCount } from '../nn/mlp.ts';
+import type { ObservationBatch, SolveRequest } from '../mfg/engine.ts';
+import { FusedEngine } from './engine.ts';
+import type { WorkerSetup, WorkerTask } from './pool.ts';
+
+const { port, flag } = workerData as { port: MessagePort; flag: Int32Array };
+
+/** the engines this worker has built, by the calling thread's engine id (the last few) */
+const engines = new Map<number, { engine: FusedEngine; params: Float32Array }>();
+const KEEP = 16;
+
+function engineFor(id: number, setup: WorkerSetup | undefined) {
+  let entry = engines.get(id);
+  if (!entry) {
+    if (!setup) throw new Error(`engine ${id} was never set up in this worker`);
+    const params = new Float32Array(parameterCount(setup.spec));
+    const input = { game: GAMES[setup.game], config: setup.config, dynamics: new RandomStream(0, setup.kernelStream), params, spec: setup.spec, shape: setup.shape };
+    entry = { engine: new FusedEngine(input, { threads: 1 }), params };
+    engines.set(id, entry);
+    if (engines.size > KEEP) engines.delete(engines.keys().next().value!);
+  }
+  return entry;
+}
+
+/** A request as it arrives (structured clone keeps data, not classes): its path rebuilt. */
+function revive(request: unknown): SolveRequest {
+  const r = request as SolveRequest;
+  const p = r.path as unknown as { steps: number; dt: number; shape: number[]; values: Float64Array } | null;
+  return { ...r, path: p && new BrownianIncrements(p.steps, p.dt, p.shape, p.values) };
+}
+
+function solve(engine: FusedEngine, task: WorkerTask): unknown {
+  const request = revive(task.request);
+  switch (task.kind) {
+    case 'simulate':
+      return engine.simulateChunk(request, task.saveAt);
+    case 'loss':
+      return engine.lossChunk(request, task.observations as ObservationBatch);
+    case 'gradient':
+      return engine.gradientChunk(request, task.observations as ObservationBatch);
+  }
+}
+
+port.on('message', (message: { engine: number; setup?: WorkerSetup; params: Float32Array; tasks: WorkerTask[]; indices: number[] }) => {
+  try {
+    const { engine, params } = engineFor(message.engine, message.setup);
+    params.set(message.params);
+    const results = message.tasks.map((task) => solve(engine, task));
+    port.postMessage({ indices: message.indices, results });
+  } catch (err) {
+    port.postMessage({ indices: message.indices, results: [], error: err instanceof Error ? err.message : String(err) });
+  } finally {
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+  }
+});
