@@ -357,11 +357,28 @@ export interface BackendReport {
   problem: string | null;
   install: string;
   requirements: string;
+  /** webgpu: the adapter Dawn found (vendor, device, driver, limits; real GPU or software rendering) */
+  adapter?: AdapterReport | null;
+  /** webgpu: whether the fused GPU engine (src/gpu/) starts and computes (an exact quantile) */
+  gpuEngine?: { works: boolean; problem: string | null };
+}
+
+/** The fused GPU engine's check: starts the GPU (software rendering allowed: a report, not a run) and selects a median. */
+async function checkGpuEngine(): Promise<{ adapter: AdapterReport | null; works: boolean; problem: string | null }> {
+  try {
+    const ctx = await startGpu({ allowSoftware: true });
+    const { gpuQuantiles } = await import('./gpu/select.ts');
+    const median = gpuQuantiles(ctx, Float32Array.of(5, -1, 4, 2, 3, 3.5), 1, 0.5)[0];
+    if (median !== 3.25) throw new Error(`the median of 5, −1, 4, 2, 3, 3.5 came out as ${median}, not 3.25`);
+    return { adapter: ctx.adapter, works: true, problem: null };
+  } catch (err) {
+    return { adapter: null, works: false, problem: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 /**
  * Tries one backend: installed?, starts (and computes 1+2+3)?, on what? Leaves the previously
- * active backend active again.
+ * active backend active again. For webgpu also the adapter and the fused GPU engine.
  */
 export async function checkBackend(name: string): Promise<BackendReport> {
   const info = backendInfo(name);
@@ -376,6 +393,11 @@ export async function checkBackend(name: string): Promise<BackendReport> {
     install: info.install,
     requirements: info.requirements,
   };
+  if (name === 'webgpu' && isInstalled('webgpu')) {
+    const gpu = await checkGpuEngine();
+    report.adapter = gpu.adapter;
+    report.gpuEngine = { works: gpu.works, problem: gpu.problem };
+  }
   if (!report.installed) return report;
   const previous = tf.getBackend();
   try {

@@ -13,7 +13,7 @@ import { FusedMlp } from './mlp.ts';
 import { fusedForward, fusedReverse, stateAt, wholeStateNetwork, type FusedRun, type FusedSystem } from './solve.ts';
 import { availableParallelism } from 'node:os';
 import { CHUNK, chunksOf, observationsPart, requestPart, type Chunk } from './chunks.ts';
-import { workerPool, type WorkerSetup, type WorkerTask } from './pool.ts';
+import { poolRunning, workerPool, type WorkerSetup, type WorkerTask } from './pool.ts';
 
 const fround = Math.fround;
 
@@ -37,6 +37,10 @@ export function defaultThreads(): number {
 
 let nextEngineId = 1;
 
+/** a call slower than this on one thread counts as slow; after a few, the workers take a share */
+const SLOW_CALL_MS = 20;
+const SLOW_CALLS_BEFORE_THREADS = 3;
+
 export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implements Engine {
   readonly name = 'fused' as const;
   readonly kernels: GameKernels;
@@ -45,6 +49,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   private readonly threads: number;
   private readonly setup: WorkerSetup;
   private readonly id = nextEngineId++;
+  private slowCalls = 0;
 
   constructor(
     private readonly input: EngineInput<C>,
@@ -163,11 +168,22 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     return this.kernels.independentTrajectories && req.trajectories > CHUNK ? chunksOf(req.trajectories) : null;
   }
 
-  /** Runs one task per chunk, on the workers and this thread, in chunk order. */
+  /**
+   * Runs one task per chunk, in chunk order: on this thread, or on the workers and this thread
+   * once calls have proved slow enough to pay for them (starting a worker costs a few hundred
+   * milliseconds: a training loop repays it, a one-off evaluation does not). The results are the
+   * same either way.
+   */
   private spread<T>(chunks: Chunk[], task: (c: Chunk) => WorkerTask, local: (t: WorkerTask) => T): T[] {
     const tasks = chunks.map(task);
     const threads = Math.min(this.threads, chunks.length);
-    if (threads <= 1) return tasks.map(local);
+    const worth = this.slowCalls >= SLOW_CALLS_BEFORE_THREADS || (poolRunning() && this.slowCalls > 0);
+    if (threads <= 1 || !worth) {
+      const started = performance.now();
+      const results = tasks.map(local);
+      if (performance.now() - started > SLOW_CALL_MS) this.slowCalls++;
+      return results;
+    }
     return workerPool(threads).run({ id: this.id, setup: this.setup }, tasks, this.input.params, local);
   }
 

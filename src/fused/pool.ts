@@ -123,3 +123,8 @@ export function workerPool(threads: number): WorkerPool {
   }
   return shared;
 }
+
+/** Whether the process's workers have been started already. */
+export function poolRunning(): boolean {
+  return shared !== null;
+}
