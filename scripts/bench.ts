@@ -8,6 +8,8 @@
 //   scaling  how a meeting step grows with agents (42; 420; 4,200; 42,000) at batch 4, and with
 //            the batch (1, 4, 64) at 42 agents
 //   sweep    `analyze liars-dice --preset bluff-sweep-fair` (--only sweep; 11 trained networks)
+//   gpu      the fused GPU engine (--only gpu, or --backends with webgpu): ms per step, kernels and
+//            host reads per step, growing with agents (--gpu-sizes, up to 10^6); scripts/gpu/measure.ts
 // Prints figures (and writes them with --json); it is not a test. The Python/JAX column quotes the
 // reference's figures measured on a 2-core CPU (GAMES.md's re-run setting), for orientation.
 import { parseArgs } from 'node:util';
@@ -22,7 +24,7 @@ import { useBackend } from '../src/backend.ts';
 import { GAMES } from '../games/index.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import type { EngineName } from '../src/mfg/engine.ts';
-import { randomStreams } from '../src/random.ts';
+import { randomStreams } from '../src/run/streams.ts';
 import { trainModel } from '../src/train/train.ts';
 import { applyOverrides } from '../src/config.ts';
 
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '3' },
     seed: { type: 'string', default: '10' },
     json: { type: 'string' },
+    'gpu-sizes': { type: 'string', default: 'paper,elfarol,4200,100000,1000000' },
+    'gpu-steps': { type: 'string', default: '5' },
   },
 });
 const backends = values.backends.split(',').filter(Boolean);
@@ -192,6 +196,12 @@ if (sections.has('sweep')) {
       rmSync(out, { recursive: true, force: true });
     }
   }
+}
+
+// ---- the fused GPU engine (src/gpu/): its own section, its own table (scripts/gpu/measure.ts) ----
+if (sections.has('gpu') || backends.includes('webgpu')) {
+  const { gpuSection } = await import('./gpu/measure.ts');
+  results.push(...(await gpuSection(values['gpu-sizes'].split(','), { steps: Number(values['gpu-steps']), seed, cpuUpTo: 100_000 })));
 }
 
 if (values.json) {

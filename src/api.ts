@@ -6,15 +6,14 @@
 //   model.dispose();
 import { tf } from './tf.ts';
 import { useBackend } from './backend.ts';
-import { GAMES } from '../games/index.ts';
-import type { Dataset, Game } from './game.ts';
-import { ConfigError, type ExperimentConfig } from './config.ts';
-import { MeanFieldModel, networkSpec, populationsAt } from './mfg/model.ts';
+import type { Dataset } from './game.ts';
+import type { ExperimentConfig } from './config.ts';
 import { resolveEngine, type EngineName } from './mfg/engine.ts';
-import { parameterCount } from './nn/mlp.ts';
-import { randomStreams } from './random.ts';
-import { readModel, ModelFileError, type ModelManifest } from './io/model.ts';
-import { join } from 'node:path';
+import type { ModelManifest } from './io/model.ts';
+import { inspectModel } from './run/models.ts';
+import { simulate } from './run/simulate.ts';
+
+export { inspectModel } from './run/models.ts';
 
 export interface SimulateOptions {
   /** one initial population [agents]; default: drawn from the configuration's initial distribution */
@@ -61,33 +60,6 @@ export interface LoadedModel {
   dispose(): void;
 }
 
-/** Checks a model folder against the games this version knows and returns the parts to build it. */
-export async function inspectModel(dir: string): Promise<{ manifest: ModelManifest; params: Float32Array; game: Game; config: ExperimentConfig }> {
-  const { manifest, params } = await readModel(dir);
-  const where = join(dir, 'model.json');
-  const game = GAMES[manifest.game];
-  if (!game) {
-    throw new ModelFileError(`${where}: unknown game "${manifest.game}" (this neural-mfg knows ${Object.keys(GAMES).join(', ')})`);
-  }
-  let config: ExperimentConfig;
-  try {
-    config = game.parseConfig(manifest.config);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new ModelFileError(`${where}: ${err.message}`);
-    throw err;
-  }
-  const spec = networkSpec(game, config);
-  const expected = parameterCount(spec);
-  const declared = manifest.network;
-  const same = (Object.keys(spec) as (keyof typeof spec)[]).every((k) => declared?.[k] === spec[k]);
-  if (!same || params.length !== expected) {
-    throw new ModelFileError(
-      `${where}: the network (${JSON.stringify(declared)}) does not match its configuration (${JSON.stringify(spec)}, ${expected} weights)`,
-    );
-  }
-  return { manifest, params, game, config };
-}
-
 /**
  * Loads a model folder written by `neural-mfg train` (or shipped under models/). Errors name the
  * file and what is wrong with it. The model simulates on the fused engine where its game has
@@ -102,12 +74,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     else if (!tf.engine().backendName) await useBackend();
   }
   let disposed = false;
-  const build = (seed: number, times: number[]) => {
-    const c = { ...config, time: { ...config.time, saveAt: times } };
-    const streams = randomStreams(seed);
-    const model = new MeanFieldModel(game, c, streams.dynamics, params, { engine });
-    return { model, streams };
-  };
+  const exp = { game, preset: manifest.preset ?? '', config };
   return {
     game: game.name,
     preset: manifest.preset,
@@ -115,31 +82,19 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     manifest,
     simulate(o: SimulateOptions = {}): Simulation {
       if (disposed) throw new Error('simulate: this model was disposed');
-      const times = o.times ?? config.time.saveAt;
-      const { t0, t1 } = config.time;
-      times.forEach((t, k) => {
-        if (!Number.isFinite(t) || t < t0 || t > t1) throw new RangeError(`simulate: times[${k}] = ${t} lies outside [${t0}, ${t1}]`);
-        if (k > 0 && !(t > times[k - 1])) throw new RangeError('simulate: times must increase');
+      // the same seed gives the same noise path and initial population as training drew
+      const run = simulate({
+        exp,
+        seed: o.seed ?? manifest.seed,
+        engine,
+        network: o.network ?? true,
+        params,
+        saveAt: o.times,
+        initialState: o.initialState,
+        observation: o.observation,
       });
-      // The same seed gives the same noise path and initial population as training drew.
-      const { model, streams } = build(o.seed ?? manifest.seed, times);
-      {
-        const start = o.initialState ?? game.initialState(config, streams.initialState);
-        const size = model.shape.reduce((a, b) => a * b, 1);
-        if (start.length !== size) {
-          throw new RangeError(
-            `simulate: initialState has ${start.length} values, the game has ${model.shape.length === 1 ? `${size} agents` : `a state of ${model.shape.join(' × ')} values`}`,
-          );
-        }
-        if (!Array.from(start).every(Number.isFinite)) throw new RangeError('simulate: initialState holds a NaN or infinite value');
-        const paired = game.observations.pairing === 'paired';
-        const observation = paired ? (o.observation ?? game.observations.generate(config, streams.data, 1)) : null;
-        if (observation && observation.shape[0] !== 1) throw new RangeError('simulate: give one observation (its first axis must be 1)');
-        const ctx = { observations: observation, keys: streams.dynamics.keys(1) };
-        const run = model.simulate({ y0: Float32Array.from(start), trajectories: 1, path: model.nextPath(1), network: o.network ?? true, ctx });
-        const states = populationsAt(run, 1);
-        return { times: times.slice(), states, ...(run.endSteps ? { endStep: run.endSteps[0] } : {}) };
-      }
+      const paired = game.observations.pairing === 'paired';
+      return { times: run.times, states: run.states, ...(paired ? { endStep: run.endStep } : {}) };
     },
     engine,
     dispose() {

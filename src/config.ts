@@ -1,6 +1,6 @@
 // Experiment configuration: plain JSON data (presets under games/<name>/presets/), overridden by
 // `--set key=value`, validated once here at the edge. Errors name the field.
-import { SOLVER_NAMES } from './ode/solvers/index.ts';
+import { SOLVER_NAMES, solverByName } from './ode/solvers/index.ts';
 import { ACTIVATIONS, type Activation } from './nn/mlp.ts';
 
 export class ConfigError extends Error {}
@@ -156,8 +156,9 @@ export function readCommonConfig(root: FieldReader): Omit<ExperimentConfig, 'mec
     path: nr.choice('path', ['frozen', 'fresh'] as const),
   };
   nr.done();
-  if (noise.layout !== 'none' && solver === 'rk4') {
-    root.fail('solver', 'euler, euler-maruyama or heun when noise.layout is not "none"', solver);
+  if (noise.layout !== 'none' && !solverByName(solver).acceptsNoise) {
+    const noisy = SOLVER_NAMES.filter((name) => solverByName(name).acceptsNoise).join(', ');
+    root.fail('solver', `a solver that takes noise (${noisy}) when noise.layout is not "none"`, solver);
   }
 
   const wr = root.section('network');

@@ -93,7 +93,12 @@ export interface ObservationModel<C> {
     finalPopulations: number[][],
     data: Dataset,
     config: C,
-    extras?: { endSteps?: (number | null)[]; mfgOnlyFinals?: number[][] },
+    extras?: {
+      endSteps?: (number | null)[];
+      mfgOnlyFinals?: number[][];
+      /** the observations were drawn from the configuration's generator: its true parameters are known */
+      generated?: boolean;
+    },
   ): Record<string, number | number[]>;
 }
 
@@ -185,7 +190,13 @@ export interface Game<C extends ExperimentConfig = ExperimentConfig> {
    * simulated trajectory (states[k]: the flattened state at the k-th save time; Liar's dice: the
    * transcript of the round).
    */
-  describeRun?(config: C, states: number[][], endStep: number | null): { text: string; summary: Record<string, unknown> };
+  describeRun?(
+    config: C,
+    states: number[][],
+    endStep: number | null,
+    /** what the trajectory was paired with and keyed by, and the run's seed */
+    run: { observation: Dataset | null; key: number; seed: number },
+  ): { text: string; summary: Record<string, unknown> };
   /** box plots per turn of a population (games whose state is one number per agent) */
   figureStyle?(config: C, observedMean?: number): FigureStyle;
   /** the paper's sweeps (figures from many runs), by name; each runs from the preset of that name */

@@ -1,16 +1,6 @@
-// Seeded, reproducible random streams on the host (float64). One experiment seed yields separate
-// streams for data, initial states, dynamics (noise, Bernoulli draws...), parameter
-// initialisation and shuffling (GAMES.md §7), so that changing one use never shifts another.
+// Seeded, reproducible random number generators on the host (float64) and the samplers the games
+// need. How a run's seed becomes its named streams is src/run/streams.ts.
 import mt19937 from '@stdlib/random-base-mt19937';
-
-export type StreamName = 'data' | 'initialState' | 'dynamics' | 'parameters' | 'shuffle';
-const STREAM_INDEX: Record<StreamName, number> = {
-  data: 1,
-  initialState: 2,
-  dynamics: 3,
-  parameters: 4,
-  shuffle: 5,
-};
 
 /** splitmix32-style mixing: a well-spread 32-bit seed for stream `index` of experiment `seed`. */
 export function deriveSeed(seed: number, index: number): number {
@@ -141,13 +131,4 @@ export class RandomStream implements UniformSource {
   set state(s: Uint32Array) {
     this.base.state = s;
   }
-}
-
-/** The separate streams of one experiment seed. */
-export function randomStreams(seed: number): Record<StreamName, RandomStream> {
-  const out = {} as Record<StreamName, RandomStream>;
-  for (const [name, index] of Object.entries(STREAM_INDEX) as [StreamName, number][]) {
-    out[name] = new RandomStream(deriveSeed(seed, index));
-  }
-  return out;
 }

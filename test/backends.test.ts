@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BACKENDS, BACKEND_NAMES, BackendError, missingPackages, useBackend } from '../src/backend.ts';
+import { BACKENDS, BACKEND_NAMES, BackendError, checkBackend, isInstalled, missingPackages, useBackend } from '../src/backend.ts';
 import { doctorReport, formatDoctor } from '../src/cli/doctor.ts';
 import { buildProgram } from '../src/cli/main.ts';
 
@@ -98,6 +98,33 @@ test('neural-mfg doctor prints every backend and exits 0', () => {
   assert.match(r.stdout, /^cpu\s+works/m);
   const json = JSON.parse(cli('doctor', '--json').stdout);
   assert.is(json.length, BACKEND_NAMES.length);
+});
+
+test('--allow-software sits next to --backend on the commands that train and simulate', () => {
+  const program = buildProgram();
+  for (const name of ['train', 'simulate', 'analyze']) {
+    const cmd = program.commands.find((c) => c.name() === name)!;
+    assert.ok(cmd.options.some((o) => o.long === '--allow-software'), `${name} has --allow-software`);
+  }
+});
+
+test('doctor names the webgpu adapter (vendor, device, driver, limits), says whether it is a GPU, and checks the fused GPU engine', async () => {
+  if (!isInstalled('webgpu')) {
+    console.log('skipped: the webgpu adapter report, the webgpu package is not installed');
+    return;
+  }
+  const r = await checkBackend('webgpu');
+  if (!r.adapter) {
+    console.log(`skipped: the webgpu adapter report, no adapter (${r.gpuEngine?.problem})`);
+    return;
+  }
+  assert.type(r.adapter.software, 'boolean');
+  assert.ok(r.adapter.device || r.adapter.vendor, 'the adapter has a name');
+  assert.ok(r.adapter.limits.maxStorageBufferBindingSize > 0);
+  assert.is(r.gpuEngine?.works, true, r.gpuEngine?.problem ?? '');
+  const text = formatDoctor([r]);
+  for (const line of ['adapter: vendor', 'driver:', 'limits: maxBufferSize', 'fused GPU engine: works']) assert.match(text, line);
+  assert.match(text, r.adapter.software ? 'kind: SOFTWARE RENDERING on the CPU, not a GPU' : 'kind: a GPU');
 });
 
 test.run();

@@ -7,7 +7,8 @@ import { elFarol } from '../games/el-farol/index.ts';
 import { elFarolMechanics, type ElFarolMechanics } from '../games/el-farol/mechanics.ts';
 import { meanFieldDrift } from '../src/mfg/drift.ts';
 import { MeanFieldModel, populationsAt, turnStats } from '../src/mfg/model.ts';
-import { RandomStream, randomStreams } from '../src/random.ts';
+import { RandomStream } from '../src/random.ts';
+import { randomStreams } from '../src/run/streams.ts';
 import { applyOverrides } from '../src/config.ts';
 
 test.before(testBackend);

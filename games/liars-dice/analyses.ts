@@ -4,20 +4,19 @@
 // training dice, §5.2).
 import type { Analysis, AnalysisInput, AnalysisResult, Dataset, Game } from '../../src/game.ts';
 import { ConfigError } from '../../src/config.ts';
-import { MeanFieldModel } from '../../src/mfg/model.ts';
-import type { EngineName } from '../../src/mfg/engine.ts';
-import { subset, trainModel } from '../../src/train/train.ts';
+import { resolveEngine, type EngineName } from '../../src/mfg/engine.ts';
+import { subset } from '../../src/train/train.ts';
+import { fitModel } from '../../src/run/training.ts';
 import { evaluateModel, type Evaluation } from '../../src/train/evaluate.ts';
-import { deriveSeed, randomStreams, RandomStream } from '../../src/random.ts';
+import { RandomStream } from '../../src/random.ts';
+import { drawSeed, streamOf } from '../../src/run/streams.ts';
 import { mean, std } from '../../src/data/stats.ts';
 import { linePlot, linePlotSpec, renderSvg, type LineSeries } from '../../src/plot/figures.ts';
 import { carryColumns, initialCarry, STATE_ROW } from './carry.ts';
 import type { LiarsDiceConfig } from './config.ts';
-// index.ts attaches these analyses; its functions are only called at run time (no cycle at load)
-import { klDivergence, meanBeliefs, toExperiment, type LiarsDiceExperiment } from './index.ts';
+import { toExperiment, type LiarsDiceExperiment } from './experiment.ts';
+import { klDivergence, meanBeliefs } from './metrics.ts';
 
-/** Stream index of the test games: the same as train's game-metrics report, so the numbers agree. */
-const TEST_STREAM = 101;
 
 type SweepField = NonNullable<LiarsDiceConfig['sweep']>['field'];
 
@@ -34,16 +33,14 @@ function sweepOf(s: LiarsDiceConfig, field: SweepField): number[] {
  * shuffling), without the per-step validation loss, which does not change the result.
  */
 async function trainedModel(game: Game<LiarsDiceExperiment>, config: LiarsDiceExperiment, seed: number, engine: EngineName | undefined, given?: Dataset) {
-  const streams = randomStreams(seed);
-  const train = given ?? game.observations.generate(config, streams.data, config.training.trainSamples);
-  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine });
-  await trainModel({ model, train, validation: null, streams });
+  const exp = { game, preset: config.scenario.name, config };
+  const { model } = await fitModel(exp, seed, engine ?? resolveEngine(game, config).engine, { train: given, validation: null });
   return model;
 }
 
 /** The test games, from a stream of their own: the same games at every sweep point. */
 function testGames(game: Game<LiarsDiceExperiment>, config: LiarsDiceExperiment, seed: number): Dataset {
-  return game.observations.generate(config, new RandomStream(deriveSeed(seed, TEST_STREAM)), config.scenario.evaluation.games);
+  return game.observations.generate(config, streamOf(seed, 'testData'), config.scenario.evaluation.games);
 }
 
 /** The carry every test game starts from: §5.1 writes the data odds into it, §5.2 the preset's own. */
@@ -145,10 +142,10 @@ async function bluffSweep({ game, config, seed, data, progress, engine }: Analys
     const model = await trainedModel(game, pointConfig, seed, engine, data);
     const trainSeconds = seconds(started);
     {
-      const start = testStart(pointConfig.scenario);
+      const starts = () => ({ states: testStart(pointConfig.scenario), keys: streamOf(seed, 'evaluationKeys') });
       const n = test.shape[0];
-      const mfg = roundRow(evaluateModel(model, test, start, n, { network: false }), s, lambda, 'mfg');
-      const net = roundRow(evaluateModel(model, test, start, n, { network: true }), s, lambda, 'network');
+      const mfg = roundRow(evaluateModel(model, test, starts(), n, { network: false }), s, lambda, 'mfg');
+      const net = roundRow(evaluateModel(model, test, starts(), n, { network: true }), s, lambda, 'network');
       rows.push(mfg, net);
       points.push({ lambda, trainSeconds, seconds: seconds(started) });
       progress(
@@ -207,9 +204,7 @@ function klPerGame(ev: Evaluation, config: LiarsDiceExperiment): number[] {
   return meanBeliefs(ev.finalPopulations, config).map((p) => klDivergence(config.scenario.data.odds, p));
 }
 
-const DRAW_STREAM = 1000;
 /** Seed of draw r of the training set: the experiment's own for the first, derived for the others. */
-const drawSeed = (seed: number, r: number) => (r === 0 ? seed : deriveSeed(seed, DRAW_STREAM + r));
 
 async function dataEfficiency({ game, config, seed, data, dataFile, progress, engine }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
   const s = config.scenario;
@@ -218,7 +213,7 @@ async function dataEfficiency({ game, config, seed, data, dataFile, progress, en
   const dicePerGame = s.layout.players * s.layout.dice;
   const test = testGames(game, config, seed);
   const n = test.shape[0];
-  const start = testStart(s);
+  const starts = () => ({ states: testStart(s), keys: streamOf(seed, 'evaluationKeys') });
   const uniform = klDivergence(s.data.odds, new Array<number>(s.layout.faces).fill(1 / s.layout.faces));
   let mfgOnly: { mean: number; std: number } | null = null;
   const rows: EfficiencyRow[] = [];
@@ -238,10 +233,10 @@ async function dataEfficiency({ game, config, seed, data, dataFile, progress, en
       {
         if (!mfgOnly) {
           // the MFG-only dynamics do not depend on the training set: one reference for all sizes
-          const kl = klPerGame(evaluateModel(model, test, start, n, { network: false }), pointConfig);
+          const kl = klPerGame(evaluateModel(model, test, starts(), n, { network: false }), pointConfig);
           mfgOnly = { mean: mean(kl), std: std(kl) };
         }
-        const kl = klPerGame(evaluateModel(model, test, start, n, { network: true }), pointConfig);
+        const kl = klPerGame(evaluateModel(model, test, starts(), n, { network: true }), pointConfig);
         perDraw[r].push(mean(kl));
         stds.push(std(kl));
       }

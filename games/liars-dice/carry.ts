@@ -78,12 +78,6 @@ export function repeatCarry(carry: Float64Array, games: number): Float64Array {
   return out;
 }
 
-/** The carry of game `game` in a batch (a view, not a copy). */
-export function carryOf(batch: Float64Array, layout: CarryLayout, game: number): Float64Array {
-  const size = carrySize(layout);
-  return batch.subarray(game * size, (game + 1) * size);
-}
-
 /** softmax of a logit vector, in float64 (max-shifted). */
 export function softmax(z: ArrayLike<number>): number[] {
   return Array.from(softmaxInto(z, 0, z.length, new Float64Array(z.length)));

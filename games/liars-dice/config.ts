@@ -1,11 +1,11 @@
 // Liar's dice presets (JSON under presets/), validated once here with errors that name the field.
-// The schema is the game's own (the engine's ExperimentConfig assumes a vector state; see the
-// README's integration plan); it is documented field by field in README.md.
+// The schema is the game's own (a carry matrix per game, turns instead of a time grid, a variant per
+// reference quirk); experiment.ts maps it onto the engine's ExperimentConfig. It is documented field
+// by field in README.md.
 import { ConfigError, FieldReader } from '../../src/config.ts';
 import type { TailConvention } from './binomial.ts';
 import type { CarryLayout, InitialLogits } from './carry.ts';
-import type { CostWeights, GradientTarget } from './drift.ts';
-import type { TurnKeys, TurnOptions } from './rules.ts';
+import type { CostWeights, GradientTarget, TurnKeys, TurnOptions } from './rules.ts';
 import demo from './presets/demo.json' with { type: 'json' };
 import train from './presets/train.json' with { type: 'json' };
 import bluffSweepFair from './presets/bluff-sweep-fair.json' with { type: 'json' };

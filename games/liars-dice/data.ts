@@ -3,7 +3,8 @@
 // 0-based player and die indices and faces 1..F.
 import type { Dataset } from '../../src/game.ts';
 import { pivotLong, readCsvTable, writeCsv } from '../../src/data/csv.ts';
-import { randomStreams, type RandomStream } from '../../src/random.ts';
+import type { RandomStream } from '../../src/random.ts';
+import { randomStreams } from '../../src/run/streams.ts';
 import type { CarryLayout } from './carry.ts';
 import { sampleFace } from './rules.ts';
 

@@ -13,7 +13,8 @@ import type { SolveContext } from '../../src/game.ts';
 import type { GameKernels, NetworkKernels, RunningMask } from '../../src/fused/kernels.ts';
 import { BID_ROW, STATE_ROW, carryColumns, carryRows, softmaxInto, totalDice } from './carry.ts';
 import { countFaces, decideTurn } from './rules.ts';
-import type { DiceMechanicsOptions } from './engine.ts';
+import type { DiceMechanicsOptions } from './experiment.ts';
+import { klTerm } from './metrics.ts';
 
 /** What every turn of one solve reads about its games: rolls, true counts, θ̂ and keys. */
 interface Prepared {
@@ -203,8 +204,8 @@ export function diceKernels(o: DiceMechanicsOptions): GameKernels {
           for (let k = 0; k < F; k++) {
             const x = theta[k] + eps;
             const yk = pi[k] + eps;
-            kl += x * Math.log(x / yk) - x + yk;
-            u[k] = 1 - x / yk;
+            kl += klTerm(x, yk);
+            u[k] = 1 - x / yk; // ∂kl/∂y
           }
           if (grad) softmaxVjp(pi, u, F, klScale, grad, row);
         }

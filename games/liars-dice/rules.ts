@@ -1,8 +1,8 @@
-// The rules of one Liar's dice turn on the host (GAMES.md §4.4-4.7): per-turn randomness from a
-// per-game key, the bidding rule with its plausibility checks, Poisson bluffing, challenge
-// resolution, and `playTurn`, which plays one turn for a batch of games and returns the drift
-// matrix B(t, C) of §4.8. The dice logic is discrete and cheap; only the belief drift uses TF.js.
-import { tf } from '../../src/tf.ts';
+// The rules of one Liar's dice turn (GAMES.md §4.4-4.7) on typed arrays: per-turn randomness from
+// a per-game key, the bidding rule with its plausibility checks, Poisson bluffing, challenge
+// resolution and the bid terms of the turn's cost (§4.8). `decideTurn` plays the discrete part of
+// a turn for a batch of games; both engines call it (the graph engine through its held-fixed
+// population statistic, the fused engine from its drift kernel), so the rules exist once.
 import { LightStream, deriveSeed, type UniformSource } from '../../src/random.ts';
 import { binomialTail, type TailConvention } from './binomial.ts';
 import {
@@ -18,7 +18,6 @@ import {
   type Bid,
   type CarryLayout,
 } from './carry.ts';
-import { activePlayerDrift, bidTerms, type CostWeights, type GradientTarget } from './drift.ts';
 
 /**
  * Per-turn keys (Q4): 'per-turn' (default) derives κ from the game's key and the turn index;
@@ -26,6 +25,44 @@ import { activePlayerDrift, bidTerms, type CostWeights, type GradientTarget } fr
  * imagined dice and bluffs repeat at every turn and in every game, as in the reference.
  */
 export type TurnKeys = 'per-turn' | 'constant';
+
+export interface CostWeights {
+  /** weight of [Q − (q_new − q₀)]₊, the safety term (1) */
+  safety: number;
+  /** weight of [q_new − c*(f_new)]₊, the bluffing-risk term (1) */
+  risk: number;
+  /** weight of [F − f_new]₊, the niceness term (1) */
+  niceness: number;
+  /** weight of Σ_k kl(θ̂_k + ε, π_k + ε) (0.1) */
+  kl: number;
+  /** smoothing ε of the KL term (1e-5) */
+  epsilon: number;
+}
+
+export const REFERENCE_COST_WEIGHTS: CostWeights = { safety: 1, risk: 1, niceness: 1, kl: 0.1, epsilon: 1e-5 };
+
+/**
+ * Where the belief drift goes (Q6):
+ * - 'logits' (default): −∂L/∂z by the chain rule through the softmax, −∂L/∂λ for the raw rate;
+ * - 'probabilities' (faithful): −∂L/∂π and −∂L/∂λ̃, added to the logits and raw rate as they are.
+ */
+export type GradientTarget = 'logits' | 'probabilities';
+
+const relu = (z: number): number => Math.max(z, 0);
+
+/**
+ * The three bid terms of the turn cost (§4.8) for one played bid, as a plain number: they reach
+ * the beliefs only through sampling and integer casts, so they are constants for the gradient
+ * (Q5). A challenge decodes as (f, −1) or, when written out of range, (1, 0) (§4.2).
+ */
+export function bidTerms(layout: CarryLayout, bid: Bid, previous: Bid, trueCounts: ArrayLike<number>, w: CostWeights): number {
+  const Q = layout.players * layout.dice;
+  return (
+    w.safety * relu(Q - (bid.quantity - previous.quantity)) +
+    w.risk * relu(bid.quantity - trueCounts[bid.face - 1]) +
+    w.niceness * relu(layout.faces - bid.face)
+  );
+}
 
 export interface RuleOptions {
   /** a bid whose Pr[Bin(R, π_f) ≥ r] is below this is implausible (0.3) */
@@ -233,18 +270,6 @@ export interface TurnBatch {
   playing?: ArrayLike<boolean | number>;
 }
 
-export interface TurnResult {
-  /** the active player p = turn mod P */
-  player: number;
-  /** B(t, C) of §4.8: [games, P+2, F+1]; C_{k+1} = C_k + B with h = 1 */
-  drift: Float64Array;
-  /** the new bid vectors [games, F] (zero for games that did not play) */
-  bids: Float64Array;
-  /** g per game [games] */
-  gameStates: Float64Array;
-  decisions: (TurnDecision | null)[];
-}
-
 /** The discrete part of one turn for a batch: what each game did, before any belief drift. */
 export interface TurnDecisions {
   /** the active player p = turn mod P */
@@ -323,49 +348,4 @@ export function decideTurn(batch: TurnBatch, turn: number, opts: TurnOptions, re
     bidCosts[i] = bidCost;
   }
   return { player, playing, transition, bids, gameStates, bidCosts, frequencies, decisions };
-}
-
-/**
- * One full turn for a batch of games on the host: `decideTurn`, then the belief rows of the
- * drift matrix B(t, C) of §4.8 from autodiff (for the MFG-only simulator and tests; training
- * goes through the engine, which differentiates the same cost on the live tensor).
- */
-export function playTurn(batch: TurnBatch, turn: number, opts: TurnOptions): TurnResult {
-  const { layout, carries } = batch;
-  const { faces } = layout;
-  const size = carrySize(layout);
-  const cols = carryColumns(layout);
-  const d = decideTurn(batch, turn, opts, true);
-  const { playing, player } = d;
-  const games = batch.keys.length;
-  const drift = new Float64Array(games * size);
-  for (let g = 0; g < games; g++) drift.set(d.transition.subarray(g * 2 * cols, (g + 1) * 2 * cols), g * size);
-  if (playing.length > 0) {
-    // row 2 + p: −∂L/∂(z, λ) (or −∂L/∂(π, λ̃), faithful) by autodiff
-    const n = playing.length;
-    const logits = new Float32Array(n * faces);
-    const rawBluff = new Float32Array(n);
-    playing.forEach((g, i) => {
-      const row = g * size + playerRow(player) * cols;
-      logits.set(carries.subarray(row, row + faces), i * faces);
-      rawBluff[i] = carries[row + faces];
-    });
-    const [beliefDrift, bluffDrift] = tf.tidy(() => {
-      const r = activePlayerDrift(
-        tf.tensor2d(logits, [n, faces]),
-        tf.tensor1d(rawBluff),
-        d.bidCosts,
-        tf.tensor2d(d.frequencies, [n, faces]),
-        opts.costWeights,
-        opts.gradient,
-      );
-      return [r.beliefs.dataSync(), r.bluffRate.dataSync()];
-    });
-    playing.forEach((g, i) => {
-      const offset = g * size + playerRow(player) * cols;
-      for (let k = 0; k < faces; k++) drift[offset + k] = beliefDrift[i * faces + k];
-      drift[offset + faces] = bluffDrift[i];
-    });
-  }
-  return { player, drift, bids: d.bids, gameStates: d.gameStates, decisions: d.decisions! };
 }

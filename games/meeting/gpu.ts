@@ -34,18 +34,26 @@ fn loss_grad(i: u32, x: f32) -> f32 {
     wgsl,
     driftVjp: false,
     observations(values, batch, trajectories) {
+      // per agent: the sample mean and the sum of squares around it, in float64 (row by row, in memory order)
+      const sum = new Float64Array(agents);
+      for (let b = 0; b < batch; b++) {
+        const o = b * agents;
+        for (let i = 0; i < agents; i++) sum[i] += values[o + i];
+      }
+      for (let i = 0; i < agents; i++) sum[i] /= batch;
+      const spread = new Float64Array(agents);
+      for (let b = 0; b < batch; b++) {
+        const o = b * agents;
+        for (let i = 0; i < agents; i++) {
+          const d = values[o + i] - sum[i];
+          spread[i] += d * d;
+        }
+      }
       const out = new Float32Array(2 + 2 * agents);
       out[0] = 1 / (trajectories * batch * agents);
       out[1] = batch;
-      for (let i = 0; i < agents; i++) {
-        let sum = 0;
-        for (let b = 0; b < batch; b++) sum += values[b * agents + i];
-        const mean = sum / batch;
-        let spread = 0;
-        for (let b = 0; b < batch; b++) spread += (values[b * agents + i] - mean) ** 2;
-        out[2 + i] = mean;
-        out[2 + agents + i] = spread;
-      }
+      out.set(sum, 2);
+      out.set(spread, 2 + agents);
       return out;
     },
   };

@@ -1,6 +1,6 @@
 // tsx scripts/gpu/bench-backends.ts [--backends webgpu,wasm] [--sizes paper,4200,100000] [--steps 5]
-//   [--out gpu-check.json]: ms per training step (trainModel, median after the first step, which
-// includes shader compilation) of the meeting game at the paper's size (fig2b: 42 agents, batch 4)
+//   [--out gpu-check.json]: ms per training step of the graph engine (TF.js's kernels; trainModel,
+// median after the first step, which includes shader compilation) of the meeting game at the paper's size (fig2b: 42 agents, batch 4)
 // and at large populations (batch 64), per backend, on this machine. Prints a line per run and
 // writes all results as JSON. A backend that is missing or does not start is recorded, not fatal.
 import { parseArgs } from 'node:util';
@@ -10,7 +10,7 @@ import { tf } from '../../src/tf.ts';
 import { checkBackend, useBackend, type BackendReport } from '../../src/backend.ts';
 import { GAMES } from '../../games/index.ts';
 import { MeanFieldModel } from '../../src/mfg/model.ts';
-import { randomStreams } from '../../src/random.ts';
+import { randomStreams } from '../../src/run/streams.ts';
 import { trainModel } from '../../src/train/train.ts';
 import { applyOverrides } from '../../src/config.ts';
 
@@ -81,7 +81,8 @@ for (const name of values.backends.split(',')) {
       firstStepMs: null, msPerStep: null, trainLoss: null, error: null,
     };
     const streams = randomStreams(10);
-    const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
+    // the graph engine: TF.js's kernels on this backend (the fused GPU engine: scripts/gpu/bench-gpu.ts)
+    const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine: 'graph' });
     try {
       const train = game.observations.generate(config, streams.data, config.training.trainSamples);
       const validation = config.training.validationSamples > 0
@@ -98,8 +99,6 @@ for (const name of values.backends.split(',')) {
     } catch (err) {
       result.error = err instanceof Error ? err.message : String(err);
       console.log(`${name.padEnd(7)} ${s.label.padEnd(16)} failed: ${result.error}`);
-    } finally {
-
     }
     results.push(result);
   }

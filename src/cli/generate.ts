@@ -1,6 +1,6 @@
 // `neural-mfg generate GAME --samples N --out FILE.csv`: synthetic observations from the game's
 // data generator, seeded.
-import { randomStreams } from '../random.ts';
+import { randomStreams } from '../run/streams.ts';
 import { resolveExperiment, UsageError, type CommonOptions } from './experiment.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 

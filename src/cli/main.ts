@@ -91,14 +91,14 @@ export function buildProgram(): Command {
 
   program
     .command('reproduce')
-    .argument('[figures...]', 'all (default) or any of fig2a, fig2b, fig3a, fig3b, fig4, fig5, fig6')
-    .description("run the paper's experiments with fixed seeds and write the figures and REPORT.md (targets T1-T14, pass/fail, wall times)")
-    .option('--out <dir>', 'report folder (REPORT.md, results.json, figures, runs/)', 'reports')
-    .option('--quick', 'a reduced setting (20 training steps, one seed) that checks the pipeline, not the targets')
-    .addOption(new Option('--backend <name>', 'TF.js backend of every experiment').choices(BACKEND_NAMES).default(DEFAULT_BACKEND))
-    .action(async (figures: string[], opts) => {
+    .description("from a checkout of the repository: run the paper's experiments with fixed seeds and write REPORT.md (targets T1-T14, pass/fail, wall times); the same as npm run reproduce (see its --help)")
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .helpOption(false)
+    .argument('[args...]', 'passed to npm run reproduce: all (default) or fig2a … fig6, --quick, --out DIR, --backend NAME, --engine NAME')
+    .action(async (args: string[]) => {
       const { reproduceCommand } = await import('./reproduce.ts');
-      const code = await reproduceCommand(figures, opts);
+      const code = reproduceCommand(args);
       if (code !== 0) process.exitCode = code;
     });
 

@@ -1,22 +1,23 @@
-// `neural-mfg reproduce [all|fig2a|…|fig6]`: runs the paper's experiments through this CLI with
-// fixed seeds and writes the figures and REPORT.md (targets of GAMES.md §8) to one folder.
-import { reproduce } from '../report/reproduce.ts';
+// `neural-mfg reproduce …`: the reproduction of the paper's figures lives in the source repository
+// (scripts/reproduce.ts, run by `npm run reproduce`), not in the package, because it runs the
+// tests named after targets too. From a checkout this command runs it; elsewhere it says where it is.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { UsageError } from './experiment.ts';
 
-export interface ReproduceCommandOptions {
-  out: string;
-  quick?: boolean;
-  backend: string;
-}
+const ROOT = resolve(import.meta.dirname, '..', '..');
 
-/** Returns the exit code: 0 when every experiment ran (failed targets are in the report), 1 otherwise. */
-export async function reproduceCommand(figures: string[], opts: ReproduceCommandOptions): Promise<number> {
-  const result = await reproduce({ figures, out: opts.out, quick: opts.quick ?? false, backend: opts.backend });
-  const ref = result.rows.filter((r) => r.variant === 'reference');
-  const n = (status: string) => ref.filter((r) => r.status === status).length;
-  process.stdout.write(
-    `${opts.quick ? 'QUICK run (targets not expected to pass): ' : ''}` +
-      `${n('pass')} pass, ${n('fail')} fail, ${n('error')} error, ${n('not run')} not run (reference settings); ` +
-      `${result.figures.length} figures; ${result.totalSeconds.toFixed(1)} s. See ${result.reportPath}\n`,
-  );
-  return result.exitCode;
+/** Runs scripts/reproduce.ts with the same arguments; returns its exit status. */
+export function reproduceCommand(args: string[]): number {
+  const script = join(ROOT, 'scripts', 'reproduce.ts');
+  if (!existsSync(script)) {
+    throw new UsageError(
+      'the reproduction of the paper is part of the source repository, not of the package: clone it, then run npm ci && npm run reproduce',
+    );
+  }
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  const run = spawnSync(process.execPath, ['--import', tsx, script, ...args], { cwd: ROOT, stdio: 'inherit' });
+  return run.status ?? 1;
 }

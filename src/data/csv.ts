@@ -3,9 +3,7 @@
 // file, the physical line and the column, so a user can fix the file without reading our code.
 
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { writeStreamAtomic } from '../io/atomic.ts';
 import { pipeline } from 'node:stream';
 import { CsvError, parse, type Options } from 'csv-parse';
 
@@ -390,11 +388,7 @@ export async function writeCsv(
     return String(rounded === 0 ? 0 : rounded);
   };
 
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'w');
-  try {
+  await writeStreamAtomic(path, async (handle) => {
     // Written in ~64 kB chunks so a large table never becomes one big string.
     let chunk = header.map(quoteIfNeeded).join(',') + '\n';
     for (let r = 0; r < rows.length; r++) {
@@ -409,19 +403,7 @@ export async function writeCsv(
       }
     }
     if (chunk.length > 0) await handle.write(chunk);
-    await handle.sync();
-    await handle.close();
-  } catch (err) {
-    await handle.close().catch(() => {});
-    await unlink(temp).catch(() => {});
-    throw err;
-  }
-  try {
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => {});
-    throw err;
-  }
+  });
 }
 
 /** Quote a field that the reader would otherwise split, trim or misread. */

@@ -66,9 +66,14 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
   private records: any = null;
   private recordCapacity = 0;
   private recordGroups: any[] = [];
+  /** the records last uploaded */
+  private written: Uint32Array | null = null;
   private lastPath: { values: Float64Array } | null = null;
-  /** the game's data drawn when it was built (uploaded with every call: it is small) */
+  /** the game's data drawn when it was built (uploaded once) */
   private readonly constants: Float32Array;
+  private constantsUploaded = false;
+  /** the observation batch whose constants sit in the data buffer */
+  private lastObservations: { values: Float32Array; n: number; base: number; length: number } | null = null;
   /** 'host': model.params is the master copy, uploaded before every call; 'gpu': the GPU's copy is */
   private paramsAt: 'host' | 'gpu' = 'host';
   private optimizer: {
@@ -173,9 +178,13 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     const size = Math.min(limit, Math.max(bytes, Math.ceil((this.capacity[name] ?? 0) * 1.5)));
     this.buffers[name]?.destroy();
     this.buffers[name] = this.ctx.createBuffer(size, name);
-    this.capacity[name] = Math.floor(size / 16) * 16;
+    this.capacity[name] = this.buffers[name].size;
     this.bindGroup0 = null;
     if (name === 'noise') this.lastPath = null;
+    if (name === 'data') {
+      this.constantsUploaded = false;
+      this.lastObservations = null;
+    }
   }
 
   private group0(): any {
@@ -191,6 +200,7 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     if (count > this.recordCapacity) {
       this.recordCapacity = Math.max(64, count, this.recordCapacity * 2);
       this.records?.destroy();
+      this.written = null;
       const u = this.ctx.usage;
       this.records = this.ctx.createBuffer(this.recordCapacity * STEP_RECORD_BYTES, 'step records', u.UNIFORM | u.COPY_DST);
       this.recordGroups = [];
@@ -224,7 +234,7 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     const workFloats = savesAt + 4 * Math.max(saves, 1);
     const quantile = this.kernels.statistic.kind === 'quantile';
     const bins = quantile ? 1 << Math.max(...this.radix) : 0;
-    const histSlot = quantile ? this.radix.length * n * 2 * bins : n;
+    const histSlot = quantile ? this.radix.length * n * 2 * bins + (this.radix.length - 1) * n * 4 : n;
     return {
       ys,
       yFloats,
@@ -252,13 +262,24 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     const stepSize = this.kernels.stepData?.size(n) ?? 0;
     const stepBase = align4(this.constants.length);
     const obsBase = align4(stepBase + steps * stepSize);
-    const obs = observations ? this.kernels.observations(observations.values, observations.shape[0], n) : new Float32Array(0);
-    this.allocate('data', obsBase + obs.length + 4);
+    // the observations' constants: computed on the host once per batch (a batch used again, like
+    // the validation set or a benchmark's, is neither recomputed nor uploaded again)
+    const cached = this.lastObservations;
+    const sameObs = observations !== null && cached !== null && cached.values === observations.values && cached.n === n && cached.base === obsBase;
+    let obs = observations && !sameObs ? this.kernels.observations(observations.values, observations.shape[0], n) : new Float32Array(0);
+    this.allocate('data', obsBase + (sameObs ? cached!.length : obs.length) + 4);
+    if (observations && sameObs && this.lastObservations === null) obs = this.kernels.observations(observations.values, observations.shape[0], n);
     if (this.params !== 'gpu-resident') this.ctx.write(this.buffers.params, 0, this.input.params);
     this.ctx.write(this.buffers.ys, 0, req.y0);
-    this.ctx.write(this.buffers.data, 0, this.constants);
+    if (!this.constantsUploaded) {
+      this.ctx.write(this.buffers.data, 0, this.constants);
+      this.constantsUploaded = true;
+    }
     if (this.kernels.stepData && steps > 0) this.ctx.write(this.buffers.data, stepBase * 4, this.kernels.stepData.draw(steps, n));
-    if (obs.length) this.ctx.write(this.buffers.data, obsBase * 4, obs);
+    if (obs.length) {
+      this.ctx.write(this.buffers.data, obsBase * 4, obs);
+      this.lastObservations = { values: observations!.values, n, base: obsBase, length: obs.length };
+    }
     // the Brownian path [steps, trajectories (1: shared), per trajectory (1: common noise)]
     let noise = { step: 0, tr: 0, per: 0, on: false };
     if (req.path) {
@@ -372,7 +393,11 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     });
     this.reserveRecords(list.length);
     const groups = list.map((_, i) => this.recordGroup(i));
-    ctx.write(this.records, 0, u32);
+    // the records repeat from call to call of the same shape: upload them only when they change
+    if (!sameWords(this.written, u32)) {
+      ctx.write(this.records, 0, u32);
+      this.written = u32;
+    }
     const encoder = ctx.device.createCommandEncoder();
     if (clear.hist > 0) encoder.clearBuffer(this.buffers.hist, 0, Math.ceil((clear.hist * 4) / 16) * 16);
     if (clear.grads) encoder.clearBuffer(this.buffers.grads, 0, Math.ceil((this.parameterCount * 4) / 16) * 16);
@@ -604,6 +629,12 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     this.optimizer?.v.destroy();
     this.optimizer = null;
   }
+}
+
+function sameWords(a: Uint32Array | null, b: Uint32Array): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function align4(n: number): number {

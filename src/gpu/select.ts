@@ -17,6 +17,7 @@ const WG: u32 = ${wg}u;
 const G: u32 = ${g}u;
 const S: u32 = ${agents}u;
 fn hidx(k: u32, p: u32, r: u32, which: u32, b: u32) -> u32 { return ((p * st.n + r) * 2u + which) * BINS + b; }
+fn sidx(k: u32, p: u32, r: u32, j: u32) -> u32 { return RADIX_PASSES * st.n * 2u * BINS + ((p - 1u) * st.n + r) * 4u + j; }
 ${selectWgsl(passes, wg)}
 
 @compute @workgroup_size(${wg})
@@ -24,7 +25,7 @@ fn count_pass(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3
   let lid = l3.x;
   let p = st.pass_;
   for (var r = 0u; r < st.n; r++) {
-    select_resolve(lid, 0u, r, p);
+    select_prefix(lid, w3.x, 0u, r, p);
     for (var i = w3.x * WG + lid; i < S; i += G * WG) { select_count(values[r * S + i], p); }
     workgroupBarrier();
     select_flush(lid, 0u, p, r);
@@ -34,7 +35,8 @@ fn count_pass(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3
 
 @compute @workgroup_size(${wg})
 fn resolve(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: vec3u) {
-  select_resolve(l3.x, 0u, w3.x, RADIX_PASSES);
+  select_load(l3.x, 0u, w3.x, RADIX_PASSES - 1u);
+  select_step(l3.x, 0u, w3.x, RADIX_PASSES - 1u);
   if (l3.x == 0u) { out[w3.x] = select_value(); }
 }
 `;
@@ -66,7 +68,7 @@ export function gpuQuantiles(ctx: GpuContext, values: Float32Array, rows: number
   const bins = 1 << Math.max(...passes);
   const u = ctx.usage;
   const valuesBuffer = ctx.createBuffer(values.byteLength, 'quantile values');
-  const histBuffer = ctx.createBuffer(passes.length * rows * 2 * bins * 4, 'quantile histograms');
+  const histBuffer = ctx.createBuffer((passes.length * rows * 2 * bins + (passes.length - 1) * rows * 4) * 4, 'quantile histograms');
   const outBuffer = ctx.createBuffer(rows * 4, 'quantile out');
   const uniforms = ctx.createBuffer(256 * passes.length, 'quantile steps', u.UNIFORM | u.COPY_DST);
   try {

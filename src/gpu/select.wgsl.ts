@@ -4,9 +4,10 @@
 //   key, then a few passes over the population (8 or 11 bits a pass), each a histogram of the next
 //   digit among the values that share the digits chosen so far, for the two ranks that the linear
 //   interpolation needs at once (⌊q(n−1)⌋ and the one after). Workgroups count in workgroup memory
-//   and add their counts to the global histogram; any workgroup resolves the digits chosen so far
-//   by a prefix sum over the bins. After the last pass the two keys are the two order statistics
-//   exactly, as a sort would give them;
+//   and add their counts to the global histogram; the next dispatch's workgroups choose that
+//   pass's digit by a prefix sum over its bins (each on its own, so that no dispatch waits for
+//   another workgroup) and its first workgroup stores the choice for the dispatch after. After the
+//   last pass the two keys are the two order statistics exactly, as a sort would give them;
 // - the fraction of agents with a positive value: a count, divided by the number of agents with
 //   correct rounding (long division), as Math.fround(count / agents) gives it.
 
@@ -23,8 +24,9 @@ export function selectWorkgroupBytes(passes: number[], wg: number): number {
 
 /**
  * WGSL of the radix-select helpers. Expects, declared elsewhere: `hist: array<atomic<u32>>` (the
- * global histograms), `fn hidx(k, pass, r, which, bin) -> u32` (their layout), `st.lo`/`st.hi`
- * (the two ranks) and the constant WG (the workgroup size).
+ * global histograms and selections), `fn hidx(k, pass, r, which, bin) -> u32` (a histogram's
+ * layout), `fn sidx(k, pass, r, j) -> u32` (where the selection after the passes before `pass`
+ * is stored, pass ≥ 1, j < 4), `st.lo`/`st.hi` (the two ranks), `st.frac` and the constant WG.
  */
 export function selectWgsl(passes: number[], wg: number): string {
   const bins = 1 << Math.max(...passes);
@@ -79,58 +81,88 @@ var<workgroup> sel: array<u32, 4>;
 var<workgroup> seln: array<u32, 4>;
 
 /**
- * Resolves the passes before \`upto\` of trajectory r at step k from the global histograms: leaves
- * in sel the digits chosen so far (as a prefix) and the ranks left within them, for both ranks.
- * Call from uniform control flow with every thread of the workgroup.
+ * Loads the selection after the passes before p of trajectory r at step k into sel (p = 0: nothing
+ * chosen yet, the two ranks whole). Every thread of the workgroup, from uniform control flow.
  */
-fn select_resolve(lid: u32, k: u32, r: u32, upto: u32) {
-  if (lid == 0u) {
-    sel[0] = 0u; sel[1] = 0u; sel[2] = st.lo; sel[3] = st.hi;
+fn select_load(lid: u32, k: u32, r: u32, p: u32) {
+  if (lid < 4u) {
+    if (p == 0u) {
+      sel[lid] = select(select(st.hi, st.lo, lid == 2u), 0u, lid < 2u);
+    } else {
+      sel[lid] = atomicLoad(&hist[sidx(k, p, r, lid)]);
+    }
   }
   workgroupBarrier();
-  for (var p = 0u; p < upto; p++) {
-    let nb = 1u << rbits(p);
-    let b0 = lid * BINS_PER_THREAD;
-    let b1 = min(b0 + BINS_PER_THREAD, nb);
-    for (var w = 0u; w < 2u; w++) {
-      // pass 0 counts all values once: both ranks read the same histogram
-      let src = select(w, 0u, p == 0u);
-      var s = 0u;
-      for (var b = b0; b < b1; b++) { s += atomicLoad(&hist[hidx(k, p, r, src, b)]); }
-      scan[w * WG + lid] = s;
-      own[w * WG + lid] = s;
-    }
+}
+
+/** Stores sel as the selection after the passes before p (one thread of one workgroup). */
+fn select_store(lid: u32, k: u32, r: u32, p: u32) {
+  if (lid < 4u) { atomicStore(&hist[sidx(k, p, r, lid)], sel[lid]); }
+}
+
+/**
+ * Chooses pass p's digit for both ranks from its global histograms: sel, the selection after the
+ * passes before p, becomes the selection after pass p (a prefix sum over the bins finds the bin
+ * that holds each rank). Every thread of the workgroup, from uniform control flow.
+ */
+fn select_step(lid: u32, k: u32, r: u32, p: u32) {
+  let nb = 1u << rbits(p);
+  let b0 = lid * BINS_PER_THREAD;
+  let b1 = min(b0 + BINS_PER_THREAD, nb);
+  for (var w = 0u; w < 2u; w++) {
+    // pass 0 counts all values once: both ranks read the same histogram
+    let src = select(w, 0u, p == 0u);
+    var s = 0u;
+    for (var b = b0; b < b1; b++) { s += atomicLoad(&hist[hidx(k, p, r, src, b)]); }
+    scan[w * WG + lid] = s;
+    own[w * WG + lid] = s;
+  }
+  workgroupBarrier();
+  for (var off = 1u; off < WG; off <<= 1u) {
+    var a0 = 0u;
+    var a1 = 0u;
+    if (lid >= off) { a0 = scan[lid - off]; a1 = scan[WG + lid - off]; }
     workgroupBarrier();
-    for (var off = 1u; off < WG; off <<= 1u) {
-      var a0 = 0u;
-      var a1 = 0u;
-      if (lid >= off) { a0 = scan[lid - off]; a1 = scan[WG + lid - off]; }
-      workgroupBarrier();
-      scan[lid] += a0;
-      scan[WG + lid] += a1;
-      workgroupBarrier();
-    }
-    for (var w = 0u; w < 2u; w++) {
-      let src = select(w, 0u, p == 0u);
-      let rho = sel[2u + w];
-      let incl = scan[w * WG + lid];
-      var before = incl - own[w * WG + lid];
-      if (before <= rho && rho < incl) {
-        for (var b = b0; b < b1; b++) {
-          let c = atomicLoad(&hist[hidx(k, p, r, src, b)]);
-          if (rho < before + c) {
-            seln[w] = (sel[w] << rbits(p)) | b;
-            seln[2u + w] = rho - before;
-            break;
-          }
-          before += c;
-        }
-      }
-    }
-    workgroupBarrier();
-    if (lid < 4u) { sel[lid] = seln[lid]; }
+    scan[lid] += a0;
+    scan[WG + lid] += a1;
     workgroupBarrier();
   }
+  for (var w = 0u; w < 2u; w++) {
+    let src = select(w, 0u, p == 0u);
+    let rho = sel[2u + w];
+    let incl = scan[w * WG + lid];
+    var before = incl - own[w * WG + lid];
+    if (before <= rho && rho < incl) {
+      for (var b = b0; b < b1; b++) {
+        let c = atomicLoad(&hist[hidx(k, p, r, src, b)]);
+        if (rho < before + c) {
+          seln[w] = (sel[w] << rbits(p)) | b;
+          seln[2u + w] = rho - before;
+          break;
+        }
+        before += c;
+      }
+    }
+  }
+  workgroupBarrier();
+  if (lid < 4u) { sel[lid] = seln[lid]; }
+  workgroupBarrier();
+}
+
+/**
+ * The selection after every pass before p (in sel), for a workgroup that counts pass p: loads the
+ * one after the passes before p − 1 (stored by the previous dispatch's first workgroup), chooses
+ * pass p − 1's digits, and stores the result for the next dispatch (workgroup 0 only).
+ */
+fn select_prefix(lid: u32, g: u32, k: u32, r: u32, p: u32) {
+  if (p == 0u) {
+    select_load(lid, k, r, 0u);
+    return;
+  }
+  select_load(lid, k, r, p - 1u);
+  select_step(lid, k, r, p - 1u);
+  if (g == 0u) { select_store(lid, k, r, p); }
+  workgroupBarrier();
 }
 
 /** Counts agent values into the workgroup's histograms of pass p (both ranks; pass 0: one). */

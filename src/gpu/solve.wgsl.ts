@@ -177,6 +177,10 @@ fn hidx(k: u32, p: u32, r: u32, which: u32, b: u32) -> u32 {
   return (k % 2u) * st.hist_slot + ((p * st.n + r) * 2u + which) * BINS + b;
 }
 fn count_idx(k: u32, r: u32) -> u32 { return (k % 2u) * st.hist_slot + r; }
+// the radix selection after the passes before p (p ≥ 1), after the histograms of the slot
+fn sidx(k: u32, p: u32, r: u32, j: u32) -> u32 {
+  return (k % 2u) * st.hist_slot + RADIX_PASSES * st.n * 2u * BINS + ((p - 1u) * st.n + r) * 4u + j;
+}
 
 // the tape of step k, trajectory r: hidden layer l's output (which 0) and slope (which 1)
 fn tape_idx(k: u32, r: u32, l: u32, which: u32, j: u32) -> u32 {
@@ -249,7 +253,8 @@ fn gather_partials(lid: u32, base: u32, r: u32) {
 /** The statistic of trajectory r at step k, every thread of the workgroup (quantile: resolved here). */
 fn statistic_of(lid: u32, k: u32, r: u32) -> f32 {
 ${quantile
-    ? `  select_resolve(lid, k, r, RADIX_PASSES);
+    ? `  select_load(lid, k, r, RADIX_PASSES - 1u);
+  select_step(lid, k, r, RADIX_PASSES - 1u);
   let v = select_value();
   workgroupBarrier();
   return v;`
@@ -383,7 +388,7 @@ fn radix(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: vec
   if (has(F_ZERO_NEXT)) { zero_slot(g * WG + lid, G * WG, k); }
   let p = st.pass_;
   for (var r = 0u; r < st.n; r++) {
-    select_resolve(lid, k, r, p);
+    select_prefix(lid, g, k, r, p);
     for (var i = g * WG + lid; i < S; i += G * WG) {
       select_count(population_value(k, r, i, ys[state_idx(k, r, i)]), p);
     }

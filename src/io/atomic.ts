@@ -1,6 +1,6 @@
 // Atomic writes: a file or a whole folder is written under a temporary name next to its target and
 // renamed into place, so an interrupted run never leaves a half-written model or summary.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -15,6 +15,26 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await writeFile(tmp, data);
     await rename(tmp, path);
   } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Writes a file piece by piece (`write` gets the open handle of a temporary file), flushes it to
+ * disk and renames it into place: a large table never has to be one string in memory.
+ */
+export async function writeStreamAtomic(path: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = temporaryName(path);
+  const handle = await open(tmp, 'w');
+  try {
+    await write(handle);
+    await handle.sync();
+    await handle.close();
+    await rename(tmp, path);
+  } catch (err) {
+    await handle.close().catch(() => {});
     await rm(tmp, { force: true });
     throw err;
   }

@@ -46,22 +46,6 @@ export function parameterCount(spec: MlpSpec): number {
   return layerShapes(spec).reduce((n, [i, o]) => n + i * o + o, 0);
 }
 
-export function validateMlpSpec(spec: MlpSpec, where = 'network'): void {
-  for (const key of ['inputSize', 'outputSize', 'width'] as const) {
-    if (!Number.isInteger(spec[key]) || spec[key] < 1) {
-      throw new Error(`${where}.${key}: expected a positive integer, got ${spec[key]}`);
-    }
-  }
-  if (!Number.isInteger(spec.depth) || spec.depth < 0) {
-    throw new Error(`${where}.depth: expected a non-negative integer, got ${spec.depth}`);
-  }
-  for (const key of ['activation', 'outputActivation'] as const) {
-    if (!ACTIVATIONS.includes(spec[key])) {
-      throw new Error(`${where}.${key}: expected one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(spec[key])}`);
-    }
-  }
-}
-
 /** Initial flat parameter vector (float64 on the host). */
 export function initialParameters(spec: MlpSpec, rng: RandomStream): Float64Array {
   const out = new Float64Array(parameterCount(spec));

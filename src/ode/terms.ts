@@ -42,11 +42,6 @@ export function controlTerm(
   };
 }
 
-/** The sum of several terms; a step of a MultiTerm sums the members' contributions. */
-export function multiTerm(...terms: Term[]): Term[] {
-  return terms;
-}
-
 /** Σ of the terms' contributions (helper shared by all solvers). */
 export function totalContribution(terms: Term[], t: number, dt: number, y: Tensor, k: number): Tensor {
   let acc: Tensor | null = null;

@@ -1,8 +1,7 @@
 // Headless rendering of vega-lite specs to SVG text in Node: compile to vega, run the dataflow
 // with no renderer attached, serialise the scenegraph. No canvas is needed (vega estimates text
 // widths from the font size). Any warning or error vega reports is treated as a bug in the spec.
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.ts';
 import type { LoggerInterface } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 
@@ -85,13 +84,5 @@ export async function writeSvg(path: string, svg: string): Promise<void> {
   if (typeof svg !== 'string' || !svg.trimStart().startsWith('<svg')) {
     throw new Error(`writeSvg(${path}): svg must be SVG text starting with "<svg"`);
   }
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  try {
-    await writeFile(temp, svg, 'utf8');
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
+  await writeFileAtomic(path, svg);
 }

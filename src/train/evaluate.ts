@@ -5,18 +5,29 @@ import type { Dataset, SolveContext } from '../game.ts';
 import type { ExperimentConfig } from '../config.ts';
 import { emptyContext, type MeanFieldModel } from '../mfg/model.ts';
 import { batchOfAll } from './train.ts';
-import { deriveSeed, RandomStream } from '../random.ts';
+import type { RandomStream } from '../random.ts';
+import { streamOf } from '../run/streams.ts';
 
-/** Stream index of the evaluation populations (apart from the training streams). */
-const EVALUATION_STREAM = 100;
+/** Where an evaluation's trajectories start, and where their keys come from. */
+export interface EvaluationStarts {
+  /** a stream to draw each trajectory's initial state from, or one fixed state for all */
+  states: RandomStream | Float64Array;
+  /** the per-trajectory keys (games that pair trajectories with observations) */
+  keys: RandomStream;
+}
 
 /**
  * Where evaluation populations start: a model trained from one fixed initial population is
  * evaluated from that population (its copies still differ where the dynamics are random);
- * otherwise from fresh populations of a dedicated stream of the seed.
+ * otherwise from fresh populations of a dedicated stream of the seed. The keys come from a stream
+ * of the seed too (the run's own seed: two runs of different seeds are evaluated independently).
  */
-export function evaluationStarts(config: ExperimentConfig, seed: number, fixedStart: Float64Array): RandomStream | Float64Array {
-  return config.training.initialState === 'fixed' ? fixedStart : new RandomStream(deriveSeed(seed, EVALUATION_STREAM));
+export function evaluationStarts(config: ExperimentConfig, seed: number, fixedStart: Float64Array): EvaluationStarts {
+  const fixed = config.training.initialState === 'fixed';
+  return {
+    states: fixed ? fixedStart : streamOf(seed, 'evaluation'),
+    keys: fixed ? streamOf(seed, 'evaluationKeys') : streamOf(seed, 'evaluation'),
+  };
 }
 
 export interface Evaluation {
@@ -37,8 +48,8 @@ export interface Evaluation {
 export function evaluateModel<C extends ExperimentConfig>(
   model: MeanFieldModel<C>,
   data: Dataset | null,
-  /** where the trajectories start: a stream to draw them from, or one fixed state for all */
-  initialState: RandomStream | Float64Array,
+  /** where the trajectories start (a stream or one fixed state for all) and their keys */
+  starts: EvaluationStarts,
   populations: number,
   opts: { network: boolean },
 ): Evaluation {
@@ -48,12 +59,12 @@ export function evaluateModel<C extends ExperimentConfig>(
   const n = paired ? data!.shape[0] : populations;
   const size = model.size;
   const y0 = new Float32Array(n * size);
+  const initial = starts.states;
   for (let k = 0; k < n; k++) {
-    const start = 'uniform' in initialState ? game.initialState(config, initialState) : initialState;
+    const start = 'uniform' in initial ? game.initialState(config, initial) : initial;
     y0.set(start, k * size);
   }
-  const keySource = 'uniform' in initialState ? initialState : new RandomStream(deriveSeed(EVALUATION_STREAM, 1));
-  const ctx: SolveContext = paired ? { observations: data, keys: keySource.keys(n) } : emptyContext(n);
+  const ctx: SolveContext = paired ? { observations: data, keys: starts.keys.keys(n) } : emptyContext(n);
   const request = { y0, trajectories: n, path: model.nextPath(n), network: opts.network, ctx, saveAt: config.time.saveAt.slice(-1) };
   const result = model.simulate(request); // only the final state is used
   const loss = data ? model.lossOfStates(result.states, n, batchOfAll(data)) : null;

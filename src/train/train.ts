@@ -6,7 +6,8 @@ import type { Dataset, SolveContext } from '../game.ts';
 import type { ExperimentConfig } from '../config.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
 import type { ObservationBatch } from '../mfg/engine.ts';
-import type { RandomStream, StreamName } from '../random.ts';
+import type { RandomStream } from '../random.ts';
+import type { TrainingStreamName as StreamName } from '../run/streams.ts';
 import { BatchLoader, type LoaderState } from './loader.ts';
 import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerState } from './optimizers.ts';
 

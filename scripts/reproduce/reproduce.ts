@@ -1,10 +1,10 @@
-// The reproduction of the paper's experiments (issue #6): runs the presets through the CLI with
-// fixed seeds, checks the targets of GAMES.md §8, copies the figures into one folder and writes
-// REPORT.md and results.json there.
+// The reproduction of the paper's experiments: runs the presets through the CLI with fixed seeds,
+// checks the targets of docs/targets.md §2, copies the figures into one folder and writes REPORT.md
+// and results.json there. Not part of the package (scripts/reproduce.ts runs it).
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../../src/io/atomic.ts';
 import { PACKAGE_ROOT, failureReason, runCli } from './run-cli.ts';
 import { notRunRow } from './check.ts';
 import { reproduceFig2a, reproduceFig2b } from './meeting.ts';
@@ -19,8 +19,17 @@ export interface ReproduceOptions {
   out: string;
   quick: boolean;
   backend: string;
+  /** fused or graph for every experiment (default: the CLI's default, fused) */
+  engine?: string;
   /** progress lines (default: stderr) */
   log?: (line: string) => void;
+}
+
+/** What ran an experiment, from its summary.json: "fused", or "graph on <backend>". */
+function engineLabel(summary: Record<string, unknown> | null, asked: string): string {
+  if (summary?.engine === 'fused') return 'fused';
+  const backend = typeof summary?.backend === 'string' ? summary.backend : asked;
+  return summary?.engine === 'graph' ? `graph on ${backend}` : backend;
 }
 
 export interface ReproduceResult {
@@ -105,14 +114,15 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult
       log(`[${e.figure}] ${e.id}: ${e.code === 0 ? 'ok' : `exit ${e.code}`}, ${e.wallSeconds.toFixed(1)} s`);
     },
     async run(figure, id, command, args, figs) {
-      const run = await runCli(command, [...args, '--backend', opts.backend], join(out, 'runs', id));
+      const engine = opts.engine ? ['--engine', opts.engine] : [];
+      const run = await runCli(command, [...args, '--backend', opts.backend, ...engine], join(out, 'runs', id));
       const s = run.summary;
       experiments.push({
         id,
         figure,
         argv: run.argv,
         code: run.code,
-        backend: typeof s?.backend === 'string' ? s.backend : opts.backend,
+        backend: engineLabel(s, opts.backend),
         wallSeconds: run.wallSeconds,
         commandSeconds: typeof s?.wallSeconds === 'number' ? s.wallSeconds : null,
         msPerStep: typeof s?.msPerStep === 'number' ? s.msPerStep : null,
@@ -153,7 +163,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult
   const totalSeconds = (performance.now() - started) / 1000;
   const pkg = JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
   const cpu = cpus();
-  const command = `neural-mfg reproduce ${opts.figures.length ? opts.figures.join(' ') : 'all'}${opts.quick ? ' --quick' : ''} --backend ${opts.backend}`;
+  const command = `npm run reproduce -- ${opts.figures.length ? opts.figures.join(' ') : 'all'}${opts.quick ? ' --quick' : ''} --backend ${opts.backend}${opts.engine ? ` --engine ${opts.engine}` : ''} --out ${opts.out}`;
   const report = renderReport({
     command,
     quick: opts.quick,

@@ -6,10 +6,10 @@
 import { tf, type Tensor } from '../../src/tf.ts';
 import type { Mechanics, NetworkAdapter, SolveContext } from '../../src/game.ts';
 import { carryColumns, carryRows, STATE_ROW, totalDice, type CarryLayout } from './carry.ts';
-import { countFaces, decideTurn, type TurnOptions } from './rules.ts';
-import type { CostWeights } from './drift.ts';
+import { countFaces, decideTurn } from './rules.ts';
 import { softmax } from '../../src/mfg/functions.ts';
 import type { Variant } from './config.ts';
+import type { DiceMechanicsOptions } from './experiment.ts';
 
 /** The statistic one turn hands to the cost and the transition, per game: [B, STAT_SIZE]. */
 function statSize(l: CarryLayout): number {
@@ -31,17 +31,6 @@ function requireObservations(ctx: SolveContext | undefined, trajectories: number
     throw new Error(`Liar's dice: ${trajectories} games but ${ctx.observations.shape[0]} rolls`);
   }
   return { rolls: Int32Array.from(ctx.observations.values), keys: ctx.keys };
-}
-
-export interface DiceMechanicsOptions {
-  layout: CarryLayout;
-  turn: TurnOptions;
-  costWeights: CostWeights;
-  variant: Variant;
-  /** the experiment's key (faithful Q4: every game uses it) */
-  experimentKey: number;
-  /** the training loss's weights (§4.11) */
-  lossWeights: { kl: number; bluff: number };
 }
 
 export function diceMechanics(o: DiceMechanicsOptions): Mechanics {

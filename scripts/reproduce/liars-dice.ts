@@ -5,7 +5,7 @@ import { BIN, failureReason, runCli, runNode, type CliRun } from './run-cli.ts';
 import { errorRow, fixed, notRunRow, testRow } from './check.ts';
 import { runTargetTests } from './unit-tests.ts';
 import type { ReproduceContext, TargetRow } from './types.ts';
-import { mean } from '../data/stats.ts';
+import { mean } from '../../src/data/stats.ts';
 
 /** The targets whose statement needs a trained Liar's dice model (GAMES.md §8). */
 const TRAINING_TARGETS: Omit<TargetRow, 'measured' | 'status'>[] = [

@@ -1,0 +1,43 @@
+// Trained model folders as runs see them: read and checked against the games this version knows
+// (src/io/model.ts reads the files; here the game and configuration are found and matched).
+import { join } from 'node:path';
+import { GAMES } from '../../games/index.ts';
+import type { Game } from '../game.ts';
+import { ConfigError, type ExperimentConfig } from '../config.ts';
+import { networkSpec } from '../mfg/model.ts';
+import { parameterCount } from '../nn/mlp.ts';
+import { readModel, ModelFileError, type ModelManifest } from '../io/model.ts';
+
+export interface InspectedModel {
+  manifest: ModelManifest;
+  params: Float32Array;
+  game: Game;
+  config: ExperimentConfig;
+}
+
+/** Checks a model folder against the games this version knows and returns the parts to build it. */
+export async function inspectModel(dir: string): Promise<InspectedModel> {
+  const { manifest, params } = await readModel(dir);
+  const where = join(dir, 'model.json');
+  const game = GAMES[manifest.game];
+  if (!game) {
+    throw new ModelFileError(`${where}: unknown game "${manifest.game}" (this neural-mfg knows ${Object.keys(GAMES).join(', ')})`);
+  }
+  let config: ExperimentConfig;
+  try {
+    config = game.parseConfig(manifest.config);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ModelFileError(`${where}: ${err.message}`);
+    throw err;
+  }
+  const spec = networkSpec(game, config);
+  const expected = parameterCount(spec);
+  const declared = manifest.network;
+  const same = (Object.keys(spec) as (keyof typeof spec)[]).every((k) => declared?.[k] === spec[k]);
+  if (!same || params.length !== expected) {
+    throw new ModelFileError(
+      `${where}: the network (${JSON.stringify(declared)}) does not match its configuration (${JSON.stringify(spec)}, ${expected} weights)`,
+    );
+  }
+  return { manifest, params, game, config };
+}

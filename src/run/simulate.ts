@@ -1,0 +1,112 @@
+// One simulated trajectory of an experiment, as `neural-mfg simulate` and the library's
+// `model.simulate()` run it: the initial state and (for paired games) the observation drawn from
+// the seed unless given, the frozen or fresh noise path, the states at the save times.
+import type { ExperimentConfig } from '../config.ts';
+import type { Dataset } from '../game.ts';
+import type { EngineName } from '../mfg/engine.ts';
+import { populationsAt, type TurnStats } from '../mfg/model.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
+import { buildModel, type Experiment } from './experiment.ts';
+import { writePopulation } from './outputs.ts';
+import { join } from 'node:path';
+
+export interface SimulateRequest<C extends ExperimentConfig = ExperimentConfig> {
+  exp: Experiment<C>;
+  seed: number;
+  engine: EngineName;
+  /** false: the MFG dynamics alone */
+  network: boolean;
+  /** a trained network's parameters (default: the seed's untrained initialisation) */
+  params?: Float32Array;
+  /** the initial state, flattened (default: drawn from the configuration's distribution) */
+  initialState?: ArrayLike<number>;
+  /** games that pair trajectories with observations: one observation (default: drawn from the generator) */
+  observation?: Dataset;
+  /** default: the configuration's save times */
+  saveAt?: number[];
+}
+
+export interface Simulated {
+  times: number[];
+  /** states[k]: the observed state at times[k], flattened */
+  states: number[][];
+  /** for games that end: the step after which the run ended (null: still running at the cap) */
+  endStep: number | null;
+  initialState: Float64Array;
+  /** the observation the trajectory was paired with (paired games), else null */
+  observation: Dataset | null;
+  /** the trajectory's key (its per-trajectory randomness derives from it) */
+  key: number;
+}
+
+/** Simulates one trajectory; arguments are checked with errors that name them. */
+export function simulate<C extends ExperimentConfig>(req: SimulateRequest<C>): Simulated {
+  const { exp, seed } = req;
+  const { game, config } = exp;
+  const times = req.saveAt ?? config.time.saveAt;
+  const { t0, t1 } = config.time;
+  times.forEach((t, k) => {
+    if (!Number.isFinite(t) || t < t0 || t > t1) throw new RangeError(`simulate: times[${k}] = ${t} lies outside [${t0}, ${t1}]`);
+    if (k > 0 && !(t > times[k - 1])) throw new RangeError('simulate: times must increase');
+  });
+  const { model, streams } = buildModel(exp, seed, req.engine, req.params);
+  const start = req.initialState ? Float64Array.from(req.initialState) : game.initialState(config, streams.initialState);
+  if (start.length !== model.size) {
+    const what = model.shape.length === 1 ? `${model.size} agents` : `a state of ${model.shape.join(' × ')} values`;
+    throw new RangeError(`simulate: initialState has ${start.length} values, the game has ${what}`);
+  }
+  if (!start.every(Number.isFinite)) throw new RangeError('simulate: initialState holds a NaN or infinite value');
+  const paired = game.observations.pairing === 'paired';
+  const observation = paired ? (req.observation ?? game.observations.generate(config, streams.data, 1)) : null;
+  if (observation && observation.shape[0] !== 1) throw new RangeError('simulate: give one observation (its first axis must be 1)');
+  // paired games key their trajectory's randomness; the others draw nothing here
+  const keys = paired ? streams.dynamics.keys(1) : new Uint32Array(1);
+  const run = model.simulate({
+    y0: Float32Array.from(start),
+    trajectories: 1,
+    path: model.nextPath(1),
+    network: req.network,
+    ctx: { observations: observation, keys },
+    saveAt: times,
+  });
+  return {
+    times: times.slice(),
+    states: populationsAt(run, 1),
+    endStep: run.endSteps?.[0] ?? null,
+    initialState: start,
+    observation,
+    key: keys[0],
+  };
+}
+
+/** What `simulate` prints: the game's own description (Liar's dice's transcript) or the per-turn statistics. */
+export type SavedSimulation = { kind: 'described'; text: string; files: string[] } | { kind: 'population'; turns: TurnStats[]; files: string[] };
+
+/**
+ * Writes a simulation's folder: summary.json (with the run's facts), and either the game's own
+ * description (transcript.txt) or trajectory.csv and the box plot per turn.
+ */
+export async function saveSimulation<C extends ExperimentConfig>(
+  dir: string,
+  req: SimulateRequest<C>,
+  sim: Simulated,
+  facts: { backend: string | null; started: number },
+): Promise<SavedSimulation> {
+  const { game, config } = req.exp;
+  const head = { command: 'simulate', game: game.name, preset: req.exp.preset, seed: req.seed, backend: facts.backend, engine: req.engine };
+  if (game.describeRun) {
+    const { text, summary } = game.describeRun(config, sim.states, sim.endStep, { observation: sim.observation, key: sim.key, seed: req.seed });
+    await writeFileAtomic(join(dir, 'transcript.txt'), text + '\n');
+    await writeJsonAtomic(join(dir, 'summary.json'), {
+      ...head,
+      observation: sim.observation ? Array.from(sim.observation.values) : null,
+      ...summary,
+      wallSeconds: (performance.now() - facts.started) / 1000,
+      config,
+    });
+    return { kind: 'described', text, files: ['summary.json', 'transcript.txt'] };
+  }
+  const turns = await writePopulation(dir, req.exp, sim.states, { title: `${game.title}: ${req.network ? 'MFG + neural term' : 'MFG only'} (${req.exp.preset})` });
+  await writeJsonAtomic(join(dir, 'summary.json'), { ...head, config, turns, wallSeconds: (performance.now() - facts.started) / 1000 });
+  return { kind: 'population', turns, files: ['summary.json', 'trajectory.csv', 'turns.svg'] };
+}

@@ -1,0 +1,204 @@
+// A training run, start to finish, as `neural-mfg train` runs it: the observations (the user's CSV
+// files, or the paper's data generated from the seed), the model, the training loop with its
+// checkpoints in the run's folder, then the saved model, metrics.csv, loss.svg and the evaluation
+// report with summary.json (report.ts). Everything it returns is plain data; a front end prints it.
+import { join } from 'node:path';
+import type { ExperimentConfig } from '../config.ts';
+import type { Dataset } from '../game.ts';
+import type { MeanFieldModel } from '../mfg/model.ts';
+import type { EngineName } from '../mfg/engine.ts';
+import { readCheckpoint, writeCheckpoint, type CheckpointRun } from '../io/checkpoint.ts';
+import { saveModel } from '../io/model.ts';
+import { writeCsv } from '../data/csv.ts';
+import { lossCurve, writeSvg } from '../plot/figures.ts';
+import { trainModel, type StepMetrics, type TrainResult, type TrainState } from '../train/train.ts';
+import { buildModel, type EngineChoice, type Experiment } from './experiment.ts';
+import { reportTraining, type RunFacts, type TrainingReport } from './report.ts';
+
+export interface TrainRequest<C extends ExperimentConfig = ExperimentConfig> {
+  exp: Experiment<C>;
+  seed: number;
+  engine: EngineChoice;
+  /** training observations (CSV), or null to generate the paper's data from the seed */
+  data: string | null;
+  /** validation observations (CSV; needs `data`), or null */
+  validation: string | null;
+  /** the run's folder: checkpoint.json, model/, metrics.csv, figures, summary.json */
+  dir: string;
+  /** continue from this state (a checkpoint of the same run) */
+  resume?: TrainState;
+}
+
+export interface TrainHooks {
+  /** after every step */
+  onStep?: (m: StepMetrics) => void;
+  /** checked between steps: true stops the run after a checkpoint */
+  shouldStop?: () => boolean;
+}
+
+export interface TrainedRun<C extends ExperimentConfig = ExperimentConfig> {
+  req: TrainRequest<C>;
+  model: MeanFieldModel<C>;
+  result: TrainResult;
+  train: Dataset;
+  validation: Dataset | null;
+  /** performance.now() when the run began */
+  started: number;
+}
+
+/** The run's observations read from CSV files (the validation file is optional). */
+export async function readObservations<C extends ExperimentConfig>(
+  exp: Experiment<C>,
+  data: string,
+  validation: string | null,
+): Promise<{ train: Dataset; validation: Dataset | null }> {
+  const { game, config } = exp;
+  return { train: await game.observations.read(data, config), validation: validation ? await game.observations.read(validation, config) : null };
+}
+
+/** What a checkpoint says about its run: everything a resumed run needs besides the engine. */
+export async function readResume(dir: string, games: Record<string, Experiment['game']>): Promise<Omit<TrainRequest, 'engine'>> {
+  const ck = await readCheckpoint(join(dir, 'checkpoint.json'));
+  const game = games[ck.run.game];
+  if (!game) throw new Error(`${join(dir, 'checkpoint.json')}: unknown game "${ck.run.game}"`);
+  return {
+    exp: { game, preset: ck.run.preset, config: game.parseConfig(ck.run.config) },
+    seed: ck.run.seed,
+    data: ck.run.data,
+    validation: ck.run.validationData,
+    dir,
+    resume: ck.state,
+  };
+}
+
+/**
+ * Trains a model of the experiment from its seed on in-memory observations: the given training set,
+ * or the paper's data generated from the seed's data stream (the training set first, then, unless
+ * `validation` is given or null, the validation set). The engine of every front end (`train`, the
+ * analyses) trains through here.
+ */
+export async function fitModel<C extends ExperimentConfig>(
+  exp: Experiment<C>,
+  seed: number,
+  engine: EngineName,
+  opts: {
+    train?: Dataset;
+    validation?: Dataset | null;
+    resume?: TrainState;
+    checkpoint?: { every: number; save: (state: TrainState) => Promise<void> };
+    hooks?: TrainHooks;
+  } = {},
+): Promise<{ model: MeanFieldModel<C>; result: TrainResult; train: Dataset; validation: Dataset | null }> {
+  const { model, streams } = buildModel(exp, seed, engine);
+  const { game, config } = exp;
+  const train = opts.train ?? game.observations.generate(config, streams.data, config.training.trainSamples);
+  const validation =
+    opts.validation !== undefined
+      ? opts.validation
+      : config.training.validationSamples > 0
+        ? game.observations.generate(config, streams.data, config.training.validationSamples)
+        : null;
+  const result = await trainModel({
+    model,
+    train,
+    validation,
+    streams,
+    resume: opts.resume,
+    checkpoint: opts.checkpoint,
+    onStep: opts.hooks?.onStep,
+    shouldStop: opts.hooks?.shouldStop,
+  });
+  return { model, result, train, validation };
+}
+
+/**
+ * Trains as the request says, writing DIR/checkpoint.json every `training.checkpointEvery` steps
+ * and when stopped. Throws DivergenceError (nothing saved) when the loss or weights stop being
+ * finite.
+ */
+export async function train<C extends ExperimentConfig>(req: TrainRequest<C>, hooks: TrainHooks = {}): Promise<TrainedRun<C>> {
+  const started = performance.now();
+  const { exp, seed } = req;
+  const files = req.data ? await readObservations(exp, req.data, req.validation) : null;
+  const run: CheckpointRun = { game: exp.game.name, preset: exp.preset, config: exp.config, seed, data: req.data, validationData: req.validation };
+  const fitted = await fitModel(exp, seed, req.engine.engine, {
+    ...(files ? { train: files.train, validation: files.validation } : {}),
+    resume: req.resume,
+    checkpoint: { every: exp.config.training.checkpointEvery, save: (state) => writeCheckpoint(join(req.dir, 'checkpoint.json'), run, state) },
+    hooks,
+  });
+  return { req, ...fitted, started };
+}
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/**
+ * Saves what a run trained (model/ written atomically, metrics.csv, loss.svg) and its evaluation
+ * (report.ts: figures and summary.json), and returns the report.
+ */
+export async function saveTrainedRun<C extends ExperimentConfig>(run: TrainedRun<C>): Promise<TrainingReport> {
+  const { req, model, result, train, validation } = run;
+  const { exp, dir, seed, engine } = req;
+  const { game, config } = exp;
+  const metrics = result.metrics;
+  const last = metrics[metrics.length - 1];
+  await saveModel(
+    join(dir, 'model'),
+    {
+      game: game.name,
+      preset: exp.preset,
+      config,
+      network: model.spec,
+      seed,
+      backend: engine.backend,
+      engine: engine.engine,
+      training: {
+        steps: metrics.length,
+        finalTrainLoss: last?.trainLoss ?? null,
+        finalValidationLoss: last?.validationLoss ?? null,
+        interrupted: result.stoppedEarly,
+      },
+    },
+    model.params,
+  );
+  await writeCsv(
+    join(dir, 'metrics.csv'),
+    ['step', 'train_loss', 'validation_loss', 'ms'],
+    metrics.map((m) => [m.step, m.trainLoss, m.validationLoss ?? '', m.ms]),
+  );
+  if (metrics.length > 0) {
+    await writeSvg(
+      join(dir, 'loss.svg'),
+      await lossCurve({
+        title: `${game.title}: training`,
+        steps: metrics.map((m) => m.step),
+        train: metrics.map((m) => m.trainLoss),
+        validation: validation ? metrics.map((m) => m.validationLoss) : undefined,
+        yTitle: 'Loss',
+        logY: true,
+      }),
+    );
+  }
+  const facts: RunFacts = {
+    command: 'train',
+    game: game.name,
+    preset: exp.preset,
+    seed,
+    backend: engine.backend,
+    engine: engine.engine,
+    ...(engine.note ? { engineNote: engine.note } : {}),
+    data: req.data,
+    validationData: req.validation,
+    trainSamples: train.shape[0],
+    validationSamples: validation?.shape[0] ?? 0,
+    steps: metrics.length,
+    interrupted: result.stoppedEarly,
+    lastStep: last ? { step: last.step, trainLoss: last.trainLoss, validationLoss: last.validationLoss } : null,
+    msPerStep: metrics.length ? median(metrics.map((m) => m.ms)) : null,
+  };
+  return reportTraining({ dir, exp, model, seed, train, validation, lastInitialState: result.lastInitialState, facts, started: run.started });
+}
