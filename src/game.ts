@@ -3,23 +3,15 @@
 // its network shape, its observation model (CSV schema, generator, loss) and its presets. The
 // engine never imports a game; games register in games/index.ts.
 import type { Tensor, Scalar } from './tf.ts';
+import type { Dataset, SolveContext } from './data/dataset.ts';
+
+export type { Dataset, SolveContext } from './data/dataset.ts';
 import type { RandomStream } from './random.ts';
 import type { ExperimentConfig } from './config.ts';
 import type { ReferenceLine } from './plot/figures.ts';
 import type { GameKernels } from './fused/kernels.ts';
 import type { GpuGameKernels } from './gpu/kernels.ts';
 import type { EngineName } from './mfg/engine.ts';
-
-/**
- * What one solve knows besides the state: the observations paired with its trajectories (for games
- * whose mechanics read them, like Liar's dice's rolls) and one random key per trajectory.
- */
-export interface SolveContext {
-  /** [trajectories, ...sampleShape] when the game pairs trajectories with observations, else null */
-  observations: Dataset | null;
-  /** one key per trajectory: per-trajectory randomness derives from it and the step */
-  keys: Uint32Array;
-}
 
 /** A game's mechanics bound to one experiment (its configuration and dynamics stream). */
 export interface Mechanics {
@@ -53,14 +45,6 @@ export interface NetworkAdapter {
   input(t: number, y: Tensor, ctx: SolveContext): Tensor;
   /** the increment of y [trajectories, ...state] from the network's output [trajectories, outputSize] */
   output(t: number, out: Tensor, y: Tensor): Tensor;
-}
-
-/** A row-major observation set: [samples, ...sampleShape] in float64. */
-export interface Dataset {
-  values: Float64Array;
-  shape: number[];
-  /** the sample labels as read from the CSV (or generated) */
-  labels: string[];
 }
 
 export interface ObservationModel<C> {

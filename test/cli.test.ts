@@ -82,6 +82,40 @@ test('generate then train on the files: model, metrics, figures and summary fiel
   assert.equal((await readdir(run)).filter((f) => f.includes('.tmp-')), []);
 });
 
+test("train on the user's own Liar's dice files reports its metrics on the validation file, not on generated games", async () => {
+  // data whose true odds differ from the preset's: the report must speak of the file's faces
+  const dir = await tmp();
+  const odds = '[0.3,0.05,0.15,0.1,0.1,0.3]';
+  const small = ['--set', 'layout.players=3', '--set', 'layout.dice=6'];
+  for (const [file, seed] of [['train.csv', '1'], ['validation.csv', '2']]) {
+    const g = cli('generate', 'liars-dice', '--samples', '12', '--seed', seed, '--set', `data.odds=${odds}`, ...small, '--out', join(dir, file));
+    assert.is(g.code, 0, g.stderr);
+  }
+  const out = await tmp();
+  const r = cli('train', 'liars-dice', '--data', join(dir, 'train.csv'), '--validation', join(dir, 'validation.csv'), ...small,
+    '--set', 'training.steps=3', '--set', 'training.batchSize=4', '--quiet', '--out', out);
+  assert.is(r.code, 0, r.stderr);
+  const s = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+  assert.match(s.evaluatedOn, 'validation.csv');
+  assert.is(s.testGames, 12);
+  // the observed frequencies are the validation file's own
+  const text = await readFile(join(dir, 'validation.csv'), 'utf8');
+  const faces = text.trim().split('\n').slice(1).map((line) => Number(line.split(',')[3]));
+  const expected = [1, 2, 3, 4, 5, 6].map((f) => faces.filter((x) => x === f).length / faces.length);
+  s.observedOdds.forEach((p: number, k: number) => assert.ok(Math.abs(p - expected[k]) < 1e-12, `face ${k + 1}: ${p} vs ${expected[k]}`));
+  // a file's true odds are unknown: nothing is reported against the preset's
+  assert.is(s.klToTrue, undefined);
+  assert.is(s.trueOdds, undefined);
+  // generated data: fresh games from the generator, against its true odds
+  const gen = await tmp();
+  const q = cli('train', 'liars-dice', ...small, '--set', 'training.steps=2', '--set', 'data.trainGames=8', '--set', 'evaluation.games=10', '--quiet', '--out', gen);
+  assert.is(q.code, 0, q.stderr);
+  const g = JSON.parse(await readFile(join(gen, 'summary.json'), 'utf8'));
+  assert.match(g.evaluatedOn, 'fresh games from the generator');
+  assert.equal(g.trueOdds, [0.1, 0.2, 0.0, 0.4, 0.1, 0.2]);
+  assert.type(g.klToTrue, 'number');
+});
+
 test('a damaged weights file is detected with a clear message', async () => {
   const out = await tmp();
   const run = join(out, 'run');

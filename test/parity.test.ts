@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { BACKENDS, checkBackend, missingPackages, useBackend } from '../src/backend.ts';
 import { GAMES } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
-import { batchOf, subset } from '../src/train/train.ts';
+import { batchOf, subset } from '../src/data/dataset.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import { randomStreams } from '../src/run/streams.ts';
 

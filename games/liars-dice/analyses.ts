@@ -5,7 +5,7 @@
 import type { Analysis, AnalysisInput, AnalysisResult, Dataset, Game } from '../../src/game.ts';
 import { ConfigError } from '../../src/config.ts';
 import { resolveEngine, type EngineName } from '../../src/mfg/engine.ts';
-import { subset } from '../../src/train/train.ts';
+import { subset } from '../../src/data/dataset.ts';
 import { fitModel } from '../../src/run/training.ts';
 import { evaluateModel, type Evaluation } from '../../src/train/evaluate.ts';
 import { RandomStream } from '../../src/random.ts';

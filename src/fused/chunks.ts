@@ -3,10 +3,10 @@
 // the chunks' losses weighted by their share. The chunks are fixed blocks of CHUNK trajectories
 // whatever the number of threads, and their results are combined in chunk order, so a run gives
 // the same numbers on one core as on many.
-import type { SolveContext } from '../game.ts';
+import type { SolveContext } from '../data/dataset.ts';
 import { BrownianIncrements } from '../ode/brownian.ts';
 import type { ObservationBatch, SolveRequest } from '../mfg/engine.ts';
-import { subset } from '../train/train.ts';
+import { subset } from '../data/dataset.ts';
 
 /** trajectories per chunk */
 export const CHUNK = 16;

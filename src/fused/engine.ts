@@ -4,7 +4,7 @@
 // independent (a batch of Liar's dice games), it solves them in fixed chunks, spread over worker
 // threads (pool.ts); the numbers do not depend on how many threads there are.
 import type { ExperimentConfig } from '../config.ts';
-import type { SolveContext } from '../game.ts';
+import type { SolveContext } from '../data/dataset.ts';
 import type { BrownianIncrements } from '../ode/brownian.ts';
 import { savePlan } from '../ode/solve.ts';
 import type { Engine, EngineInput, ObservationBatch, SolveRequest, SolveResult } from '../mfg/engine.ts';

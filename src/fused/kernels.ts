@@ -3,7 +3,7 @@
 // `Mechanics` (the autodiff path, which the tests hold them against), with the population statistic
 // held fixed in the same way. States are row-major Float32Array [trajectories, ...state]; a
 // trajectory that has ended (`running[r] === 0`) may be skipped: its step is discarded.
-import type { SolveContext } from '../game.ts';
+import type { SolveContext } from '../data/dataset.ts';
 
 /** Which trajectories take the current step (1) and which have ended (0); null: all run. */
 export type RunningMask = Uint8Array | null;

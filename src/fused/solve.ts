@@ -6,7 +6,7 @@
 // with each product and sum rounded to float32 in that order, so that the states are TF.js's up to
 // the network's order of summation. Trajectories that have ended stay frozen; the solve stops when
 // all have ended. Reverse: a_k = a_{k+1} + h·(∂b/∂y)ᵀa_{k+1} + h·(∂f/∂y)ᵀa_{k+1}, ∂L/∂θ += h·(∂f/∂θ)ᵀa_{k+1}.
-import type { SolveContext } from '../game.ts';
+import type { SolveContext } from '../data/dataset.ts';
 import type { GameKernels, NetworkKernels, RunningMask } from './kernels.ts';
 import type { FusedMlp, MlpTape } from './mlp.ts';
 

@@ -110,7 +110,8 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     // drawn now, as the CPU engines draw their kernels' randomness when they are built
     this.kernels = game.gpuKernels!(config, dynamics);
     const limits = ctx.limits;
-    const wg = Math.min(256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+    // a power of two (the tree reductions halve it)
+    const wg = 2 ** Math.floor(Math.log2(Math.min(256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX)));
     this.sweep = { size: wg, workgroups: Math.max(1, Math.min(Math.ceil(this.agents / wg), MAX_SWEEP_WORKGROUPS)) };
     const forced = process.env.NEURAL_MFG_GPU_RADIX_BITS;
     const wide = forced ? forced === '11' : selectWorkgroupBytes(radixPasses(11), wg) + 4 * wg * 4 + 1024 <= limits.maxComputeWorkgroupStorageSize;

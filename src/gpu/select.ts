@@ -51,7 +51,8 @@ export function gpuQuantiles(ctx: GpuContext, values: Float32Array, rows: number
   const agents = values.length / rows;
   if (!Number.isInteger(agents) || agents < 1) throw new Error(`gpuQuantiles: ${values.length} values do not make ${rows} rows`);
   const limits = ctx.limits;
-  const wg = Math.min(256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+  // a power of two (the tree reductions halve it)
+  const wg = 2 ** Math.floor(Math.log2(Math.min(256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX)));
   const g = Math.max(1, Math.min(Math.ceil(agents / wg), MAX_WORKGROUPS));
   const passes = radixPasses(bits);
   const source = program(passes, wg, g, agents);

@@ -4,7 +4,10 @@
 // (src/fused/), which the tests hold against `graph`. Both speak host arrays, so the training loop,
 // the evaluation and the front ends do not care which one runs.
 import type { ExperimentConfig } from '../config.ts';
-import type { Game, SolveContext } from '../game.ts';
+import type { Game } from '../game.ts';
+import type { ObservationBatch, SolveContext } from '../data/dataset.ts';
+
+export type { ObservationBatch } from '../data/dataset.ts';
 import type { BrownianIncrements } from '../ode/brownian.ts';
 import type { MlpSpec } from '../nn/mlp.ts';
 import type { RandomStream } from '../random.ts';
@@ -38,13 +41,6 @@ export interface SolveResult {
   saveAt: number[];
   /** for games that end: the step after which each trajectory ended (null: still running) */
   endSteps?: (number | null)[];
-}
-
-/** A batch of observations in float32, as the loss reads it. */
-export interface ObservationBatch {
-  values: Float32Array;
-  /** [count, ...sample] */
-  shape: number[];
 }
 
 export interface Engine {

@@ -1,10 +1,9 @@
 // Evaluation of a model on observations: the loss and the final-turn populations averaged over
 // many initial populations at once (one solve, populations as trajectories), so that reported
 // figures do not hinge on one random initial state.
-import type { Dataset, SolveContext } from '../game.ts';
+import { batchOfAll, type Dataset, type SolveContext } from '../data/dataset.ts';
 import type { ExperimentConfig } from '../config.ts';
 import { emptyContext, type MeanFieldModel } from '../mfg/model.ts';
-import { batchOfAll } from './train.ts';
 import type { RandomStream } from '../random.ts';
 import { streamOf } from '../run/streams.ts';
 

@@ -2,10 +2,9 @@
 // solve (by the model's engine: fused or graph), one optimiser update of the flat parameter vector
 // in place, then the validation loss on the whole validation set with the updated network
 // (GAMES.md §1.3). Everything between steps is host data.
-import type { Dataset, SolveContext } from '../game.ts';
+import { batchOf, batchOfAll, subset, type Dataset, type SolveContext } from '../data/dataset.ts';
 import type { ExperimentConfig } from '../config.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
-import type { ObservationBatch } from '../mfg/engine.ts';
 import type { RandomStream } from '../random.ts';
 import type { TrainingStreamName as StreamName } from '../run/streams.ts';
 import { BatchLoader, type LoaderState } from './loader.ts';
@@ -55,35 +54,6 @@ export interface TrainResult {
 }
 
 export class DivergenceError extends Error {}
-
-/** Rows `indices` of a dataset (host). */
-export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
-  const rowSize = data.shape.slice(1).reduce((a, b) => a * b, 1);
-  const values = new Float64Array(indices.length * rowSize);
-  const labels: string[] = [];
-  for (let i = 0; i < indices.length; i++) {
-    const r = indices[i];
-    values.set(data.values.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize);
-    labels.push(data.labels[r]);
-  }
-  return { values, shape: [indices.length, ...data.shape.slice(1)], labels };
-}
-
-/** Rows `indices` of a dataset in float32, as the loss reads them. */
-export function batchOf(data: Dataset, indices: ArrayLike<number>): ObservationBatch {
-  const rowSize = data.shape.slice(1).reduce((a, b) => a * b, 1);
-  const values = new Float32Array(indices.length * rowSize);
-  for (let i = 0; i < indices.length; i++) {
-    const r = indices[i];
-    values.set(data.values.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize);
-  }
-  return { values, shape: [indices.length, ...data.shape.slice(1)] };
-}
-
-/** A whole dataset in float32. */
-export function batchOfAll(data: Dataset): ObservationBatch {
-  return { values: Float32Array.from(data.values), shape: data.shape.slice() };
-}
 
 export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<C>): Promise<TrainResult> {
   const { model, streams } = opts;
