@@ -36,10 +36,12 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '10' },
     json: { type: 'string' },
     'gpu-sizes': { type: 'string', default: 'paper,elfarol,4200,100000,1000000' },
+    /** --backend X: the same as --backends X */
+    backend: { type: 'string' },
     'gpu-steps': { type: 'string', default: '5' },
   },
 });
-const backends = values.backends.split(',').filter(Boolean);
+const backends = (values.backend ?? values.backends).split(',').filter(Boolean);
 const sections = new Set(values.only.split(','));
 const repeat = Math.max(1, Number(values.repeat));
 const seed = Number(values.seed);

@@ -34,7 +34,13 @@ export interface TrainingConfig {
   optimizer: 'adabelief' | 'adam';
   learningRate: number;
   trainSamples: number;
+  /**
+   * the size of the generated validation set; with a validation file larger than this, the
+   * per-step validation loss uses a seeded subsample of this many (the final report uses all)
+   */
   validationSamples: number;
+  /** compute the validation loss every this many steps (and at the last one) */
+  validationEvery: number;
   /** a new initial population before every step (the reference's Fig. 2b) or one for the run */
   initialState: 'fresh' | 'fixed';
   /** simulated populations per step, each compared with every sample of the batch */
@@ -183,6 +189,7 @@ export function readCommonConfig(root: FieldReader): Omit<ExperimentConfig, 'mec
     lastBatch: gr.choice('lastBatch', ['drop', 'keep', 'reference'] as const),
     evaluationPopulations: gr.number('evaluationPopulations', { integer: true, min: 1 }),
     checkpointEvery: gr.has('checkpointEvery') ? gr.number('checkpointEvery', { integer: true, min: 0 }) : 50,
+    validationEvery: gr.has('validationEvery') ? gr.number('validationEvery', { integer: true, min: 1 }) : 1,
   };
   gr.done();
   return { game, agents, time: { t0, t1, dt, saveAt }, solver, noise, network, training };

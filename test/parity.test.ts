@@ -1,8 +1,9 @@
 // Numerical parity of the optional backends with cpu: for every installed optional backend
 // (webgpu, tensorflow, cuda), the loss of one training step of every registered game and its
-// gradient with respect to the network's parameters match cpu within float32 tolerance. A backend
-// that is not installed is skipped with a printed line; CI, which installs none, runs only the
-// check that doctor reports them as missing.
+// gradient with respect to the network's parameters match cpu within float32 tolerance (the graph
+// engine: TF.js's kernels; the fused GPU engine's parity is test/gpu.test.ts). A backend that is
+// not installed is skipped with a printed line and doctor is checked to report it as missing; CI
+// installs webgpu (on Mesa's software rendering) and none of the others.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BACKENDS, checkBackend, missingPackages, useBackend } from '../src/backend.ts';

@@ -6,7 +6,7 @@ import type { Dataset, Game } from '../../src/game.ts';
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
 import { groupedNormal, readGroupedNormalSpec, type GroupedNormalSpec } from '../../src/data/generators.ts';
 import { mean, std } from '../../src/data/stats.ts';
-import { readCsvTable, pivotLong, writeCsv } from '../../src/data/csv.ts';
+import { readLongTable, writeCsv } from '../../src/data/csv.ts';
 import type { RandomStream } from '../../src/random.ts';
 import { elFarolMechanics, type ElFarolMechanics } from './mechanics.ts';
 import { elFarolKernels } from './kernels.ts';
@@ -111,14 +111,11 @@ export const elFarol: Game<ElFarolConfig> = {
   observations: {
     csvHeader: CSV_HEADER,
     async read(file, config) {
-      const table = await readCsvTable(file, [
-        { name: 'sample', kind: 'string' },
-        { name: 'observation', kind: 'integer', min: 0, max: config.data.observations - 1 },
-        { name: 'attendance', kind: 'integer', min: 0, max: config.agents },
-      ]);
-      const { labels, values, shape } = pivotLong(table, ['sample', 'observation'], 'attendance', [
-        config.data.observations,
-      ]);
+      const { labels, values, shape } = await readLongTable(file, {
+        label: 'sample',
+        indices: [{ name: 'observation', size: config.data.observations }],
+        value: { name: 'attendance', kind: 'integer', min: 0, max: config.agents },
+      });
       return { labels, values, shape };
     },
     async write(file, data) {

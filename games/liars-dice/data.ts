@@ -2,7 +2,7 @@
 // drawn iid from Categorical(y_true). CSV schema: one row per die, `game,player,die,face` with
 // 0-based player and die indices and faces 1..F.
 import type { Dataset } from '../../src/game.ts';
-import { pivotLong, readCsvTable, writeCsv } from '../../src/data/csv.ts';
+import { readLongTable, writeCsv } from '../../src/data/csv.ts';
 import type { RandomStream } from '../../src/random.ts';
 import { randomStreams } from '../../src/run/streams.ts';
 import type { CarryLayout } from './carry.ts';
@@ -33,13 +33,14 @@ export function rollsOf(data: Dataset): Int32Array {
  * game in which some player lacks a die (reported on the game's first line), a duplicate die.
  */
 export async function readRolls(file: string, layout: CarryLayout): Promise<Dataset> {
-  const table = await readCsvTable(file, [
-    { name: 'game', kind: 'string' },
-    { name: 'player', kind: 'integer', min: 0, max: layout.players - 1 },
-    { name: 'die', kind: 'integer', min: 0, max: layout.dice - 1 },
-    { name: 'face', kind: 'integer', min: 1, max: layout.faces },
-  ]);
-  const { labels, values, shape } = pivotLong(table, ['game', 'player', 'die'], 'face', [layout.players, layout.dice]);
+  const { labels, values, shape } = await readLongTable(file, {
+    label: 'game',
+    indices: [
+      { name: 'player', size: layout.players },
+      { name: 'die', size: layout.dice },
+    ],
+    value: { name: 'face', kind: 'integer', min: 1, max: layout.faces },
+  });
   return { labels, values, shape };
 }
 

@@ -53,6 +53,7 @@ export function toExperiment(s: LiarsDiceConfig): LiarsDiceExperiment {
       lastBatch: s.variant.loader === 'reference' ? 'reference' : 'drop',
       evaluationPopulations: s.evaluation.games,
       checkpointEvery: 50,
+      validationEvery: 1,
     },
     mechanics: {},
     initial: {},

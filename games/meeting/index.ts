@@ -3,7 +3,7 @@ import { tf, type Tensor, type Scalar } from '../../src/tf.ts';
 import type { Dataset, Game } from '../../src/game.ts';
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
 import { groupedNormal, readGroupedNormalSpec, type GroupedNormalSpec } from '../../src/data/generators.ts';
-import { readCsvTable, pivotLong, writeCsv } from '../../src/data/csv.ts';
+import { readLongTable, writeCsv } from '../../src/data/csv.ts';
 import { mean, std, wasserstein1 } from '../../src/data/stats.ts';
 import { meetingMechanics, type MeetingMechanics } from './mechanics.ts';
 import { meetingKernels } from './kernels.ts';
@@ -76,12 +76,11 @@ export const meeting: Game<MeetingConfig> = {
   observations: {
     csvHeader: CSV_HEADER,
     async read(file, config) {
-      const table = await readCsvTable(file, [
-        { name: 'sample', kind: 'string' },
-        { name: 'agent', kind: 'integer', min: 0, max: config.agents - 1 },
-        { name: 'arrival', kind: 'number' },
-      ]);
-      const { labels, values, shape } = pivotLong(table, ['sample', 'agent'], 'arrival', [config.agents]);
+      const { labels, values, shape } = await readLongTable(file, {
+        label: 'sample',
+        indices: [{ name: 'agent', size: config.agents }],
+        value: { name: 'arrival', kind: 'number' },
+      });
       return { labels, values, shape };
     },
     async write(file, data) {

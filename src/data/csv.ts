@@ -4,8 +4,7 @@
 
 import { createReadStream } from 'node:fs';
 import { writeStreamAtomic } from '../io/atomic.ts';
-import { pipeline } from 'node:stream';
-import { CsvError, parse, type Options } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 
 /** A user-facing input error that pinpoints the place in the file. message is formatted as
  *  `${file} line ${line}, column "${column}": ${reason}`, leaving out the parts that are unknown
@@ -55,16 +54,28 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 const LINE_BREAK = /\r\n|\r|\n/g;
 
-interface RawRecord {
-  line: number;
-  fields: string[];
-}
-
 /** Stream-parse a CSV file and check each requested column against its spec.
  *  Columns are matched by header name (any order, extra columns ignored, names trimmed,
  *  case-sensitive). Accepts a UTF-8 BOM, LF/CRLF/CR line ends, quoted fields, whitespace around
  *  fields, blank lines, and trailing empty fields (e.g. a trailing comma). */
 export async function readCsvTable(file: string, columns: ColumnSpec[]): Promise<CsvTable> {
+  const values: (number | string)[][] = columns.map(() => []);
+  const lines: number[] = [];
+  const header = await streamRecords(file, columns, (cells, line) => {
+    cells.forEach((v, i) => values[i].push(v));
+    lines.push(line);
+  });
+  const table: CsvTable = { file, header, columns: {}, lines };
+  columns.forEach((spec, i) => (table.columns[spec.name] = values[i]));
+  return table;
+}
+
+/**
+ * Streams the records of a CSV file: matches the header, checks every requested cell against its
+ * spec and hands the parsed cells (in `columns` order) and the record's first physical line to
+ * `onRow`, one record at a time. Returns the header.
+ */
+async function streamRecords(file: string, columns: ColumnSpec[], onRow: (cells: (number | string)[], line: number) => void): Promise<string[]> {
   const requested = new Set<string>();
   for (const spec of columns) {
     if (requested.has(spec.name)) throw new Error(`readCsvTable: column "${spec.name}" is requested twice`);
@@ -77,53 +88,61 @@ export async function readCsvTable(file: string, columns: ColumnSpec[]): Promise
   // on_record runs synchronously inside the parser, so nextLine is also the start line of the
   // record being parsed when csv-parse raises an error.
   let nextLine = 1;
-  const options: Options<RawRecord, string[]> = {
-    bom: true,
-    trim: true,
-    relax_column_count: true,
-    skip_empty_lines: false,
-    record_delimiter: ['\r\n', '\n', '\r'],
-    on_record: (fields: string[]): RawRecord => {
-      const line = nextLine;
-      nextLine += 1;
-      for (const field of fields) nextLine += countLineBreaks(field);
-      return { line, fields };
-    },
-  };
-  const parser = parse(options as unknown as Options); // the typings tie on_record to string[]
-  // pipeline forwards a read error (e.g. ENOENT) to the parser, where the loop below sees it;
-  // the callback only has to swallow the duplicate report.
-  pipeline(createReadStream(file), parser, () => {});
-
   let header: string[] | undefined;
   let headerLine = 0;
-  let slots: { spec: ColumnSpec; index: number; values: (number | string)[] }[] = [];
-  const lines: number[] = [];
-  try {
-    for await (const record of parser as AsyncIterable<RawRecord>) {
-      const { line, fields } = record;
-      if (fields.length === 1 && fields[0] === '') continue; // blank or whitespace-only line
-      if (header === undefined) {
-        header = fields.map((name) => name.trim());
-        headerLine = line;
-        slots = matchHeader(file, header, headerLine, columns);
-        continue;
-      }
-      checkFieldCount(file, header, fields, line);
-      for (const slot of slots) slot.values.push(parseCell(file, line, slot.spec, fields[slot.index]));
-      lines.push(line);
+  let slots: { spec: ColumnSpec; index: number }[] = [];
+  let rows = 0;
+  /** the first error: a rejected cell, the parser's or the file's (reading stops there) */
+  let failure: unknown = null;
+  const cells: (number | string)[] = new Array(columns.length);
+  // Records are taken from the parser as they come (read() on 'readable', no promise or info
+  // object per record: an object stream of millions of records is what made big files slow).
+  const handle = (fields: string[]): void => {
+    const line = nextLine;
+    nextLine += 1;
+    for (let f = 0; f < fields.length; f++) nextLine += countLineBreaks(fields[f]);
+    if (fields.length === 1 && fields[0] === '') return; // blank or whitespace-only line
+    if (header === undefined) {
+      header = fields.map((name) => name.trim());
+      headerLine = line;
+      slots = matchHeader(file, header, headerLine, columns);
+      return;
     }
-  } catch (err) {
-    throw toInputError(err, file, nextLine, header);
-  }
+    checkFieldCount(file, header, fields, line);
+    for (let i = 0; i < slots.length; i++) cells[i] = parseCell(file, line, slots[i].spec, fields[slots[i].index]);
+    onRow(cells, line);
+    rows++;
+  };
+  const parser = parse({ bom: true, trim: true, relax_column_count: true, skip_empty_lines: false, record_delimiter: ['\r\n', '\n', '\r'] });
+  const input = createReadStream(file);
+  await new Promise<void>((resolve) => {
+    const stop = (err: unknown) => {
+      if (failure === null) failure = err;
+      input.destroy();
+      parser.destroy();
+      resolve();
+    };
+    parser.on('readable', () => {
+      let record: string[] | null;
+      try {
+        while (failure === null && (record = parser.read() as string[] | null) !== null) handle(record);
+      } catch (err) {
+        stop(err);
+      }
+    });
+    parser.on('error', stop);
+    input.on('error', stop);
+    parser.on('end', () => resolve());
+    input.pipe(parser);
+  });
+  if (failure !== null) throw toInputError(failure, file, nextLine, header);
+  if (failure !== null) throw toInputError(failure, file, nextLine, header);
 
   if (header === undefined) throw new CsvInputError(file, 'no header row (the file is empty)');
-  if (lines.length === 0) {
+  if (rows === 0) {
     throw new CsvInputError(file, `no data rows after the header on line ${headerLine}`);
   }
-  const table: CsvTable = { file, header, columns: {}, lines };
-  for (const slot of slots) table.columns[slot.spec.name] = slot.values;
-  return table;
+  return header;
 }
 
 function countLineBreaks(text: string): number {
@@ -152,7 +171,7 @@ function matchHeader(file: string, header: string[], line: number, columns: Colu
       const found = header.map((name) => JSON.stringify(name)).join(', ');
       throw new CsvInputError(file, `required column is missing; the header has ${found}`, line, spec.name);
     }
-    return { spec, index, values: [] as (number | string)[] };
+    return { spec, index };
   });
 }
 
@@ -245,6 +264,107 @@ function toInputError(err: unknown, file: string, line: number, header?: string[
     return new CsvInputError(file, `cannot read the file (${err.message})`);
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** A long table's layout: a free group label, integer index columns with their sizes, a value column. */
+export interface LongTableSpec {
+  /** the column that labels each group (a sample, a game) */
+  label: string;
+  /** integer index columns, each in [0, size) */
+  indices: { name: string; size: number }[];
+  value: ColumnSpec & { kind: 'integer' | 'number' };
+}
+
+/**
+ * Streams a long table (one row per cell) straight into a dense row-major Float64Array of shape
+ * [groups, ...sizes], groups in order of first appearance: memory holds the values (8 bytes per
+ * cell), a byte per cell to find duplicates and holes, and the group labels, never the rows. The
+ * same checks and messages as readCsvTable followed by pivotLong: every cell must appear once.
+ */
+export async function readLongTable(file: string, spec: LongTableSpec): Promise<{ labels: string[]; values: Float64Array; shape: number[] }> {
+  const sizes = spec.indices.map((i) => i.size);
+  for (const size of sizes) {
+    if (!Number.isSafeInteger(size) || size < 1) throw new Error(`readLongTable: sizes must be positive integers, got ${size}`);
+  }
+  const cellsPerGroup = sizes.reduce((a, b) => a * b, 1);
+  const strides = sizes.map((_, i) => sizes.slice(i + 1).reduce((a, b) => a * b, 1));
+  const columns: ColumnSpec[] = [
+    { name: spec.label, kind: 'string' },
+    ...spec.indices.map((i) => ({ name: i.name, kind: 'integer' as const, min: 0, max: i.size - 1 })),
+    spec.value,
+  ];
+  const groupIndex = new Map<string, number>();
+  const labels: string[] = [];
+  const startLines: number[] = [];
+  let values = new Float64Array(cellsPerGroup * 16);
+  let seen = new Uint8Array(cellsPerGroup * 16);
+  let rows = 0;
+  await streamRecords(file, columns, (cells, line) => {
+    const label = cells[0] as string;
+    let g = groupIndex.get(label);
+    if (g === undefined) {
+      g = labels.length;
+      groupIndex.set(label, g);
+      labels.push(label);
+      startLines.push(line);
+      if ((g + 1) * cellsPerGroup > values.length) {
+        const grown = new Float64Array(values.length * 2);
+        grown.set(values);
+        values = grown;
+        const grownSeen = new Uint8Array(seen.length * 2);
+        grownSeen.set(seen);
+        seen = grownSeen;
+      }
+    }
+    let offset = g * cellsPerGroup;
+    for (let k = 0; k < sizes.length; k++) offset += (cells[k + 1] as number) * strides[k];
+    if (seen[offset] !== 0) throw new DuplicateCell(label, cells.slice(1, -1) as number[], line);
+    seen[offset] = 1;
+    values[offset] = cells[cells.length - 1] as number;
+    rows++;
+  }).catch(async (err) => {
+    if (!(err instanceof DuplicateCell)) throw err;
+    // the error path only: read again to name the line that first gave the cell
+    const keys = [spec.label, ...spec.indices.map((i) => i.name)];
+    const first = await firstLineOf(file, columns, err.label, err.indices, err.line);
+    throw new CsvInputError(file, `duplicate cell ${describeCell(keys, err.label, err.indices)}, already given on line ${first}`, err.line, keys[keys.length - 1]);
+  });
+  if (rows === 0) throw new Error(`${file}: no data rows`); // streamRecords refuses this first
+  for (let g = 0; g < labels.length; g++) {
+    const block = seen.subarray(g * cellsPerGroup, (g + 1) * cellsPerGroup);
+    const missing = block.indexOf(0);
+    if (missing === -1) continue;
+    let more = 0;
+    for (let i = missing + 1; i < cellsPerGroup; i++) if (block[i] === 0) more++;
+    const at = sizes.map((_, k) => Math.floor(missing / strides[k]) % sizes[k]);
+    const cell = spec.indices.map((index, k) => `${index.name} ${at[k]}`).join(', ');
+    throw new CsvInputError(
+      file,
+      `${spec.label} ${JSON.stringify(labels[g])}, which starts on this line, has no row for ${cell}` +
+        (more > 0 ? ` (and ${more} more missing cell${more === 1 ? '' : 's'})` : ''),
+      startLines[g],
+      spec.label,
+    );
+  }
+  return { labels, values: values.slice(0, labels.length * cellsPerGroup), shape: [labels.length, ...sizes] };
+}
+
+class DuplicateCell extends Error {
+  constructor(
+    readonly label: string,
+    readonly indices: number[],
+    readonly line: number,
+  ) {
+    super('duplicate cell');
+  }
+}
+
+async function firstLineOf(file: string, columns: ColumnSpec[], label: string, indices: number[], before: number): Promise<number> {
+  let found = before;
+  await streamRecords(file, columns, (cells, line) => {
+    if (found === before && line < before && cells[0] === label && indices.every((v, k) => cells[k + 1] === v)) found = line;
+  });
+  return found;
 }
 
 /** Pivot a long table (one row per cell) into a dense row-major array of shape [groups, ...sizes].

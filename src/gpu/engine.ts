@@ -409,7 +409,8 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
       const pipeline = this.program.pipelines[d.entry];
       if (pipeline !== current) {
         pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bg0);
+        // every pipeline shares one layout: the buffers stay bound across pipeline changes
+        if (current === null) pass.setBindGroup(0, bg0);
         current = pipeline;
       }
       pass.setBindGroup(1, groups[i]);
@@ -496,7 +497,8 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     this.forward(list, steps, call.n, call.network, call.noise);
     const reverse = grad && req.network;
     this.lossAndReverse(list, position, steps, reverse, call.network, true);
-    const encoder = this.encode(list, call.common, { hist: 2 * call.lay.histSlot, grads: reverse });
+    // (with the optimiser, a solve without the network still hands it a zero gradient)
+    const encoder = this.encode(list, call.common, { hist: 2 * call.lay.histSlot, grads: reverse || opt });
     const regions = [{ buffer: this.buffers.work, offset: call.lay.work.loss * 4, size: this.sweep.workgroups * 4 }];
     if (opt) {
       this.encodeOptimizer(encoder);

@@ -29,6 +29,9 @@ export function emptyContext(trajectories: number): SolveContext {
   return { observations: null, keys: new Uint32Array(trajectories) };
 }
 
+/** the largest broadcast (elements) a loss is computed on in one piece */
+const LOSS_SLICE = 1 << 22;
+
 export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implements Engine {
   readonly name = 'graph' as const;
   readonly mechanics: Mechanics;
@@ -89,15 +92,34 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     return game.observations.loss(last, tf.tensor(observations.values, observations.shape), config);
   }
 
+  /**
+   * The loss of final states against observations, in slices of the observations when the
+   * broadcast would be large (a loss is a mean over the observations: each slice weighs by its
+   * share). Paired games slice the trajectories with their observations.
+   */
   lossOfStates(final: Float32Array, trajectories: number, observations: ObservationBatch): number {
     const { game, config, shape } = this.input;
-    return tf.tidy(() =>
-      game.observations.loss(tf.tensor(final, [trajectories, ...shape]), tf.tensor(observations.values, observations.shape), config).dataSync()[0],
-    );
+    const count = observations.shape[0];
+    const row = observations.values.length / count;
+    const size = final.length / trajectories;
+    const paired = game.observations.pairing === 'paired';
+    const per = Math.max(1, Math.floor(LOSS_SLICE / ((paired ? 1 : trajectories) * Math.max(row, size))));
+    let loss = 0;
+    for (let start = 0; start < count; start += per) {
+      const n = Math.min(per, count - start);
+      const obs = tf.tensor(observations.values.subarray(start * row, (start + n) * row), [n, ...observations.shape.slice(1)]);
+      const states = paired ? final.subarray(start * size, (start + n) * size) : final;
+      const k = paired ? n : trajectories;
+      loss += (n / count) * tf.tidy(() => game.observations.loss(tf.tensor(states, [k, ...shape]), obs, config).dataSync()[0]);
+      obs.dispose();
+    }
+    return loss;
   }
 
   loss(req: SolveRequest, observations: ObservationBatch): number {
-    return tf.tidy(() => this.lossTensor(req, tf.tensor1d(this.input.params), observations).dataSync()[0]);
+    const { saveAt } = this.input.config.time;
+    const final = this.simulate({ ...req, saveAt: [saveAt[saveAt.length - 1]] }).states;
+    return this.lossOfStates(final, req.trajectories, observations);
   }
 
   lossAndGradient(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float32Array } {

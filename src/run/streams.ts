@@ -22,6 +22,8 @@ const STREAM_INDEX = {
   testData: 101,
   /** the keys of an evaluation that starts every trajectory from one fixed state */
   evaluationKeys: 102,
+  /** which rows of a large validation file the per-step validation loss uses */
+  validationSubsample: 103,
   /** the other draws of a training set in an analysis (draw r > 0 uses seed of index 1000 + r) */
   draws: 1000,
 } as const;

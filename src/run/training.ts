@@ -4,7 +4,8 @@
 // report with summary.json (report.ts). Everything it returns is plain data; a front end prints it.
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../config.ts';
-import type { Dataset } from '../game.ts';
+import { subset, type Dataset } from '../data/dataset.ts';
+import { streamOf } from './streams.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
 import type { EngineName } from '../mfg/engine.ts';
 import { readCheckpoint, writeCheckpoint, type CheckpointRun } from '../io/checkpoint.ts';
@@ -98,10 +99,17 @@ export async function fitModel<C extends ExperimentConfig>(
       : config.training.validationSamples > 0
         ? game.observations.generate(config, streams.data, config.training.validationSamples)
         : null;
+  // a validation file larger than training.validationSamples: a seeded subsample for the per-step
+  // loss (validating on hundreds of thousands of samples every step would dominate the run)
+  const limit = config.training.validationSamples;
+  const stepValidation =
+    validation && opts.validation && validation.shape[0] > limit && limit > 0
+      ? subset(validation, streamOf(seed, 'validationSubsample').permutation(validation.shape[0]).slice(0, limit))
+      : validation;
   const result = await trainModel({
     model,
     train,
-    validation,
+    validation: stepValidation,
     streams,
     resume: opts.resume,
     checkpoint: opts.checkpoint,

@@ -121,7 +121,10 @@ export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<
       throw new DivergenceError(`training diverged at step ${step}: the weights are no longer finite after the update`);
     }
     let validationLoss: number | null = null;
-    if (validation && paired) {
+    const validate = (step + 1) % tc.validationEvery === 0 || step + 1 === tc.steps;
+    if (!validate) {
+      // a step without validation: the loss curve has a gap there
+    } else if (validation && paired) {
       const n = validation.shape[0];
       const vctx = { observations: opts.validation!, keys: streams.dynamics.keys(n) };
       validationLoss = model.loss({ y0: model.startStates(x0Host, n), trajectories: n, path: null, network: true, ctx: vctx }, validation);

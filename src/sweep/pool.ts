@@ -1,0 +1,106 @@
+// The local pool: up to N long-lived worker processes (job-process.ts), each running one job at a
+// time. Processes are forked in their own process group, so that a Ctrl-C reaches them once, from
+// here (`interrupt`), and never twice (which would abort a train instead of checkpointing it).
+import { fork, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { JobMessage, JobReply } from './job-process.ts';
+
+const JOB_PROCESS = join(import.meta.dirname, 'job-process.ts');
+
+interface Member {
+  child: ChildProcess;
+  /** the job it runs: where its stray output goes and whom to tell how it ended */
+  job: { log: string; done: (code: number) => void } | null;
+}
+
+export interface PoolOptions {
+  /** at most this many processes */
+  size: number;
+  /**
+   * NEURAL_MFG_THREADS of each process (the fused engine's threads for Liar's dice batches); default
+   * the cores shared out among the processes, at least 1, unless the environment sets it
+   */
+  threads?: number;
+}
+
+/** Threads per process when `processes` share this machine's cores. */
+export function threadsPerProcess(processes: number): number {
+  return Math.max(1, Math.floor(availableParallelism() / Math.max(1, processes)));
+}
+
+export class JobPool {
+  private readonly members: Member[] = [];
+  private readonly threads: string;
+
+  constructor(private readonly opts: PoolOptions) {
+    this.threads = process.env.NEURAL_MFG_THREADS ?? String(opts.threads ?? threadsPerProcess(opts.size));
+  }
+
+  /** Runs `neural-mfg <argv>` in an idle process (forking one if fewer than `size` exist). */
+  run(argv: string[], log: string): Promise<number> {
+    const member = this.members.find((m) => m.job === null) ?? this.spawn();
+    return new Promise((resolve) => {
+      member.job = { log, done: resolve };
+      member.child.send({ argv, log } satisfies JobMessage);
+    });
+  }
+
+  private spawn(): Member {
+    if (this.members.length >= this.opts.size) throw new Error(`JobPool: all ${this.opts.size} processes are busy`);
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const child = fork(JOB_PROCESS, [], {
+      execArgv: ['--import', tsx],
+      env: { ...process.env, NEURAL_MFG_THREADS: this.threads, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      detached: true,
+    });
+    const member: Member = { child, job: null };
+    this.members.push(member);
+    // a job's output is written to its log by the process itself; what else reaches stderr (a crash) goes there too
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (member.job) appendFileSync(member.job.log, chunk);
+      else process.stderr.write(chunk);
+    });
+    child.on('message', (reply: JobReply) => {
+      const job = member.job;
+      member.job = null;
+      job?.done(reply.code);
+    });
+    child.on('error', (err) => {
+      process.stderr.write(`neural-mfg: a process of the pool failed: ${err.message}\n`);
+    });
+    child.on('exit', (code, signal) => {
+      this.members.splice(this.members.indexOf(member), 1);
+      const job = member.job;
+      member.job = null;
+      if (job) {
+        appendFileSync(job.log, `the job's process ended ${signal ? `by ${signal}` : `with exit code ${code}`}\n`);
+        job.done(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15));
+      }
+    });
+    return member;
+  }
+
+  /** Busy processes get SIGINT: a train checkpoints and stops; sent twice, it aborts. */
+  interrupt(): void {
+    for (const m of this.members) if (m.job) m.child.kill('SIGINT');
+  }
+
+  /** Lets every process go once its job is done (they exit when the channel closes). */
+  async close(): Promise<void> {
+    await Promise.all(
+      this.members.map(
+        (m) =>
+          new Promise<void>((resolve) => {
+            if (m.child.exitCode !== null || m.child.signalCode !== null) return resolve();
+            m.child.once('exit', () => resolve());
+            if (m.child.connected) m.child.disconnect();
+          }),
+      ),
+    );
+  }
+}
