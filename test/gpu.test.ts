@@ -20,7 +20,7 @@ import { MeanFieldModel } from '../src/mfg/model.ts';
 import { resolveEngine, type EngineName, type SolveRequest } from '../src/mfg/engine.ts';
 import { RandomStream } from '../src/random.ts';
 import { randomStreams } from '../src/run/streams.ts';
-import { trainModel } from '../src/train/train.ts';
+import { trainModel, type TrainState } from '../src/train/train.ts';
 import { batchOf } from '../src/data/dataset.ts';
 import { createOptimizer, OPTIMIZER_DEFAULTS } from '../src/train/optimizers.ts';
 import { isInstalled, startEngineBackend } from '../src/backend.ts';
@@ -215,6 +215,34 @@ gpuTest('a short training run ends at the same losses on the GPU as on the CPU',
     cpu.params.forEach((p, i) => (worst = Math.max(worst, Math.abs(onGpu.params[i] - p))));
     assert.ok(worst < 1e-4, `${game}: the trained weights differ by ${worst}`);
   }
+});
+
+gpuTest('training on the GPU (parameters and optimiser kept there) stops, checkpoints and resumes to the same weights', async () => {
+  const game = GAMES.meeting;
+  const config = game.parseConfig(applyOverrides(game.presets.fig2b, ['training.steps=8', 'training.validationSamples=20']));
+  const fresh = () => {
+    const streams = randomStreams(4);
+    const train = game.observations.generate(config, streams.data, 10);
+    const validation = game.observations.generate(config, streams.data, 20);
+    return { streams, train, validation, model: new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine: 'gpu' }) };
+  };
+  const a = fresh();
+  await trainModel({ model: a.model, train: a.train, validation: a.validation, streams: a.streams });
+  const straight = Array.from(a.model.params);
+  const b = fresh();
+  let saved: TrainState | null = null;
+  let n = 0;
+  await trainModel({
+    model: b.model, train: b.train, validation: b.validation, streams: b.streams,
+    onStep: () => n++, shouldStop: () => n >= 3,
+    checkpoint: { every: 0, save: async (state) => { saved = structuredClone(state); } },
+  });
+  assert.ok(saved !== null);
+  const c = fresh();
+  await trainModel({ model: c.model, train: c.train, validation: c.validation, streams: c.streams, resume: saved! });
+  let worst = 0;
+  straight.forEach((p, i) => (worst = Math.max(worst, Math.abs(c.model.params[i] - p))));
+  assert.ok(worst < 1e-6, `resumed weights differ by ${worst}`);
 });
 
 gpuTest('trainStep (the optimiser on the GPU, one read of the loss) follows the host optimiser on the same gradients', () => {

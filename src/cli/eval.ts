@@ -8,6 +8,7 @@ import { startEngine, UsageError, type CommonOptions } from './experiment.ts';
 export interface EvalCommandOptions extends Pick<CommonOptions, 'out' | 'backend' | 'engine'> {
   data?: string;
   seed?: number;
+  allowSoftware?: boolean;
 }
 
 export async function evalCommand(modelDir: string, opts: EvalCommandOptions): Promise<void> {

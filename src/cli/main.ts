@@ -71,6 +71,7 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed of the evaluation populations and noise (default: the training seed)', parsePositiveInt('--seed'))
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default(DEFAULT_BACKEND))
     .addOption(engineOption())
+    .option('--allow-software', 'with --backend webgpu: run on software rendering (the CPU, not a GPU), which is refused otherwise')
     .action(async (dir, opts) => {
       await evalCommand(dir, opts);
     });

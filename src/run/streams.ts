@@ -16,6 +16,8 @@ const STREAM_INDEX = {
   parameters: 4,
   /** the loader's permutations */
   shuffle: 5,
+  /** the keys of the per-step validation loss (paired games): apart, so that validating never shifts training */
+  validation: 6,
   /** the initial populations and keys of an evaluation */
   evaluation: 100,
   /** fresh observations to evaluate a model on when the run's data were generated */
@@ -31,8 +33,8 @@ const STREAM_INDEX = {
 export type StreamName = keyof typeof STREAM_INDEX;
 
 /** The streams a training run carries in its checkpoints. */
-export type TrainingStreamName = 'data' | 'initialState' | 'dynamics' | 'parameters' | 'shuffle';
-const TRAINING_STREAMS: TrainingStreamName[] = ['data', 'initialState', 'dynamics', 'parameters', 'shuffle'];
+export type TrainingStreamName = 'data' | 'initialState' | 'dynamics' | 'parameters' | 'shuffle' | 'validation';
+const TRAINING_STREAMS: TrainingStreamName[] = ['data', 'initialState', 'dynamics', 'parameters', 'shuffle', 'validation'];
 
 /** One named stream of a seed. */
 export function streamOf(seed: number, name: Exclude<StreamName, 'draws'>): RandomStream {

@@ -8,7 +8,8 @@ import type { MeanFieldModel } from '../mfg/model.ts';
 import type { RandomStream } from '../random.ts';
 import type { TrainingStreamName as StreamName } from '../run/streams.ts';
 import { BatchLoader, type LoaderState } from './loader.ts';
-import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerState } from './optimizers.ts';
+import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerConfig, type OptimizerState } from './optimizers.ts';
+import type { ObservationBatch, SolveRequest } from '../mfg/engine.ts';
 
 export interface StepMetrics {
   step: number;
@@ -55,6 +56,22 @@ export interface TrainResult {
 
 export class DivergenceError extends Error {}
 
+/** What an engine offers to train with the parameters and the optimiser kept on its device. */
+export interface DeviceTraining {
+  attachOptimizer(cfg: OptimizerConfig, state?: OptimizerState): void;
+  /** loss, gradient and update in one go; reads back the loss and whether every parameter is finite */
+  trainStep(req: SolveRequest, observations: ObservationBatch): { loss: number; finite: boolean };
+  /** the device's parameters into the model's host array (returned) */
+  downloadParams(): Float32Array;
+  optimizerState(): OptimizerState;
+  /** the host array becomes the master copy again (after a download) */
+  detachOptimizer(): void;
+}
+
+function deviceTraining(engine: object): DeviceTraining | null {
+  return 'trainStep' in engine && 'attachOptimizer' in engine ? (engine as unknown as DeviceTraining) : null;
+}
+
 export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<C>): Promise<TrainResult> {
   const { model, streams } = opts;
   const { config, game } = model;
@@ -73,18 +90,23 @@ export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<
     model.params.set(r.params);
     optimizer.setState(r.optimizer);
     loader.setState(r.loader);
-    for (const [name, state] of Object.entries(r.streams)) streams[name as StreamName].state = state;
+    // (a checkpoint written before a stream existed leaves that stream where the seed puts it)
+    for (const [name, state] of Object.entries(r.streams)) if (streams[name as StreamName]) streams[name as StreamName].state = state;
     x0Host = Float64Array.from(r.initialState);
     metrics.push(...r.metrics);
     firstStep = r.step;
   } else {
     x0Host = game.initialState(config, streams.initialState);
   }
+  // an engine that keeps the parameters and the optimiser on its device (the GPU engine) trains
+  // there; the model's host array is brought up to date at checkpoints and at the end
+  const device = deviceTraining(model.engine);
+  device?.attachOptimizer({ ...OPTIMIZER_DEFAULTS[tc.optimizer], learningRate: tc.learningRate }, opts.resume?.optimizer);
   let stoppedEarly = false;
   const snapshot = (step: number): TrainState => ({
     step,
-    params: model.params.slice(),
-    optimizer: optimizer.getState(),
+    params: (device ? device.downloadParams() : model.params).slice(),
+    optimizer: device ? device.optimizerState() : optimizer.getState(),
     loader: loader.getState(),
     streams: Object.fromEntries(
       Object.entries(streams).map(([name, s]) => [name, Uint32Array.from(s.state)]),
@@ -95,47 +117,60 @@ export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<
 
   // Paired games (Liar's dice) simulate one trajectory per observation, which their mechanics see.
   const paired = game.observations.pairing === 'paired';
-  for (let step = firstStep; step < tc.steps; step++) {
-    // Let the event loop run between steps, so that SIGINT/SIGTERM handlers can fire.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (opts.shouldStop?.()) {
-      stoppedEarly = true;
-      await opts.checkpoint?.save(snapshot(step));
-      break;
+  try {
+    for (let step = firstStep; step < tc.steps; step++) {
+      // Let the event loop run between steps, so that SIGINT/SIGTERM handlers can fire.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (opts.shouldStop?.()) {
+        stoppedEarly = true;
+        await opts.checkpoint?.save(snapshot(step));
+        break;
+      }
+      const start = performance.now();
+      // a fresh population before every step but the very first (which uses the one drawn above);
+      // a resumed run holds the previous step's population and stream state, so it draws too
+      if (tc.initialState === 'fresh' && step > 0) x0Host = game.initialState(config, streams.initialState);
+      const batchIndices = loader.next();
+      const trajectories = paired ? batchIndices.length : tc.trajectories;
+      const ctx: SolveContext | undefined = paired
+        ? { observations: subset(opts.train, batchIndices), keys: streams.dynamics.keys(trajectories) }
+        : undefined;
+      const path = model.nextPath(trajectories);
+      const request = { y0: model.startStates(x0Host, trajectories), trajectories, path, network: true, ctx };
+      let trainLoss: number;
+      let finite: boolean;
+      if (device) {
+        // the gradient and the update stay on the device; one read: the loss and a finite flag
+        ({ loss: trainLoss, finite } = device.trainStep(request, batchOf(opts.train, batchIndices)));
+        if (!Number.isFinite(trainLoss)) throw new DivergenceError(`training diverged at step ${step}: the loss is ${trainLoss}`);
+      } else {
+        const r = model.lossAndGradient(request, batchOf(opts.train, batchIndices));
+        trainLoss = r.loss;
+        if (!Number.isFinite(trainLoss)) throw new DivergenceError(`training diverged at step ${step}: the loss is ${trainLoss}`);
+        optimizer.apply(model.params, r.gradient);
+        finite = model.params.every(Number.isFinite);
+      }
+      if (!finite) throw new DivergenceError(`training diverged at step ${step}: the weights are no longer finite after the update`);
+      let validationLoss: number | null = null;
+      const validate = (step + 1) % tc.validationEvery === 0 || step + 1 === tc.steps;
+      if (!validate) {
+        // a step without validation: the loss curve has a gap there
+      } else if (validation && paired) {
+        const n = validation.shape[0];
+        const vctx = { observations: opts.validation!, keys: streams.validation.keys(n) };
+        validationLoss = model.loss({ y0: model.startStates(x0Host, n), trajectories: n, path: null, network: true, ctx: vctx }, validation);
+      } else if (validation) {
+        validationLoss = model.loss(request, validation);
+      }
+      const m: StepMetrics = { step, trainLoss, validationLoss, ms: performance.now() - start };
+      metrics.push(m);
+      opts.onStep?.(m);
+      const every = opts.checkpoint?.every ?? 0;
+      if (every > 0 && (step + 1) % every === 0 && step + 1 < tc.steps) await opts.checkpoint!.save(snapshot(step + 1));
     }
-    const start = performance.now();
-    // a fresh population before every step but the very first (which uses the one drawn above);
-    // a resumed run holds the previous step's population and stream state, so it draws too
-    if (tc.initialState === 'fresh' && step > 0) x0Host = game.initialState(config, streams.initialState);
-    const batchIndices = loader.next();
-    const trajectories = paired ? batchIndices.length : tc.trajectories;
-    const ctx: SolveContext | undefined = paired
-      ? { observations: subset(opts.train, batchIndices), keys: streams.dynamics.keys(trajectories) }
-      : undefined;
-    const path = model.nextPath(trajectories);
-    const request = { y0: model.startStates(x0Host, trajectories), trajectories, path, network: true, ctx };
-    const { loss: trainLoss, gradient } = model.lossAndGradient(request, batchOf(opts.train, batchIndices));
-    if (!Number.isFinite(trainLoss)) throw new DivergenceError(`training diverged at step ${step}: the loss is ${trainLoss}`);
-    optimizer.apply(model.params, gradient);
-    if (!model.params.every(Number.isFinite)) {
-      throw new DivergenceError(`training diverged at step ${step}: the weights are no longer finite after the update`);
-    }
-    let validationLoss: number | null = null;
-    const validate = (step + 1) % tc.validationEvery === 0 || step + 1 === tc.steps;
-    if (!validate) {
-      // a step without validation: the loss curve has a gap there
-    } else if (validation && paired) {
-      const n = validation.shape[0];
-      const vctx = { observations: opts.validation!, keys: streams.dynamics.keys(n) };
-      validationLoss = model.loss({ y0: model.startStates(x0Host, n), trajectories: n, path: null, network: true, ctx: vctx }, validation);
-    } else if (validation) {
-      validationLoss = model.loss(request, validation);
-    }
-    const m: StepMetrics = { step, trainLoss, validationLoss, ms: performance.now() - start };
-    metrics.push(m);
-    opts.onStep?.(m);
-    const every = opts.checkpoint?.every ?? 0;
-    if (every > 0 && (step + 1) % every === 0 && step + 1 < tc.steps) await opts.checkpoint!.save(snapshot(step + 1));
+  } finally {
+    // the device's parameters back into the model's host array (a diverged run's too: the caller decides)
+    device?.detachOptimizer();
   }
   return { metrics, lastInitialState: x0Host, stoppedEarly };
 }
