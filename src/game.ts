@@ -11,7 +11,7 @@ import type { ExperimentConfig } from './config.ts';
 import type { ReferenceLine } from './plot/figures.ts';
 import type { GameKernels } from './fused/kernels.ts';
 import type { GpuGameKernels } from './gpu/kernels.ts';
-import type { EngineName } from './mfg/engine.ts';
+import type { EngineName } from './mfg/engine-name.ts';
 
 /** A game's mechanics bound to one experiment (its configuration and dynamics stream). */
 export interface Mechanics {
@@ -128,11 +128,43 @@ export interface AnalysisResult {
   text: string;
 }
 
+/** One independent point of an analysis's sweep: the analysis restricted to it runs it alone. */
+export interface AnalysisPoint {
+  /** what the point is, field → value, e.g. {"initial.bluffRate": "3"} */
+  values: Record<string, string>;
+  /** the --set overrides that restrict the analysis to this point, e.g. ["sweep.values=[3]"] */
+  set: string[];
+}
+
+/** The summary of one point run alone (what `run` returned for it), with its seed and position. */
+export interface PointRun {
+  seed: number;
+  /** the point's position in `points(config)` */
+  point: number;
+  summary: Record<string, unknown>;
+}
+
+/**
+ * How an analysis splits into independent jobs (src/sweep runs them, in parallel or on a cluster)
+ * and is put back together. Combining the point runs of one seed gives exactly what `run` gives
+ * for all points at once; over several seeds, their mean and its spread.
+ */
+export interface AnalysisSweep<C extends ExperimentConfig> {
+  points(config: C): AnalysisPoint[];
+  /** the line shown when a point has finished (the same words as `progress` in a whole run) */
+  describe(config: C, run: PointRun, position: { index: number; total: number }): string;
+  /** the whole analysis from its points' runs (every point × seed, any order) */
+  combine(config: C, runs: PointRun[]): Promise<AnalysisResult>;
+}
+
 export interface Analysis<C extends ExperimentConfig> {
   description: string;
   /** --set overrides of a preview run (--quick), applied before the user's own */
   quick: string[];
+  /** runs every point of the configuration's sweep in this process, for its one seed */
   run(input: AnalysisInput<C>): Promise<AnalysisResult>;
+  /** absent: the analysis runs whole, in one process */
+  sweep?: AnalysisSweep<C>;
 }
 
 export interface Game<C extends ExperimentConfig = ExperimentConfig> {

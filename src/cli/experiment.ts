@@ -1,14 +1,15 @@
-// What every command shares: finding the game, its preset, applying --set and game flags,
-// validating the configuration, starting the backend, and writing outputs.
+// What every command shares: the common options and every game's own flags, and their mapping
+// onto the run layer's experiment and engine choice (src/run/experiment.ts).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { GAMES, gameByName } from '../../games/index.ts';
+import { GAMES } from '../../games/index.ts';
 import type { Game } from '../game.ts';
-import { applyOverrides, setField, type ExperimentConfig } from '../config.ts';
-import { BACKEND_NAMES, DEFAULT_BACKEND, startEngineBackend } from '../backend.ts';
-import { ENGINE_NAMES, resolveEngine, type EngineName } from '../mfg/engine.ts';
-import { turnStats, type TurnStats } from '../mfg/model.ts';
-import { populationBoxPlot, writeSvg } from '../plot/figures.ts';
-import { writeCsv } from '../data/csv.ts';
+import type { ExperimentConfig } from '../config.ts';
+import { BACKEND_NAMES, DEFAULT_BACKEND } from '../backend.ts';
+import { ENGINE_NAMES, type EngineName } from '../mfg/engine.ts';
+import { chooseEngine, experimentOf } from '../run/choose.ts';
+import type { EngineChoice, Experiment } from '../run/experiment.ts';
+
+export type { EngineChoice, Experiment } from '../run/experiment.ts';
 
 export class UsageError extends Error {}
 
@@ -73,111 +74,20 @@ function attributeName(flag: string): string {
   return long.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-export interface Experiment<C extends ExperimentConfig = ExperimentConfig> {
-  game: Game<C>;
-  preset: string;
-  config: C;
+/** The experiment the command's options name (see src/run/experiment.ts). */
+export function resolveExperiment(gameName: string, opts: CommonOptions, role: 'simulate' | 'train' | 'generate'): Experiment {
+  const options: Record<string, unknown> = {};
+  for (const g of Object.values(GAMES)) for (const o of g.options) options[o.flag] = opts[attributeName(o.flag)];
+  return experimentOf(gameName, { preset: opts.preset, faithful: opts.faithful === true, set: opts.set, options }, role);
 }
 
-export function resolveExperiment(
-  gameName: string,
-  opts: CommonOptions,
-  role: 'simulate' | 'train' | 'generate',
-): Experiment {
-  const game = gameByName(gameName);
-  const preset = opts.preset ?? game.defaultPresets[role];
-  const raw = game.presets[preset];
-  if (raw === undefined) {
-    throw new UsageError(`game "${game.name}" has no preset "${preset}": choose one of ${Object.keys(game.presets).join(', ')}`);
-  }
-  // preset, then --faithful, then --set, then the game's own flags
-  let cfg: unknown = raw;
-  if (opts.faithful) {
-    for (const [field, value] of Object.entries(game.faithful ?? {})) cfg = setField(cfg, field, value);
-  }
-  cfg = applyOverrides(cfg, opts.set);
-  for (const g of Object.values(GAMES)) {
-    for (const o of g.options) {
-      const value = opts[attributeName(o.flag)];
-      if (value === undefined) continue;
-      if (g !== game && !game.options.some((mine) => mine.flag === o.flag)) {
-        throw new UsageError(`${o.flag.split(' ')[0]} is an option of the ${g.name} game, not of ${game.name}`);
-      }
-      cfg = setField(cfg, o.field, value);
-    }
-  }
-  return { game, preset, config: game.parseConfig(cfg) };
-}
-
-/** The engine a command runs, its TF.js backend (null on the fused engine) and why, if not the default. */
-export interface EngineChoice {
-  engine: EngineName;
-  backend: string | null;
-  note: string | null;
-}
-
-/**
- * Decides the engine (--engine, else fused where the game has kernels; an explicit --backend means
- * graph) and starts the TF.js backend only for the graph engine: a fused run loads no TF.js.
- */
-export async function startEngine<C extends ExperimentConfig>(game: Game<C>, config: C, opts: Pick<CommonOptions, 'engine' | 'backend'> & { allowSoftware?: boolean }): Promise<EngineChoice> {
-  const explicit = opts.backend !== DEFAULT_BACKEND;
-  const { engine, note } = resolveEngine(game, config, opts.engine, { backend: explicit ? opts.backend : undefined, gpu: true });
-  if (note) process.stderr.write(`note: ${note}\n`);
-  const backend = await startEngineBackend(engine, opts.backend, { explicit, allowSoftware: opts.allowSoftware === true });
-  return { engine, backend, note };
-}
-
-/** Formats a state value the way the game's figures do (clock times for arrival times). */
-export function formatValue(x: number, style: 'clock' | 'number'): string {
-  if (style === 'number') return x.toFixed(3);
-  const sign = x < 0 ? '-' : '';
-  const minutes = Math.round(Math.abs(x) * 60);
-  return `${sign}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
-}
-
-/** trajectory.csv (turn, t, agent, value), the per-turn box plot, and the per-turn statistics. */
-export async function writePopulation(
-  dir: string,
-  exp: Experiment,
-  populations: number[][],
-  opts: { title: string; observedMean?: number; file?: string },
-): Promise<TurnStats[]> {
-  const ts = exp.config.time.saveAt;
-  const rows: (number | string)[][] = [];
-  populations.forEach((pop, k) => pop.forEach((v, i) => rows.push([k + 1, ts[k], i, v])));
-  await writeCsv(`${dir}/trajectory.csv`, ['turn', 't', 'agent', 'value'], rows, { digits: 7 });
-  const style = exp.game.figureStyle?.(exp.config, opts.observedMean);
-  if (!style) return turnStats(ts, populations);
-  const svg = await populationBoxPlot({
-    title: opts.title,
-    turns: ts.map((_, k) => k + 1),
-    values: populations,
-    yTitle: style.yTitle,
-    yFormat: style.yFormat,
-    referenceLines: style.referenceLines,
-    yDomain: style.yDomain,
-    lastTurnHistogram: style.lastTurnHistogram,
-  });
-  await writeSvg(`${dir}/${opts.file ?? 'turns.svg'}`, svg);
-  return turnStats(ts, populations);
-}
-
-/** A metric for people: 4 decimals, lists in brackets. */
-export function formatMetric(v: number | number[]): string {
-  return Array.isArray(v) ? `[${v.map((x) => x.toFixed(4)).join(', ')}]` : v.toFixed(4);
-}
-
-export function quantiles(values: number[], qs: number[]): number[] {
-  const s = [...values].sort((a, b) => a - b);
-  return qs.map((q) => {
-    const r = q * (s.length - 1);
-    const lo = Math.floor(r);
-    const hi = Math.min(lo + 1, s.length - 1);
-    return s[lo] + (s[hi] - s[lo]) * (r - lo);
-  });
-}
-
-export function median(values: number[]): number {
-  return quantiles(values, [0.5])[0];
+/** The command's engine, started; a note (why not the default) goes to stderr. */
+export async function startEngine<C extends ExperimentConfig>(
+  game: Game<C>,
+  config: C,
+  opts: Pick<CommonOptions, 'engine' | 'backend'> & { allowSoftware?: boolean },
+): Promise<EngineChoice> {
+  const choice = await chooseEngine(game, config, opts);
+  if (choice.note) process.stderr.write(`note: ${choice.note}\n`);
+  return choice;
 }

@@ -14,9 +14,9 @@ import type { RandomStream } from '../random.ts';
 import { gpuUnsupported } from '../gpu/support.ts';
 import { gpuStarted } from '../gpu/device.ts';
 
-/** fused, graph, or gpu: the fused engine on the GPU (src/gpu/), which --backend webgpu selects (not an --engine choice) */
-export type EngineName = 'fused' | 'graph' | 'gpu';
-export const ENGINE_NAMES: EngineName[] = ['fused', 'graph'];
+import { ENGINE_NAMES, type EngineName } from './engine-name.ts';
+
+export { ENGINE_NAMES, type EngineName } from './engine-name.ts';
 
 /** The solvers the fused engine integrates (the others run on `graph`). */
 const FUSED_SOLVERS = ['euler', 'euler-maruyama'];
