@@ -9,6 +9,7 @@ import { trainCommand } from './train.ts';
 import { evalCommand } from './eval.ts';
 import { BACKEND_NAMES, DEFAULT_BACKEND } from '../backend.ts';
 import { doctorCommand } from './doctor.ts';
+import { quietPipes } from './pipes.ts';
 
 function parsePositiveInt(flag: string) {
   return (value: string) => {
@@ -121,6 +122,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  quietPipes();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
