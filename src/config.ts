@@ -49,7 +49,7 @@ export interface TrainingConfig {
   lastBatch: 'drop' | 'keep' | 'reference';
   /** initial populations over which the final model is evaluated (losses, final-turn statistics) */
   evaluationPopulations: number;
-  /** write DIR/checkpoint.json every this many steps (0: only when interrupted) */
+  /** write DIR/checkpoint.json every this many steps (0: only when interrupted), and at the end */
   checkpointEvery: number;
 }
 

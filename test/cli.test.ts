@@ -147,13 +147,17 @@ test('bad input exits non-zero with a message that names the problem', async () 
   assert.match(g.stderr, /unknown game "chess"/);
 });
 
-test('a model folder is replaced whole: a second run swaps in a complete new model', async () => {
+test('a model folder is replaced whole: a second run (with --force) swaps in a complete new model', async () => {
   const out = await tmp();
   const run = join(out, 'run');
   const args = ['train', 'meeting', '--set', 'training.steps=2', '--set', 'training.evaluationPopulations=2', '--set', 'training.validationSamples=5', '--backend', 'cpu', '--out', run];
   assert.is(cli(...args, '--seed', '1').code, 0);
   const first = await readModel(join(run, 'model'));
-  assert.is(cli(...args, '--seed', '2').code, 0);
+  const refused = cli(...args, '--seed', '2');
+  assert.is(refused.code, 2, 'a second run into the folder is refused without --force');
+  assert.match(refused.stderr, /already holds the results of a train run of meeting .*--force/);
+  assert.is((await readModel(join(run, 'model'))).manifest.seed, 1);
+  assert.is(cli(...args, '--seed', '2', '--force').code, 0);
   const second = await readModel(join(run, 'model'));
   assert.is(second.manifest.seed, 2);
   assert.not.equal(Array.from(first.params), Array.from(second.params));

@@ -2,14 +2,25 @@
 // output folders shared by mistake, raw internal errors, CLI consistency, and the package itself.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readModel } from '../src/io/model.ts';
+import { loadModel } from '../src/index.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'neural-mfg.js');
 const tmp = () => mkdtemp(join(tmpdir(), 'neural-mfg-hard-'));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A short meeting training run's options. */
+const SHORT = ['--set', 'training.evaluationPopulations=2', '--set', 'training.validationSamples=5', '--quiet'];
 
 /** Runs a shell pipeline from the repository root; the status is the first command's. */
 function pipeline(command: string) {
@@ -50,6 +61,165 @@ test("after a model runs on the wasm backend, the user's own uncaught errors rea
   const handled = script(`process.on('uncaughtException', (e) => { console.log('handled: ' + e.message); }); ${load} setTimeout(() => { throw new Error('mine'); }, 10);`);
   assert.is(handled.code, 0, handled.stderr.slice(0, 400));
   assert.is(handled.stdout.trim(), 'handled: mine');
+});
+
+test('two runs into one folder: the second is refused with the first one\'s process id, and the first finishes intact', async () => {
+  const run = join(await tmp(), 'run');
+  const first = spawn(process.execPath, [BIN, 'train', 'meeting', '--set', 'training.steps=100000', ...SHORT.slice(0, 4), '--out', run], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  await new Promise<void>((resolve) => first.stderr.on('data', (d) => {
+    stderr += d;
+    if (/step \d+\/100000 /.test(stderr)) resolve();
+  }));
+  const second = cli('train', 'meeting', '--set', 'training.steps=3', ...SHORT, '--seed', '2', '--out', run);
+  assert.is(second.code, 2);
+  assert.match(second.stderr, new RegExp(`is in use by another neural-mfg run: process ${first.pid} on .*train started`));
+  const again = cli('train', '--resume', run);
+  assert.is(again.code, 2, 'nor can it be resumed while it runs');
+  assert.match(again.stderr, `process ${first.pid}`);
+  const forced = cli('simulate', 'meeting', '--out', run, '--force');
+  assert.is(forced.code, 2, '--force does not break a lock');
+  first.kill('SIGINT');
+  assert.is(await new Promise<number | null>((resolve) => first.on('exit', (c) => resolve(c))), 130);
+  const { manifest } = await readModel(join(run, 'model'));
+  assert.is(manifest.seed, 10, "the first run's model");
+  assert.not.ok(existsSync(join(run, '.neural-mfg.lock')), 'the lock goes with its run');
+});
+
+test("a lock left by a killed run is taken over; a folder of another run's results is refused unless --force", async () => {
+  const dir = await tmp();
+  const train = join(dir, 'train');
+  assert.is(cli('train', 'meeting', '--set', 'training.steps=2', ...SHORT, '--out', train).code, 0);
+  const summary = await readFile(join(train, 'summary.json'), 'utf8');
+  // simulate, eval and train into the finished train run: refused, the folder untouched
+  const sim = cli('simulate', 'meeting', '--out', train);
+  assert.is(sim.code, 2);
+  assert.match(sim.stderr, /already holds the results of a train run of meeting \(checkpoint\.json, loss\.svg, metrics\.csv, model, … \(7 entries\)\); choose another --out, or pass --force to replace them/);
+  const ev = cli('eval', train, '--data', 'data/meeting/validation.csv', '--out', train);
+  assert.is(ev.code, 2);
+  assert.is(await readFile(join(train, 'summary.json'), 'utf8'), summary);
+  // a kill -9 leaves its lock behind: a process that no longer exists owns nothing
+  const sims = join(dir, 'sim');
+  await mkdir(sims);
+  await writeFile(join(sims, '.neural-mfg.lock'), JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), command: 'simulate', started: '2026-01-01T00:00:00Z' }));
+  assert.is(cli('simulate', 'meeting', '--out', sims).code, 0);
+  assert.not.ok(existsSync(join(sims, '.neural-mfg.lock')));
+  // --force replaces a run's files whole, and keeps files neural-mfg did not write
+  await writeFile(join(train, 'notes.txt'), 'mine');
+  const forced = cli('simulate', 'meeting', '--out', train, '--force');
+  assert.is(forced.code, 0, forced.stderr);
+  const left = (await readdir(train)).filter((e) => !e.startsWith('.')).sort();
+  assert.equal(left, ['notes.txt', 'summary.json', 'trajectory.csv', 'turns.svg'], 'no model, checkpoint or metrics of the old run');
+  assert.is(JSON.parse(await readFile(join(train, 'summary.json'), 'utf8')).command, 'simulate');
+  // a folder of the user's own files: refused, and with --force written among them
+  const own = join(dir, 'own');
+  await mkdir(own);
+  await writeFile(join(own, 'paper.tex'), '%');
+  const r = cli('simulate', 'meeting', '--out', own);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /already holds files of its own \(paper\.tex\).*--force to write among them/);
+  assert.is(cli('simulate', 'meeting', '--out', own, '--force').code, 0);
+  assert.ok(existsSync(join(own, 'paper.tex')));
+});
+
+test('an --out that cannot be written fails before any work, in one line', async () => {
+  const dir = await tmp();
+  const locked = join(dir, 'locked');
+  await mkdir(locked);
+  let r;
+  if (process.getuid?.() === 0) {
+    // root writes anywhere: run the command as nobody instead, in a folder nobody cannot write
+    const asNobody = spawnSync(process.execPath, [BIN, 'train', 'meeting', ...SHORT, '--out', locked], { encoding: 'utf8', timeout: 60_000, uid: 65534, gid: 65534 });
+    r = { code: asNobody.status, stderr: asNobody.stderr };
+  } else {
+    await chmod(locked, 0o555);
+    r = cli('train', 'meeting', ...SHORT, '--out', locked);
+  }
+  assert.is(r.code, 2);
+  assert.is(r.stderr.trim(), `neural-mfg: ${locked}: cannot write there (permission denied); choose another --out`);
+  assert.is((await readdir(locked)).length, 0);
+  // a file in the way of the folder, or given as the folder
+  await writeFile(join(dir, 'file'), 'x');
+  const under = cli('simulate', 'meeting', '--out', join(dir, 'file', 'run'));
+  assert.is(under.code, 2);
+  assert.match(under.stderr, /a file of that name is in the way; --out needs a folder/);
+  const file = cli('simulate', 'meeting', '--out', join(dir, 'file'));
+  assert.is(file.code, 2);
+  assert.match(file.stderr, /is a file; --out needs a folder/);
+  // a failed start leaves no folder behind
+  const bad = cli('train', 'meeting', ...SHORT, '--data', join(dir, 'missing.csv'), '--out', join(dir, 'never'));
+  assert.is(bad.code, 2);
+  assert.not.ok(existsSync(join(dir, 'never')));
+});
+
+test('generate: a folder as --out, an existing file, and more samples than memory holds are one-line errors', async () => {
+  const dir = await tmp();
+  const asDir = cli('generate', 'meeting', '--samples', '3', '--out', dir);
+  assert.is(asDir.code, 2);
+  assert.match(asDir.stderr, /is a folder; generate --out needs a CSV file name/);
+  const csv = join(dir, 'a.csv');
+  assert.is(cli('generate', 'meeting', '--samples', '3', '--out', csv).code, 0);
+  const exists = cli('generate', 'meeting', '--samples', '3', '--seed', '2', '--out', csv);
+  assert.is(exists.code, 2);
+  assert.match(exists.stderr, /a\.csv exists; choose another --out, or pass --force to replace it/);
+  assert.is(cli('generate', 'meeting', '--samples', '3', '--seed', '2', '--out', csv, '--force').code, 0);
+  const huge = cli('generate', 'meeting', '--samples', '1000000000', '--out', join(dir, 'huge.csv'));
+  assert.is(huge.code, 2);
+  assert.match(huge.stderr, /--samples 1000000000: 168\.0 GB of observations \(42 values each\) is more than generate holds in memory here \(.*\); use --samples \d+ or fewer/);
+  assert.not.ok(existsSync(join(dir, 'huge.csv')));
+});
+
+test('--resume refuses what it would ignore; --set training.steps=N extends a finished run to the weights of a longer one', async () => {
+  const dir = await tmp();
+  const common = ['--set', 'training.evaluationPopulations=2', '--set', 'training.validationSamples=5', '--quiet'];
+  assert.is(cli('train', 'meeting', '--set', 'training.steps=12', ...common, '--out', join(dir, 'long')).code, 0);
+  const short = join(dir, 'short');
+  assert.is(cli('train', 'meeting', '--set', 'training.steps=7', ...common, '--out', short).code, 0);
+  for (const [flags, named] of [[['--seed', '3'], '--seed'], [['--preset', 'fig2a'], '--preset'], [['--data', 'data/meeting/train.csv'], '--data'], [['--noise', 'none'], '--noise'], [['--faithful'], '--faithful']] as const) {
+    const r = cli('train', '--resume', short, ...flags);
+    assert.is(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, `--resume continues the run as it was configured, so ${named} would be ignored`);
+  }
+  const set = cli('train', '--resume', short, '--set', 'training.learningRate=0.1');
+  assert.is(set.code, 2);
+  assert.match(set.stderr, /--set training.learningRate=0.1 would be ignored \(only --set training.steps=N/);
+  const out = cli('train', '--resume', short, '--out', join(dir, 'elsewhere'));
+  assert.is(out.code, 2);
+  assert.match(out.stderr, /continues the run in its own folder: drop --out/);
+  const shorter = cli('train', '--resume', short, '--set', 'training.steps=5');
+  assert.is(shorter.code, 2);
+  assert.match(shorter.stderr, /has trained 7 steps already/);
+  // resuming the finished run trains nothing and changes nothing
+  const before = await readModel(join(short, 'model'));
+  const again = cli('train', '--resume', short);
+  assert.is(again.code, 0, again.stderr);
+  assert.match(again.stderr, /had trained all 7 steps; nothing to train/);
+  assert.equal(Array.from((await readModel(join(short, 'model'))).params), Array.from(before.params));
+  // extended from its final state to 12 steps: the weights of the 12-step run
+  const extend = cli('train', '--resume', short, '--set', 'training.steps=12', '--engine', 'fused');
+  assert.is(extend.code, 0, extend.stderr);
+  const extended = await readModel(join(short, 'model'));
+  assert.is(extended.manifest.training.steps, 12);
+  assert.is(extended.manifest.config.training.steps, 12);
+  assert.equal(Array.from(extended.params), Array.from((await readModel(join(dir, 'long', 'model'))).params));
+});
+
+test('eval takes a run folder for its model, and --set changes the evaluation but never the network', async () => {
+  const dir = await tmp();
+  const run = join(dir, 'run');
+  assert.is(cli('train', 'meeting', '--set', 'training.steps=2', ...SHORT, '--out', run).code, 0);
+  const r = cli('eval', run, '--data', 'data/meeting/validation.csv', '--set', 'training.evaluationPopulations=3', '--out', join(dir, 'ev'));
+  assert.is(r.code, 0, r.stderr);
+  const summary = JSON.parse(await readFile(join(dir, 'ev', 'summary.json'), 'utf8'));
+  assert.is(summary.model, join(run, 'model'));
+  assert.is(summary.populations, 3);
+  const net = cli('eval', run, '--data', 'data/meeting/validation.csv', '--set', 'network.width=16', '--out', join(dir, 'ev2'));
+  assert.is(net.code, 2);
+  assert.match(net.stderr, /changes the network of the model/);
+  assert.not.ok(existsSync(join(dir, 'ev2')));
+  const model = await loadModel(run);
+  assert.is(model.game, 'meeting', 'loadModel takes a run folder too');
+  model.dispose();
 });
 
 test.run();

@@ -1,13 +1,19 @@
 // `neural-mfg eval MODEL_DIR --data FILE.csv --out DIR`: a trained model against new observations
 // through the run layer (src/run/report.ts): the training loss and the game's own distances.
+// MODEL_DIR is a model folder or a training run's folder (its model/ is used).
+import { applyOverrides, ConfigError } from '../config.ts';
+import { networkSpec } from '../mfg/model.ts';
 import { inspectModel } from '../run/models.ts';
 import { evaluateOnData } from '../run/report.ts';
+import { claimOutput } from '../run/folder.ts';
 import { formatMetric } from './print.ts';
 import { startEngine, UsageError, type CommonOptions } from './experiment.ts';
 
 export interface EvalCommandOptions extends Pick<CommonOptions, 'out' | 'backend' | 'engine'> {
   data?: string;
   seed?: number;
+  set?: string[];
+  force?: boolean;
   allowSoftware?: boolean;
 }
 
@@ -15,15 +21,34 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
   const started = performance.now();
   if (!opts.out) throw new UsageError('eval needs --out DIR');
   if (!opts.data) throw new UsageError('eval needs --data FILE.csv');
-  const { manifest, params, game, config } = await inspectModel(modelDir);
-  const data = await game.observations.read(opts.data, config);
-  const engine = await startEngine(game, config, opts);
-  const exp = { game, preset: manifest.preset ?? '', config };
-  const seed = opts.seed ?? manifest.seed;
-  const r = await evaluateOnData({ dir: opts.out, exp, params, seed, engine, data, dataPath: opts.data, modelDir, started });
-  const runs = r.paired ? ', one run each' : `, ${r.populations} initial populations`;
-  process.stdout.write(`${game.title}: ${modelDir} on ${opts.data} (${data.shape[0]} samples${runs})\n`);
-  process.stdout.write(`  loss ${r.summary.loss?.toFixed(4)}\n`);
-  for (const [k, v] of Object.entries(r.metrics)) process.stdout.write(`  ${k} ${formatMetric(v)}\n`);
-  process.stdout.write(`wrote ${opts.out}/${r.files.join(', ')}\n`);
+  const inspected = await inspectModel(modelDir);
+  const { manifest, params, game } = inspected;
+  // --set changes how the model is evaluated (populations, times, mechanics), never its network
+  let config = inspected.config;
+  if (opts.set && opts.set.length > 0) {
+    try {
+      config = game.parseConfig(applyOverrides(config, opts.set));
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UsageError(err.message);
+      throw err;
+    }
+    if (JSON.stringify(networkSpec(game, config)) !== JSON.stringify(networkSpec(game, inspected.config))) {
+      throw new UsageError(`--set ${opts.set.join(' ')}: that changes the network of the model in ${inspected.dir}, which eval cannot do (train a new model)`);
+    }
+  }
+  const claim = await claimOutput(opts.out, { command: 'eval', game: game.name, force: opts.force === true });
+  try {
+    const data = await game.observations.read(opts.data, config);
+    const engine = await startEngine(game, config, opts);
+    const exp = { game, preset: manifest.preset ?? '', config };
+    const seed = opts.seed ?? manifest.seed;
+    const r = await evaluateOnData({ dir: opts.out, exp, params, seed, engine, data, dataPath: opts.data, modelDir: inspected.dir, started });
+    const runs = r.paired ? ', one run each' : `, ${r.populations} initial populations`;
+    process.stdout.write(`${game.title}: ${inspected.dir} on ${opts.data} (${data.shape[0]} samples${runs})\n`);
+    process.stdout.write(`  loss ${r.summary.loss?.toFixed(4)}\n`);
+    for (const [k, v] of Object.entries(r.metrics)) process.stdout.write(`  ${k} ${formatMetric(v)}\n`);
+    process.stdout.write(`wrote ${opts.out}/${r.files.join(', ')}\n`);
+  } finally {
+    await claim.release();
+  }
 }

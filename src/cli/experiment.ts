@@ -52,7 +52,8 @@ export function withCommonOptions(cmd: Command, outDescription: string): Command
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default(DEFAULT_BACKEND))
     .option('--allow-software', 'with --backend webgpu: run on software rendering (Mesa llvmpipe/lavapipe, SwiftShader: the CPU, not a GPU), which is refused otherwise')
     .addOption(engineOption())
-    .option('--set <key=value>', 'override a configuration field, e.g. --set training.steps=100 (repeatable)', collect, [])
+    .option('--set <key=value>', 'override a configuration field, e.g. --set training.steps=100 (repeatable; neural-mfg config GAME lists the fields)', collect, [])
+    .option('--force', 'write into an --out that holds another run\'s results (they are removed first; files neural-mfg did not write stay)')
     .option(
       '--faithful',
       "reproduce the Python reference's known defects (GAMES.md §6) instead of the corrected defaults; each game's README lists what it changes (--set and the game's flags still apply on top)",
@@ -66,6 +67,11 @@ export function withCommonOptions(cmd: Command, outDescription: string): Command
     }
   }
   return cmd;
+}
+
+/** The options given on the command line or in the environment (not defaults), by attribute name. */
+export function givenOptions(cmd: Command): Set<string> {
+  return new Set(Object.keys(cmd.opts()).filter((k) => ['cli', 'env'].includes(cmd.getOptionValueSource(k) ?? '')));
 }
 
 /** Camel-case attribute name commander uses for a flag such as "--noise-path <path>". */

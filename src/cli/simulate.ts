@@ -1,6 +1,7 @@
 // `neural-mfg simulate GAME`: the MFG-only dynamics of a preset (no network) through the run layer
 // (src/run/simulate.ts): per-turn statistics, or the game's own description of the run.
 import { simulate, saveSimulation } from '../run/simulate.ts';
+import { claimOutput } from '../run/folder.ts';
 import { formatValue } from './print.ts';
 import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './experiment.ts';
 
@@ -8,9 +9,15 @@ export async function simulateCommand(gameName: string, opts: CommonOptions): Pr
   const started = performance.now();
   if (!opts.out) throw new UsageError('simulate needs --out DIR');
   const exp = resolveExperiment(gameName, opts, 'simulate');
-  const { engine, backend } = await startEngine(exp.game, exp.config, opts);
-  const req = { exp, seed: opts.seed, engine, network: false };
-  const saved = await saveSimulation(opts.out, req, simulate(req), { backend, started });
+  const claim = await claimOutput(opts.out, { command: 'simulate', game: exp.game.name, force: opts.force === true });
+  let saved;
+  try {
+    const { engine, backend } = await startEngine(exp.game, exp.config, opts);
+    const req = { exp, seed: opts.seed, engine, network: false };
+    saved = await saveSimulation(opts.out, req, simulate(req), { backend, started });
+  } finally {
+    await claim.release();
+  }
   if (saved.kind === 'described') process.stdout.write(saved.text + '\n');
   else {
     const style = exp.game.figureStyle?.(exp.config).yFormat ?? 'number';

@@ -2,7 +2,9 @@
 // through the run layer (src/run/training.ts), with progress on stderr and the report on stdout.
 // Ctrl-C stops after the current step and still saves everything trained so far.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { setField } from '../config.ts';
+import { claimOutput } from '../run/folder.ts';
 import { GAMES } from '../../games/index.ts';
 import { DivergenceError, type StepMetrics } from '../train/train.ts';
 import { readResume, saveTrainedRun, train, type TrainRequest } from '../run/training.ts';
@@ -15,10 +17,29 @@ export interface TrainCommandOptions extends CommonOptions {
   validation?: string;
   quiet?: boolean;
   resume?: string;
+  force?: boolean;
+  /** the options given on the command line (not defaults), by attribute name */
+  given?: Set<string>;
 }
 
 /** Exit code of a run stopped because the loss or the weights became NaN or infinite. */
 export const EXIT_DIVERGED = 3;
+
+/** Options `--resume` takes: everything else is the run's own, fixed when it started. */
+const RESUME_ACCEPTS = new Set(['resume', 'out', 'backend', 'engine', 'allowSoftware', 'quiet', 'set']);
+
+/** `--set training.steps=N` on a resumed run: the new length, or null. Anything else is refused. */
+function resumeSteps(sets: string[]): number | null {
+  let steps: number | null = null;
+  for (const s of sets) {
+    const m = /^training\.steps=(\d+)$/.exec(s.trim());
+    if (!m) {
+      throw new UsageError(`--resume continues the run as it was configured: --set ${s} would be ignored (only --set training.steps=N, to train a finished run further, applies)`);
+    }
+    steps = Number(m[1]);
+  }
+  return steps;
+}
 
 /** The run the options describe: a fresh one, or the one a checkpoint continues (everything from it). */
 async function request(gameName: string | undefined, opts: TrainCommandOptions): Promise<Omit<TrainRequest, 'engine'>> {
@@ -29,17 +50,48 @@ async function request(gameName: string | undefined, opts: TrainCommandOptions):
     const exp = resolveExperiment(gameName, opts, 'train');
     return { exp, seed: opts.seed, data: opts.data ?? null, validation: opts.validation ?? null, dir: opts.out };
   }
-  if (opts.data || opts.validation || opts.set.length > 0 || opts.preset) {
-    throw new UsageError('--resume continues the run as it was configured: drop --data, --validation, --preset and --set');
-  }
   const resumed = await readResume(opts.resume, GAMES);
   if (gameName && gameName !== resumed.exp.game.name) throw new UsageError(`${opts.resume} holds a ${resumed.exp.game.name} run, not ${gameName}`);
-  return resumed;
+  const steps = resumeSteps(opts.set);
+  if (steps === null) return resumed;
+  const done = resumed.resume!.step;
+  if (steps < done) throw new UsageError(`${opts.resume}: the run has trained ${done} steps already; --set training.steps=${steps} cannot shorten it`);
+  const { game } = resumed.exp;
+  const config = game.parseConfig(setField(resumed.exp.config, 'training.steps', steps));
+  return { ...resumed, exp: { ...resumed.exp, config } };
+}
+
+/** Refuses what `--resume` would ignore, before anything is read or written. */
+function checkResumeOptions(opts: TrainCommandOptions): void {
+  const ignored = [...(opts.given ?? [])].filter((o) => !RESUME_ACCEPTS.has(o));
+  if (ignored.length > 0) {
+    const flags = ignored.map((o) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+    throw new UsageError(`--resume continues the run as it was configured, so ${flags} would be ignored: drop ${ignored.length > 1 ? 'them' : 'it'} (or start a new run)`);
+  }
+  if (opts.out && resolve(opts.out) !== resolve(opts.resume!)) {
+    throw new UsageError(`--resume ${opts.resume} continues the run in its own folder: drop --out ${opts.out}`);
+  }
+  resumeSteps(opts.set);
 }
 
 export async function trainCommand(gameName: string | undefined, opts: TrainCommandOptions): Promise<number> {
-  const partial = await request(gameName, opts);
+  if (opts.resume) checkResumeOptions(opts);
+  // usage errors first (nothing touched), then the folder, claimed before any work
+  const fresh = opts.resume ? null : await request(gameName, opts);
+  const dir = opts.resume ?? fresh!.dir;
+  const claim = await claimOutput(dir, { command: 'train', game: fresh?.exp.game.name ?? gameName ?? null, force: opts.force === true, continues: Boolean(opts.resume) });
+  try {
+    return await trainIn(fresh ?? (await request(gameName, opts)), opts);
+  } finally {
+    await claim.release();
+  }
+}
+
+async function trainIn(partial: Omit<TrainRequest, 'engine'>, opts: TrainCommandOptions): Promise<number> {
   const { game, config } = partial.exp;
+  if (partial.resume && partial.resume.step >= config.training.steps) {
+    process.stderr.write(`note: ${partial.dir} had trained all ${config.training.steps} steps; nothing to train (--set training.steps=N trains it further): writing its model and report again\n`);
+  }
   const req: TrainRequest = { ...partial, engine: await startEngine(game, config, opts) };
   let interrupted = false;
   const onSignal = () => {

@@ -1,5 +1,6 @@
 // Trained model folders as runs see them: read and checked against the games this version knows
 // (src/io/model.ts reads the files; here the game and configuration are found and matched).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GAMES } from '../../games/index.ts';
 import type { Game } from '../game.ts';
@@ -15,8 +16,21 @@ export interface InspectedModel {
   config: ExperimentConfig;
 }
 
-/** Checks a model folder against the games this version knows and returns the parts to build it. */
-export async function inspectModel(dir: string): Promise<InspectedModel> {
+/**
+ * The model folder `dir` names: the folder itself, or the model/ folder of a training run's
+ * folder (`eval runs/x` finds runs/x/model).
+ */
+export function modelFolder(dir: string): string {
+  if (!existsSync(join(dir, 'model.json')) && existsSync(join(dir, 'model', 'model.json'))) return join(dir, 'model');
+  return dir;
+}
+
+/**
+ * Checks a model folder (or a run folder holding model/) against the games this version knows and
+ * returns the parts to build it.
+ */
+export async function inspectModel(runOrModelDir: string): Promise<InspectedModel & { dir: string }> {
+  const dir = modelFolder(runOrModelDir);
   const { manifest, params } = await readModel(dir);
   const where = join(dir, 'model.json');
   const game = GAMES[manifest.game];
@@ -39,5 +53,5 @@ export async function inspectModel(dir: string): Promise<InspectedModel> {
       `${where}: the network (${JSON.stringify(declared)}) does not match its configuration (${JSON.stringify(spec)}, ${expected} weights)`,
     );
   }
-  return { manifest, params, game, config };
+  return { manifest, params, game, config, dir };
 }

@@ -42,7 +42,7 @@ export interface TrainOptions<C extends ExperimentConfig> {
   shouldStop?: () => boolean;
   /** continue from a saved state instead of starting afresh */
   resume?: TrainState;
-  /** called with the state every `checkpointEvery` steps and when the loop stops early */
+  /** called with the state every `checkpointEvery` steps, when the loop stops early, and at the end */
   checkpoint?: { every: number; save: (state: TrainState) => Promise<void> };
 }
 
@@ -168,6 +168,9 @@ export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<
       const every = opts.checkpoint?.every ?? 0;
       if (every > 0 && (step + 1) % every === 0 && step + 1 < tc.steps) await opts.checkpoint!.save(snapshot(step + 1));
     }
+    // the final state too: a finished run can be extended (train --resume DIR --set
+    // training.steps=N) from where it ended, and resuming it never re-does steps
+    if (!stoppedEarly) await opts.checkpoint?.save(snapshot(Math.max(firstStep, tc.steps)));
   } finally {
     // the device's parameters back into the model's host array (a diverged run's too: the caller decides)
     device?.detachOptimizer();
