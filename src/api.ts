@@ -4,16 +4,20 @@
 //   const model = await loadModel('models/meeting-fig2b');
 //   const { times, states } = model.simulate({ times: [1, 5, 15] });
 //   model.dispose();
+//
+// Every argument is checked where it comes in: a TypeError or RangeError names the argument and
+// what it should be, never an error from deep inside an engine.
 import { tf } from './tf.ts';
-import { useBackend } from './backend.ts';
-import type { Dataset } from './game.ts';
+import { BACKEND_NAMES, useBackend } from './backend.ts';
 import type { ExperimentConfig } from './config.ts';
-import { resolveEngine, type EngineName } from './mfg/engine.ts';
+import { resolveEngine } from './mfg/engine.ts';
+import { ENGINE_NAMES, type EngineName } from './mfg/engine-name.ts';
 import type { ModelManifest } from './io/model.ts';
-import { inspectModel } from './run/models.ts';
+import { inspectModel } from './public.ts';
 import { simulate } from './run/simulate.ts';
-
-export { inspectModel } from './run/models.ts';
+import { randomStreams } from './run/streams.ts';
+import { gameByName } from '../games/index.ts';
+import type { Game } from './game.ts';
 
 export interface SimulateOptions {
   /** one initial population [agents]; default: drawn from the configuration's initial distribution */
@@ -26,9 +30,10 @@ export interface SimulateOptions {
   network?: boolean;
   /**
    * For games that simulate a trajectory per observation (Liar's dice: the roll of the game):
-   * one observation in the game's format; default: drawn from the game's data generator
+   * one observation in the game's format (values: plain numbers or a typed array; shape [1, ...]);
+   * default: drawn from the game's data generator
    */
-  observation?: Dataset;
+  observation?: { values: ArrayLike<number>; shape: number[]; labels?: string[] };
 }
 
 export interface Simulation {
@@ -67,7 +72,16 @@ export interface LoadedModel {
  * backend: keep the current one, or wasm if none is set).
  */
 export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
-  const { manifest, params, game, config } = await inspectModel(dir);
+  if (typeof dir !== 'string' || dir === '') throw new TypeError(`loadModel: dir must be the path of a model folder, got ${describe(dir)}`);
+  checkObject('loadModel', 'options', opts, ['backend', 'engine']);
+  if (opts.engine !== undefined && !ENGINE_NAMES.includes(opts.engine)) {
+    throw new RangeError(`loadModel: options.engine must be one of ${ENGINE_NAMES.join(', ')}, got ${describe(opts.engine)}`);
+  }
+  if (opts.backend !== undefined && !BACKEND_NAMES.includes(opts.backend)) {
+    throw new RangeError(`loadModel: options.backend must be one of ${BACKEND_NAMES.join(', ')}, got ${describe(opts.backend)}`);
+  }
+  const { manifest, params, config } = await inspectModel(dir);
+  const game = gameByName(manifest.game);
   const engine = resolveEngine(game, config, opts.engine, { backend: opts.backend }).engine;
   if (engine === 'graph') {
     if (opts.backend) await useBackend(opts.backend, { explicit: true });
@@ -82,6 +96,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     manifest,
     simulate(o: SimulateOptions = {}): Simulation {
       if (disposed) throw new Error('simulate: this model was disposed');
+      checkSimulateOptions(o, exp.game, config);
       // the same seed gives the same noise path and initial population as training drew
       const run = simulate({
         exp,
@@ -91,7 +106,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
         params,
         saveAt: o.times,
         initialState: o.initialState,
-        observation: o.observation,
+        observation: o.observation && { values: Float64Array.from(o.observation.values), shape: o.observation.shape.slice(), labels: o.observation.labels ?? ['1'] },
       });
       const paired = game.observations.pairing === 'paired';
       return { times: run.times, states: run.states, ...(paired ? { endStep: run.endStep } : {}) };
@@ -101,4 +116,64 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
       disposed = true;
     },
   };
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'object') return `an object (${Object.prototype.toString.call(v).slice(8, -1)})`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function checkObject(fn: string, name: string, value: unknown, keys: string[]): void {
+  if (value === undefined) return;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${fn}: ${name} must be an object, got ${describe(value)}`);
+  for (const k of Object.keys(value)) {
+    if (!keys.includes(k)) throw new TypeError(`${fn}: unknown option ${name}.${k} (known: ${keys.join(', ')})`);
+  }
+}
+
+const isArrayLike = (v: unknown): v is ArrayLike<unknown> =>
+  Array.isArray(v) || ArrayBuffer.isView(v) && !(v instanceof DataView);
+
+function checkNumbers(fn: string, name: string, v: unknown): asserts v is ArrayLike<number> {
+  if (!isArrayLike(v)) throw new TypeError(`${fn}: ${name} must be an array of numbers, got ${describe(v)}`);
+  for (let i = 0; i < v.length; i++) {
+    if (typeof v[i] !== 'number') throw new TypeError(`${fn}: ${name}[${i}] must be a number, got ${describe(v[i])}`);
+  }
+}
+
+/** The simulate options, checked against the model's game before anything runs. */
+function checkSimulateOptions(o: SimulateOptions, game: Game, config: ExperimentConfig): void {
+  checkObject('simulate', 'options', o, ['initialState', 'times', 'seed', 'network', 'observation']);
+  if (o === undefined) return;
+  if (o.times !== undefined) {
+    if (!Array.isArray(o.times)) throw new TypeError(`simulate: times must be an array of numbers, got ${describe(o.times)}`);
+    checkNumbers('simulate', 'times', o.times);
+  }
+  if (o.initialState !== undefined) checkNumbers('simulate', 'initialState', o.initialState);
+  if (o.seed !== undefined && (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)) {
+    throw new RangeError(`simulate: seed must be a whole number from 0 to 4294967295, got ${describe(o.seed)}`);
+  }
+  if (o.network !== undefined && typeof o.network !== 'boolean') throw new TypeError(`simulate: network must be true or false, got ${describe(o.network)}`);
+  if (o.observation !== undefined) {
+    if (game.observations.pairing !== 'paired') {
+      throw new TypeError(`simulate: ${game.name} does not pair a trajectory with an observation; drop options.observation`);
+    }
+    const ob = o.observation;
+    checkObject('simulate', 'observation', ob, ['values', 'shape', 'labels']);
+    checkNumbers('simulate', 'observation.values', ob.values);
+    checkNumbers('simulate', 'observation.shape', ob.shape);
+    const sample = game.observations.generate(config, randomStreams(0).data, 1).shape;
+    const want = `[${sample.join(', ')}]`;
+    if (ob.shape.length !== sample.length || ob.shape.some((n, i) => n !== sample[i])) {
+      throw new RangeError(`simulate: observation.shape must be ${want} (one ${game.name} observation: ${game.observations.csvHeader.join(', ')}), got [${Array.from(ob.shape).join(', ')}]`);
+    }
+    const size = sample.reduce((a, b) => a * b, 1);
+    if (ob.values.length !== size) throw new RangeError(`simulate: observation.values must hold ${size} numbers for shape ${want}, got ${ob.values.length}`);
+    for (let i = 0; i < size; i++) {
+      if (!Number.isFinite(ob.values[i])) throw new RangeError(`simulate: observation.values[${i}] is ${ob.values[i]}`);
+    }
+  }
 }

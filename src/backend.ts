@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { tf } from './tf.ts';
 import { adapterName, describeAdapter, findAdapter, loadDawn, runDawnUntil, type AdapterReport } from './gpu/dawn.ts';
 import { assertHardware, startGpu } from './gpu/device.ts';
-import type { EngineName } from './mfg/engine.ts';
+import type { EngineName } from './mfg/engine-name.ts';
 
 export interface BackendInfo {
   /** the name users type after --backend */

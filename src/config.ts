@@ -1,7 +1,7 @@
 // Experiment configuration: plain JSON data (presets under games/<name>/presets/), overridden by
 // `--set key=value`, validated once here at the edge. Errors name the field.
 import { SOLVER_NAMES, solverByName } from './ode/solvers/index.ts';
-import { ACTIVATIONS, type Activation } from './nn/mlp.ts';
+import { ACTIVATIONS, type Activation } from './nn/spec.ts';
 
 export class ConfigError extends Error {}
 

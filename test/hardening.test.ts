@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readModel } from '../src/io/model.ts';
-import { loadModel } from '../src/index.ts';
+import { loadModel, shippedModel } from '../src/index.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'neural-mfg.js');
@@ -220,6 +220,38 @@ test('eval takes a run folder for its model, and --set changes the evaluation bu
   const model = await loadModel(run);
   assert.is(model.game, 'meeting', 'loadModel takes a run folder too');
   model.dispose();
+});
+
+test('the library checks its arguments: TypeError or RangeError naming the argument, never an error from inside an engine', async () => {
+  const rejects = async (p: Promise<unknown>, type: typeof TypeError, pattern: RegExp) => {
+    try {
+      await p;
+    } catch (err) {
+      assert.instance(err, type, String(err));
+      assert.match((err as Error).message, pattern);
+      return;
+    }
+    assert.unreachable(`accepted: ${pattern}`);
+  };
+  await rejects(loadModel(42 as unknown as string), TypeError, /loadModel: dir must be the path of a model folder, got number 42/);
+  await rejects(loadModel(shippedModel('meeting-fig2b'), { engine: 'fast' as 'fused' }), RangeError, /options.engine must be one of fused, graph, got "fast"/);
+  await rejects(loadModel(shippedModel('meeting-fig2b'), { backend: 'tpu' }), RangeError, /options.backend must be one of .*got "tpu"/);
+  await rejects(loadModel(shippedModel('meeting-fig2b'), { engnie: 'graph' } as object), TypeError, /unknown option options.engnie/);
+  assert.throws(() => shippedModel('meeting'), (e: Error) => e instanceof RangeError && /no shipped model "meeting"; the package ships el-farol-fig3b, liars-dice-train, meeting-fig2b/.test(e.message));
+  const meeting = await loadModel(shippedModel('meeting-fig2b'));
+  const throwsWith = (f: () => unknown, type: typeof TypeError, pattern: RegExp) =>
+    assert.throws(f, (e: Error) => e instanceof type && pattern.test(e.message), String(pattern));
+  throwsWith(() => meeting.simulate({ times: 5 as unknown as number[] }), TypeError, /simulate: times must be an array of numbers, got number 5/);
+  throwsWith(() => meeting.simulate({ times: [1, '2' as unknown as number] }), TypeError, /simulate: times\[1\] must be a number, got "2"/);
+  throwsWith(() => meeting.simulate({ initialState: 'abc' as unknown as number[] }), TypeError, /initialState must be an array of numbers/);
+  throwsWith(() => meeting.simulate({ seed: -1 }), RangeError, /seed must be a whole number/);
+  throwsWith(() => meeting.simulate({ network: 'no' as unknown as boolean }), TypeError, /network must be true or false/);
+  throwsWith(() => meeting.simulate({ time: [1] } as object), TypeError, /unknown option options.time \(known: initialState, times, seed, network, observation\)/);
+  throwsWith(() => meeting.simulate({ observation: { values: [1], shape: [1, 1] } }), TypeError, /meeting does not pair a trajectory with an observation/);
+  const dice = await loadModel(shippedModel('liars-dice-train'));
+  throwsWith(() => dice.simulate({ observation: { values: [1, 2, 3], shape: [3] } }), RangeError, /observation.shape must be \[1, \d+(, \d+)*\] \(one liars-dice observation: .*\), got \[3\]/);
+  const ok = dice.simulate();
+  assert.ok(ok.states.length > 0);
 });
 
 test.run();

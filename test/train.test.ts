@@ -8,7 +8,8 @@ import { DivergenceError, trainModel, type TrainState } from '../src/train/train
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import type { EngineName } from '../src/mfg/engine.ts';
 import type { GraphEngine } from '../src/mfg/graph.ts';
-import { initialParameters, layerShapes, parameterCount, bindMlp } from '../src/nn/mlp.ts';
+import { bindMlp } from '../src/nn/mlp.ts';
+import { initialParameters, layerShapes, parameterCount } from '../src/nn/spec.ts';
 import { RandomStream } from '../src/random.ts';
 import { randomStreams } from '../src/run/streams.ts';
 import { meeting } from '../games/meeting/index.ts';

@@ -2,7 +2,7 @@
 // (one Euler step per turn, no noise, trajectories paired with rolls), and what both engines'
 // mechanics are built from.
 import { ConfigError, type ExperimentConfig } from '../../src/config.ts';
-import { ACTIVATIONS, type Activation } from '../../src/nn/mlp.ts';
+import { ACTIVATIONS, type Activation } from '../../src/nn/spec.ts';
 import type { RandomStream } from '../../src/random.ts';
 import type { CarryLayout } from './carry.ts';
 import { turnOptions, type LiarsDiceConfig, type Variant } from './config.ts';

@@ -4,10 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { PACKAGE_ROOT as ROOT } from '../package.ts';
 import { UsageError } from './experiment.ts';
-
-const ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** Runs scripts/reproduce.ts with the same arguments; returns its exit status. */
 export function reproduceCommand(args: string[]): number {

@@ -4,7 +4,7 @@
 // input). Same flat layout as src/nn/mlp.ts: per layer W row-major [fanIn, fanOut], then b [fanOut].
 // Products are summed in float64 and every stored value is rounded to float32, so the values are
 // those of TF.js's float32 kernels up to the order of summation.
-import { layerShapes, type Activation, type MlpSpec } from '../nn/mlp.ts';
+import { layerShapes, type Activation, type MlpSpec } from '../nn/spec.ts';
 
 const fround = Math.fround;
 

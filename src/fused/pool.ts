@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ExperimentConfig } from '../config.ts';
-import type { MlpSpec } from '../nn/mlp.ts';
+import type { MlpSpec } from '../nn/spec.ts';
 
 /** The URL of tsx's ESM API (its package's "import" export of ./esm/api), found from this file. */
 function tsxEsmApi(): string {

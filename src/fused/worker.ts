@@ -5,7 +5,7 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { GAMES } from '../../games/index.ts';
 import { BrownianIncrements } from '../ode/brownian.ts';
 import { RandomStream } from '../random.ts';
-import { parameterCount } from '../nn/mlp.ts';
+import { parameterCount } from '../nn/spec.ts';
 import type { ObservationBatch, SolveRequest } from '../mfg/engine.ts';
 import { FusedEngine } from './engine.ts';
 import type { WorkerSetup, WorkerTask } from './pool.ts';

@@ -20,7 +20,7 @@
 //                     then the output layer's reverse of step k − 1
 // so 2 dispatches per step. Float32 throughout; sums run in another order than on the CPU.
 import { selectWgsl } from './select.wgsl.ts';
-import type { Activation } from '../nn/mlp.ts';
+import type { Activation } from '../nn/spec.ts';
 import { f32 } from './kernels.ts';
 
 /** The fields of the per-dispatch uniform record, in order (all 32-bit). */

@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { TFJS_VERSION } from '../tf.ts';
 import type { ExperimentConfig } from '../config.ts';
-import type { MlpSpec } from '../nn/mlp.ts';
-import { parameterCount } from '../nn/mlp.ts';
+import type { MlpSpec } from '../nn/spec.ts';
+import { parameterCount } from '../nn/spec.ts';
 import { replaceDirAtomic, writeJsonAtomic } from './atomic.ts';
-import { PACKAGE_VERSION } from '../version.ts';
+import { PACKAGE_VERSION } from '../package.ts';
 
 export const MODEL_FORMAT = 'neural-mfg-model';
 export const MODEL_FORMAT_VERSION = 1;

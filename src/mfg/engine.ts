@@ -9,7 +9,7 @@ import type { ObservationBatch, SolveContext } from '../data/dataset.ts';
 
 export type { ObservationBatch } from '../data/dataset.ts';
 import type { BrownianIncrements } from '../ode/brownian.ts';
-import type { MlpSpec } from '../nn/mlp.ts';
+import type { MlpSpec } from '../nn/spec.ts';
 import type { RandomStream } from '../random.ts';
 import { gpuUnsupported } from '../gpu/support.ts';
 import { gpuStarted } from '../gpu/device.ts';

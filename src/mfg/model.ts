@@ -7,7 +7,7 @@ import type { ExperimentConfig } from '../config.ts';
 import type { Game, NetworkAdapter } from '../game.ts';
 import { BrownianIncrements } from '../ode/brownian.ts';
 import { gridSteps } from '../ode/solve.ts';
-import { initialParameters, parameterCount, type MlpSpec } from '../nn/mlp.ts';
+import { initialParameters, parameterCount, type MlpSpec } from '../nn/spec.ts';
 import type { RandomStream } from '../random.ts';
 import { FusedEngine } from '../fused/engine.ts';
 import { GpuFusedEngine } from '../gpu/engine.ts';

@@ -1,23 +1,7 @@
-// The neural term's network: an MLP whose parameters live in one flat vector (one variable to
-// optimise, save and checkpoint; a fused fast path can read it directly). Layout, layer by layer:
-// W_l row-major [fanIn, fanOut] then b_l [fanOut]. Initialisation as Equinox: every weight and
-// bias ~ Uniform(−1/√fanIn, +1/√fanIn) (GAMES.md §1.2).
+// The network on TF.js, for the graph engine: the flat parameter vector of spec.ts split into
+// layers, and the activations as TF.js ops (autodiff differentiates through them).
 import { tf, type Tensor } from '../tf.ts';
-import type { RandomStream } from '../random.ts';
-
-export type Activation = 'softplus' | 'identity' | 'tanh' | 'relu' | 'leaky-relu' | 'sigmoid';
-export const ACTIVATIONS: Activation[] = ['softplus', 'identity', 'tanh', 'relu', 'leaky-relu', 'sigmoid'];
-
-export interface MlpSpec {
-  inputSize: number;
-  outputSize: number;
-  /** hidden layer width */
-  width: number;
-  /** number of hidden layers (depth + 1 affine maps) */
-  depth: number;
-  activation: Activation;
-  outputActivation: Activation;
-}
+import { layerShapes, type Activation, type MlpSpec } from './spec.ts';
 
 export function applyActivation(x: Tensor, a: Activation): Tensor {
   switch (a) {
@@ -34,27 +18,6 @@ export function applyActivation(x: Tensor, a: Activation): Tensor {
     case 'sigmoid':
       return tf.sigmoid(x);
   }
-}
-
-/** [fanIn, fanOut] of each affine map. */
-export function layerShapes(spec: MlpSpec): [number, number][] {
-  const sizes = [spec.inputSize, ...Array(spec.depth).fill(spec.width), spec.outputSize];
-  return sizes.slice(1).map((out, i) => [sizes[i], out] as [number, number]);
-}
-
-export function parameterCount(spec: MlpSpec): number {
-  return layerShapes(spec).reduce((n, [i, o]) => n + i * o + o, 0);
-}
-
-/** Initial flat parameter vector (float64 on the host). */
-export function initialParameters(spec: MlpSpec, rng: RandomStream): Float64Array {
-  const out = new Float64Array(parameterCount(spec));
-  let offset = 0;
-  for (const [fanIn, fanOut] of layerShapes(spec)) {
-    const bound = 1 / Math.sqrt(fanIn);
-    for (let i = 0; i < fanIn * fanOut + fanOut; i++) out[offset++] = (2 * rng.uniform() - 1) * bound;
-  }
-  return out;
 }
 
 /**

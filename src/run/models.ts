@@ -6,7 +6,7 @@ import { GAMES } from '../../games/index.ts';
 import type { Game } from '../game.ts';
 import { ConfigError, type ExperimentConfig } from '../config.ts';
 import { networkSpec } from '../mfg/model.ts';
-import { parameterCount } from '../nn/mlp.ts';
+import { parameterCount } from '../nn/spec.ts';
 import { readModel, ModelFileError, type ModelManifest } from '../io/model.ts';
 
 export interface InspectedModel {
