@@ -66,6 +66,24 @@ export interface ExperimentConfig {
   data: object;
 }
 
+/** While `traceFields` runs: every field a reader reads, with the type it expects. */
+let tracing: Map<string, string> | null = null;
+
+/**
+ * Runs `parse` (a game's parseConfig) and returns what each field it read must be, by dotted
+ * path: "an integer ≥ 1", "one of fresh, fixed", … (what `neural-mfg config` prints).
+ */
+export function traceFields(parse: () => unknown): Map<string, string> {
+  const outer = tracing;
+  tracing = new Map();
+  try {
+    parse();
+    return tracing;
+  } finally {
+    tracing = outer;
+  }
+}
+
 /** Reads one object of a raw configuration, checking types and ranges, naming each field. */
 export class FieldReader {
   private readonly seen = new Set<string>();
@@ -92,13 +110,17 @@ export class FieldReader {
   fail(key: string, expected: string, got: unknown): never {
     throw new ConfigError(`configuration field "${this.name(key)}": expected ${expected}, got ${JSON.stringify(got)}`);
   }
+  private expects(key: string, what: string): void {
+    tracing?.set(this.name(key), what);
+  }
   number(key: string, opts: { min?: number; max?: number; integer?: boolean; positive?: boolean } = {}): number {
-    const v = this.get(key);
     const what =
       (opts.integer ? 'an integer' : 'a number') +
       (opts.positive ? ' > 0' : '') +
       (opts.min !== undefined ? ` ≥ ${opts.min}` : '') +
       (opts.max !== undefined ? ` ≤ ${opts.max}` : '');
+    this.expects(key, what);
+    const v = this.get(key);
     if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(key, what, v);
     if (opts.integer && !Number.isInteger(v)) this.fail(key, what, v);
     if (opts.positive && !(v > 0)) this.fail(key, what, v);
@@ -107,16 +129,19 @@ export class FieldReader {
     return v;
   }
   choice<T extends string>(key: string, choices: readonly T[]): T {
+    this.expects(key, `one of ${choices.join(', ')}`);
     const v = this.get(key);
     if (typeof v !== 'string' || !choices.includes(v as T)) this.fail(key, `one of ${choices.join(', ')}`, v);
     return v as T;
   }
   string(key: string): string {
+    this.expects(key, 'a string');
     const v = this.get(key);
     if (typeof v !== 'string') this.fail(key, 'a string', v);
     return v;
   }
   numbers(key: string, opts: { minLength?: number; length?: number } = {}): number[] {
+    this.expects(key, opts.length !== undefined ? `a list of ${opts.length} numbers` : opts.minLength ? `a list of at least ${opts.minLength} numbers` : 'a list of numbers');
     const v = this.get(key);
     const ok = Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
     if (!ok) this.fail(key, 'a list of numbers', v);
@@ -132,8 +157,8 @@ export class FieldReader {
   }
   /** Refuses fields that nobody read (typos in presets or --set). */
   done(): void {
-    for (const key of Object.keys(this.raw as object)) {
-      if (!this.seen.has(key)) throw new ConfigError(`configuration field "${this.name(key)}" is not known`);
+    for (const [key, value] of Object.entries(this.raw as object)) {
+      if (!this.seen.has(key) && value !== undefined) throw new ConfigError(`configuration field "${this.name(key)}" is not known`);
     }
   }
 }

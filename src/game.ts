@@ -182,6 +182,14 @@ export interface Game<C extends ExperimentConfig = ExperimentConfig> {
   faithful?: Record<string, unknown>;
   /** validates a raw configuration; errors name the field */
   parseConfig(raw: unknown): C;
+  /**
+   * The configuration that presets and `--set` speak, behind a parsed one (which parseConfig
+   * reads back); absent: the parsed configuration itself. Liar's dice: its own configuration,
+   * from which the engine's fields are derived.
+   */
+  rawConfig?(config: C): unknown;
+  /** what each of the game's own configuration fields means, by dotted path (`neural-mfg config` prints them) */
+  fields: Record<string, string>;
   /** one initial state, flattened [...stateShape] */
   initialState(config: C, rng: RandomStream): Float64Array;
   /** the shape of one state (default [agents]: one number per agent) */

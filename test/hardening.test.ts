@@ -9,6 +9,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readModel } from '../src/io/model.ts';
 import { loadModel, shippedModel } from '../src/index.ts';
+import { GAMES } from '../games/index.ts';
+import { describeConfig } from '../src/config-fields.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'neural-mfg.js');
@@ -252,6 +254,63 @@ test('the library checks its arguments: TypeError or RangeError naming the argum
   throwsWith(() => dice.simulate({ observation: { values: [1, 2, 3], shape: [3] } }), RangeError, /observation.shape must be \[1, \d+(, \d+)*\] \(one liars-dice observation: .*\), got \[3\]/);
   const ok = dice.simulate();
   assert.ok(ok.states.length > 0);
+});
+
+test("commander's own errors read like every other usage error: neural-mfg: …, exit 2", () => {
+  for (const args of [['train', 'meeting', '--bogus'], ['train', 'meeting', '--backend', 'nope'], ['eval'], ['frobnicate'], ['simulate', 'meeting', '--seed', 'x']]) {
+    const r = cli(...args);
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^neural-mfg: /, args.join(' '));
+    assert.not.match(r.stderr, /^error:/m);
+  }
+  assert.is(cli('--version').code, 0);
+  assert.is(cli('train', '--help').code, 0);
+});
+
+test('every --help shows the defaults and an example; config lists every field with value, type and meaning', async () => {
+  for (const command of ['simulate', 'generate', 'train', 'eval', 'analyze', 'doctor', 'games', 'config']) {
+    const help = cli(command, '--help');
+    assert.is(help.code, 0);
+    assert.match(help.stdout, /Examples?:\n {2}\$ neural-mfg /, `${command} --help has an example`);
+  }
+  const train = cli('train', '--help').stdout.replace(/\s+/g, ' ');
+  assert.match(train, 'default for train: meeting fig2b, el-farol fig3b, liars-dice train');
+  assert.match(train, '(default: 10)', 'the seed');
+  assert.match(train, 'neural-mfg config GAME lists the fields');
+  for (const [game, preset, field, value, type] of [
+    ['meeting', 'fig2a', 'mechanics.quantile', '0.8', 'a number ≥ 0 ≤ 1'],
+    ['el-farol', 'fig3b', 'mechanics.attendance', '"frozen"', 'one of fresh, frozen'],
+    ['liars-dice', 'train', 'initial.bluffRate', '0.1', 'a number'],
+  ]) {
+    const r = cli('config', game, '--preset', preset);
+    assert.is(r.code, 0, r.stderr);
+    const row = r.stdout.split('\n').find((l) => l.startsWith(`${field} `));
+    assert.ok(row, `${game} ${field} listed`);
+    const cells = row!.split(/ {2,}/);
+    assert.is(cells[1], value, `${game} ${field}`);
+    assert.is(cells[2], type);
+    assert.ok(cells[3].length > 10, 'with its meaning');
+    const json = JSON.parse(cli('config', game, '--preset', preset, '--json').stdout);
+    assert.ok(json.fields.every((f: { meaning: string; type: string }) => f.meaning && f.type), 'every field described');
+  }
+  const set = cli('config', 'meeting', '--set', 'training.steps=7');
+  assert.match(set.stdout, /^training\.steps +7 /m);
+  assert.match(cli('config', 'meeting', '--set', 'training.stpes=7').stderr, /no configuration field "training.stpes"/);
+  // a field a preset leaves to its default can be set all the same
+  const out = join(await tmp(), 'v');
+  const r = cli('train', 'meeting', '--set', 'training.steps=2', '--set', 'training.validationEvery=2', ...SHORT, '--out', out);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(JSON.parse(await readFile(join(out, 'model', 'model.json'), 'utf8')).config.training.validationEvery, 2);
+});
+
+test('every field of every preset of every game has a description and a type', () => {
+  for (const game of Object.values(GAMES)) {
+    for (const [name, raw] of Object.entries(game.presets)) {
+      const rows = describeConfig(game, game.parseConfig(raw));
+      assert.ok(rows.length > 20, `${game.name} ${name}`);
+      for (const r of rows) assert.ok(r.meaning.length > 0 && r.type.length > 0, `${game.name} ${name} ${r.field}`);
+    }
+  }
 });
 
 test.run();

@@ -13,6 +13,7 @@ import { elFarolKernels } from './kernels.ts';
 import { elFarolGpuKernels } from './gpu.ts';
 import fig3a from './presets/fig3a.json' with { type: 'json' };
 import fig3b from './presets/fig3b.json' with { type: 'json' };
+import { elFarolFields } from './fields.ts';
 
 export interface ElFarolData extends GroupedNormalSpec {
   /** attendance counts observed per sample (GAMES.md §3.4: n_obs = 10) */
@@ -101,6 +102,7 @@ export const elFarol: Game<ElFarolConfig> = {
   // GAMES.md Q4: one frozen uniform vector behind the attendance; Q5: clipped entries pass no gradient
   faithful: { 'mechanics.attendance': 'frozen', 'mechanics.clipGradient': 'zero', 'training.lastBatch': 'reference' },
   parseConfig,
+  fields: elFarolFields,
   initialState: (config, rng) => {
     const { low, high } = config.initial;
     return rng.uniforms(config.agents).map((u) => low + (high - low) * u);

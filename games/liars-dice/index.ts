@@ -16,6 +16,7 @@ import { formatTranscript, recordFromStates } from './transcript.ts';
 import { analyses } from './analyses.ts';
 
 export type { LiarsDiceExperiment } from './experiment.ts';
+import { liarsDiceFields } from './fields.ts';
 
 function parseConfig(raw: unknown): LiarsDiceExperiment {
   // a configuration saved with a model or checkpoint carries the game's own one as `scenario`
@@ -39,6 +40,8 @@ export const liarsDice: Game<LiarsDiceExperiment> = {
     'variant.loader': 'reference',
   },
   parseConfig,
+  fields: liarsDiceFields,
+  rawConfig: (config) => config.scenario,
   stateShape: (config) => [carryRows(config.scenario.layout), carryColumns(config.scenario.layout)],
   initialState(config) {
     const s = config.scenario;

@@ -10,6 +10,7 @@ import { meetingKernels } from './kernels.ts';
 import { meetingGpuKernels } from './gpu.ts';
 import fig2a from './presets/fig2a.json' with { type: 'json' };
 import fig2b from './presets/fig2b.json' with { type: 'json' };
+import { meetingFields } from './fields.ts';
 
 export interface MeetingConfig extends ExperimentConfig {
   mechanics: MeetingMechanics;
@@ -69,6 +70,7 @@ export const meeting: Game<MeetingConfig> = {
   // GAMES.md Q3, Q9: one common noise path, frozen for the run; full batches only (the presets already do this)
   faithful: { 'noise.layout': 'common', 'noise.path': 'frozen', 'training.lastBatch': 'reference' },
   parseConfig,
+  fields: meetingFields,
   initialState: (config, rng) => rng.normals(config.agents, config.initial.mean, config.initial.std),
   mechanics: (config) => meetingMechanics(config.mechanics),
   kernels: (config) => meetingKernels(config.mechanics, config.agents),

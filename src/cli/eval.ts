@@ -1,7 +1,8 @@
 // `neural-mfg eval MODEL_DIR --data FILE.csv --out DIR`: a trained model against new observations
 // through the run layer (src/run/report.ts): the training loss and the game's own distances.
 // MODEL_DIR is a model folder or a training run's folder (its model/ is used).
-import { applyOverrides, ConfigError } from '../config.ts';
+import { ConfigError } from '../config.ts';
+import { withOverrides } from '../config-fields.ts';
 import { networkSpec } from '../mfg/model.ts';
 import { inspectModel } from '../run/models.ts';
 import { evaluateOnData } from '../run/report.ts';
@@ -27,7 +28,7 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
   let config = inspected.config;
   if (opts.set && opts.set.length > 0) {
     try {
-      config = game.parseConfig(applyOverrides(config, opts.set));
+      config = withOverrides(game, config, opts.set);
     } catch (err) {
       if (err instanceof ConfigError) throw new UsageError(err.message);
       throw err;

@@ -43,10 +43,19 @@ export function engineOption(): Option {
   ).choices(ENGINE_NAMES);
 }
 
+const ROLES = ['simulate', 'train', 'generate'];
+
+/** Each game's default preset for a command, in words: "meeting fig2b, el-farol fig3b, …". */
+function defaultPresets(command: string): string {
+  if (!ROLES.includes(command)) return command === 'analyze' ? 'the preset named after the analysis' : "the game's training preset";
+  const role = command as 'simulate' | 'train' | 'generate';
+  return Object.values(GAMES).map((g) => `${g.name} ${g.defaultPresets[role]}`).join(', ');
+}
+
 /** Adds the options every command takes, and every game's own flags. */
 export function withCommonOptions(cmd: Command, outDescription: string): Command {
   cmd
-    .option('--preset <name>', 'configuration preset of the game (see "neural-mfg games")')
+    .option('--preset <name>', `configuration preset of the game (default${ROLES.includes(cmd.name()) ? ` for ${cmd.name()}` : ''}: ${defaultPresets(cmd.name())}; "neural-mfg games" lists them)`)
     .option('--out <path>', outDescription)
     .option('--seed <n>', 'experiment seed (data, initial states, noise, initialisation, shuffling)', parseSeed, 10)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default(DEFAULT_BACKEND))

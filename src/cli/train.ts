@@ -3,7 +3,7 @@
 // Ctrl-C stops after the current step and still saves everything trained so far.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setField } from '../config.ts';
+import { withOverrides } from '../config-fields.ts';
 import { claimOutput } from '../run/folder.ts';
 import { GAMES } from '../../games/index.ts';
 import { DivergenceError, type StepMetrics } from '../train/train.ts';
@@ -57,8 +57,7 @@ async function request(gameName: string | undefined, opts: TrainCommandOptions):
   const done = resumed.resume!.step;
   if (steps < done) throw new UsageError(`${opts.resume}: the run has trained ${done} steps already; --set training.steps=${steps} cannot shorten it`);
   const { game } = resumed.exp;
-  const config = game.parseConfig(setField(resumed.exp.config, 'training.steps', steps));
-  return { ...resumed, exp: { ...resumed.exp, config } };
+  return { ...resumed, exp: { ...resumed.exp, config: withOverrides(game, resumed.exp.config, [`training.steps=${steps}`]) } };
 }
 
 /** Refuses what `--resume` would ignore, before anything is read or written. */

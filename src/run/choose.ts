@@ -3,6 +3,7 @@
 // engine with what it runs on started.
 import { applyOverrides, ConfigError, setField, type ExperimentConfig } from '../config.ts';
 import type { Game } from '../game.ts';
+import { overridable } from '../config-fields.ts';
 import { GAMES, gameByName } from '../../games/index.ts';
 import { DEFAULT_BACKEND, startEngineBackend } from '../backend.ts';
 import { resolveEngine, type EngineName } from '../mfg/engine.ts';
@@ -31,7 +32,9 @@ export function experimentOf(gameName: string, choice: ExperimentChoice, role: '
   if (raw === undefined) {
     throw new ConfigError(`game "${game.name}" has no preset "${preset}": choose one of ${Object.keys(game.presets).join(', ')}`);
   }
-  let cfg: unknown = raw;
+  // overrides apply to the whole configuration, defaults included (a field a preset leaves to its
+  // default can be set all the same)
+  let cfg: unknown = overridable(game, game.parseConfig(raw));
   if (choice.faithful) {
     for (const [field, value] of Object.entries(game.faithful ?? {})) cfg = setField(cfg, field, value);
   }
