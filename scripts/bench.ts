@@ -11,7 +11,7 @@
 //   gpu      the fused GPU engine (--only gpu, or --backends with webgpu): ms per step, kernels and
 //            host reads per step, growing with agents (--gpu-sizes, up to 10^6); scripts/gpu/measure.ts
 // Prints figures (and writes them with --json); it is not a test. The Python/JAX column quotes the
-// reference's figures measured on a 2-core CPU (GAMES.md's re-run setting), for orientation.
+// reference's figures measured on a 2-core CPU (the re-run setting of docs/framework.md §1.3), for orientation.
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';

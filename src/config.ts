@@ -45,7 +45,7 @@ export interface TrainingConfig {
   initialState: 'fresh' | 'fixed';
   /** simulated populations per step, each compared with every sample of the batch */
   trajectories: number;
-  /** a last batch smaller than batchSize: 'drop' it (GAMES.md Q9 fixed: end ≤ N) or 'keep' it; 'reference' drops the last batch even when full (Q9) */
+  /** a last batch smaller than batchSize: 'drop' it (docs/reference-defects.md Q9 fixed: end ≤ N) or 'keep' it; 'reference' drops the last batch even when full (Q9) */
   lastBatch: 'drop' | 'keep' | 'reference';
   /** initial populations over which the final model is evaluated (losses, final-turn statistics) */
   evaluationPopulations: number;

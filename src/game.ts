@@ -26,7 +26,7 @@ export interface Mechanics {
   decode?(y: Tensor): Tensor;
   /**
    * 'state' (default): the drift is −∂C(decode(y))/∂y (chain rule). 'decoded': −∂C/∂u at
-   * u = decode(y), added to y as it is (the reference's Liar's dice, GAMES.md Q6).
+   * u = decode(y), added to y as it is (the reference's Liar's dice, docs/reference-defects.md Q6).
    */
   gradientIn?: 'state' | 'decoded';
   /** The discrete part of the dynamics, from the held-fixed statistic (Liar's dice: new bid, game state). */
@@ -176,7 +176,7 @@ export interface Game<C extends ExperimentConfig = ExperimentConfig> {
   options: GameOption[];
   /**
    * The configuration fields (dotted path → value) that `--faithful` sets: the reference's
-   * behaviour, defects included (GAMES.md §6), instead of the corrected default. Absent: the
+   * behaviour, defects included (docs/reference-defects.md), instead of the corrected default. Absent: the
    * game's defaults already are the reference's.
    */
   faithful?: Record<string, unknown>;

@@ -33,7 +33,7 @@ test('analyze data-efficiency --quick: one CSV row per dataset size (x = games �
   assert.is(s.analysis, 'data-efficiency');
   assert.is(s.quick, true);
   assert.is(s.testGames, 200);
-  // GAMES.md §5.2: the untrained uniform belief has KL(y_true ‖ uniform) = 0.321
+  // docs/liars-dice.md §15: the untrained uniform belief has KL(y_true ‖ uniform) = 0.321
   assert.ok(Math.abs(s.uniformKl - 0.321) < 5e-4, String(s.uniformKl));
   for (const row of s.rows) assert.ok(row.kl_mean > 0 && row.kl_std >= 0);
   // two draws of the training set: the row's mean is the mean of the draws' means
@@ -62,7 +62,7 @@ test("T12 at one game: trained on the single game {5, 1} (the reference's, infer
   assert.match(big.stderr, /fig6-reference-first-game\.csv: holds 1 games, but the analysis needs 2/);
 });
 
-test('analyze bluff-sweep-unfair --quick: an MFG and a network row per λ₀ with the §5.1 columns, and the three Fig. 4/5 panels', async () => {
+test('analyze bluff-sweep-unfair --quick: an MFG and a network row per λ₀ with the docs/liars-dice.md §14 columns, and the three Fig. 4/5 panels', async () => {
   const out = await tmp();
   const r = cli('analyze', 'liars-dice', '--preset', 'bluff-sweep-unfair', '--quick', '--set', 'layout.players=5', '--set', 'layout.dice=3',
     '--set', 'sweep.values=[0,5]', '--set', 'training.steps=2', '--set', 'data.trainGames=8', '--set', 'evaluation.games=10', '--backend', 'cpu', '--out', out);
@@ -72,7 +72,7 @@ test('analyze bluff-sweep-unfair --quick: an MFG and a network row per λ₀ wit
   assert.is(csv[0], 'lambda,model,length_mu,length_s,bluff_mu,bluff_s,challenge_ratio');
   assert.equal(csv.slice(1).map((l) => l.split(',').slice(0, 2).join(',')), ['0,mfg', '0,network', '5,mfg', '5,network']);
   const s = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
-  // the MFG mechanics never change the bluff rate (GAMES.md §4.8, T13): learned λ = λ₀ exactly
+  // the MFG mechanics never change the bluff rate (docs/liars-dice.md §8, T13): learned λ = λ₀ exactly
   const mfg = s.rows.filter((row: { model: string }) => row.model === 'mfg');
   assert.equal(mfg.map((row: { bluff_mu: number; bluff_s: number }) => [row.bluff_mu, row.bluff_s]), [[0, 0], [5, 0]]);
   for (const row of s.rows) assert.ok(row.challenge_ratio >= 0 && row.challenge_ratio <= 1 && row.length_mu >= 1);

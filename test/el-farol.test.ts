@@ -17,7 +17,7 @@ const rules: ElFarolMechanics = { threshold: 0.9, alpha: 0.33, beta: 0.33, gamma
 const row = (xs: number[]) => tf.tensor2d(xs, [1, xs.length]);
 const host = (t: Tensor) => Array.from(t.dataSync());
 
-/** GAMES.md §3.3 closed form: b = −α·A·1[P>ϑ]·1[p≥ϑ] + β·(1−A)·1[P≤ϑ]·1[p≤ϑ] − 2γ(p − P) */
+/** docs/el-farol.md §3 closed form: b = −α·A·1[P>ϑ]·1[p≥ϑ] + β·(1−A)·1[P≤ϑ]·1[p≤ϑ] − 2γ(p − P) */
 function closedForm(p: number[], A: number[], m = rules): number[] {
   const P = Math.fround(A.reduce((a, b) => a + b, 0) / A.length);
   const crowded = P > m.threshold ? 1 : 0;
@@ -40,7 +40,7 @@ test('attendance is 1[u < p]: p ≥ 1 always attends and p ≤ 0 never does', ()
   assert.ok(A.slice(n / 2).every((a) => a === 0));
 });
 
-test('El Farol drift by autodiff equals the closed form of GAMES.md §3.3 (attendance held fixed)', () => {
+test('El Farol drift by autodiff equals the closed form of docs/el-farol.md §3 (attendance held fixed)', () => {
   const rng = new RandomStream(7);
   for (let trial = 0; trial < 20; trial++) {
     // frozen uniforms: the attendance seen by the drift is the one computed here
@@ -106,7 +106,7 @@ test('fresh attendance: the same state gives new Bernoulli draws at each evaluat
   assert.not.equal(a, b);
 });
 
-test('observations are attendance counts in 0..42 whose mean rate is the latent mean (§3.4)', () => {
+test('observations are attendance counts in 0..42 whose mean rate is the latent mean (docs/el-farol.md §4)', () => {
   const config = elFarol.parseConfig(elFarol.presets.fig3b);
   const data = elFarol.observations.generate(config, randomStreams(1).data, 400);
   assert.equal(data.shape, [400, 10]);

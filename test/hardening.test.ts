@@ -204,6 +204,15 @@ test('--resume refuses what it would ignore; --set training.steps=N extends a fi
   assert.is(extended.manifest.training.steps, 12);
   assert.is(extended.manifest.config.training.steps, 12);
   assert.equal(Array.from(extended.params), Array.from((await readModel(join(dir, 'long', 'model'))).params));
+  // Liar's dice: --set reaches its own configuration (the engine's fields derive from it)
+  const dice = ['--set', 'evaluation.games=5', '--quiet'];
+  assert.is(cli('train', 'liars-dice', '--set', 'training.steps=3', ...dice, '--out', join(dir, 'd3')).code, 0);
+  assert.is(cli('train', 'liars-dice', '--set', 'training.steps=6', ...dice, '--out', join(dir, 'd6')).code, 0);
+  const d = cli('train', '--resume', join(dir, 'd3'), '--set', 'training.steps=6', '--quiet');
+  assert.is(d.code, 0, d.stderr);
+  const [d3, d6] = [await readModel(join(dir, 'd3', 'model')), await readModel(join(dir, 'd6', 'model'))];
+  assert.is(d3.manifest.training.steps, 6);
+  assert.equal(Array.from(d3.params), Array.from(d6.params));
 });
 
 test('eval takes a run folder for its model, and --set changes the evaluation but never the network', async () => {

@@ -51,7 +51,7 @@ const FAITHFUL_RULES: RuleOptions = { plausibilityThreshold: 0.3, tail: 'faithfu
 const DEFAULT_TURN: TurnOptions = { ...DEFAULT_RULES, costWeights: W, gradient: 'logits' };
 const FAITHFUL_TURN: TurnOptions = { ...FAITHFUL_RULES, costWeights: W, gradient: 'probabilities' };
 
-// ---- T1: binomial unit values (GAMES.md §4.5) ----
+// ---- T1: binomial unit values (docs/liars-dice.md §5) ----
 
 test('T1: Pr[Bin(6, 1/6) = k] and Pr[Bin(5, 1/12) = k] to the printed 7 decimals', () => {
   const six = [0.4018776, 0.2009388, 0.0535837, 0.0080376, 0.000643, 0.0000214];
@@ -88,7 +88,7 @@ test('binomial tail stays finite and exact at hundreds of dice and p ∈ {0, 1}'
   assert.is(binomialTail(30, 1, 30), 1);
 });
 
-// ---- carry (§4.2) ----
+// ---- carry (docs/liars-dice.md §2) ----
 
 const DEMO: CarryLayout = { players: 7, dice: 6, faces: 6 };
 
@@ -125,7 +125,7 @@ test('bid decoding takes the first non-zero entry; all-zero is (1, 0); challenge
   assert.equal(decodePlayer(Float64Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -2]), { players: 1, dice: 1, faces: 6 }, 0).bluffRate, 0);
 });
 
-// ---- bidding rule (§4.5), bluffing (§4.6), resolution (§4.7) ----
+// ---- bidding rule (docs/liars-dice.md §5), bluffing (docs/liars-dice.md §6), resolution (docs/liars-dice.md §7) ----
 
 const SMALL: CarryLayout = { players: 2, dice: 3, faces: 6 }; // Q = 6, R = 3
 const rng = () => new RandomStream(7);
@@ -213,9 +213,9 @@ test('Poisson sampler: mean and variance λ (λ = 0.1, 3.7, and 45 by splitting)
   assert.throws(() => samplePoisson(r, -1), /λ must be/);
 });
 
-// ---- T9: the drift (§4.8), on both engines ----
+// ---- T9: the drift (docs/liars-dice.md §8), on both engines ----
 
-/** The closed forms of GAMES.md §4.8, the oracle: d_k = −∂L/∂π_k = −w·(1 − (θ̂_k + ε)/(π_k + ε)). */
+/** The closed forms of docs/liars-dice.md §8, the oracle: d_k = −∂L/∂π_k = −w·(1 − (θ̂_k + ε)/(π_k + ε)). */
 function probabilityDriftClosedForm(beliefs: ArrayLike<number>, frequencies: ArrayLike<number>, w: CostWeights): number[] {
   return Array.from(beliefs, (pi, k) => -w.kl * (1 - (frequencies[k] + w.epsilon) / (pi + w.epsilon)));
 }
@@ -477,7 +477,7 @@ test('the rounds are the same on the graph engine: every move, bluff and reason'
   assert.equal(moves(demoRounds(keys, false, undefined, 30, 'graph')), moves(demoRounds(keys, false, undefined, 30, 'fused')));
 });
 
-// ---- data (§4.10) ----
+// ---- data (docs/liars-dice.md §10) ----
 
 test('rolls follow Categorical(y_true): a zero-odds face never appears, frequencies near the odds', () => {
   const odds = [0.1, 0.2, 0, 0.4, 0.1, 0.2];

@@ -17,7 +17,7 @@ const mech = { scheduledTime: 12, quantile: 0.8, alpha: 1, beta: 1, gamma: 1 };
 const drift = meanFieldDrift(meetingMechanics(mech));
 const driftAt = (xs: number[]) => tf.tidy(() => Array.from(drift(0, tf.tensor2d(xs, [1, xs.length])).dataSync()));
 
-/** GAMES.md §2.3 closed form: b = −(α·1[x ≥ s] + β·1[x ≥ T] − γ·1[x ≤ T]) */
+/** docs/meeting.md §3 closed form: b = −(α·1[x ≥ s] + β·1[x ≥ T] − γ·1[x ≤ T]) */
 function closedForm(xs: number[], s: number): number[] {
   const sorted = [...xs].sort((a, b) => a - b);
   const r = 0.8 * (xs.length - 1);
@@ -42,7 +42,7 @@ test('meeting drift is +1 for agents early w.r.t. both s and T', () => {
   assert.equal(driftAt([10, 10.5, 11, 13, 14]).slice(0, 3), [1, 1, 1]);
 });
 
-test('meeting drift follows the case table of GAMES.md §2.3', () => {
+test('meeting drift follows the case table of docs/meeting.md §3', () => {
   // s ≤ x < T → 0; x > T and x ≥ s → −2
   assert.equal(driftAt([10, 10.5, 12.5, 13, 14]), [1, 1, 0, 0, -2]);
   // T < x < s → −1 (s = 12, all agents early; T = 10.8 + 0.2·0.2 = 10.84)
@@ -117,7 +117,7 @@ test('with per-agent noise the spread does not collapse', () => {
   for (const s of stats.slice(2)) assert.ok(s.std > 0.3, `std ${s.std} at t=${s.t}`);
 });
 
-test('the data generator has the mean and the irreducible error σ² + kθ = 0.65 of GAMES.md §2.4', () => {
+test('the data generator has the mean and the irreducible error σ² + kθ = 0.65 of docs/meeting.md §4', () => {
   const config = meeting.parseConfig(meeting.presets.fig2b);
   const data = meeting.observations.generate(config, randomStreams(1).data, 2000);
   const v = Array.from(data.values);

@@ -1,4 +1,4 @@
-// The figures of GAMES.md §2.6, §3.6, §5 rendered headless to SVG: what a reader must find in them
+// The figures of docs/meeting.md §6, docs/el-farol.md §6, docs/framework.md §6 rendered headless to SVG: what a reader must find in them
 // (axis titles, one box per turn, clock labels, reference-line legend), and input checks.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,7 +15,7 @@ import {
 } from '../src/plot/figures.ts';
 
 const TURNS = Array.from({ length: 15 }, (_, k) => k + 1);
-// GAMES.md §2.6 [re-run]: Fig. 2a means per turn; 42 agents spread evenly around each mean
+// docs/meeting.md §6 [re-run]: Fig. 2a means per turn; 42 agents spread evenly around each mean
 const MEETING_MEANS = [12.09, 12.25, 12.38, 12.29, 11.03, 11.15, 9.79, 7.58, 6.3, 6.46, 7.92, 4.64, 5.3, 6.64, 9.43];
 const spreadAround = (mean: number, halfWidth: number, n = 42) =>
   Array.from({ length: n }, (_, i) => mean + halfWidth * (2 * i / (n - 1) - 1));
@@ -135,7 +135,7 @@ test('whiskers: Tukey (1.5 IQR) shows a far value as an outlier point, min-max d
 
 test('loss curve: training and validation lines on a log axis, validation gaps skipped', async () => {
   const steps = Array.from({ length: 300 }, (_, i) => i);
-  // GAMES.md §2.6 [re-run]: 6.38 at step 0 falling to ≈0.93
+  // docs/meeting.md §6 [re-run]: 6.38 at step 0 falling to ≈0.93
   const train = steps.map((s) => 0.93 + 5.45 * Math.exp(-s / 40));
   const validation = steps.map((s) => (s % 100 === 0 || s === 299 ? 0.94 + 5.44 * Math.exp(-s / 40) : null));
   const svg = await lossCurve({ steps, train, validation, logY: true });

@@ -118,11 +118,11 @@ test('the loader never drops a full batch and yields each sample once per epoch'
   keep.next();
   keep.next();
   assert.is(keep.next().length, 2);
-  // a dataset smaller than the batch yields itself instead of looping forever (GAMES.md Q9b)
+  // a dataset smaller than the batch yields itself instead of looping forever (docs/reference-defects.md Q9b)
   assert.is(new BatchLoader(1, 4, new RandomStream(3)).next().length, 1);
 });
 
-test("the 'reference' loader drops the last batch of an epoch even when it is full (GAMES.md Q9)", () => {
+test("the 'reference' loader drops the last batch of an epoch even when it is full (docs/reference-defects.md Q9)", () => {
   // 12 samples, batch 4: slices must end before 12, so [8, 12) is dropped: two batches per epoch
   const ref = new BatchLoader(12, 4, new RandomStream(1), 'reference');
   const first = [...ref.next(), ...ref.next()];

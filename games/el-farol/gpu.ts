@@ -1,9 +1,9 @@
 // The El Farol mechanics (mechanics.ts, kernels.ts) as WGSL, for the fused GPU engine
-// (src/gpu/kernels.ts). GAMES.md §3.3: the attendance A_i = 1[p_i − u_i > 0] and the attending
+// (src/gpu/kernels.ts). docs/el-farol.md §3: the attendance A_i = 1[p_i − u_i > 0] and the attending
 // fraction P (the engine's exact count / agents) are held fixed, so ∂b_i/∂p_i = −2γ. The uniforms
 // u are the host's draws, from the same stream and in the same order as the CPU engines: one
 // vector when the kernels are built (frozen, Q4), or one per trajectory at every solver step
-// (fresh). Saved states are clipped to [0, 1] (§3.5); the loss (§3.6), the mean over trajectories,
+// (fresh). Saved states are clipped to [0, 1] (docs/el-farol.md §5); the loss (docs/el-farol.md §6), the mean over trajectories,
 // samples b and agents of (p̂_i − r_b)², is summed per agent as B·(p̂_i − r̄)² + Σ_b (r_b − r̄)².
 import { f32, type GpuGameKernels } from '../../src/gpu/kernels.ts';
 import type { RandomStream } from '../../src/random.ts';

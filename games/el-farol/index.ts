@@ -1,4 +1,4 @@
-// The El Farol bar game (GAMES.md §3) as the engine sees it: probabilities of going, attendance
+// The El Farol bar game (docs/el-farol.md) as the engine sees it: probabilities of going, attendance
 // drawn at every drift evaluation, saved states clipped to [0, 1], and only attendance counts
 // observed.
 import { tf, type Tensor, type Scalar } from '../../src/tf.ts';
@@ -16,7 +16,7 @@ import fig3b from './presets/fig3b.json' with { type: 'json' };
 import { elFarolFields } from './fields.ts';
 
 export interface ElFarolData extends GroupedNormalSpec {
-  /** attendance counts observed per sample (GAMES.md §3.4: n_obs = 10) */
+  /** attendance counts observed per sample (docs/el-farol.md §4: n_obs = 10) */
   observations: number;
 }
 
@@ -64,7 +64,7 @@ function parseConfig(raw: unknown): ElFarolConfig {
   return { ...common, mechanics, initial, data };
 }
 
-/** One sample's latent probabilities: G(μ, σ, k, θ; N, M) clipped to [0, 1] (GAMES.md §3.4). */
+/** One sample's latent probabilities: G(μ, σ, k, θ; N, M) clipped to [0, 1] (docs/el-farol.md §4). */
 export function latentProbabilities(rng: RandomStream, data: GroupedNormalSpec): Float64Array {
   return groupedNormal(rng, data).map((p) => Math.min(1, Math.max(0, p)));
 }
@@ -99,7 +99,7 @@ export const elFarol: Game<ElFarolConfig> = {
       choices: ['straight-through', 'zero'],
     },
   ],
-  // GAMES.md Q4: one frozen uniform vector behind the attendance; Q5: clipped entries pass no gradient
+  // docs/reference-defects.md Q4: one frozen uniform vector behind the attendance; Q5: clipped entries pass no gradient
   faithful: { 'mechanics.attendance': 'frozen', 'mechanics.clipGradient': 'zero', 'training.lastBatch': 'reference' },
   parseConfig,
   fields: elFarolFields,
@@ -128,7 +128,7 @@ export const elFarol: Game<ElFarolConfig> = {
       }
       await writeCsv(file, CSV_HEADER, rows, { digits: 6 });
     },
-    // GAMES.md §3.4: per sample, latent p ~ G clipped to [0, 1], then n_obs attendance counts.
+    // docs/el-farol.md §4: per sample, latent p ~ G clipped to [0, 1], then n_obs attendance counts.
     generate(config, rng, samples): Dataset {
       const n = config.data.observations;
       const values = new Float64Array(samples * n);
@@ -138,7 +138,7 @@ export const elFarol: Game<ElFarolConfig> = {
       }
       return { values, shape: [samples, n], labels: Array.from({ length: samples }, (_, s) => String(s)) };
     },
-    // GAMES.md §3.6: r_b = (1/n_obs) Σ_o count_{b,o} / n; L = mean over k, b, i of (p̂_{k,i} − r_b)²
+    // docs/el-farol.md §6: r_b = (1/n_obs) Σ_o count_{b,o} / n; L = mean over k, b, i of (p̂_{k,i} − r_b)²
     loss: (prediction: Tensor, observations: Tensor, config): Scalar =>
       tf.tidy(() => {
         const [k, agents] = prediction.shape;

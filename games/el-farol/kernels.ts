@@ -1,8 +1,8 @@
-// The El Farol mechanics (mechanics.ts) on typed arrays, for the fused engine. GAMES.md §3.3:
+// The El Farol mechanics (mechanics.ts) on typed arrays, for the fused engine. docs/el-farol.md §3:
 //   b_i = −α·A_i·1[P > ϑ]·1[p_i ≥ ϑ] + β·(1 − A_i)·1[P ≤ ϑ]·1[p_i ≤ ϑ] − 2γ·(p_i − P)
 // with the attendance A and the attending fraction P drawn first and held fixed, so
-// ∂b_i/∂p_j = −2γ·δ_ij (§7). Saved states are clipped to [0, 1] (§3.5) with the configured
-// gradient; the loss is §3.6's squared error to each sample's attendance rate.
+// ∂b_i/∂p_j = −2γ·δ_ij (docs/framework.md §5). Saved states are clipped to [0, 1] (docs/el-farol.md §5) with the configured
+// gradient; the loss is docs/el-farol.md §6's squared error to each sample's attendance rate.
 import type { GameKernels } from '../../src/fused/kernels.ts';
 import type { RandomStream } from '../../src/random.ts';
 import { float32Uniforms, type ElFarolMechanics } from './mechanics.ts';
@@ -10,7 +10,7 @@ import { float32Uniforms, type ElFarolMechanics } from './mechanics.ts';
 const fround = Math.fround;
 
 export function elFarolKernels(m: ElFarolMechanics, agents: number, dynamics: RandomStream): GameKernels {
-  // GAMES.md §3.2 / Q4: the faithful mode draws its uniforms once, when the experiment is built
+  // docs/el-farol.md §2, docs/reference-defects.md Q4: the faithful mode draws its uniforms once, when the experiment is built
   // (the same draw, from the same stream position, as the autodiff path's mechanics)
   const frozen = m.attendance === 'frozen' ? float32Uniforms(dynamics, agents) : null;
   const threshold = fround(m.threshold);
@@ -61,7 +61,7 @@ export function elFarolKernels(m: ElFarolMechanics, agents: number, dynamics: Ra
             for (let i = 0; i < y.length; i++) if (!(y[i] >= 0 && y[i] <= 1)) v[i] = 0;
           }
         : () => {},
-    // §3.6: r_b = (1/n_obs) Σ_o count_{b,o} / n; L = mean over k, b, i of (p̂_{k,i} − r_b)²
+    // docs/el-farol.md §6: r_b = (1/n_obs) Σ_o count_{b,o} / n; L = mean over k, b, i of (p̂_{k,i} − r_b)²
     loss(pred, n, obs, batch, grad) {
       const per = obs.length / batch;
       const rates = new Float64Array(batch);

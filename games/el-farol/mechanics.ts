@@ -1,4 +1,4 @@
-// El Farol bar (GAMES.md §3): each agent holds its probability p_i of going to the bar. At every
+// El Farol bar (docs/el-farol.md): each agent holds its probability p_i of going to the bar. At every
 // drift evaluation the population draws its attendance A_i = 1[u_i < p_i]; the attending fraction
 // P decides whether going (crowded, P > ϑ) or staying home (pleasant, P ≤ ϑ) is regretted, and a
 // conformity term pulls p_i towards P. The drift comes from this cost by autodiff.
@@ -22,7 +22,7 @@ export interface ElFarolMechanics {
    */
   attendance: 'fresh' | 'frozen';
   /**
-   * The gradient of the clip of the saved states to [0, 1] (GAMES.md §3.5, Q5): zero (the
+   * The gradient of the clip of the saved states to [0, 1] (docs/el-farol.md §5, docs/reference-defects.md Q5): zero (the
    * reference: a clipped entry passes no gradient, so an agent that ends outside [0, 1] can never
    * be pulled back by the loss) or straight-through (the gradient passes as if unclipped; the
    * values are clipped all the same).
@@ -55,16 +55,16 @@ export function attendingFraction(A: Tensor): Tensor {
 }
 
 export function elFarolMechanics(m: ElFarolMechanics, agents: number, dynamics: RandomStream): Mechanics {
-  // GAMES.md §3.2 / Q4: the faithful mode draws its uniforms once, when the experiment is built.
+  // docs/el-farol.md §2, docs/reference-defects.md Q4: the faithful mode draws its uniforms once, when the experiment is built.
   const frozen = m.attendance === 'frozen' ? float32Uniforms(dynamics, agents) : null;
   return {
-    // GAMES.md §3.2: A_i ~ Bernoulli(p_i) on the unclipped state (Q12) [trajectories, agents]
+    // docs/el-farol.md §2: A_i ~ Bernoulli(p_i) on the unclipped state (Q12) [trajectories, agents]
     population: (p: Tensor) => {
       const [trajectories, n] = p.shape as [number, number];
       const u = frozen ? tf.tensor2d(frozen, [1, n]) : tf.tensor2d(float32Uniforms(dynamics, trajectories * n), [trajectories, n]);
       return attendance(p, u);
     },
-    // GAMES.md §3.3: C = α·A·1[P > ϑ]·[p − ϑ]₊ + β·(1 − A)·1[P ≤ ϑ]·[ϑ − p]₊ + γ·(p − P)²
+    // docs/el-farol.md §3: C = α·A·1[P > ϑ]·[p − ϑ]₊ + β·(1 − A)·1[P ≤ ϑ]·[ϑ − p]₊ + γ·(p − P)²
     cost: (p: Tensor, A: Tensor) => {
       const P = attendingFraction(A); // [trajectories, 1]
       const crowded = tf.step(tf.sub(P, m.threshold)); // 1[P > ϑ]
@@ -78,7 +78,7 @@ export function elFarolMechanics(m: ElFarolMechanics, agents: number, dynamics: 
         tf.mul(m.gamma, tf.square(tf.sub(p, P))),
       ]);
     },
-    // GAMES.md §3.5: the saved states are clipped to [0, 1]; the internal state is not. The
+    // docs/el-farol.md §5: the saved states are clipped to [0, 1]; the internal state is not. The
     // reference's clip passes gradient 1 inside and 0 outside; straight-through passes 1 everywhere.
     observe:
       m.clipGradient === 'zero'

@@ -1,9 +1,9 @@
 // The binomial tail Pr[Bin(n, p) ≥ r] behind the plausibility checks of the bidding rule
-// (GAMES.md §4.5), on the host in float64. The rule asks for it twice per turn of every game, so
+// (docs/liars-dice.md §5), on the host in float64. The rule asks for it twice per turn of every game, so
 // it is summed from the side of the distribution that needs fewer terms, starting at the term
 // nearest the mode and stopping once the terms no longer change the sum; the log-factorials are
 // tabulated once. Two conventions: the mathematically correct one (default) and the reference's
-// index clamping (faithful, GAMES.md Q13).
+// index clamping (faithful, docs/reference-defects.md Q13).
 
 /** default: Pr[X ≥ r] = 0 for r > n and 1 for r ≤ 0; faithful: r > n reads Pr[X = n] (Q13). */
 export type TailConvention = 'default' | 'faithful';

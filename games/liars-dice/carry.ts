@@ -1,4 +1,4 @@
-// The Liar's dice "carry" (GAMES.md §4.2): one game's ODE state, a (P+2) × (F+1) matrix holding
+// The Liar's dice "carry" (docs/liars-dice.md §2): one game's ODE state, a (P+2) × (F+1) matrix holding
 // the previous bid, the game state and every player's raw beliefs (logits) and raw bluff rate.
 // Host-side layout, construction and decoding; a batch of carries is a row-major Float64Array
 // [games, P+2, F+1].
@@ -12,7 +12,7 @@ export interface CarryLayout {
   faces: number;
 }
 
-/** Row indices of the carry (GAMES.md §4.2). */
+/** Row indices of the carry (docs/liars-dice.md §2). */
 export const BID_ROW = 0;
 export const STATE_ROW = 1;
 export const playerRow = (player: number): number => 2 + player;
@@ -31,7 +31,7 @@ export function checkLayout(layout: CarryLayout): void {
 }
 
 /**
- * How the initial odds enter the logit slots (GAMES.md §4.2, Q6):
+ * How the initial odds enter the logit slots (docs/liars-dice.md §2, docs/reference-defects.md Q6):
  * - 'log-odds' (default): z⁰ = log π⁰, so softmax(z⁰) = π⁰; a zero probability is floored at
  *   MIN_INITIAL_PROBABILITY (a finite logit keeps the arithmetic free of ∞ − ∞);
  * - 'odds-as-logits' (faithful): π⁰ written directly into the logit slots, so the players start
@@ -49,7 +49,7 @@ export interface InitialCarrySpec {
   logits: InitialLogits;
 }
 
-/** The opening carry (GAMES.md §4.2): bid "one die shows face 1", g = 0, every player [z⁰, λ₀]. */
+/** The opening carry (docs/liars-dice.md §2): bid "one die shows face 1", g = 0, every player [z⁰, λ₀]. */
 export function initialCarry(layout: CarryLayout, spec: InitialCarrySpec): Float64Array {
   checkLayout(layout);
   const { faces } = layout;
@@ -103,7 +103,7 @@ export interface PlayerStrategy {
   bluffRate: number;
 }
 
-/** Decodes player p's row of one carry ("unwrap", GAMES.md §4.2). */
+/** Decodes player p's row of one carry ("unwrap", docs/liars-dice.md §2). */
 export function decodePlayer(carry: Float64Array, layout: CarryLayout, player: number): PlayerStrategy {
   const cols = carryColumns(layout);
   const row = carry.subarray(playerRow(player) * cols, playerRow(player) * cols + cols);
@@ -123,7 +123,7 @@ export function bidVector(carry: Float64Array, layout: CarryLayout): Float64Arra
 }
 
 /**
- * Bid decoding (GAMES.md §4.2, Q13): face = 1 + index of the first non-zero entry, quantity = that
+ * Bid decoding (docs/liars-dice.md §2, docs/reference-defects.md Q13): face = 1 + index of the first non-zero entry, quantity = that
  * entry as an integer; the all-zero vector decodes as face 1, quantity 0.
  */
 export function decodeBid(vector: ArrayLike<number>): Bid {
@@ -145,7 +145,7 @@ export function gameState(carry: Float64Array, layout: CarryLayout): number {
   return carry[STATE_ROW * carryColumns(layout)];
 }
 
-/** The round has ended when Σ_j C[1, j] ≠ 0 (the solve's terminating event, §4.7). */
+/** The round has ended when Σ_j C[1, j] ≠ 0 (the solve's terminating event, docs/liars-dice.md §7). */
 export function roundEnded(carry: Float64Array, layout: CarryLayout): boolean {
   const cols = carryColumns(layout);
   let sum = 0;

@@ -58,10 +58,10 @@ export interface LiarsDiceConfig {
     batchSize: number;
     optimizer: 'adabelief' | 'adam';
     learningRate: number;
-    /** L = kl·L_KL + bluff·L_bluff + turns·L_turn (§4.11); turns = 0 is reduce_turns off */
+    /** L = kl·L_KL + bluff·L_bluff + turns·L_turn (docs/liars-dice.md §11); turns = 0 is reduce_turns off */
     lossWeights: { kl: number; bluff: number; turns: number };
   };
-  /** the evaluation games: count, and the initial odds of their carry ('data' writes y_true, §5.1) */
+  /** the evaluation games: count, and the initial odds of their carry ('data' writes y_true, docs/liars-dice.md §14) */
   evaluation: { games: number; initialOdds: 'uniform' | 'data' };
   /** one run per value of a configuration field (Figs. 4/5: initial.bluffRate; Fig. 6: data.trainGames) */
   sweep?: {

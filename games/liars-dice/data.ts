@@ -1,4 +1,4 @@
-// Liar's dice observations (GAMES.md §4.10): one datum is one game's complete roll X, P × D faces
+// Liar's dice observations (docs/liars-dice.md §10): one datum is one game's complete roll X, P × D faces
 // drawn iid from Categorical(y_true). CSV schema: one row per die, `game,player,die,face` with
 // 0-based player and die indices and faces 1..F.
 import type { Dataset } from '../../src/game.ts';
@@ -10,7 +10,7 @@ import { sampleFace } from './rules.ts';
 
 export const CSV_HEADER = ['game', 'player', 'die', 'face'];
 
-/** y_true of the training scripts: (0.1, 0.2, 0.0, 0.4, 0.1, 0.2) (§4.10) */
+/** y_true of the training scripts: (0.1, 0.2, 0.0, 0.4, 0.1, 0.2) (docs/liars-dice.md §10) */
 export const REFERENCE_ODDS = [0.1, 0.2, 0.0, 0.4, 0.1, 0.2];
 
 /** `games` rolls [games, P, D] with faces 1..F drawn iid from Categorical(odds) (the data stream). */

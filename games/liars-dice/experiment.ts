@@ -23,7 +23,7 @@ function activation(name: string, field: string): Activation {
 /** One Euler step per turn from t = 0; saves 0..saves−1 and the end of the round (t1 = the cap). */
 export function toExperiment(s: LiarsDiceConfig): LiarsDiceExperiment {
   if (s.training && s.training.lossWeights.turns > 0) {
-    throw new ConfigError('configuration field "training.lossWeights.turns": the turn-length loss has zero gradient (GAMES.md Q5) and is not supported; use 0');
+    throw new ConfigError('configuration field "training.lossWeights.turns": the turn-length loss has zero gradient (docs/reference-defects.md Q5) and is not supported; use 0');
   }
   const saves = Math.min(s.turns.saves, s.turns.max);
   const saveAt = Array.from({ length: saves }, (_, k) => k);
@@ -69,11 +69,11 @@ export interface DiceMechanicsOptions {
   variant: Variant;
   /** the experiment's key (faithful Q4: every game uses it) */
   experimentKey: number;
-  /** the training loss's weights (§4.11) */
+  /** the training loss's weights (docs/liars-dice.md §11) */
   lossWeights: { kl: number; bluff: number };
 }
 
-/** The training loss's weights (§4.11; the turn-length term is refused in toExperiment). */
+/** The training loss's weights (docs/liars-dice.md §11; the turn-length term is refused in toExperiment). */
 export function lossWeights(s: LiarsDiceConfig): { kl: number; bluff: number } {
   const w = s.training?.lossWeights ?? { kl: 1, bluff: 0.8, turns: 0 };
   return { kl: w.kl, bluff: w.bluff };

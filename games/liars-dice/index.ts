@@ -1,4 +1,4 @@
-// Liar's dice (GAMES.md §4) as the engine sees it: the game's own preset schema (config.ts) is
+// Liar's dice (docs/liars-dice.md) as the engine sees it: the game's own preset schema (config.ts) is
 // validated, then mapped onto the engine's experiment configuration (one Euler step per turn,
 // no noise, trajectories paired with rolls).
 import { tf, type Tensor, type Scalar } from '../../src/tf.ts';
@@ -30,7 +30,7 @@ export const liarsDice: Game<LiarsDiceExperiment> = {
   presets,
   defaultPresets: { simulate: 'demo', train: 'train', generate: 'train' },
   options: [],
-  // GAMES.md Q4, Q6, Q7, Q9, Q13: every variant field set to the reference's behaviour
+  // docs/reference-defects.md Q4, Q6, Q7, Q9, Q13: every variant field set to the reference's behaviour
   faithful: {
     'variant.tail': 'faithful',
     'variant.keys': 'constant',
@@ -54,7 +54,7 @@ export const liarsDice: Game<LiarsDiceExperiment> = {
   mechanics: (config, dynamics) => diceMechanics(mechanicsOptions(config, dynamics)),
   kernels: (config, dynamics) => diceKernels(mechanicsOptions(config, dynamics)),
   network: (config) => diceNetwork(config.scenario.layout, config.scenario.variant),
-  // Figs. 4/5 and 6 (GAMES.md §5.1, §5.2): `neural-mfg analyze liars-dice --preset NAME`
+  // Figs. 4/5 and 6 (docs/liars-dice.md §14, §15): `neural-mfg analyze liars-dice --preset NAME`
   analyses,
   describeRun(config, states, endStep, run) {
     // each turn's bluff and challenge reason, replayed by the rules from the saved carries; with
@@ -74,7 +74,7 @@ export const liarsDice: Game<LiarsDiceExperiment> = {
     read: (file, config) => readRolls(file, config.scenario.layout),
     write: (file, data) => writeRolls(file, data),
     generate: (config, rng, samples) => rollDice(rng, config.scenario.data.odds, config.scenario.layout, samples),
-    // GAMES.md §4.11: L = kl·mean_b mean_p Σ_k kl(θ̂_{b,k} + ε, softmax(z_{b,p})_k + ε) + bluff·mean_b |−1 − g_b|
+    // docs/liars-dice.md §11: L = kl·mean_b mean_p Σ_k kl(θ̂_{b,k} + ε, softmax(z_{b,p})_k + ε) + bluff·mean_b |−1 − g_b|
     loss(prediction: Tensor, observations: Tensor, config): Scalar {
       return tf.tidy(() => {
         const s = config.scenario;

@@ -1,12 +1,12 @@
-// Liar's dice (GAMES.md §4) on typed arrays, for the fused engine. A turn's discrete part (bid,
+// Liar's dice (docs/liars-dice.md) on typed arrays, for the fused engine. A turn's discrete part (bid,
 // bluff, challenge: `decideTurn` in rules.ts) is the very code the autodiff path runs; what this
 // file adds is the continuous part in closed form, with its derivatives:
-// - the belief drift of the active player p = t mod P (§4.8), d_k = −∂L/∂π_k = w·((θ̂_k + ε)/(π_k + ε) − 1)
+// - the belief drift of the active player p = t mod P (docs/liars-dice.md §8), d_k = −∂L/∂π_k = w·((θ̂_k + ε)/(π_k + ε) − 1)
 //   with π = softmax(z): added to the logits as −∂L/∂z_j = π_j (d_j − Σ_k π_k d_k) ('logits', the
 //   default), or as d itself ('probabilities', the reference, Q6); 0 for the bluff rate (Q5);
-// - the network's input [softmax(z_read), max(λ_read, 0), previous bid, own hand] (§4.9) and its
+// - the network's input [softmax(z_read), max(λ_read, 0), previous bid, own hand] (docs/liars-dice.md §9) and its
 //   output written into the active player's row;
-// - the loss of §4.11 (smoothed KL of every player's final beliefs to the game's face frequencies,
+// - the loss of docs/liars-dice.md §11 (smoothed KL of every player's final beliefs to the game's face frequencies,
 //   plus the bluff term, whose gradient reaches no parameter).
 // Rows 0 and 1 (bid and game state) are held-fixed transitions: they pass the adjoint unchanged.
 import type { SolveContext } from '../../src/game.ts';
@@ -142,7 +142,7 @@ export function diceKernels(o: DiceMechanicsOptions): GameKernels {
       out.fill(0);
       for (const b of d.playing) {
         const base = b * size;
-        // rows 0–1: the new bid replaces the previous one, the game state is written (§4.8)
+        // rows 0–1: the new bid replaces the previous one, the game state is written (docs/liars-dice.md §8)
         for (let j = 0; j < 2 * cols; j++) out[base + j] = d.transition[b * 2 * cols + j];
         const row = base + (2 + d.player) * cols;
         softmaxInto(y, row, F, pi);
@@ -186,7 +186,7 @@ export function diceKernels(o: DiceMechanicsOptions): GameKernels {
     ended(y, n, out) {
       for (let b = 0; b < n; b++) out[b] = y[b * size + STATE_ROW * cols] !== 0 ? 1 : 0;
     },
-    // §4.11: kl·mean_b mean_p Σ_k kl(θ̂_{b,k} + ε, softmax(z_{b,p})_k + ε) + bluff·mean_b |−1 − g_b|
+    // docs/liars-dice.md §11: kl·mean_b mean_p Σ_k kl(θ̂_{b,k} + ε, softmax(z_{b,p})_k + ε) + bluff·mean_b |−1 − g_b|
     loss(pred, n, obs, batch, grad) {
       if (batch !== n) throw new Error(`Liar's dice: ${n} games but ${batch} rolls`);
       const weights = o.lossWeights;

@@ -1,4 +1,4 @@
-// Liar's dice on the shared engine (GAMES.md §4): the carry [P+2, F+1] is the state of one game,
+// Liar's dice on the shared engine (docs/liars-dice.md): the carry [P+2, F+1] is the state of one game,
 // a batch of games is a batch of trajectories each paired with its roll, one Euler step (h = 1) is
 // one turn. The host plays the discrete part of a turn (bid, bluff, challenge: `decideTurn`),
 // which the engine holds fixed; the belief drift is −∂L/∂z of the per-turn cost by autodiff on the
@@ -74,7 +74,7 @@ export function diceMechanics(o: DiceMechanicsOptions): Mechanics {
       return tf.concat([head, tf.concat([softmax(z), tf.relu(lambda)], 2)], 1);
     },
     gradientIn: o.variant.gradient === 'probabilities' ? 'decoded' : 'state',
-    // GAMES.md §4.8: L = bid terms (held fixed, zero gradient: Q5) + 0.1·Σ_k kl(θ̂_k + ε, π_k + ε)
+    // docs/liars-dice.md §8: L = bid terms (held fixed, zero gradient: Q5) + 0.1·Σ_k kl(θ̂_k + ε, π_k + ε)
     // for the active player; the mask selects its row, so only that row gets a drift.
     cost(u: Tensor, m: Tensor): Tensor {
       const B = u.shape[0];
@@ -86,7 +86,7 @@ export function diceMechanics(o: DiceMechanicsOptions): Mechanics {
       const kl = klSum(tf.add(theta, eps), tf.add(beliefs, eps));
       return tf.add(tf.squeeze(bidCost, [1]), tf.mul(o.costWeights.kl, kl));
     },
-    // rows 0–1: the new bid replaces the previous one and the game state g is written (§4.8)
+    // rows 0–1: the new bid replaces the previous one and the game state g is written (docs/liars-dice.md §8)
     transition(m: Tensor): Tensor {
       const B = m.shape[0];
       const head = tf.reshape(tf.slice(m, [0, 0], [B, 2 * cols]), [B, 2, cols]);
@@ -105,7 +105,7 @@ export function diceMechanics(o: DiceMechanicsOptions): Mechanics {
 
 /**
  * The network reads the active player's [π_p, λ̃_p, previous bid, own hand] (2F + 1 + D values,
- * GAMES.md §4.9) and writes F + 1 values into that player's row. Faithful Q7: the (π, λ̃) part is
+ * docs/liars-dice.md §9) and writes F + 1 values into that player's row. Faithful Q7: the (π, λ̃) part is
  * read from row 2 + min(t, P − 1).
  */
 export function diceNetwork(layout: CarryLayout, variant: Variant): NetworkAdapter {

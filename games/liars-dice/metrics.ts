@@ -22,7 +22,7 @@ export function klTerm(x: number, y: number): number {
   return x > 0 ? x * Math.log(x / y) - x + y : y;
 }
 
-/** KL(y ‖ p) = Σ_k kl(y_k, p_k) with the scipy convention kl(0, q) = q (GAMES.md §5.2). */
+/** KL(y ‖ p) = Σ_k kl(y_k, p_k) with the scipy convention kl(0, q) = q (docs/liars-dice.md §15). */
 export function klDivergence(y: ArrayLike<number>, p: ArrayLike<number>): number {
   let s = 0;
   for (let k = 0; k < y.length; k++) s += klTerm(y[k], p[k]);

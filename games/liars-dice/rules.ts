@@ -1,6 +1,6 @@
-// The rules of one Liar's dice turn (GAMES.md §4.4-4.7) on typed arrays: per-turn randomness from
+// The rules of one Liar's dice turn (docs/liars-dice.md §4–§7) on typed arrays: per-turn randomness from
 // a per-game key, the bidding rule with its plausibility checks, Poisson bluffing, challenge
-// resolution and the bid terms of the turn's cost (§4.8). `decideTurn` plays the discrete part of
+// resolution and the bid terms of the turn's cost (docs/liars-dice.md §8). `decideTurn` plays the discrete part of
 // a turn for a batch of games; both engines call it (the graph engine through its held-fixed
 // population statistic, the fused engine from its drift kernel), so the rules exist once.
 import { LightStream, deriveSeed, type UniformSource } from '../../src/random.ts';
@@ -51,9 +51,9 @@ export type GradientTarget = 'logits' | 'probabilities';
 const relu = (z: number): number => Math.max(z, 0);
 
 /**
- * The three bid terms of the turn cost (§4.8) for one played bid, as a plain number: they reach
+ * The three bid terms of the turn cost (docs/liars-dice.md §8) for one played bid, as a plain number: they reach
  * the beliefs only through sampling and integer casts, so they are constants for the gradient
- * (Q5). A challenge decodes as (f, −1) or, when written out of range, (1, 0) (§4.2).
+ * (Q5). A challenge decodes as (f, −1) or, when written out of range, (1, 0) (docs/liars-dice.md §2).
  */
 export function bidTerms(layout: CarryLayout, bid: Bid, previous: Bid, trueCounts: ArrayLike<number>, w: CostWeights): number {
   const Q = layout.players * layout.dice;
@@ -78,7 +78,7 @@ export interface TurnOptions extends RuleOptions {
   gradient: GradientTarget;
 }
 
-/** The two independent streams of one turn: the imagined table and the bluff (§4.4). */
+/** The two independent streams of one turn: the imagined table and the bluff (docs/liars-dice.md §4). */
 export interface TurnStreams {
   bid: LightStream;
   bluff: LightStream;
@@ -182,7 +182,7 @@ const countFace = (faces: ArrayLike<number>, face: number): number => {
 };
 
 /**
- * The bidding rule of GAMES.md §4.5 for the active player with beliefs π (length F) and hand
+ * The bidding rule of docs/liars-dice.md §5 for the active player with beliefs π (length F) and hand
  * (D faces 1..F) against the previous bid (f₀, q₀). `rng` is the turn's bid stream.
  */
 export function decideBid(
@@ -208,7 +208,7 @@ export function decideBid(
   // 4./5. plausibility: Pr[Bin(R, π_f) ≥ r] with r = what the own hand does not cover (Q13 floor)
   const floor = opts.tail === 'faithful' ? 1 : 0;
   const plausibility = (f: number, q: number): number => {
-    const clamped = Math.min(f, faces); // f = F + 1 reads face F (§4.5 step 5; already a challenge)
+    const clamped = Math.min(f, faces); // f = F + 1 reads face F (docs/liars-dice.md §5 step 5; already a challenge)
     const r = Math.max(q - countFace(hand, clamped), floor);
     return binomialTail(unseen, beliefs[clamped - 1], r, opts.tail);
   };
@@ -224,7 +224,7 @@ export function decideBid(
 
 /**
  * The bid vector (length F) of a decision after bluffing: q at index f − 1, or −1 for a
- * challenge; a challenge at face F + 1 is written out of range and leaves the all-zero vector (§4.5).
+ * challenge; a challenge at face F + 1 is written out of range and leaves the all-zero vector (docs/liars-dice.md §5).
  */
 export function encodeBid(face: number, quantity: number, faces: number): Float64Array {
   const vector = new Float64Array(faces);
@@ -232,7 +232,7 @@ export function encodeBid(face: number, quantity: number, faces: number): Float6
   return vector;
 }
 
-/** §4.7: a challenge succeeds (+1) when the previous bid was false (q₀ > c*(f₀)), else fails (−1). */
+/** docs/liars-dice.md §7: a challenge succeeds (+1) when the previous bid was false (q₀ > c*(f₀)), else fails (−1). */
 export function resolveChallenge(previous: Bid, trueCounts: ArrayLike<number>): 1 | -1 {
   return previous.quantity <= trueCounts[previous.face - 1] ? -1 : 1;
 }
@@ -252,7 +252,7 @@ export interface TurnDecision extends BidDecision {
   played: Bid;
   /** g after the turn */
   gameState: number;
-  /** the held-fixed bid terms of the turn cost (§4.8) */
+  /** the held-fixed bid terms of the turn cost (docs/liars-dice.md §8) */
   bidCost: number;
 }
 
@@ -276,7 +276,7 @@ export interface TurnDecisions {
   player: number;
   /** the games that played, in order */
   playing: number[];
-  /** rows 0–1 of B(t, C) (§4.8) per game [games, 2, F+1]: b_new − b_prev (padding 0), then g in every column */
+  /** rows 0–1 of B(t, C) (docs/liars-dice.md §8) per game [games, 2, F+1]: b_new − b_prev (padding 0), then g in every column */
   transition: Float64Array;
   /** the new bid vectors [games, F] (zero for games that did not play) */
   bids: Float64Array;
@@ -291,8 +291,8 @@ export interface TurnDecisions {
 }
 
 /**
- * One turn's decisions for a batch of games: decode the active player, bid (§4.5), bluff (§4.6),
- * resolve (§4.7), and rows 0 and 1 of the drift (§4.8). Each game's result depends only on its own
+ * One turn's decisions for a batch of games: decode the active player, bid (docs/liars-dice.md §5), bluff (docs/liars-dice.md §6),
+ * resolve (docs/liars-dice.md §7), and rows 0 and 1 of the drift (docs/liars-dice.md §8). Each game's result depends only on its own
  * carry, roll, key and the turn index. Both engines play their turns with it; `record` keeps each
  * game's decision (for transcripts and tests).
  */
@@ -340,7 +340,7 @@ export function decideTurn(batch: TurnBatch, turn: number, opts: TurnOptions, re
 
     bids.set(vector, g * faces);
     gameStates[g] = gameState;
-    // row 0: b_new − b_prev (padding 0); row 1: g in every column (§4.8)
+    // row 0: b_new − b_prev (padding 0); row 1: g in every column (docs/liars-dice.md §8)
     const out = g * 2 * cols;
     for (let j = 0; j < faces; j++) transition[out + BID_ROW * cols + j] = vector[j] - previousVector[j];
     transition.fill(gameState, out + STATE_ROW * cols, out + STATE_ROW * cols + cols);

@@ -1,7 +1,7 @@
 // The meeting game's mechanics (mechanics.ts, kernels.ts) as WGSL, for the fused GPU engine
 // (src/gpu/kernels.ts). The statistic is the q-quantile of the arrival times, which the engine
 // selects exactly; the drift b_i = −(α·1[x_i ≥ s] + β·1[x_i ≥ T] − γ·1[x_i ≤ T]) is made of
-// indicators, so its vector-Jacobian product is zero. The loss (§2.6), the mean over trajectories,
+// indicators, so its vector-Jacobian product is zero. The loss (docs/meeting.md §6), the mean over trajectories,
 // samples b and agents i of (y_{b,i} − x̂_i)², is summed per agent as B·(x̂_i − ȳ_i)² + Σ_b (y_{b,i} − ȳ_i)²
 // with the sample mean ȳ_i and the spread around it computed on the host in float64.
 import { f32, type GpuGameKernels } from '../../src/gpu/kernels.ts';
@@ -11,7 +11,7 @@ export function meetingGpuKernels(m: MeetingMechanics, agents: number): GpuGameK
   const wgsl = /* wgsl */ `
 fn population_value(k: u32, r: u32, i: u32, y: f32) -> f32 { return y; }
 fn drift(k: u32, r: u32, i: u32, x: f32, T: f32) -> f32 {
-  // d[z]₊/dz = 1 for z ≥ 0 (§2.3); the three uses of x summed last to first, as autodiff does
+  // d[z]₊/dz = 1 for z ≥ 0 (docs/meeting.md §3); the three uses of x summed last to first, as autodiff does
   let waiting = select(0.0, -${f32(m.gamma)}, (T - x) >= 0.0);
   let late = select(0.0, ${f32(m.beta)}, (x - T) >= 0.0);
   let reputation = select(0.0, ${f32(m.alpha)}, (x - ${f32(m.scheduledTime)}) >= 0.0);

@@ -1,4 +1,4 @@
-// The meeting-arrival-times game (GAMES.md §2) as the engine sees it.
+// The meeting-arrival-times game (docs/meeting.md) as the engine sees it.
 import { tf, type Tensor, type Scalar } from '../../src/tf.ts';
 import type { Dataset, Game } from '../../src/game.ts';
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
@@ -67,7 +67,7 @@ export const meeting: Game<MeetingConfig> = {
       choices: ['frozen', 'fresh'],
     },
   ],
-  // GAMES.md Q3, Q9: one common noise path, frozen for the run; full batches only (the presets already do this)
+  // docs/reference-defects.md Q3, Q9: one common noise path, frozen for the run; full batches only (the presets already do this)
   faithful: { 'noise.layout': 'common', 'noise.path': 'frozen', 'training.lastBatch': 'reference' },
   parseConfig,
   fields: meetingFields,
@@ -98,7 +98,7 @@ export const meeting: Game<MeetingConfig> = {
       for (let s = 0; s < samples; s++) values.set(groupedNormal(rng, config.data), s * config.agents);
       return { values, shape: [samples, config.agents], labels: Array.from({ length: samples }, (_, s) => String(s)) };
     },
-    // GAMES.md §2.6: L = mean over trajectories k, samples b and agents i of (y_{b,i} − x̂_{k,i})²
+    // docs/meeting.md §6: L = mean over trajectories k, samples b and agents i of (y_{b,i} − x̂_{k,i})²
     loss: (prediction: Tensor, observations: Tensor): Scalar =>
       tf.tidy(() => {
         const [k, agents] = prediction.shape;

@@ -1,7 +1,7 @@
 // The meeting game's mechanics (mechanics.ts) on typed arrays, for the fused engine. The drift of
-// GAMES.md §2.3, b_i = −(α·1[x_i ≥ s] + β·1[x_i ≥ T] − γ·1[x_i ≤ T]) with T the q-quantile of the
+// docs/meeting.md §3, b_i = −(α·1[x_i ≥ s] + β·1[x_i ≥ T] − γ·1[x_i ≤ T]) with T the q-quantile of the
 // trajectory's arrival times held fixed, is made of indicators: ∂b/∂x = 0, so it adds nothing to
-// the reverse pass (no driftVjp). The loss is §2.6's mean squared error.
+// the reverse pass (no driftVjp). The loss is docs/meeting.md §6's mean squared error.
 import type { GameKernels } from '../../src/fused/kernels.ts';
 import { quantile } from '../../src/fused/select.ts';
 import type { MeetingMechanics } from './mechanics.ts';
@@ -20,10 +20,10 @@ export function meetingKernels(m: MeetingMechanics, agents: number): GameKernels
     drift(_t, y, n, _ctx, out) {
       for (let r = 0; r < n; r++) {
         const row = y.subarray(r * agents, (r + 1) * agents);
-        const T = quantile(row, m.quantile, scratch); // §2.2, held fixed
+        const T = quantile(row, m.quantile, scratch); // docs/meeting.md §2, held fixed
         for (let i = 0; i < agents; i++) {
           const x = row[i];
-          // d[z]₊/dz = 1 for z ≥ 0 (§2.3); the three uses of x summed last to first, as autodiff does
+          // d[z]₊/dz = 1 for z ≥ 0 (docs/meeting.md §3); the three uses of x summed last to first, as autodiff does
           const waiting = fround(T - x) >= 0 ? -gamma : 0;
           const late = fround(x - T) >= 0 ? beta : 0;
           const reputation = fround(x - s) >= 0 ? alpha : 0;
@@ -31,7 +31,7 @@ export function meetingKernels(m: MeetingMechanics, agents: number): GameKernels
         }
       }
     },
-    // §2.6: L = mean over trajectories k, samples b and agents i of (y_{b,i} − x̂_{k,i})²
+    // docs/meeting.md §6: L = mean over trajectories k, samples b and agents i of (y_{b,i} − x̂_{k,i})²
     loss(pred, n, obs, batch, grad) {
       let sum = 0;
       const scale = 1 / (n * batch * agents);

@@ -1,4 +1,4 @@
-// Meeting arrival times (GAMES.md §2): the 80th percentile of arrivals is when the meeting starts;
+// Meeting arrival times (docs/meeting.md): the 80th percentile of arrivals is when the meeting starts;
 // each agent pays for being late w.r.t. the scheduled time s, late w.r.t. the actual start T, or
 // early (waiting). The drift comes from this cost by autodiff.
 import { tf, type Tensor } from '../../src/tf.ts';
@@ -20,9 +20,9 @@ export interface MeetingMechanics {
 
 export function meetingMechanics(m: MeetingMechanics): Mechanics {
   return {
-    // GAMES.md §2.2: T = percentile_q of the arrival times (linear interpolation) [trajectories, 1]
+    // docs/meeting.md §2: T = percentile_q of the arrival times (linear interpolation) [trajectories, 1]
     population: (x: Tensor) => rowQuantile(x, m.quantile),
-    // GAMES.md §2.3: C(x_i; T) = α[x_i − s]₊ + β[x_i − T]₊ + γ[T − x_i]₊
+    // docs/meeting.md §3: C(x_i; T) = α[x_i − s]₊ + β[x_i − T]₊ + γ[T − x_i]₊
     cost: (x: Tensor, T: Tensor) =>
       tf.addN([
         tf.mul(m.alpha, hinge(tf.sub(x, m.scheduledTime))),

@@ -1,7 +1,7 @@
 // The El Farol bar's part of the reproduction: Figure 3a (MFG only; T7) and Figure 3b (MFG +
 // neural term; T8): T7 with the reference's frozen attendance draws and with fresh ones, T8 also
 // with the reference's zero clip gradient (`--faithful`) against the default straight-through one.
-// GAMES.md §3.6, §8.
+// docs/el-farol.md §6, docs/targets.md §2.
 import { readMetrics, type CliRun } from './run-cli.ts';
 import { errorRow, fixed, range, turnsFrom } from './check.ts';
 import type { ReproduceContext, TargetRow } from './types.ts';

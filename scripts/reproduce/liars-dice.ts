@@ -7,7 +7,7 @@ import { runTargetTests } from './unit-tests.ts';
 import type { ReproduceContext, TargetRow } from './types.ts';
 import { mean } from '../../src/data/stats.ts';
 
-/** The targets whose statement needs a trained Liar's dice model (GAMES.md §8). */
+/** The targets whose statement needs a trained Liar's dice model (docs/targets.md §2). */
 const TRAINING_TARGETS: Omit<TargetRow, 'measured' | 'status'>[] = [
   {
     id: 'T11',
@@ -58,7 +58,7 @@ export async function reproduceLiarsDice(ctx: ReproduceContext): Promise<TargetR
   const rows: TargetRow[] = [];
   const tests = await runTargetTests(ctx, 'liars-dice.test.ts', 'T1-T9-T10-tests', 'fig4');
   rows.push(
-    testRow({ id: 'T1', variant: 'reference', setting: "Liar's dice binomial / probability unit values (§4.5)", expected: 'exact to the printed decimals' }, tests),
+    testRow({ id: 'T1', variant: 'reference', setting: "Liar's dice binomial / probability unit values (docs/liars-dice.md §5)", expected: 'exact to the printed decimals' }, tests),
     testRow(
       {
         id: 'T9',

@@ -1,4 +1,4 @@
-// REPORT.md: the targets of GAMES.md §8 with expected and measured values and pass/fail, the
+// REPORT.md: the targets of docs/targets.md §2 with expected and measured values and pass/fail, the
 // experiments with their wall times and backends, and the figures written.
 import { relative } from 'node:path';
 import type { ExperimentRecord, FigureRecord, TargetRow } from './types.ts';
@@ -55,7 +55,7 @@ export function renderReport(r: ReportInput): string {
     '',
   );
 
-  out.push('## Targets (GAMES.md §8)', '');
+  out.push('## Targets (docs/targets.md §2)', '');
   out.push('| # | variant | setting | expected (tolerance) | measured | result |', '| --- | --- | --- | --- | --- | --- |');
   for (const x of r.rows) {
     out.push(`| ${x.id} | ${VARIANT[x.variant]} | ${cell(x.setting)} | ${cell(x.expected)} | ${cell(x.measured)} | ${STATUS[x.status]} |`);

@@ -1,5 +1,5 @@
 // The meeting game's part of the reproduction: Figure 2a (MFG only; targets T2, T3, T4) and
-// Figure 2b (MFG + neural term; T5, and the notebook variant T6). GAMES.md §2.6, §2.7, §8.
+// Figure 2b (MFG + neural term; T5, and the notebook variant T6). docs/meeting.md §6, §7, docs/targets.md §2.
 import { readMetrics, type CliRun } from './run-cli.ts';
 import { errorRow, fixed, hours, range, testRow, turnsFrom } from './check.ts';
 import { runTargetTests } from './unit-tests.ts';
@@ -162,7 +162,7 @@ async function checkT5(runs: CliRun[], variant: 'reference' | 'default', path: s
   };
 }
 
-/** T6: the getting-started notebook's setting (GAMES.md §2.7), one seed. */
+/** T6: the getting-started notebook's setting (docs/meeting.md §7), one seed. */
 async function reproduceNotebook(ctx: ReproduceContext): Promise<TargetRow> {
   const args = [
     ...FIG2B,
@@ -184,7 +184,7 @@ async function reproduceNotebook(ctx: ReproduceContext): Promise<TargetRow> {
     variant: 'reference' as const,
     setting:
       'notebook variant: fig2b with s = 12, 1000/10 samples, batch 32, 500 steps, one fixed x₀, seed 10 ' +
-      '(our loader uses all 1000 samples; the notebook\'s only used the first 42, GAMES.md Q9)',
+      '(our loader uses all 1000 samples; the notebook\'s only used the first 42, docs/reference-defects.md Q9)',
     expected: 'last-step loss train 0.66 ± 0.15, validation 0.74 ± 0.15 (notebook: 15.38 → 0.66, 14.75 → 0.74)',
   };
   if (!run.summary) return errorRow(base, [run]);

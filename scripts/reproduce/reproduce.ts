@@ -154,7 +154,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult
     if (mine.length > 0) ordered.push(...mine);
     else {
       ordered.push(
-        notRunRow({ id, variant: 'reference', setting: '—', expected: 'see GAMES.md §8' }, `not selected (\`reproduce ${figs.join('|')}\` runs it)`),
+        notRunRow({ id, variant: 'reference', setting: '—', expected: 'see docs/targets.md §2' }, `not selected (\`reproduce ${figs.join('|')}\` runs it)`),
       );
     }
   }

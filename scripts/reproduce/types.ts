@@ -1,4 +1,4 @@
-// The shapes the reproduction passes around: one row of REPORT.md per target (GAMES.md §8), one
+// The shapes the reproduction passes around: one row of REPORT.md per target (docs/targets.md §2), one
 // record per experiment run through the CLI, one per figure copied into the report folder.
 import type { CliRun } from './run-cli.ts';
 

@@ -65,7 +65,7 @@ export function withCommonOptions(cmd: Command, outDescription: string): Command
     .option('--force', 'write into an --out that holds another run\'s results (they are removed first; files neural-mfg did not write stay)')
     .option(
       '--faithful',
-      "reproduce the Python reference's known defects (GAMES.md §6) instead of the corrected defaults; each game's README lists what it changes (--set and the game's flags still apply on top)",
+      "reproduce the Python reference's known defects (docs/reference-defects.md) instead of the corrected defaults; each game's README lists what it changes (--set and the game's flags still apply on top)",
     );
   const seen = new Set<string>();
   for (const game of Object.values(GAMES)) {

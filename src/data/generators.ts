@@ -1,4 +1,4 @@
-// Synthetic populations shared by several games (GAMES.md §2.4, the generator G(μ, σ, k, θ; N, M)).
+// Synthetic populations shared by several games (docs/meeting.md §4, the generator G(μ, σ, k, θ; N, M)).
 import type { RandomStream } from '../random.ts';
 import { ConfigError, type FieldReader } from '../config.ts';
 
@@ -19,7 +19,7 @@ export interface GroupedNormalSpec {
 
 /**
  * One population of N·M agents: group means μ_j ~ N(μ, σ²), group variances v_j ~ Gamma(k, θ)
- * (used as a variance, not a standard deviation: GAMES.md Q11), then M draws of the N-vector,
+ * (used as a variance, not a standard deviation: docs/reference-defects.md Q11), then M draws of the N-vector,
  * flattened row-major so that agent i belongs to group i mod N.
  */
 export function groupedNormal(rng: RandomStream, g: GroupedNormalSpec): Float64Array {

@@ -1,5 +1,5 @@
 // The mean-field drift, derived by autodiff: b_i = −∂C(y_i; m)/∂y_i with the population
-// statistic m computed from the current state first and held fixed (GAMES.md §1.1). A game may
+// statistic m computed from the current state first and held fixed (docs/framework.md §2). A game may
 // write its cost in decoded coordinates (u = decode(y)) and add a discrete transition from m.
 import { tf, type Tensor } from '../tf.ts';
 import type { Mechanics, SolveContext } from '../game.ts';

@@ -15,7 +15,7 @@ function customOp(definition: (z: Tensor, save: GradSaveFunc) => { value: Tensor
 
 /**
  * [z]₊ = max(z, 0) with the reference's derivative convention d[z]₊/dz = 1 for z ≥ 0, else 0
- * (GAMES.md §2.3: the boundary z = 0 counts as active; tf.relu's gradient is 0 there).
+ * (docs/meeting.md §3: the boundary z = 0 counts as active; tf.relu's gradient is 0 there).
  */
 export const hinge = customOp((z, save) => {
   save([z]);

@@ -1,7 +1,7 @@
 // The neural term's network: an MLP whose parameters live in one flat vector (one variable to
 // optimise, save and checkpoint; a fused fast path can read it directly). Layout, layer by layer:
 // W_l row-major [fanIn, fanOut] then b_l [fanOut]. Initialisation as Equinox: every weight and
-// bias ~ Uniform(−1/√fanIn, +1/√fanIn) (GAMES.md §1.2).
+// bias ~ Uniform(−1/√fanIn, +1/√fanIn) (docs/framework.md §3).
 import type { RandomStream } from '../random.ts';
 
 export type Activation = 'softplus' | 'identity' | 'tanh' | 'relu' | 'leaky-relu' | 'sigmoid';

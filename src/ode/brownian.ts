@@ -1,5 +1,5 @@
 // Brownian increments on a fixed step grid, seeded and reproducible. Shape [1] gives one common
-// scalar path shared by every agent (the reference's behaviour, GAMES.md Q3); a state-shaped
+// scalar path shared by every agent (the reference's behaviour, docs/reference-defects.md Q3); a state-shaped
 // path gives independent noise per agent. The path lives on the host; a solve on TF.js uploads each
 // increment as it needs it (inside its own tidy scope), so a path owns no tensors.
 import { tf, type Tensor } from '../tf.ts';

@@ -77,7 +77,7 @@ export function savePlan(saveAt: number[], t0: number, t1: number, dt: number): 
 /**
  * Integrates the terms from t0 with fixed steps dt and returns the states at `saveAt`. A save
  * time on a step boundary gives that step's state; one inside a step gives the linear
- * interpolation of the two surrounding states (what diffrax returns, GAMES.md §1.1). Steps past
+ * interpolation of the two surrounding states (what diffrax returns, docs/framework.md §2). Steps past
  * the last save time are not taken (they could not change any saved value).
  */
 export function solve(opts: SolveOptions): Solution {

@@ -1,5 +1,5 @@
 // The paper's figures as vega-lite specs, rendered to SVG text (see render.ts): box plots of a
-// population per turn (GAMES.md Fig. 2, 3), loss curves, and line plots with error bars for
+// population per turn (Figs. 2, 3, docs/framework.md §6), loss curves, and line plots with error bars for
 // sweeps (Fig. 4-6). Each figure has a `...Spec` builder (pure, synchronous) and a renderer.
 import type { TopLevelSpec } from 'vega-lite';
 import { renderSvg } from './render.ts';
@@ -77,7 +77,7 @@ const LOG_AXIS = ' on a log axis';
 const WIDTH = 450;
 const HEIGHT = 300;
 
-/** Box plot of a population per turn (GAMES.md Fig. 2a/2b/3a/3b). Returns SVG text. */
+/** Box plot of a population per turn (Figs. 2a/2b/3a/3b, docs/framework.md §6). Returns SVG text. */
 export async function populationBoxPlot(o: PopulationBoxPlotOptions): Promise<string> {
   return renderSvg(populationBoxPlotSpec(o), 'population box plot');
 }

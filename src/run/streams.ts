@@ -1,6 +1,6 @@
 // The random streams of a run, all derived from its one seed: the table of stream numbers lives
 // here and nowhere else, so that no two uses share a stream by accident and changing one use never
-// shifts another (GAMES.md §7 keeps data, initial states, dynamics, initialisation and shuffling
+// shifts another (docs/framework.md §5 keeps data, initial states, dynamics, initialisation and shuffling
 // apart; evaluation and test games have streams of their own).
 import { deriveSeed, RandomStream } from '../random.ts';
 

@@ -1,5 +1,5 @@
 // Mini-batches of sample indices: a fresh permutation every epoch from the shuffle stream, and
-// consecutive slices of it. Unlike the reference (GAMES.md Q9) a full last batch is never dropped
+// consecutive slices of it. Unlike the reference (docs/reference-defects.md Q9) a full last batch is never dropped
 // (slices end ≤ N), a dataset smaller than the batch yields itself, and a partial last batch is
 // dropped or kept as configured; 'reference' reproduces Q9.
 import type { RandomStream } from '../random.ts';
@@ -39,7 +39,7 @@ export class BatchLoader {
   }
 
   /**
-   * Indices left in this epoch. 'reference' (GAMES.md Q9): a slice must end strictly before N, so
+   * Indices left in this epoch. 'reference' (docs/reference-defects.md Q9): a slice must end strictly before N, so
    * the last batch is dropped even when full; where no batch fits (N ≤ batch size, where the
    * reference would loop forever) the whole dataset is the batch.
    */

@@ -1,5 +1,5 @@
 // Optimisers over the flat parameter vector, updated in place on the host: AdaBelief exactly as
-// Optax (GAMES.md §1.3; TF.js has none) and Adam. Every product and sum is rounded to float32 in
+// Optax (docs/framework.md §4; TF.js has none) and Adam. Every product and sum is rounded to float32 in
 // the order TF.js's element-wise kernels would take them, so an update is the one the same
 // formulas give as float32 tensor ops. Their state is plain arrays, which checkpoints save.
 

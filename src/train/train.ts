@@ -1,7 +1,7 @@
 // The training loop: per step, a mini-batch of observations, loss and gradient through the whole
 // solve (by the model's engine: fused or graph), one optimiser update of the flat parameter vector
 // in place, then the validation loss on the whole validation set with the updated network
-// (GAMES.md §1.3). Everything between steps is host data.
+// (docs/framework.md §4). Everything between steps is host data.
 import { batchOf, batchOfAll, subset, type Dataset, type SolveContext } from '../data/dataset.ts';
 import type { ExperimentConfig } from '../config.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
@@ -18,7 +18,7 @@ export interface StepMetrics {
   ms: number;
 }
 
-/** Everything a run needs to continue exactly where it stopped (GAMES.md-independent). */
+/** Everything a run needs to continue exactly where it stopped (game-independent). */
 export interface TrainState {
   /** the next step to take */
   step: number;
