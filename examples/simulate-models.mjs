@@ -1,12 +1,11 @@
-// Example: load every model shipped under models/ and print a short simulation.
-// Run from the repository root: node examples/simulate-models.mjs
-import { readdir } from 'node:fs/promises';
-import { loadModel } from 'neural-mfg';
+// Example: load every model that ships with neural-mfg and print a short simulation.
+// Run from the repository root (after npm ci, which builds the package): node examples/simulate-models.mjs
+import { loadModel, shippedModel, shippedModels } from 'neural-mfg';
 
 const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
 
-for (const name of (await readdir('models', { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-  const model = await loadModel(`models/${name}`);
+for (const name of shippedModels()) {
+  const model = await loadModel(shippedModel(name));
   console.log(`${name}: ${model.game} (preset ${model.preset}), ${model.config.agents} ${model.game === 'liars-dice' ? 'players' : 'agents'}`);
   if (model.game === 'liars-dice') {
     // one round on a roll drawn from the game's data generator; the state is the carry

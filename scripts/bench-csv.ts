@@ -41,7 +41,7 @@ for (const size of values.sizes.split(',').map(Number)) {
     process.stdout.write(`${g.seconds.toFixed(0)} s\n`);
   }
   const mb = statSync(file).size / 1e6;
-  const ev = timed([BIN, 'eval', 'models/meeting-fig2b', '--data', file, '--out', join(values.dir, `eval-${size}`)]);
+  const ev = timed([BIN, 'eval', 'models/meeting-fig2b', '--data', file, '--out', join(values.dir, `eval-${size}`), '--force']);
   const ok = ev.code === 0 ? '' : ` FAILED (exit ${ev.code}): ${ev.stderr.split('\n')[0]}`;
   console.log(
     `eval on ${mb.toFixed(0)} MB: ${ev.seconds.toFixed(1)} s (${(mb / ev.seconds).toFixed(1)} MB/s), peak ${ev.peakMb?.toFixed(0) ?? '—'} MB${ok}`,
