@@ -6,7 +6,7 @@ import type { Dataset, Game } from '../../src/game.ts';
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
 import { groupedNormal, readGroupedNormalSpec, type GroupedNormalSpec } from '../../src/data/generators.ts';
 import { mean, std } from '../../src/data/stats.ts';
-import { readLongTable, writeCsv } from '../../src/data/csv.ts';
+import { readLongTable, writeLongTable } from '../../src/data/csv.ts';
 import type { RandomStream } from '../../src/random.ts';
 import { elFarolMechanics, type ElFarolMechanics } from './mechanics.ts';
 import { elFarolKernels } from './kernels.ts';
@@ -121,12 +121,7 @@ export const elFarol: Game<ElFarolConfig> = {
       return { labels, values, shape };
     },
     async write(file, data) {
-      const [samples, observations] = data.shape;
-      const rows: (number | string)[][] = [];
-      for (let s = 0; s < samples; s++) {
-        for (let o = 0; o < observations; o++) rows.push([data.labels[s], o, data.values[s * observations + o]]);
-      }
-      await writeCsv(file, CSV_HEADER, rows, { digits: 6 });
+      await writeLongTable(file, CSV_HEADER, data, { digits: 6 });
     },
     // docs/el-farol.md §4: per sample, latent p ~ G clipped to [0, 1], then n_obs attendance counts.
     generate(config, rng, samples): Dataset {

@@ -2,7 +2,7 @@
 // drawn iid from Categorical(y_true). CSV schema: one row per die, `game,player,die,face` with
 // 0-based player and die indices and faces 1..F.
 import type { Dataset } from '../../src/game.ts';
-import { readLongTable, writeCsv } from '../../src/data/csv.ts';
+import { readLongTable, writeLongTable } from '../../src/data/csv.ts';
 import type { RandomStream } from '../../src/random.ts';
 import { randomStreams } from '../../src/run/streams.ts';
 import type { CarryLayout } from './carry.ts';
@@ -46,14 +46,7 @@ export async function readRolls(file: string, layout: CarryLayout): Promise<Data
 
 /** Writes a dataset [games, P, D] as `game,player,die,face`, one row per die. */
 export async function writeRolls(file: string, data: Dataset): Promise<void> {
-  const [games, players, dice] = data.shape;
-  const rows: (number | string)[][] = [];
-  for (let g = 0; g < games; g++) {
-    for (let p = 0; p < players; p++) {
-      for (let d = 0; d < dice; d++) rows.push([data.labels[g], p, d, data.values[(g * players + p) * dice + d]]);
-    }
-  }
-  await writeCsv(file, CSV_HEADER, rows);
+  await writeLongTable(file, CSV_HEADER, data);
 }
 
 export interface DataFileSpec {

@@ -3,7 +3,7 @@ import { tf, type Tensor, type Scalar } from '../../src/tf.ts';
 import type { Dataset, Game } from '../../src/game.ts';
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
 import { groupedNormal, readGroupedNormalSpec, type GroupedNormalSpec } from '../../src/data/generators.ts';
-import { readLongTable, writeCsv } from '../../src/data/csv.ts';
+import { readLongTable, writeLongTable } from '../../src/data/csv.ts';
 import { mean, std, wasserstein1 } from '../../src/data/stats.ts';
 import { meetingMechanics, type MeetingMechanics } from './mechanics.ts';
 import { meetingKernels } from './kernels.ts';
@@ -86,12 +86,7 @@ export const meeting: Game<MeetingConfig> = {
       return { labels, values, shape };
     },
     async write(file, data) {
-      const [samples, agents] = data.shape;
-      const rows: (number | string)[][] = [];
-      for (let s = 0; s < samples; s++) {
-        for (let i = 0; i < agents; i++) rows.push([data.labels[s], i, data.values[s * agents + i]]);
-      }
-      await writeCsv(file, CSV_HEADER, rows, { digits: 6 });
+      await writeLongTable(file, CSV_HEADER, data, { digits: 6 });
     },
     generate(config, rng, samples): Dataset {
       const values = new Float64Array(samples * config.agents);

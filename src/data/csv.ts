@@ -136,7 +136,6 @@ async function streamRecords(file: string, columns: ColumnSpec[], onRow: (cells:
     input.pipe(parser);
   });
   if (failure !== null) throw toInputError(failure, file, nextLine, header);
-  if (failure !== null) throw toInputError(failure, file, nextLine, header);
 
   if (header === undefined) throw new CsvInputError(file, 'no header row (the file is empty)');
   if (rows === 0) {
@@ -491,7 +490,7 @@ function describeCell(keys: string[], label: string, indices: number[]): string 
 export async function writeCsv(
   path: string,
   header: string[],
-  rows: (number | string)[][],
+  rows: Iterable<(number | string)[]>,
   opts: { digits?: number } = {},
 ): Promise<void> {
   const { digits } = opts;
@@ -511,8 +510,9 @@ export async function writeCsv(
   await writeStreamAtomic(path, async (handle) => {
     // Written in ~64 kB chunks so a large table never becomes one big string.
     let chunk = header.map(quoteIfNeeded).join(',') + '\n';
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r];
+    let r = -1;
+    for (const row of rows) {
+      r++;
       if (row.length !== header.length) {
         throw new Error(`writeCsv ${path}: row ${r + 1} has ${row.length} cells but the header has ${header.length}`);
       }
@@ -524,6 +524,31 @@ export async function writeCsv(
     }
     if (chunk.length > 0) await handle.write(chunk);
   });
+}
+
+/**
+ * Writes a dataset [samples, ...sizes] as a long table, one row per cell: the sample's label, its
+ * indices, its value (the layout readLongTable reads back). Rows are produced as they are written,
+ * so that a million samples never exist as rows in memory.
+ */
+export async function writeLongTable(path: string, header: string[], data: { labels: string[]; values: ArrayLike<number>; shape: number[] }, opts: { digits?: number } = {}): Promise<void> {
+  const sizes = data.shape.slice(1);
+  if (header.length !== sizes.length + 2) throw new Error(`writeLongTable ${path}: ${header.length} columns for ${sizes.length} indices`);
+  const cells = sizes.reduce((a, b) => a * b, 1);
+  function* rows(): Generator<(number | string)[]> {
+    const index = new Array<number>(sizes.length).fill(0);
+    for (let s = 0; s < data.shape[0]; s++) {
+      index.fill(0);
+      for (let c = 0; c < cells; c++) {
+        yield [data.labels[s], ...index, data.values[s * cells + c]];
+        for (let k = sizes.length - 1; k >= 0; k--) {
+          if (++index[k] < sizes[k]) break;
+          index[k] = 0;
+        }
+      }
+    }
+  }
+  await writeCsv(path, header, rows(), opts);
 }
 
 /** Quote a field that the reader would otherwise split, trim or misread. */
