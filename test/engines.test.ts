@@ -16,6 +16,7 @@ import { trainModel } from '../src/train/train.ts';
 import { batchOf, subset } from '../src/data/dataset.ts';
 import { loadModel } from '../src/api.ts';
 import { quantile } from '../src/fused/select.ts';
+import { LARGE_BATCH } from '../src/fused/pairwise.ts';
 import { FusedMlp } from '../src/fused/mlp.ts';
 import { bindMlp } from '../src/nn/mlp.ts';
 import { ACTIVATIONS, initialParameters } from '../src/nn/spec.ts';
@@ -317,6 +318,35 @@ test("the belief drift's vector-Jacobian product matches finite differences, on 
       assert.ok(Math.abs(fused[row + j] - expected[j]) < 2e-3 * scale, `${gradient}: fused ∂/∂z_${j} ${fused[row + j]} vs ${expected[j]}`);
       assert.ok(Math.abs(graph[row + j] - expected[j]) < 2e-3 * scale, `${gradient}: graph ∂/∂z_${j} ${graph[row + j]} vs ${expected[j]}`);
     }
+  }
+});
+
+test('a large batch loss (sums over the batch) equals the direct loop, value and gradient', () => {
+  const rng = new RandomStream(5);
+  for (const name of ['meeting', 'el-farol']) {
+    const game = GAMES[name];
+    const config = game.parseConfig(game.presets[name === 'meeting' ? 'fig2b' : 'fig3b']);
+    const kernels = game.kernels!(config, new RandomStream(1));
+    const agents = config.agents;
+    const per = name === 'meeting' ? agents : (config as { data: { observations: number } }).data.observations;
+    const n = 3;
+    const pred = Float32Array.from({ length: n * agents }, () => (name === 'meeting' ? 12 + 4 * rng.uniform() : rng.uniform()));
+    const batch = 7 * 40;
+    assert.ok(batch >= LARGE_BATCH);
+    const obs = Float32Array.from({ length: batch * per }, () => (name === 'meeting' ? 12 + 4 * rng.uniform() : Math.floor(agents * rng.uniform())));
+    // the direct loop on the same data, split into batches below the threshold: the mean of equal-sized parts
+    const part = 40;
+    let direct = 0;
+    const directGrad = new Float64Array(n * agents);
+    const g = new Float64Array(n * agents);
+    for (let p = 0; p < 7; p++) {
+      direct += kernels.loss(pred, n, obs.subarray(p * part * per, (p + 1) * part * per), part, g) / 7;
+      for (let i = 0; i < g.length; i++) directGrad[i] += g[i] / 7;
+    }
+    const grad = new Float64Array(n * agents);
+    const large = kernels.loss(pred, n, obs, batch, grad);
+    assert.ok(Math.abs(large - direct) <= 1e-12 * Math.abs(direct), `${name}: ${large} vs ${direct}`);
+    for (let i = 0; i < grad.length; i++) assert.ok(Math.abs(grad[i] - directGrad[i]) <= 1e-12 + 1e-9 * Math.abs(directGrad[i]), `${name} gradient ${i}`);
   }
 });
 

@@ -3,6 +3,7 @@
 // with the attendance A and the attending fraction P drawn first and held fixed, so
 // ∂b_i/∂p_j = −2γ·δ_ij (docs/framework.md §5). Saved states are clipped to [0, 1] (docs/el-farol.md §5) with the configured
 // gradient; the loss is docs/el-farol.md §6's squared error to each sample's attendance rate.
+import { LARGE_BATCH, pairwiseSquaredError } from '../../src/fused/pairwise.ts';
 import type { GameKernels } from '../../src/fused/kernels.ts';
 import type { RandomStream } from '../../src/random.ts';
 import { float32Uniforms, type ElFarolMechanics } from './mechanics.ts';
@@ -70,8 +71,17 @@ export function elFarolKernels(m: ElFarolMechanics, agents: number, dynamics: Ra
         for (let o = 0; o < per; o++) sum += obs[b * per + o];
         rates[b] = sum / per / agents;
       }
-      let total = 0;
       const scale = 1 / (n * batch * agents);
+      if (batch >= LARGE_BATCH) {
+        let r1 = 0;
+        let r2 = 0;
+        for (let b = 0; b < batch; b++) {
+          r1 += rates[b];
+          r2 += rates[b] * rates[b];
+        }
+        return pairwiseSquaredError(pred, n * agents, 1, Float64Array.of(r1), Float64Array.of(r2), batch, scale, grad);
+      }
+      let total = 0;
       for (let i = 0; i < n * agents; i++) {
         let g = 0;
         for (let b = 0; b < batch; b++) {

@@ -4,6 +4,7 @@
 // the reverse pass (no driftVjp). The loss is docs/meeting.md §6's mean squared error.
 import type { GameKernels } from '../../src/fused/kernels.ts';
 import { quantile } from '../../src/fused/select.ts';
+import { LARGE_BATCH, pairwiseSquaredError } from '../../src/fused/pairwise.ts';
 import type { MeetingMechanics } from './mechanics.ts';
 
 const fround = Math.fround;
@@ -33,8 +34,20 @@ export function meetingKernels(m: MeetingMechanics, agents: number): GameKernels
     },
     // docs/meeting.md §6: L = mean over trajectories k, samples b and agents i of (y_{b,i} − x̂_{k,i})²
     loss(pred, n, obs, batch, grad) {
-      let sum = 0;
       const scale = 1 / (n * batch * agents);
+      if (batch >= LARGE_BATCH) {
+        const s1 = new Float64Array(agents);
+        const s2 = new Float64Array(agents);
+        for (let b = 0; b < batch; b++) {
+          for (let i = 0; i < agents; i++) {
+            const y = obs[b * agents + i];
+            s1[i] += y;
+            s2[i] += y * y;
+          }
+        }
+        return pairwiseSquaredError(pred, n, agents, s1, s2, batch, scale, grad);
+      }
+      let sum = 0;
       for (let k = 0; k < n; k++) {
         for (let i = 0; i < agents; i++) {
           const x = pred[k * agents + i];

@@ -198,6 +198,18 @@ function checkFieldCount(file: string, header: string[], fields: string[], line:
 
 function parseCell(file: string, line: number, spec: ColumnSpec, text: string): number | string {
   if (spec.kind === 'string') return text;
+  // the common case without allocating: a plain number within range (checkNumber says why not)
+  if (DECIMAL.test(text)) {
+    const value = Number(text);
+    if (
+      Number.isFinite(value) &&
+      (spec.kind === 'number' || Number.isSafeInteger(value)) &&
+      !(spec.min !== undefined && value < spec.min) &&
+      !(spec.max !== undefined && value > spec.max)
+    ) {
+      return value === 0 ? 0 : value; // '-0' reads as 0
+    }
+  }
   const reason = checkNumber(text, spec.kind, spec.min, spec.max);
   if (typeof reason === 'string') throw new CsvInputError(file, reason, line, spec.name);
   return reason.value;
