@@ -4,12 +4,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CsvInputError,
   pivotLong,
   readCsvTable,
+  readLongTable,
   writeCsv,
   type ColumnSpec,
   type CsvTable,
@@ -307,6 +308,65 @@ test('pivotLong names every index of a missing cell and counts the others', asyn
   ]);
   const err = await rejectsAt(() => pivotLong(table, ['game', 'player', 'die'], 'value', [2, 2]), file, 2, 'game', '');
   assert.is(err.reason, 'game "g1", which starts on this line, has no row for player 0, die 1 (and 1 more missing cell)');
+});
+
+// ---------------------------------------------------------------- large files, in parts
+
+const LONG = { label: 'sample', indices: [{ name: 'agent', size: 7 }, { name: 'slot', size: 3 }], value: { name: 'time', kind: 'number' as const } };
+
+/** A long table of `groups` samples, rows shuffled, with a BOM, CRLF line ends, blank lines, spaces and an extra column. */
+function longTable(groups: number, edit?: (rows: string[]) => void): string {
+  const rows: string[] = [];
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let g = 0; g < groups; g++) for (let a = 0; a < 7; a++) for (let k = 0; k < 3; k++) rows.push(`s${g}, ${a},${k} ,${(10 + rand() * 5).toFixed(6)},x`);
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [rows[i], rows[j]] = [rows[j], rows[i]];
+  }
+  edit?.(rows);
+  return '\ufeff\r\nsample,agent,slot,time,note\r\n' + rows.map((r, i) => (i % 97 === 0 ? `${r}\r\n\r\n` : `${r}\r\n`)).join('');
+}
+
+test('a large file read in parts on worker threads gives exactly the sequential result', async () => {
+  const file = await fixture(longTable(400));
+  const read = { parts: 0 };
+  const parts = await readLongTable(file, LONG, { partsFrom: 0, read });
+  if (availableParallelism() >= 2) assert.ok(read.parts >= 2, `read in ${read.parts} part(s)`);
+  const whole = await readLongTable(file, LONG, { partsFrom: Infinity, read });
+  assert.is(read.parts, 1);
+  assert.equal(parts.shape, [400, 7, 3]);
+  assert.equal(parts.labels, whole.labels, 'groups in order of first appearance');
+  assert.equal(Array.from(parts.values), Array.from(whole.values));
+  // a quote anywhere: read whole (a quoted field may hold a line break)
+  const quoted = await fixture(longTable(400, (rows) => (rows[rows.length - 5] = rows[rows.length - 5].replace(',x', ',"x"'))));
+  const q = await readLongTable(quoted, LONG, { partsFrom: 0, read });
+  assert.is(read.parts, 1);
+  assert.equal(Array.from(q.values), Array.from(whole.values));
+});
+
+test('errors in a large file read in parts are the sequential reader\'s, line and column', async () => {
+  const cases: [string, (rows: string[]) => void][] = [
+    ['a duplicate late in the file', (rows) => rows.push(rows[3])],
+    ['a hole', (rows) => rows.splice(rows.length - 10, 1)],
+    ['a bad cell at the end', (rows) => (rows[rows.length - 1] = rows[rows.length - 1].replace(/,[\d.]+,x$/, ',abc,x'))],
+    ['an index out of range', (rows) => (rows[rows.length - 2] = 's3, 9,0,12.5,x')],
+  ];
+  for (const [what, edit] of cases) {
+    const file = await fixture(longTable(300, edit));
+    const message = async (partsFrom: number) => {
+      try {
+        await readLongTable(file, LONG, { partsFrom });
+      } catch (err) {
+        assert.instance(err, CsvInputError, what);
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    const sequential = await message(Infinity);
+    assert.match(sequential, / line \d+/, what);
+    assert.is(await message(0), sequential, what);
+  }
 });
 
 test.run();

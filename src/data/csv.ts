@@ -3,7 +3,10 @@
 // file, the physical line and the column, so a user can fix the file without reading our code.
 
 import { createReadStream } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { writeStreamAtomic } from '../io/atomic.ts';
+import { runWorker } from '../threads.ts';
 import { CsvError, parse } from 'csv-parse';
 
 /** A user-facing input error that pinpoints the place in the file. message is formatted as
@@ -75,7 +78,21 @@ export async function readCsvTable(file: string, columns: ColumnSpec[]): Promise
  * spec and hands the parsed cells (in `columns` order) and the record's first physical line to
  * `onRow`, one record at a time. Returns the header.
  */
-async function streamRecords(file: string, columns: ColumnSpec[], onRow: (cells: (number | string)[], line: number) => void): Promise<string[]> {
+/** A byte range of a file without quotes, after its header (the parallel reader's part of a file). */
+export interface ByteRange {
+  start: number;
+  /** exclusive */
+  end: number;
+  /** the file's header, read before */
+  header: string[];
+}
+
+async function streamRecords(
+  file: string,
+  columns: ColumnSpec[],
+  onRow: (cells: (number | string)[], line: number) => void,
+  range?: ByteRange,
+): Promise<string[]> {
   const requested = new Set<string>();
   for (const spec of columns) {
     if (requested.has(spec.name)) throw new Error(`readCsvTable: column "${spec.name}" is requested twice`);
@@ -88,9 +105,9 @@ async function streamRecords(file: string, columns: ColumnSpec[], onRow: (cells:
   // on_record runs synchronously inside the parser, so nextLine is also the start line of the
   // record being parsed when csv-parse raises an error.
   let nextLine = 1;
-  let header: string[] | undefined;
+  let header: string[] | undefined = range?.header;
   let headerLine = 0;
-  let slots: { spec: ColumnSpec; index: number }[] = [];
+  let slots: { spec: ColumnSpec; index: number }[] = range ? matchHeader(file, range.header, 0, columns) : [];
   let rows = 0;
   /** the first error: a rejected cell, the parser's or the file's (reading stops there) */
   let failure: unknown = null;
@@ -113,8 +130,8 @@ async function streamRecords(file: string, columns: ColumnSpec[], onRow: (cells:
     onRow(cells, line);
     rows++;
   };
-  const parser = parse({ bom: true, trim: true, relax_column_count: true, skip_empty_lines: false, record_delimiter: ['\r\n', '\n', '\r'] });
-  const input = createReadStream(file);
+  const parser = parse({ bom: !range, trim: true, relax_column_count: true, skip_empty_lines: false, record_delimiter: ['\r\n', '\n', '\r'] });
+  const input = range ? createReadStream(file, { start: range.start, end: range.end - 1 }) : createReadStream(file);
   await new Promise<void>((resolve) => {
     const stop = (err: unknown) => {
       if (failure === null) failure = err;
@@ -132,12 +149,16 @@ async function streamRecords(file: string, columns: ColumnSpec[], onRow: (cells:
     });
     parser.on('error', stop);
     input.on('error', stop);
+    // a part of a file (a worker's) must hold no quote: a quoted field could hold a line break,
+    // and the parts are cut at line breaks
+    if (range) input.on('data', (chunk) => (chunk as Buffer).includes(0x22) && stop(new Error('a quote in a part of the file')));
     parser.on('end', () => resolve());
     input.pipe(parser);
   });
   if (failure !== null) throw toInputError(failure, file, nextLine, header);
 
   if (header === undefined) throw new CsvInputError(file, 'no header row (the file is empty)');
+  if (range) return header;
   if (rows === 0) {
     throw new CsvInputError(file, `no data rows after the header on line ${headerLine}`);
   }
@@ -292,18 +313,23 @@ export interface LongTableSpec {
  * cell), a byte per cell to find duplicates and holes, and the group labels, never the rows. The
  * same checks and messages as readCsvTable followed by pivotLong: every cell must appear once.
  */
-export async function readLongTable(file: string, spec: LongTableSpec): Promise<{ labels: string[]; values: Float64Array; shape: number[] }> {
+export async function readLongTable(
+  file: string,
+  spec: LongTableSpec,
+  opts: { partsFrom?: number; read?: { parts: number } } = {},
+): Promise<{ labels: string[]; values: Float64Array; shape: number[] }> {
+  // a large plain file is parsed in parts on worker threads; anything unusual, and every error,
+  // goes the sequential way below, which reports it precisely
+  const parallel = await readLongTableInParts(file, spec, opts.partsFrom ?? PARALLEL_BYTES).catch(() => null);
+  if (opts.read) opts.read.parts = parallel?.parts ?? 1;
+  if (parallel) return parallel.table;
   const sizes = spec.indices.map((i) => i.size);
   for (const size of sizes) {
     if (!Number.isSafeInteger(size) || size < 1) throw new Error(`readLongTable: sizes must be positive integers, got ${size}`);
   }
   const cellsPerGroup = sizes.reduce((a, b) => a * b, 1);
   const strides = sizes.map((_, i) => sizes.slice(i + 1).reduce((a, b) => a * b, 1));
-  const columns: ColumnSpec[] = [
-    { name: spec.label, kind: 'string' },
-    ...spec.indices.map((i) => ({ name: i.name, kind: 'integer' as const, min: 0, max: i.size - 1 })),
-    spec.value,
-  ];
+  const columns = longTableColumns(spec);
   const groupIndex = new Map<string, number>();
   const labels: string[] = [];
   const startLines: number[] = [];
@@ -358,6 +384,157 @@ export async function readLongTable(file: string, spec: LongTableSpec): Promise<
     );
   }
   return { labels, values: values.slice(0, labels.length * cellsPerGroup), shape: [labels.length, ...sizes] };
+}
+
+/** The columns readLongTable reads, in order: label, indices, value. */
+function longTableColumns(spec: LongTableSpec): ColumnSpec[] {
+  return [
+    { name: spec.label, kind: 'string' },
+    ...spec.indices.map((i) => ({ name: i.name, kind: 'integer' as const, min: 0, max: i.size - 1 })),
+    spec.value,
+  ];
+}
+
+/** One part of a long table, as a worker reads it: every row's group (local), cell and value. */
+export interface LongTablePart {
+  /** the part's group labels, in order of first appearance */
+  labels: string[];
+  /** per row: index into labels */
+  group: Int32Array;
+  /** per row: the cell's offset within its group */
+  cell: Int32Array;
+  value: Float64Array;
+  rows: number;
+}
+
+/** Reads the rows of bytes [start, end) of a long table whose header is known (a worker's part). */
+export async function readLongTablePart(file: string, spec: LongTableSpec, range: ByteRange): Promise<LongTablePart> {
+  const sizes = spec.indices.map((i) => i.size);
+  const strides = sizes.map((_, i) => sizes.slice(i + 1).reduce((a, b) => a * b, 1));
+  const labels: string[] = [];
+  const local = new Map<string, number>();
+  let group = new Int32Array(1 << 16);
+  let cell = new Int32Array(1 << 16);
+  let value = new Float64Array(1 << 16);
+  let rows = 0;
+  await streamRecords(
+    file,
+    longTableColumns(spec),
+    (cells) => {
+      const label = cells[0] as string;
+      let g = local.get(label);
+      if (g === undefined) {
+        g = labels.length;
+        local.set(label, g);
+        labels.push(label);
+      }
+      if (rows === group.length) {
+        const grow = <T extends Int32Array | Float64Array>(a: T): T => {
+          const b = new (a.constructor as { new (n: number): T })(a.length * 2);
+          b.set(a);
+          return b;
+        };
+        group = grow(group);
+        cell = grow(cell);
+        value = grow(value);
+      }
+      let offset = 0;
+      for (let k = 0; k < sizes.length; k++) offset += (cells[k + 1] as number) * strides[k];
+      group[rows] = g;
+      cell[rows] = offset;
+      value[rows] = cells[cells.length - 1] as number;
+      rows++;
+    },
+    range,
+  );
+  return { labels, group: group.slice(0, rows), cell: cell.slice(0, rows), value: value.slice(0, rows), rows };
+}
+
+/** Files from this size on are read in parts on worker threads (when the machine has cores to spare; `partsFrom` changes it). */
+export const PARALLEL_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A large file without quotes (so that every line break ends a record), read in one part per core: csv-parse on each byte range in a worker, the parts merged here
+ * in file order. Null when the file does not qualify or anything is not as expected: the caller
+ * then reads it sequentially, which also gives every error its line.
+ */
+async function readLongTableInParts(
+  file: string,
+  spec: LongTableSpec,
+  from: number,
+): Promise<{ table: { labels: string[]; values: Float64Array; shape: number[] }; parts: number } | null> {
+  const workers = Math.min(availableParallelism(), 8);
+  if (workers < 2) return null;
+  const size = (await stat(file)).size;
+  if (size < from) return null;
+  const handle = await open(file, 'r');
+  let header: string[];
+  let cuts: number[];
+  try {
+    const found = await plainHeader(handle, size);
+    if (!found) return null;
+    header = found.header;
+    cuts = [found.end];
+    for (let k = 1; k < workers; k++) {
+      const cut = await lineStartAfter(handle, Math.max(cuts[k - 1], Math.floor((size * k) / workers)), size);
+      if (cut < size && cut > cuts[cuts.length - 1]) cuts.push(cut);
+    }
+    cuts.push(size);
+  } finally {
+    await handle.close();
+  }
+  const parts = await Promise.all(
+    cuts.slice(0, -1).map((start, k) => runWorker<LongTablePart>(new URL(`./csv-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url), { file, spec, range: { start, end: cuts[k + 1], header } })),
+  );
+  const sizes = spec.indices.map((i) => i.size);
+  const cellsPerGroup = sizes.reduce((a, b) => a * b, 1);
+  const labels: string[] = [];
+  const index = new Map<string, number>();
+  for (const part of parts) for (const label of part.labels) if (!index.has(label)) index.set(label, labels.push(label) - 1);
+  const values = new Float64Array(labels.length * cellsPerGroup);
+  const seen = new Uint8Array(labels.length * cellsPerGroup);
+  let rows = 0;
+  for (const part of parts) {
+    const global = Int32Array.from(part.labels, (label) => index.get(label)!);
+    for (let r = 0; r < part.rows; r++) {
+      const at = global[part.group[r]] * cellsPerGroup + part.cell[r];
+      if (seen[at] !== 0) return null; // a duplicate: the sequential reader names its lines
+      seen[at] = 1;
+      values[at] = part.value[r];
+    }
+    rows += part.rows;
+  }
+  // a hole, or no rows at all: the sequential reader says where
+  if (rows !== labels.length * cellsPerGroup || rows === 0) return null;
+  return { table: { labels, values, shape: [labels.length, ...sizes] }, parts: parts.length };
+}
+
+/** The header of a file without quotes or lone CRs in its first megabyte, and where the data start; null otherwise. */
+async function plainHeader(handle: FileHandle, size: number): Promise<{ header: string[]; end: number } | null> {
+  const head = Buffer.alloc(Math.min(size, 1 << 20));
+  await handle.read(head, 0, head.length, 0);
+  let at = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  for (;;) {
+    const nl = head.indexOf(0x0a, at);
+    if (nl < 0) return null;
+    const text = head.toString('utf8', at, nl).replace(/\r$/, '');
+    if (/["\r]/.test(text)) return null;
+    if (text.trim() !== '') return { header: text.split(',').map((name) => name.trim()), end: nl + 1 };
+    at = nl + 1;
+  }
+}
+
+/** The offset of the first line that starts at or after `from` (the size when none does). */
+async function lineStartAfter(handle: FileHandle, from: number, size: number): Promise<number> {
+  const chunk = Buffer.alloc(1 << 16);
+  let at = from;
+  while (at < size) {
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, at);
+    const nl = chunk.subarray(0, bytesRead).indexOf(0x0a);
+    if (nl >= 0) return at + nl + 1;
+    at += bytesRead;
+  }
+  return size;
 }
 
 class DuplicateCell extends Error {
