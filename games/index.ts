@@ -3,11 +3,13 @@ import type { Game } from '../src/game.ts';
 import { meeting } from './meeting/index.ts';
 import { elFarol } from './el-farol/index.ts';
 import { liarsDice } from './liars-dice/index.ts';
+import { lq } from './lq/index.ts';
 
 export const GAMES: Record<string, Game<any>> = {
   [meeting.name]: meeting,
   [elFarol.name]: elFarol,
   [liarsDice.name]: liarsDice,
+  [lq.name]: lq,
 };
 
 export function gameByName(name: string): Game<any> {

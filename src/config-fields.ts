@@ -3,6 +3,7 @@
 // (Game.fields). The types come from the parser itself (traceFields), so they cannot drift.
 import { applyOverrides, ConfigError, traceFields, type ExperimentConfig } from './config.ts';
 import type { Game } from './game.ts';
+import { generatorFollowsAgents } from './data/generators.ts';
 
 /** The fields of src/config.ts's shared sections. */
 export const COMMON_FIELDS: Record<string, string> = {
@@ -13,13 +14,16 @@ export const COMMON_FIELDS: Record<string, string> = {
   'time.dt': 'solver step size',
   'time.saveAt': 'times at which the population is recorded and compared with the data (the last one is what the data observe)',
   solver: 'ODE/SDE solver: euler, euler-maruyama (with noise), heun, rk4',
-  'noise.sigma': 'diffusion coefficient σ of the SDE (0: an ODE)',
+  'noise.sigma': 'diffusion coefficient σ of the SDE (0: an ODE); with noise.diffusion neural, where the learned amplitude starts',
   'noise.layout': 'Brownian noise: one path shared by all agents (common), one per agent (independent), or none',
   'noise.path': 'one noise path for the whole run (frozen, as the reference) or a new one for every solve (fresh)',
+  'noise.diffusion': 'noise amplitude: the constant σ (fixed, the paper\'s) or a network σ_θ(x_i, t, population summary) = softplus(g_θ + softplus⁻¹(σ)) learned with the drift (neural; --diffusion)',
   'network.width': 'hidden layer width of the neural term',
   'network.depth': 'number of hidden layers of the neural term',
   'network.activation': 'activation of the hidden layers',
   'network.outputActivation': 'activation of the output layer',
+  'network.kind': 'the neural term: one MLP over the whole state (population, the paper\'s), one small MLP shared by all agents reading its own state, the time and the population summary (agent: any population size), or none (no neural drift: only a neural diffusion or learned mechanics) (--neural)',
+  'network.quantiles': 'quantile levels of the population summary that the agent network and the neural diffusion read, besides the mean and standard deviation',
   'training.steps': 'optimiser steps (train --resume DIR --set training.steps=N extends a finished run)',
   'training.batchSize': 'observations per training batch',
   'training.optimizer': 'optimiser: adabelief (the reference) or adam',
@@ -31,7 +35,12 @@ export const COMMON_FIELDS: Record<string, string> = {
   'training.trajectories': 'simulated populations per step, each compared with every observation of the batch',
   'training.lastBatch': 'a last batch smaller than batchSize: drop it, keep it, or reference (the reference also drops a full last batch)',
   'training.evaluationPopulations': 'initial populations over which the final model is evaluated',
+  'inverse.learn': 'mechanics fields learned from the data beside (or, with network.kind none, instead of) the network, e.g. ["mechanics.scheduledTime"] (--learn); the configured values are where they start',
+  'inverse.learningRate': 'how far one optimiser step moves a learned mechanics parameter at the start, in its own units',
+  'inverse.bootstrap': 'retrain on this many resamples of the training data for a confidence interval per learned parameter (--bootstrap; 0: none)',
+  'inverse.level': 'confidence level of the bootstrap intervals (the estimate ± Student t × the bootstrap standard error; src/run/inverse.ts)',
   'training.checkpointEvery': 'write DIR/checkpoint.json every this many steps (0: only when interrupted), and at the end',
+  'training.loss': 'training loss: mse (the game\'s own, the paper\'s), energy (energy distance) or sliced-wasserstein (squared 2-Wasserstein on the line) between the simulated and the observed final populations',
 };
 
 export interface ConfigRow {
@@ -50,7 +59,7 @@ export function overridable<C extends ExperimentConfig>(game: Game<C>, config: C
 /** A parsed configuration with `key=value` overrides applied, parsed again (errors name the field). */
 export function withOverrides<C extends ExperimentConfig>(game: Game<C>, config: C, set: string[]): C {
   if (set.length === 0) return config;
-  return game.parseConfig(applyOverrides(overridable(game, config), set));
+  return game.parseConfig(generatorFollowsAgents(applyOverrides(overridable(game, config), set), set));
 }
 
 function leaves(value: unknown, prefix: string, out: [string, unknown][]): void {

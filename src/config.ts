@@ -19,13 +19,41 @@ export interface NoiseConfig {
   layout: 'common' | 'independent' | 'none';
   /** one path for the whole experiment (the reference) or a fresh one for every solve */
   path: 'frozen' | 'fresh';
+  /**
+   * the noise amplitude: the constant σ (`fixed`, the paper's; absent means fixed) or a network
+   * σ_θ(x_i, t, summary) that starts near σ (`neural`, src/mfg/agent-network.ts)
+   */
+  diffusion?: DiffusionKind;
 }
+
+/** How the noise amplitude is given: the constant σ, or a network of the agent's state, time and population summary. */
+export type DiffusionKind = 'fixed' | 'neural';
+export const DIFFUSION_KINDS: readonly DiffusionKind[] = ['fixed', 'neural'];
+
+/**
+ * The neural term: one MLP over the whole state (`population`, the paper's), one small MLP shared
+ * by every agent reading its own state, the time and a summary of the population (`agent`), or no
+ * neural drift at all (`none`: only a neural diffusion is learned).
+ */
+export type NetworkKind = 'population' | 'agent' | 'none';
+export const NETWORK_KINDS: readonly NetworkKind[] = ['population', 'agent', 'none'];
+
+/** The training loss: the game's own (mse, the paper's) or a distance between the simulated and the observed final populations. */
+export type LossKind = 'mse' | 'energy' | 'sliced-wasserstein';
+export const LOSS_KINDS: readonly LossKind[] = ['mse', 'energy', 'sliced-wasserstein'];
+
+/** The population summary the agent network (and the neural diffusion) reads by default: these quantiles besides the mean and the standard deviation. */
+export const DEFAULT_SUMMARY_QUANTILES = [0.2, 0.5, 0.8];
 
 export interface NetworkConfig {
   width: number;
   depth: number;
   activation: Activation;
   outputActivation: Activation;
+  /** absent: population (the paper's) */
+  kind?: NetworkKind;
+  /** the quantile levels of the population summary the agent network reads, besides mean and std */
+  quantiles?: number[];
 }
 
 export interface TrainingConfig {
@@ -51,7 +79,27 @@ export interface TrainingConfig {
   evaluationPopulations: number;
   /** write DIR/checkpoint.json every this many steps (0: only when interrupted), and at the end */
   checkpointEvery: number;
+  /** absent: mse, the game's own loss (the paper's) */
+  loss?: LossKind;
 }
+
+/**
+ * The inverse mean-field game (train --learn, src/mfg/learned.ts): mechanics parameters learned from
+ * the data beside (or, with network.kind "none", instead of) the network, and the bootstrap of
+ * their confidence intervals. Absent in a configuration: nothing learned.
+ */
+export interface InverseConfig {
+  /** dotted mechanics fields made trainable, e.g. ["mechanics.scheduledTime"] (the game's Game.learnable) */
+  learn: string[];
+  /** how far one optimiser step moves a learned parameter at the start, in its own units */
+  learningRate: number;
+  /** retrain on this many resamples of the training data for a confidence interval per parameter (0: none) */
+  bootstrap: number;
+  /** the confidence level of the bootstrap intervals */
+  level: number;
+}
+
+export const INVERSE_DEFAULTS: InverseConfig = { learn: [], learningRate: 0.01, bootstrap: 0, level: 0.9 };
 
 export interface ExperimentConfig {
   game: string;
@@ -61,6 +109,8 @@ export interface ExperimentConfig {
   noise: NoiseConfig;
   network: NetworkConfig;
   training: TrainingConfig;
+  /** absent: nothing learned (INVERSE_DEFAULTS) */
+  inverse?: InverseConfig;
   mechanics: object;
   initial: object;
   data: object;
@@ -152,6 +202,12 @@ export class FieldReader {
     if (opts.length !== undefined && arr.length !== opts.length) this.fail(key, `a list of ${opts.length} numbers`, v);
     return arr.slice();
   }
+  strings(key: string): string[] {
+    this.expects(key, 'a list of strings');
+    const v = this.get(key);
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) this.fail(key, 'a list of strings', v);
+    return (v as string[]).slice();
+  }
   section(key: string): FieldReader {
     return new FieldReader(this.get(key), this.name(key));
   }
@@ -185,12 +241,20 @@ export function readCommonConfig(root: FieldReader): Omit<ExperimentConfig, 'mec
     sigma: nr.number('sigma', { min: 0 }),
     layout: nr.choice('layout', ['common', 'independent', 'none'] as const),
     path: nr.choice('path', ['frozen', 'fresh'] as const),
+    // optional (configurations written before it existed are fixed), always filled in so that --set reaches it
+    diffusion: nr.has('diffusion') ? nr.choice('diffusion', DIFFUSION_KINDS) : 'fixed',
   };
   nr.done();
+  if (noise.diffusion === 'neural') {
+    if (noise.layout === 'none') nr.fail('layout', 'common or independent with noise.diffusion "neural" (a diffusion needs noise)', noise.layout);
+    if (!(noise.sigma > 0)) nr.fail('sigma', 'a number > 0 with noise.diffusion "neural" (where the learned amplitude starts)', noise.sigma);
+  }
   if (noise.layout !== 'none' && !solverByName(solver).acceptsNoise) {
     const noisy = SOLVER_NAMES.filter((name) => solverByName(name).acceptsNoise).join(', ');
     root.fail('solver', `a solver that takes noise (${noisy}) when noise.layout is not "none"`, solver);
   }
+
+  const inverse = root.has('inverse') ? readInverseConfig(root.section('inverse')) : structuredClone(INVERSE_DEFAULTS);
 
   const wr = root.section('network');
   const network: NetworkConfig = {
@@ -198,8 +262,14 @@ export function readCommonConfig(root: FieldReader): Omit<ExperimentConfig, 'mec
     depth: wr.number('depth', { integer: true, min: 0 }),
     activation: wr.choice('activation', ACTIVATIONS),
     outputActivation: wr.choice('outputActivation', ACTIVATIONS),
+    kind: wr.has('kind') ? wr.choice('kind', NETWORK_KINDS) : 'population',
+    quantiles: wr.has('quantiles') ? wr.numbers('quantiles') : DEFAULT_SUMMARY_QUANTILES.slice(),
   };
+  if (network.quantiles!.some((q) => !(q >= 0 && q <= 1))) wr.fail('quantiles', 'quantile levels within [0, 1]', network.quantiles);
   wr.done();
+  if (network.kind === 'none' && noise.diffusion !== 'neural' && inverse.learn.length === 0) {
+    wr.fail('kind', 'population or agent, or "none" together with noise.diffusion "neural" or inverse.learn (otherwise nothing is learned)', network.kind);
+  }
 
   const gr = root.section('training');
   const training: TrainingConfig = {
@@ -215,9 +285,24 @@ export function readCommonConfig(root: FieldReader): Omit<ExperimentConfig, 'mec
     evaluationPopulations: gr.number('evaluationPopulations', { integer: true, min: 1 }),
     checkpointEvery: gr.has('checkpointEvery') ? gr.number('checkpointEvery', { integer: true, min: 0 }) : 50,
     validationEvery: gr.has('validationEvery') ? gr.number('validationEvery', { integer: true, min: 1 }) : 1,
+    loss: gr.has('loss') ? gr.choice('loss', LOSS_KINDS) : 'mse',
   };
   gr.done();
-  return { game, agents, time: { t0, t1, dt, saveAt }, solver, noise, network, training };
+  return { game, agents, time: { t0, t1, dt, saveAt }, solver, noise, network, training, inverse };
+}
+
+/** The `inverse` section (which fields exist is the game's to check: src/mfg/learned.ts). */
+function readInverseConfig(ir: FieldReader): InverseConfig {
+  const inverse: InverseConfig = {
+    learn: ir.strings('learn'),
+    learningRate: ir.number('learningRate', { positive: true }),
+    bootstrap: ir.number('bootstrap', { integer: true, min: 0 }),
+    level: ir.number('level', { positive: true, max: 1 }),
+  };
+  if (!(inverse.level < 1)) ir.fail('level', 'a number > 0 and < 1', inverse.level);
+  if (new Set(inverse.learn).size !== inverse.learn.length) ir.fail('learn', 'fields named once each', inverse.learn);
+  ir.done();
+  return inverse;
 }
 
 /** Parses a `--set` value: JSON when it parses (numbers, lists, booleans), else a string. */

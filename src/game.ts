@@ -60,6 +60,12 @@ export interface ObservationModel<C> {
   /** synthetic observations from the generator of the game's configuration */
   generate(config: C, rng: RandomStream, samples: number): Dataset;
   /**
+   * What is observed of simulated final states, one sample each (finals[s]: the observed state,
+   * flattened): `generate --from-dynamics` (src/run/generate.ts). Meeting and LQ observe the states
+   * themselves; El Farol draws attendance counts from `rng`. Absent: not available for the game.
+   */
+  fromStates?(finals: ArrayLike<number>[], config: C, rng: RandomStream): Dataset;
+  /**
    * The training loss between the observed final states [trajectories, ...state] and a batch of
    * observations [batch, ...sampleShape] (batch = trajectories when paired).
    */
@@ -84,6 +90,12 @@ export interface ObservationModel<C> {
       generated?: boolean;
     },
   ): Record<string, number | number[]>;
+}
+
+/** Where a learnable mechanics parameter is kept (train --learn): above `min` and below `max` where given. */
+export interface LearnableRange {
+  min?: number;
+  max?: number;
 }
 
 /** A game-specific command-line flag, mapped onto a configuration field. */
@@ -223,6 +235,20 @@ export interface Game<C extends ExperimentConfig = ExperimentConfig> {
   ): { text: string; summary: Record<string, unknown> };
   /** box plots per turn of a population (games whose state is one number per agent) */
   figureStyle?(config: C, observedMean?: number): FigureStyle;
+  /**
+   * The equilibrium (Nash) gap of one population [agents] at one turn, per agent: how much agent i
+   * could lower its own cost by changing its own state alone, the population statistic held fixed,
+   * C(x_i; m) − min_y C(y; m) (games whose state is one number per agent; the game's README gives
+   * the equations). A game whose statistic is random (El Farol's attendance) draws it from `rng`.
+   * Absent: not defined for the game (src/run/equilibrium.ts reports it where present).
+   */
+  equilibriumGap?(config: C, population: Float64Array, rng: RandomStream): Float64Array;
+  /**
+   * The mechanics fields `train --learn` can make trainable (dotted path → the range it is kept in;
+   * a bound left out is open), learned on the fused engine through the kernels' `parameters` hook
+   * (src/mfg/learned.ts). Absent: none.
+   */
+  learnable?: Record<string, LearnableRange>;
   /** the paper's sweeps (figures from many runs), by name; each runs from the preset of that name */
   analyses?: Record<string, Analysis<C>>;
 }

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { testBackend } from './helpers/backend.ts';
 import { GAMES } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
+import { overridable } from '../src/config-fields.ts';
 import { MeanFieldModel, networkSpec, stateShape } from '../src/mfg/model.ts';
 import { FusedEngine } from '../src/fused/engine.ts';
 import { EngineError, resolveEngine, type EngineName, type SolveRequest } from '../src/mfg/engine.ts';
@@ -47,11 +48,33 @@ const CASES: { game: string; preset: string; sets: string[] }[] = [
   { game: 'liars-dice', preset: 'bluff-sweep-fair', sets: ['training.batchSize=3', 'data.trainGames=3', 'layout.players=10', 'turns.saves=30'] },
   { game: 'liars-dice', preset: 'bluff-sweep-unfair', sets: ['training.batchSize=3', 'data.trainGames=3', 'layout.players=10', 'initial.bluffRate=3'] },
   { game: 'liars-dice', preset: 'data-efficiency', sets: ['training.batchSize=4', 'data.trainGames=4'] },
+  // beyond the paper (issue #15): the agent network, the neural diffusion and the distributional losses
+  { game: 'meeting', preset: 'fig2b', sets: ['network.kind="agent"'] },
+  { game: 'meeting', preset: 'fig2b', sets: ['network.kind="agent"', 'noise.path="fresh"', 'noise.layout="independent"', 'training.trajectories=3'] },
+  { game: 'meeting', preset: 'fig2a', sets: ['network.kind="agent"', 'network.quantiles=[0.8]', 'time.t1=6', 'time.saveAt=[1,2.5,6]'] },
+  { game: 'el-farol', preset: 'fig3b', sets: ['network.kind="agent"'] },
+  { game: 'el-farol', preset: 'fig3b', sets: ['network.kind="agent"', 'mechanics.attendance="fresh"', 'mechanics.clipGradient="zero"', 'training.trajectories=2'] },
+  { game: 'meeting', preset: 'fig2b', sets: ['network.kind="agent"', 'noise.diffusion="neural"', 'noise.layout="independent"', 'noise.path="fresh"', 'training.trajectories=2'] },
+  { game: 'meeting', preset: 'fig2b', sets: ['noise.diffusion="neural"'] },
+  { game: 'meeting', preset: 'fig2b', sets: ['network.kind="none"', 'noise.diffusion="neural"', 'noise.layout="independent"', 'training.loss="energy"'] },
+  { game: 'meeting', preset: 'fig2b', sets: ['training.loss="energy"', 'training.trajectories=2', 'noise.path="fresh"'] },
+  { game: 'meeting', preset: 'fig2b', sets: ['training.loss="sliced-wasserstein"', 'network.kind="agent"', 'training.batchSize=3'] },
+  { game: 'el-farol', preset: 'fig3b', sets: ['training.loss="energy"'] },
+  { game: 'el-farol', preset: 'fig3b', sets: ['training.loss="sliced-wasserstein"', 'network.kind="agent"'] },
+  {
+    game: 'el-farol',
+    preset: 'fig3b',
+    sets: ['network.kind="agent"', 'noise.diffusion="neural"', 'noise.layout="independent"', 'noise.sigma=0.1', 'solver="euler-maruyama"', 'training.loss="energy"'],
+  },
+  { game: 'lq', preset: 'train', sets: [] },
+  { game: 'lq', preset: 'relax', sets: ['time.t1=1', 'time.saveAt=[0,0.5,1]', 'training.trajectories=2'] },
+  { game: 'lq', preset: 'relax', sets: ['time.t1=1', 'time.saveAt=[0.5,1]', 'noise.layout="common"', 'noise.path="frozen"'] },
 ];
 
 function configOf(c: (typeof CASES)[number]) {
   const game = GAMES[c.game];
-  return { game, config: game.parseConfig(applyOverrides(game.presets[c.preset], c.sets)) };
+  // over the parsed preset, as --set applies (fields a preset leaves to their defaults included)
+  return { game, config: game.parseConfig(applyOverrides(overridable(game, game.parseConfig(game.presets[c.preset])), c.sets)) };
 }
 
 interface Outcome {
@@ -88,7 +111,7 @@ function outcome(c: (typeof CASES)[number], engine: EngineName, seed: number, ra
 function perturb(game: string, y0: Float32Array, size: number, rng: RandomStream): void {
   for (let r = 0; r < y0.length / size; r++) {
     const row = y0.subarray(r * size, (r + 1) * size);
-    if (game === 'meeting') row.forEach((x, i) => (row[i] = x + rng.normal(0, 2)));
+    if (game === 'meeting' || game === 'lq') row.forEach((x, i) => (row[i] = x + rng.normal(0, 2)));
     else if (game === 'el-farol') row.forEach((_, i) => (row[i] = rng.uniform() * 1.4 - 0.2));
     else {
       // carry rows 2.. hold each player's 6 logits and raw bluff rate

@@ -96,7 +96,7 @@ test("a lock left by a killed run is taken over; a folder of another run's resul
   // simulate, eval and train into the finished train run: refused, the folder untouched
   const sim = cli('simulate', 'meeting', '--out', train);
   assert.is(sim.code, 2);
-  assert.match(sim.stderr, /already holds the results of a train run of meeting \(checkpoint\.json, loss\.svg, metrics\.csv, model, … \(7 entries\)\); choose another --out, or pass --force to replace them/);
+  assert.match(sim.stderr, /already holds the results of a train run of meeting \(checkpoint\.json, loss\.svg, metrics\.csv, model, … \(8 entries\)\); choose another --out, or pass --force to replace them/);
   const ev = cli('eval', train, '--data', 'data/meeting/validation.csv', '--out', train);
   assert.is(ev.code, 2);
   assert.is(await readFile(join(train, 'summary.json'), 'utf8'), summary);
@@ -111,7 +111,7 @@ test("a lock left by a killed run is taken over; a folder of another run's resul
   const forced = cli('simulate', 'meeting', '--out', train, '--force');
   assert.is(forced.code, 0, forced.stderr);
   const left = (await readdir(train)).filter((e) => !e.startsWith('.')).sort();
-  assert.equal(left, ['notes.txt', 'summary.json', 'trajectory.csv', 'turns.svg'], 'no model, checkpoint or metrics of the old run');
+  assert.equal(left, ['nash-gap.svg', 'notes.txt', 'summary.json', 'trajectory.csv', 'turns.svg'], 'no model, checkpoint or metrics of the old run');
   assert.is(JSON.parse(await readFile(join(train, 'summary.json'), 'utf8')).command, 'simulate');
   // a folder of the user's own files: refused, and with --force written among them
   const own = join(dir, 'own');

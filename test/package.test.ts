@@ -62,7 +62,7 @@ loadModel(shippedModel('meeting-fig2b')).then((m) => {
   assert.ok(f.same, 'no process listeners and no loader added by loading the package');
   assert.not.ok(f.tfjs, 'TF.js is not loaded by the import');
   assert.not.ok(f.tsx, 'no tsx or esbuild at run time');
-  assert.equal(f.games, ['meeting', 'el-farol', 'liars-dice']);
+  assert.equal(f.games, ['meeting', 'el-farol', 'liars-dice', 'lq']);
   assert.equal(f.models, ['el-farol-fig3b', 'liars-dice-train', 'meeting-fig2b']);
   assert.is(sim, '42 false', 'the fused engine simulates without TF.js');
   await writeFile(join(dir, 'use.mjs'), `

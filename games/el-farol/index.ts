@@ -4,6 +4,7 @@
 import { tf, type Tensor, type Scalar } from '../../src/tf.ts';
 import type { Dataset, Game } from '../../src/game.ts';
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
+import { NETWORK_OPTIONS } from '../../src/mfg/networks.ts';
 import { groupedNormal, readGroupedNormalSpec, type GroupedNormalSpec } from '../../src/data/generators.ts';
 import { mean, std } from '../../src/data/stats.ts';
 import { readLongTable, writeLongTable } from '../../src/data/csv.ts';
@@ -14,6 +15,7 @@ import { elFarolGpuKernels } from './gpu.ts';
 import fig3a from './presets/fig3a.json' with { type: 'json' };
 import fig3b from './presets/fig3b.json' with { type: 'json' };
 import { elFarolFields } from './fields.ts';
+import { elFarolEquilibriumGap } from './equilibrium.ts';
 
 export interface ElFarolData extends GroupedNormalSpec {
   /** attendance counts observed per sample (docs/el-farol.md §4: n_obs = 10) */
@@ -98,6 +100,7 @@ export const elFarol: Game<ElFarolConfig> = {
         'el-farol: gradient of the clip of saved states to [0, 1]: straight-through (default: agents that end outside still feel the loss) or zero (the reference)',
       choices: ['straight-through', 'zero'],
     },
+  ...NETWORK_OPTIONS,
   ],
   // docs/reference-defects.md Q4: one frozen uniform vector behind the attendance; Q5: clipped entries pass no gradient
   faithful: { 'mechanics.attendance': 'frozen', 'mechanics.clipGradient': 'zero', 'training.lastBatch': 'reference' },
@@ -133,6 +136,17 @@ export const elFarol: Game<ElFarolConfig> = {
       }
       return { values, shape: [samples, n], labels: Array.from({ length: samples }, (_, s) => String(s)) };
     },
+    // generate --from-dynamics: each final population's (clipped) probabilities in place of the
+    // generator's latent ones, then the n_obs attendance counts of docs/el-farol.md §4
+    fromStates(finals, config, rng): Dataset {
+      const n = config.data.observations;
+      const values = new Float64Array(finals.length * n);
+      finals.forEach((p, s) => {
+        const clipped = Float64Array.from(p, (x) => Math.min(1, Math.max(0, x)));
+        for (let o = 0; o < n; o++) values[s * n + o] = attendanceCount(rng, clipped);
+      });
+      return { values, shape: [finals.length, n], labels: finals.map((_, s) => String(s)) };
+    },
     // docs/el-farol.md §6: r_b = (1/n_obs) Σ_o count_{b,o} / n; L = mean over k, b, i of (p̂_{k,i} − r_b)²
     loss: (prediction: Tensor, observations: Tensor, config): Scalar =>
       tf.tidy(() => {
@@ -164,6 +178,15 @@ export const elFarol: Game<ElFarolConfig> = {
       };
     },
   },
+  // README §Learning the mechanics (train --learn): the ranges the learned values are kept in
+  learnable: {
+    'mechanics.threshold': { min: 0, max: 1 },
+    'mechanics.alpha': { min: 0 },
+    'mechanics.beta': { min: 0 },
+    'mechanics.gamma': { min: 0 },
+  },
+  // README §Equilibrium gap: on the observed (clipped) probabilities, averaged over attendance draws
+  equilibriumGap: (config, population, rng) => elFarolEquilibriumGap(config.mechanics, population, rng),
   figureStyle: (config, observedMean) => ({
     yTitle: 'Probability of going',
     yFormat: 'number',

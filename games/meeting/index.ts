@@ -2,8 +2,10 @@
 import { tf, type Tensor, type Scalar } from '../../src/tf.ts';
 import type { Dataset, Game } from '../../src/game.ts';
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
+import { NETWORK_OPTIONS } from '../../src/mfg/networks.ts';
 import { groupedNormal, readGroupedNormalSpec, type GroupedNormalSpec } from '../../src/data/generators.ts';
 import { readLongTable, writeLongTable } from '../../src/data/csv.ts';
+import { datasetOfRows } from '../../src/data/dataset.ts';
 import { mean, std, wasserstein1 } from '../../src/data/stats.ts';
 import { meetingMechanics, type MeetingMechanics } from './mechanics.ts';
 import { meetingKernels } from './kernels.ts';
@@ -11,6 +13,7 @@ import { meetingGpuKernels } from './gpu.ts';
 import fig2a from './presets/fig2a.json' with { type: 'json' };
 import fig2b from './presets/fig2b.json' with { type: 'json' };
 import { meetingFields } from './fields.ts';
+import { meetingEquilibriumGap } from './equilibrium.ts';
 
 export interface MeetingConfig extends ExperimentConfig {
   mechanics: MeetingMechanics;
@@ -66,6 +69,7 @@ export const meeting: Game<MeetingConfig> = {
       description: 'meeting: frozen (one seeded path for the whole run, the reference) or fresh (new path every solve)',
       choices: ['frozen', 'fresh'],
     },
+  ...NETWORK_OPTIONS,
   ],
   // docs/reference-defects.md Q3, Q9: one common noise path, frozen for the run; full batches only (the presets already do this)
   faithful: { 'noise.layout': 'common', 'noise.path': 'frozen', 'training.lastBatch': 'reference' },
@@ -103,6 +107,8 @@ export const meeting: Game<MeetingConfig> = {
           tf.square(tf.sub(tf.reshape(prediction, [k, 1, agents]), tf.reshape(observations, [1, b, agents]))),
         ) as Scalar;
       }),
+    // generate --from-dynamics: the simulated final arrival times / positions are the observations
+    fromStates: (finals, config) => datasetOfRows(finals, [config.agents]),
     comparableValues: (data) => Array.from(data.values),
     metrics(finalPopulations, data) {
       const predicted = finalPopulations.flat();
@@ -116,6 +122,16 @@ export const meeting: Game<MeetingConfig> = {
       };
     },
   },
+  // README §Learning the mechanics (train --learn): the ranges the learned values are kept in
+  learnable: {
+    'mechanics.scheduledTime': { min: 0, max: 24 },
+    'mechanics.quantile': { min: 0, max: 1 },
+    'mechanics.alpha': { min: 0 },
+    'mechanics.beta': { min: 0 },
+    'mechanics.gamma': { min: 0 },
+  },
+  // README §Equilibrium gap
+  equilibriumGap: (config, population) => meetingEquilibriumGap(config.mechanics, population),
   figureStyle: (_config, observedMean) => ({
     yTitle: 'Arrival time',
     yFormat: 'clock',

@@ -3,7 +3,7 @@
 // MODEL_DIR is a model folder or a training run's folder (its model/ is used).
 import { ConfigError } from '../config.ts';
 import { withOverrides } from '../config-fields.ts';
-import { networkSpec } from '../mfg/model.ts';
+import { diffusionSpec, networkSpec } from '../mfg/model.ts';
 import { inspectModel } from '../run/models.ts';
 import { evaluateOnData } from '../run/report.ts';
 import { claimOutput } from '../run/folder.ts';
@@ -33,7 +33,9 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
       if (err instanceof ConfigError) throw new UsageError(err.message);
       throw err;
     }
-    if (JSON.stringify(networkSpec(game, config)) !== JSON.stringify(networkSpec(game, inspected.config))) {
+    // the agent network's shape does not depend on the number of agents: --set agents=N runs it on N
+    const networks = (c: typeof config) => JSON.stringify([networkSpec(game, c), diffusionSpec(c), c.network.kind, c.network.quantiles, c.noise.diffusion]);
+    if (networks(config) !== networks(inspected.config)) {
       throw new UsageError(`--set ${opts.set.join(' ')}: that changes the network of the model in ${inspected.dir}, which eval cannot do (train a new model)`);
     }
   }
@@ -48,6 +50,9 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
     process.stdout.write(`${game.title}: ${inspected.dir} on ${opts.data} (${data.shape[0]} samples${runs})\n`);
     process.stdout.write(`  loss ${r.summary.loss?.toFixed(4)}\n`);
     for (const [k, v] of Object.entries(r.metrics)) process.stdout.write(`  ${k} ${formatMetric(v)}\n`);
+    const gap = r.summary.nashGap as { mean: number; max: number } | undefined;
+    const mfgGap = r.summary.mfgOnlyNashGap as { mean: number; max: number } | undefined;
+    if (gap && mfgGap) process.stdout.write(`  equilibrium gap at the final turn: model mean ${gap.mean.toPrecision(3)} (largest ${gap.max.toPrecision(3)}), MFG only mean ${mfgGap.mean.toPrecision(3)} (largest ${mfgGap.max.toPrecision(3)})\n`);
     process.stdout.write(`wrote ${opts.out}/${r.files.join(', ')}\n`);
   } finally {
     await claim.release();

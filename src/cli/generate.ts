@@ -1,7 +1,8 @@
 // `neural-mfg generate GAME --samples N --out FILE.csv`: synthetic observations from the game's
 // data generator, seeded.
 import { randomStreams } from '../run/streams.ts';
-import { resolveExperiment, UsageError, type CommonOptions } from './experiment.ts';
+import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './experiment.ts';
+import { generateFromDynamics } from '../run/generate.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
@@ -28,7 +29,7 @@ async function checkTarget(out: string, force: boolean): Promise<void> {
   }
 }
 
-export async function generateCommand(gameName: string, opts: CommonOptions & { samples?: number }): Promise<void> {
+export async function generateCommand(gameName: string, opts: CommonOptions & { samples?: number; fromDynamics?: boolean }): Promise<void> {
   if (!opts.out) throw new UsageError('generate needs --out FILE.csv');
   const exp = resolveExperiment(gameName, opts, 'generate');
   const samples = opts.samples ?? exp.config.training.trainSamples;
@@ -44,8 +45,14 @@ export async function generateCommand(gameName: string, opts: CommonOptions & { 
         `use --samples ${most} or fewer`,
     );
   }
-  const rng = randomStreams(opts.seed).data;
-  const data = exp.game.observations.generate(exp.config, rng, samples);
+  let data;
+  if (opts.fromDynamics) {
+    if (!exp.game.observations.fromStates) throw new UsageError(`--from-dynamics: the ${exp.game.name} game does not observe its own simulated states; drop it to use the game's data generator`);
+    const { engine } = await startEngine(exp.game, exp.config, opts);
+    data = generateFromDynamics(exp, opts.seed, engine, samples);
+  } else {
+    data = exp.game.observations.generate(exp.config, randomStreams(opts.seed).data, samples);
+  }
   await exp.game.observations.write(opts.out, data);
   const values = exp.game.observations.comparableValues?.(data, exp.config) ?? Array.from(data.values);
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
@@ -58,7 +65,8 @@ export async function generateCommand(gameName: string, opts: CommonOptions & { 
     samples,
     header: exp.game.observations.csvHeader,
     mean,
-    data: exp.config.data,
+    // --from-dynamics: the mechanics (and noise) the observations were simulated with are the truth
+    ...(opts.fromDynamics ? { fromDynamics: true, mechanics: exp.config.mechanics, noise: exp.config.noise, time: exp.config.time } : { data: exp.config.data }),
   });
   process.stdout.write(`wrote ${samples} samples to ${opts.out} (mean ${mean.toFixed(4)}); details in ${summaryPath}\n`);
 }

@@ -33,6 +33,11 @@ function collectList(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** --workers N of the local pool: default one per core. */
+function workersOption(description: string): Option {
+  return new Option('--workers <n>', description).argParser(parsePositiveInt('--workers')).default(availableParallelism(), 'one per core');
+}
+
 function setCode(code: number): void {
   if (code !== 0) process.exitCode = code;
 }
@@ -60,6 +65,7 @@ export function buildProgram(): Command {
     'CSV file to write',
   )
     .option('--samples <n>', 'number of samples (default: the preset\'s training.trainSamples)', parsePositiveInt('--samples'))
+    .option('--from-dynamics', "simulate the observations from the game's own MFG dynamics under the configuration (its --set values are the truth a recovery checks) instead of drawing them from its data generator")
     .action(async (game, opts) => {
       await generateCommand(game, opts);
     });
@@ -72,6 +78,8 @@ export function buildProgram(): Command {
     .option('--validation <file.csv>', 'validation observations (needs --data)')
     .option('--quiet', 'no progress output')
     .option('--resume <dir>', 'continue the interrupted run in DIR from DIR/checkpoint.json (to the same result as an uninterrupted run)')
+    .option('--learn <fields>', "learn these mechanics parameters from the data (inverse MFG), e.g. --learn scheduledTime,quantile; they start at their configured values and stay in the game's range (inverse.learn)")
+    .option('--bootstrap <K>', 'with --learn: retrain on K resamples of the training data and report a confidence interval per learned parameter (inverse.bootstrap)', parseCount('--bootstrap'))
     .action(async (game, opts, cmd: Command) => {
       const code = await trainCommand(game, { ...opts, given: givenOptions(cmd) });
       if (code !== 0) process.exitCode = code;
@@ -111,7 +119,7 @@ export function buildProgram(): Command {
     .option('--quick', 'a reduced preview (fewer sweep points, steps and test games), not the paper\'s setting')
     .option('--data <csv>', 'training observations from a CSV file instead of generated ones (the game\'s schema; see its README)')
     .option('--seeds <list>', 'run every point with each of these seeds (e.g. 10-14): the tables and figures show the mean and 95% CI over seeds')
-    .option('--workers <n>', 'processes that run the points at once (default: one per core)', parsePositiveInt('--workers'), availableParallelism())
+    .addOption(workersOption('processes that run the points at once'))
     .option('--retries <n>', 'extra attempts for a point that fails', parseCount('--retries'), 1)
     .option('--plan-only', 'write the sweep (DIR/sweep.json, a job per point and seed) without running it: for sweep run, sweep export or a queue')
     .action(async (game, opts, cmd: Command) => {
@@ -147,7 +155,7 @@ export function buildProgram(): Command {
     .command('run')
     .argument('<dir>', 'a sweep folder (sweep plan, analyze --plan-only)')
     .description('run the jobs that have not finished: on a pool of processes here, or through a job queue (--queue); Ctrl-C leaves every job finished or resumable')
-    .option('--workers <n>', 'processes at once (default: one per core)', parsePositiveInt('--workers'), availableParallelism())
+    .addOption(workersOption('processes at once'))
     .option('--retries <n>', 'extra attempts for a failed job', parseCount('--retries'), 1)
     .option('--queue <redis-url>', 'enqueue the jobs on BullMQ at redis://HOST:PORT for neural-mfg worker processes (on any machines) and wait for them')
     .option('--queue-name <name>', 'the BullMQ queue', 'neural-mfg')
@@ -195,7 +203,7 @@ export function buildProgram(): Command {
     .description('take sweep jobs from a BullMQ queue (sweep run DIR --queue URL) and run them on a local pool, until stopped; results go to the shared sweep folder, or back through the queue')
     .requiredOption('--queue <redis-url>', 'the queue\'s Redis, redis://HOST:PORT')
     .option('--queue-name <name>', 'the BullMQ queue', 'neural-mfg')
-    .option('--workers <n>', 'jobs at once (default: one per core)', parsePositiveInt('--workers'), availableParallelism())
+    .addOption(workersOption('jobs at once (processes of its pool)'))
     .addOption(new Option('--results <where>', 'shared: the sweep folder must be visible here; queue: send the files back; auto: shared where visible').choices(['auto', 'shared', 'queue']).default('auto'))
     .action(async (opts) => (await import('./sweep.ts')).workerCommand(opts));
 

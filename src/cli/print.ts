@@ -59,6 +59,15 @@ export function printTrainingReport(r: TrainingReport, style: 'clock' | 'number'
       out.write(`${k.padEnd(28)}${formatMetric(v).padStart(14)}   ${m === undefined ? '' : formatMetric(m)}\n`);
     }
   }
+  // train --learn: the learned mechanics (with --bootstrap, their intervals); the equilibrium gap
+  if (s.learned) {
+    for (const [field, value] of Object.entries(s.learned as Record<string, number>)) {
+      const interval = s.intervals?.[field] as [number, number] | undefined;
+      const ci = interval ? `   ${Math.round(s.bootstrap.level * 100)}% interval [${interval[0].toPrecision(5)}, ${interval[1].toPrecision(5)}] (${s.bootstrap.replicates} resamples of ${s.bootstrap.samples})` : '';
+      out.write(`learned ${field} = ${value.toPrecision(5)}${ci}\n`);
+    }
+  }
+  if (s.nashGap) out.write(`equilibrium gap at the final turn: model mean ${s.nashGap.mean.toPrecision(3)} (largest ${s.nashGap.max.toPrecision(3)}), MFG only mean ${s.mfgOnlyNashGap.mean.toPrecision(3)} (largest ${s.mfgOnlyNashGap.max.toPrecision(3)})\n`);
   const which = r.kind === 'population' ? 'loss' : 'loss (last step)';
   out.write(
     `${which}: train ${s.trainLoss?.toFixed(4) ?? '—'}, validation ${s.validationLoss?.toFixed(4) ?? '—'}; ` +

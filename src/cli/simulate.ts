@@ -26,6 +26,7 @@ export async function simulateCommand(gameName: string, opts: CommonOptions): Pr
         `t=${String(s.t).padStart(3)}  mean ${formatValue(s.mean, style)}  std ${s.std.toFixed(3)}  min ${formatValue(s.min, style)}  max ${formatValue(s.max, style)}\n`,
       );
     }
+    if (saved.nashGap) process.stdout.write(`equilibrium gap at the last turn: mean ${saved.nashGap.mean.toPrecision(4)}, largest ${saved.nashGap.max.toPrecision(4)}\n`);
   }
   process.stdout.write(`wrote ${opts.out}/${saved.files.join(', ')}\n`);
 }

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { withOverrides } from '../config-fields.ts';
 import { claimOutput } from '../run/folder.ts';
-import { GAMES } from '../../games/index.ts';
+import { GAMES, gameByName } from '../../games/index.ts';
+import { learnableField } from '../mfg/learned.ts';
 import { DivergenceError, type StepMetrics } from '../train/train.ts';
 import { readResume, saveTrainedRun, train, type TrainRequest } from '../run/training.ts';
 import { trainingProgress } from './progress.ts';
@@ -18,6 +19,10 @@ export interface TrainCommandOptions extends CommonOptions {
   quiet?: boolean;
   resume?: string;
   force?: boolean;
+  /** --learn a,b: mechanics fields to learn (inverse.learn) */
+  learn?: string;
+  /** --bootstrap K (inverse.bootstrap) */
+  bootstrap?: number;
   /** the options given on the command line (not defaults), by attribute name */
   given?: Set<string>;
 }
@@ -41,13 +46,29 @@ function resumeSteps(sets: string[]): number | null {
   return steps;
 }
 
+/** --learn and --bootstrap as the configuration fields they set (after any --set). */
+function flagOverrides(gameName: string, opts: TrainCommandOptions): string[] {
+  const sets: string[] = [];
+  if (opts.learn !== undefined) {
+    const fields = opts.learn.split(',').map((f) => f.trim()).filter((f) => f.length > 0);
+    if (fields.length === 0) throw new UsageError('--learn needs at least one field, e.g. --learn scheduledTime');
+    const game = gameByName(gameName);
+    sets.push(`inverse.learn=${JSON.stringify(fields.map((f) => learnableField(game, f)))}`);
+  }
+  if (opts.bootstrap !== undefined) {
+    if (opts.learn === undefined) throw new UsageError('--bootstrap gives intervals for learned parameters: add --learn FIELD,…');
+    sets.push(`inverse.bootstrap=${opts.bootstrap}`);
+  }
+  return sets;
+}
+
 /** The run the options describe: a fresh one, or the one a checkpoint continues (everything from it). */
 async function request(gameName: string | undefined, opts: TrainCommandOptions): Promise<Omit<TrainRequest, 'engine'>> {
   if (!opts.resume) {
     if (!gameName) throw new UsageError('train needs a game (or --resume DIR)');
     if (!opts.out) throw new UsageError('train needs --out DIR');
     if (opts.validation && !opts.data) throw new UsageError('--validation needs --data as well');
-    const exp = resolveExperiment(gameName, opts, 'train');
+    const exp = resolveExperiment(gameName, { ...opts, set: [...opts.set, ...flagOverrides(gameName, opts)] }, 'train');
     return { exp, seed: opts.seed, data: opts.data ?? null, validation: opts.validation ?? null, dir: opts.out };
   }
   const resumed = await readResume(opts.resume, GAMES);
@@ -105,6 +126,10 @@ async function trainIn(partial: Omit<TrainRequest, 'engine'>, opts: TrainCommand
     const run = await train(req, {
       onStep: (m: StepMetrics) => progress?.update(m.step + 1, { loss: m.trainLoss, val: m.validationLoss }),
       shouldStop: () => interrupted,
+      onBootstrap: (r, total, learned) => {
+        if (r === 1) progress?.stop();
+        if (!opts.quiet) process.stderr.write(`bootstrap ${r}/${total}: ${Object.entries(learned).map(([f, v]) => `${f} = ${v.toPrecision(5)}`).join(', ')}\n`);
+      },
     });
     progress?.stop();
     const report = await saveTrainedRun(run);

@@ -27,6 +27,17 @@ export interface SolveContext {
   keys: Uint32Array;
 }
 
+/** A dataset of rows of equal size (one sample each, [...sampleShape]), labelled 0, 1, …. */
+export function datasetOfRows(rows: ArrayLike<number>[], sampleShape: number[]): Dataset {
+  const size = sampleShape.reduce((a, b) => a * b, 1);
+  const values = new Float64Array(rows.length * size);
+  rows.forEach((row, s) => {
+    if (row.length !== size) throw new Error(`datasetOfRows: row ${s} has ${row.length} values, expected ${size}`);
+    values.set(row, s * size);
+  });
+  return { values, shape: [rows.length, ...sampleShape], labels: rows.map((_, s) => String(s)) };
+}
+
 /** Rows `indices` of a dataset (host). */
 export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
   const rowSize = data.shape.slice(1).reduce((a, b) => a * b, 1);

@@ -47,8 +47,25 @@ export function readGroupedNormalSpec(section: FieldReader, agents: number): Gro
   };
   if (spec.groups * spec.perGroup !== agents) {
     throw new ConfigError(
-      `configuration fields "${section.path}.groups" × "${section.path}.perGroup" = ${spec.groups * spec.perGroup} must equal "agents" = ${agents}`,
+      `configuration fields "${section.path}.groups" × "${section.path}.perGroup" = ${spec.groups * spec.perGroup} must equal "agents" = ${agents}` +
+        ` (--set agents=N alone sets ${section.path}.perGroup = N / ${spec.groups} when N is a multiple of ${section.path}.groups = ${spec.groups}, e.g. ${spec.groups * Math.max(1, Math.round(agents / spec.groups))})`,
     );
   }
   return spec;
+}
+
+/**
+ * `--set agents=N` alone resizes the population: the generator's draws per group follow
+ * (data.perGroup = N / data.groups, when N is a multiple of it), so that a preset or a model runs
+ * on N agents with observations from the same generator. Overrides that set data.groups or
+ * data.perGroup themselves are left as they are. Returns the (copied) raw configuration.
+ */
+export function generatorFollowsAgents(raw: unknown, overrides: string[]): unknown {
+  const keys = overrides.map((o) => o.slice(0, Math.max(0, o.indexOf('='))).trim());
+  if (!keys.includes('agents') || keys.includes('data.groups') || keys.includes('data.perGroup')) return raw;
+  const copy = structuredClone(raw) as { agents?: unknown; data?: { groups?: unknown; perGroup?: unknown } };
+  const { agents, data } = copy;
+  if (typeof agents !== 'number' || !data || typeof data.groups !== 'number' || typeof data.perGroup !== 'number') return raw;
+  if (Number.isInteger(agents) && agents > 0 && agents % data.groups === 0) data.perGroup = agents / data.groups;
+  return copy;
 }

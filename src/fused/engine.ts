@@ -14,6 +14,9 @@ import { fusedForward, fusedReverse, stateAt, wholeStateNetwork, type FusedRun, 
 import { availableParallelism } from 'node:os';
 import { CHUNK, chunksOf, observationsPart, requestPart, type Chunk } from './chunks.ts';
 import { poolRunning, workerPool, type WorkerSetup, type WorkerTask } from './pool.ts';
+import { agentNetworkKernels } from './agent-network.ts';
+import { distributionalLoss, observedPopulation } from './distances.ts';
+import { diffusionOffset, lossKind, networkKind, summaryQuantiles } from '../mfg/networks.ts';
 
 const fround = Math.fround;
 
@@ -45,11 +48,15 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   readonly name = 'fused' as const;
   readonly kernels: GameKernels;
   private readonly mlp: FusedMlp;
+  /** the neural diffusion's network (null: the constant σ) */
+  private readonly diffusionMlp: FusedMlp | null;
   private readonly size: number;
   private readonly threads: number;
   private readonly setup: WorkerSetup;
   private readonly id = nextEngineId++;
   private slowCalls = 0;
+  /** where each learned mechanics parameter sits in the kernels' parameters hook (null: nothing learned) */
+  private readonly learnedAt: number[] | null = null;
 
   constructor(
     private readonly input: EngineInput<C>,
@@ -61,20 +68,63 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     const kernelStream = Uint32Array.from(dynamics.state);
     this.kernels = game.kernels(config, dynamics);
     this.mlp = new FusedMlp(spec);
+    this.diffusionMlp = input.diffusion ? new FusedMlp(input.diffusion) : null;
     this.size = shape.reduce((a, b) => a * b, 1);
-    if (this.mlp.parameterCount !== input.params.length) {
-      throw new Error(`the network has ${this.mlp.parameterCount} parameters, the model holds ${input.params.length}`);
+    const count = this.mlp.parameterCount + (this.diffusionMlp?.parameterCount ?? 0);
+    if (count !== input.params.length) {
+      throw new Error(`the network has ${count} parameters, the model holds ${input.params.length}`);
     }
     this.threads = opts.threads ?? defaultThreads();
-    this.setup = { game: game.name, config, spec, shape, kernelStream };
+    this.setup = { game: game.name, config, spec, diffusion: input.diffusion ?? null, shape, kernelStream };
+    // learned mechanics (train --learn): the kernels' parameters hook must know them
+    const learned = input.learned ?? null;
+    if (learned) {
+      const known = this.kernels.parameters?.names ?? [];
+      const missing = learned.names.filter((name) => !known.includes(name));
+      if (missing.length > 0) throw new Error(`the ${game.name} game's kernels cannot learn mechanics.${missing.join(', mechanics.')}`);
+      this.learnedAt = learned.names.map((name) => known.indexOf(name));
+    }
+  }
+
+  /** The learned mechanics' current values into the kernels, before a solve. */
+  private setLearned(): void {
+    const learned = this.input.learned;
+    if (!learned) return;
+    const values = learned.values();
+    learned.names.forEach((name, j) => this.kernels.parameters!.set(name, values[j]));
+  }
+
+  /**
+   * The training loss of observed final states pred [n, ...state] against observations (and, with
+   * `grad`, ∂L/∂pred): the game's own, or a distance between populations (training.loss).
+   */
+  private lossOf(pred: Float32Array, n: number, observations: ObservationBatch, grad: Float64Array | null): number {
+    const { game, config } = this.input;
+    const kind = lossKind(config);
+    if (kind === 'mse') return this.kernels.loss(pred, n, observations.values, observations.shape[0], grad);
+    // the simulated populations pooled against the observed ones
+    return distributionalLoss(kind, pred, 1, n * this.size, observedPopulation(game, config, observations), grad);
+  }
+
+  /** A distributional loss pools every trajectory: no mean over chunks (the gradient runs whole, on this thread). */
+  private get pooledLoss(): boolean {
+    return lossKind(this.input.config) !== 'mse';
   }
 
   private system(network: boolean, path: BrownianIncrements | null): FusedSystem {
     const { config, params } = this.input;
-    const adapter = this.kernels.network ?? wholeStateNetwork(this.size);
+    const kind = networkKind(config);
+    const agents = () => agentNetworkKernels(this.size, summaryQuantiles(config));
+    const adapter = kind === 'agent' ? agents() : (this.kernels.network ?? wholeStateNetwork(this.size));
+    // the MFG-only dynamics (network false) keep the constant σ; the diffusion's block follows the drift's
+    const diffusion =
+      network && this.diffusionMlp && path
+        ? { mlp: this.diffusionMlp, params: params.subarray(this.mlp.parameterCount), adapter: agents(), offset: diffusionOffset(config) }
+        : null;
     return {
       kernels: this.kernels,
-      network: network ? { mlp: this.mlp, params, adapter } : null,
+      network: network && kind !== 'none' ? { mlp: this.mlp, params, adapter } : null,
+      diffusion,
       size: this.size,
       t0: config.time.t0,
       dt: config.time.dt,
@@ -113,6 +163,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     const keep = plan.positions.flatMap(({ k, frac }) => (frac > 0 ? [k, k + 1] : [k]));
     const ctx = req.ctx ?? emptyContext(req.trajectories);
     const sys = this.system(req.network, req.path);
+    this.setLearned();
     const run = fusedForward(sys, req.y0, req.trajectories, ctx, { steps: plan.steps, keep, record });
     return { plan, run, sys, ctx };
   }
@@ -137,16 +188,16 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   lossChunk(req: SolveRequest, observations: ObservationBatch): number {
     const { plan, run } = this.run(req, this.finalTime(), false);
     const pred = this.observe(this.saved(run, plan.positions, req.trajectories));
-    return this.kernels.loss(pred, req.trajectories, observations.values, observations.shape[0], null);
+    return this.lossOf(pred, req.trajectories, observations, null);
   }
 
-  gradientChunk(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float64Array } {
+  gradientChunk(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float64Array; mechanicsGradient?: Float64Array } {
     const n = req.trajectories;
     const { plan, run, sys, ctx } = this.run(req, this.finalTime(), true);
     const raw = this.saved(run, plan.positions, n);
     const pred = this.observe(Float32Array.from(raw));
     const grad = new Float64Array(n * this.size);
-    const loss = this.kernels.loss(pred, n, observations.values, observations.shape[0], grad);
+    const loss = this.lossOf(pred, n, observations, grad);
     this.kernels.observeVjp?.(raw, grad);
     // the final save point: a grid state, or the interpolation of two
     const { k, frac } = plan.positions[0];
@@ -158,13 +209,20 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
       seeds.set(k, grad.map((g) => g * wa));
       seeds.set(k + 1, grad.map((g) => g * wb));
     }
-    const gradient = req.network ? fusedReverse(sys, run, n, ctx, seeds) : new Float64Array(this.input.params.length);
-    return { loss, gradient };
+    // learned mechanics: ∂L/∂θ for every parameter of the kernels' hook, then the learned ones
+    const parameters = this.learnedAt ? this.kernels.parameters! : null;
+    const mechanics = parameters ? { parameters, gradient: new Float64Array(parameters.names.length) } : null;
+    const reversed = req.network || mechanics ? fusedReverse(sys, run, n, ctx, seeds, mechanics) : null;
+    const gradient = req.network && reversed ? reversed : new Float64Array(this.input.params.length);
+    if (!mechanics) return { loss, gradient };
+    return { loss, gradient, mechanicsGradient: Float64Array.from(this.learnedAt!, (at) => mechanics.gradient[at]) };
   }
 
   // ---- whole requests: in chunks where the trajectories are independent ----
 
   private chunked(req: SolveRequest): Chunk[] | null {
+    // learned mechanics live in this thread's kernels: no chunks on workers
+    if (this.learnedAt) return null;
     return this.kernels.independentTrajectories && req.trajectories > CHUNK ? chunksOf(req.trajectories) : null;
   }
 
@@ -223,12 +281,13 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   }
 
   lossOfStates(final: Float32Array, trajectories: number, observations: ObservationBatch): number {
-    return this.kernels.loss(final, trajectories, observations.values, observations.shape[0], null);
+    return this.lossOf(final, trajectories, observations, null);
   }
 
   loss(req: SolveRequest, observations: ObservationBatch): number {
     const chunks = this.chunked(req);
     if (!chunks) return this.lossChunk(req, observations);
+    if (this.pooledLoss) return this.lossOfStates(this.simulate({ ...req, saveAt: this.finalTime() }).states, req.trajectories, observations);
     const parts = this.spread(
       chunks,
       (c) => ({ kind: 'loss', request: requestPart(req, c, this.size), observations: observationsPart(observations, c, this.paired) }),
@@ -238,11 +297,11 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     return chunks.reduce((sum, c, i) => sum + (c.count / req.trajectories) * parts[i], 0);
   }
 
-  lossAndGradient(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float32Array } {
-    const chunks = this.chunked(req);
+  lossAndGradient(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float32Array; mechanicsGradient?: Float64Array } {
+    const chunks = this.pooledLoss ? null : this.chunked(req);
     if (!chunks) {
       const r = this.gradientChunk(req, observations);
-      return { loss: r.loss, gradient: Float32Array.from(r.gradient) };
+      return { loss: r.loss, gradient: Float32Array.from(r.gradient), ...(r.mechanicsGradient ? { mechanicsGradient: r.mechanicsGradient } : {}) };
     }
     const parts = this.spread(
       chunks,

@@ -12,14 +12,37 @@ export type RunningMask = Uint8Array | null;
 export interface NetworkKernels {
   inputSize: number;
   outputSize: number;
-  /** the network's input [n, inputSize] at (t, y) */
+  /**
+   * network rows per trajectory (default 1: the network reads a whole trajectory's state; the agent
+   * network: one row per agent). Below, rows = n · rowsPerTrajectory.
+   */
+  rowsPerTrajectory?: number;
+  /** the network's input [rows, inputSize] at (t, y) */
   input(t: number, y: Float32Array, n: number, ctx: SolveContext, out: Float32Array, running: RunningMask): void;
-  /** adj [n, ...state] += vᵀ ∂input/∂y, for v [n, inputSize] */
+  /** adj [n, ...state] += vᵀ ∂input/∂y, for v [rows, inputSize] */
   inputVjp(t: number, y: Float32Array, v: Float64Array, n: number, ctx: SolveContext, adj: Float64Array, running: RunningMask): void;
-  /** the increment of the state from the network's output [n, outputSize]: writes every entry of out [n, ...state] */
+  /** the increment of the state from the network's output [rows, outputSize]: writes every entry of out [n, ...state] */
   output(t: number, netOut: Float32Array, n: number, out: Float32Array, running: RunningMask): void;
-  /** vOut [n, outputSize] = vᵀ ∂output/∂netOut, for v [n, ...state] */
+  /** vOut [rows, outputSize] = vᵀ ∂output/∂netOut, for v [n, ...state] */
   outputVjp(t: number, v: Float64Array, n: number, vOut: Float64Array, running: RunningMask): void;
+}
+
+/**
+ * The mechanics parameters the inverse problem learns (train --learn, src/mfg/learned.ts): the
+ * drift reads their current values, and the reverse pass asks for ∂b/∂θ. Where the drift is made of
+ * indicators (the meeting's [x − s]₊, El Farol's threshold), the derivative of an indicator with
+ * respect to its threshold is a smoothed delta (src/fused/surrogate.ts): each game's README says which.
+ */
+export interface ParameterKernels {
+  /** the parameters by their field name in the mechanics section, e.g. "scheduledTime" */
+  names: readonly string[];
+  /** the value the drift (and `vjp`) use from now on for one of `names` */
+  set(name: string, value: number): void;
+  /**
+   * g[j] += scale · Σ_i v_i ∂b_i/∂θ_j at the state y of time t (the statistic held fixed, as in the
+   * drift; θ_j = names[j]), for every running trajectory; v [n, ...state].
+   */
+  vjp(t: number, y: Float32Array, v: Float64Array, scale: number, n: number, ctx: SolveContext, g: Float64Array, running: RunningMask): void;
 }
 
 export interface GameKernels {
@@ -40,6 +63,8 @@ export interface GameKernels {
    * (the meeting game's indicators).
    */
   driftVjp?(t: number, y: Float32Array, v: Float64Array, scale: number, n: number, ctx: SolveContext, adj: Float64Array, running: RunningMask): void;
+  /** the learnable mechanics parameters (train --learn); absent: none */
+  parameters?: ParameterKernels;
   /** the network's reads and writes; absent: the whole state in, a state-shaped increment out */
   network?: NetworkKernels;
   /** which trajectories have ended (1) after a step; absent: none ever ends */

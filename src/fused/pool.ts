@@ -24,6 +24,8 @@ export interface WorkerSetup {
   game: string;
   config: ExperimentConfig;
   spec: MlpSpec;
+  /** the neural diffusion's network, or null */
+  diffusion?: MlpSpec | null;
   shape: number[];
   /** the dynamics stream's state when the engine's kernels were built (they may draw from it) */
   kernelStream: Uint32Array;

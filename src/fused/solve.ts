@@ -6,11 +6,19 @@
 // with each product and sum rounded to float32 in that order, so that the states are TF.js's up to
 // the network's order of summation. Trajectories that have ended stay frozen; the solve stops when
 // all have ended. Reverse: a_k = a_{k+1} + h·(∂b/∂y)ᵀa_{k+1} + h·(∂f/∂y)ᵀa_{k+1}, ∂L/∂θ += h·(∂f/∂θ)ᵀa_{k+1}.
+//
+// With a neural diffusion (noise.diffusion "neural") the noise term of agent i is σ_i·ΔW with
+// σ_i = softplus(g_θ(x_i, t, s) + c), and the reverse pass adds (∂σ/∂y)ᵀ(a_{k+1} ⊙ ΔW_k) to a_k and
+// its parameter gradient. Networks over many rows (a million agents) do not keep their tapes for
+// the reverse pass: it recomputes each step's forward pass from the kept state (the same numbers).
 import type { SolveContext } from '../data/dataset.ts';
-import type { GameKernels, NetworkKernels, RunningMask } from './kernels.ts';
-import type { FusedMlp, MlpTape } from './mlp.ts';
+import type { GameKernels, NetworkKernels, ParameterKernels, RunningMask } from './kernels.ts';
+import { activate, activationSlope, type FusedMlp, type MlpTape } from './mlp.ts';
 
 const fround = Math.fround;
+
+/** Above this many bytes of network tapes over a whole solve, the reverse pass recomputes them. */
+const TAPE_BUDGET_BYTES = 512 * 2 ** 20;
 
 /** A Brownian path as the fused solve reads it: ΔW [steps, trajectories, perTrajectory]. */
 export interface FusedNoise {
@@ -22,9 +30,21 @@ export interface FusedNoise {
   perTrajectory: number;
 }
 
+/** A network of the solve: its MLP, its block of the flat parameter vector, and how it reads and writes the state. */
+export interface FusedNetwork {
+  mlp: FusedMlp;
+  params: Float32Array;
+  adapter: NetworkKernels;
+}
+
 export interface FusedSystem {
   kernels: GameKernels;
-  network: { mlp: FusedMlp; params: Float32Array; adapter: NetworkKernels } | null;
+  network: FusedNetwork | null;
+  /**
+   * The neural diffusion (null: the constant σ of `noise`): its network's output g per agent gives
+   * σ_i = softplus(g_i + offset). Its parameters follow the drift network's in the flat vector.
+   */
+  diffusion?: (FusedNetwork & { offset: number }) | null;
   /** the size of one state */
   size: number;
   t0: number;
@@ -41,8 +61,12 @@ export interface FusedRun {
   taken: number;
   /** for games that end: the step after which each trajectory ended (0: ended at the start) */
   endSteps: (number | null)[] | null;
-  /** per step k: the network's tape (record only) */
+  /** per step k: the network's tape (record only; null when the reverse pass recomputes it) */
   tapes: (MlpTape | null)[];
+  /** per step k: the diffusion network's tape (record only; null when recomputed) */
+  diffusionTapes: (MlpTape | null)[];
+  /** true: the tapes were not kept (too large), the reverse pass recomputes each step's networks */
+  recompute: boolean;
 }
 
 /** The identity adapter: the whole state in, a state-shaped increment out. */
@@ -65,13 +89,46 @@ export function wholeStateNetwork(size: number): NetworkKernels {
   };
 }
 
-function runningRows(running: Uint8Array): Int32Array {
+/** The network rows of the running trajectories (`per` rows each). */
+function runningRows(running: Uint8Array, per = 1): Int32Array {
   let count = 0;
   for (let r = 0; r < running.length; r++) count += running[r];
-  const rows = new Int32Array(count);
+  const rows = new Int32Array(count * per);
   let c = 0;
-  for (let r = 0; r < running.length; r++) if (running[r]) rows[c++] = r;
+  for (let r = 0; r < running.length; r++) if (running[r]) for (let j = 0; j < per; j++) rows[c++] = r * per + j;
   return rows;
+}
+
+function rowsOf(net: FusedNetwork, n: number): number {
+  return n * (net.adapter.rowsPerTrajectory ?? 1);
+}
+
+/** One network's forward pass at (t, y): its output [rows, outputSize] (into `out`) and, when recording, its tape. */
+function networkForward(
+  net: FusedNetwork,
+  t: number,
+  y: Float32Array,
+  n: number,
+  ctx: SolveContext,
+  running: RunningMask,
+  out: Float32Array,
+  record: boolean,
+): MlpTape | null {
+  const rows = rowsOf(net, n);
+  const input = new Float32Array(rows * net.adapter.inputSize);
+  net.adapter.input(t, y, n, ctx, input, running);
+  return net.mlp.forward(net.params, input, rows, out, running ? runningRows(running, net.adapter.rowsPerTrajectory ?? 1) : null, record);
+}
+
+/** Bytes of one step's tape of a network over `rows` rows: its input, each layer's output and slope. */
+function tapeBytes(net: FusedNetwork, rows: number): number {
+  const layers = net.mlp.layers.reduce((sum, l) => sum + l.fanOut * (l.activation === 'identity' ? 1 : 2), 0);
+  return 4 * rows * (net.adapter.inputSize + layers);
+}
+
+/** σ_i = softplus(g_i + offset) in float32, as TF.js's add then softplus round them. */
+function diffusionAmplitude(g: number, offset: number): number {
+  return fround(activate(fround(g + offset), 'softplus'));
 }
 
 /**
@@ -83,7 +140,13 @@ export function fusedForward(
   y0: Float32Array,
   n: number,
   ctx: SolveContext,
-  opts: { steps: number; keep?: Iterable<number>; record?: boolean },
+  opts: {
+    steps: number;
+    keep?: Iterable<number>;
+    record?: boolean;
+    /** with `record`: recompute the networks in the reverse pass instead of keeping their tapes (default: when they would pass TAPE_BUDGET_BYTES) */
+    recompute?: boolean;
+  },
 ): FusedRun {
   const { kernels, network, size, t0, dt, noise } = sys;
   const total = n * size;
@@ -92,6 +155,11 @@ export function fusedForward(
   const keep = new Set(opts.keep ?? []);
   const states = new Map<number, Float32Array>();
   const tapes: (MlpTape | null)[] = [];
+  const diffusion = sys.diffusion ?? null;
+  const diffusionTapes: (MlpTape | null)[] = [];
+  const perStep = (network ? tapeBytes(network, rowsOf(network, n)) : 0) + (diffusion ? tapeBytes(diffusion, rowsOf(diffusion, n)) : 0);
+  const recompute = record && (opts.recompute ?? perStep * opts.steps > TAPE_BUDGET_BYTES);
+  const keepTapes = record && !recompute;
   let y = Float32Array.from(y0);
   if (record || keep.has(0)) states.set(0, y);
 
@@ -104,7 +172,10 @@ export function fusedForward(
   const running = endSteps ? new Uint8Array(n) : null;
   const drift = new Float32Array(total);
   const increment = network ? new Float32Array(total) : null;
-  const netOut = network ? new Float32Array(n * network.adapter.outputSize) : null;
+  const netOut = network ? new Float32Array(rowsOf(network, n) * network.adapter.outputSize) : null;
+  // the diffusion network writes one amplitude per agent
+  const amplitude = diffusion ? new Float32Array(total) : null;
+  const diffusionOut = diffusion ? new Float32Array(rowsOf(diffusion, n) * diffusion.adapter.outputSize) : null;
   const dtf = fround(dt);
   const sigmaf = noise ? fround(noise.sigma) : 0;
   const pathStride = noise ? noise.trajectories * noise.perTrajectory : 0;
@@ -122,12 +193,18 @@ export function fusedForward(
     const t = t0 + k * dt;
     kernels.drift(t, y, n, ctx, drift, running);
     if (network && increment && netOut) {
-      const input = new Float32Array(n * network.adapter.inputSize);
-      network.adapter.input(t, y, n, ctx, input, running);
-      const tape = network.mlp.forward(network.params, input, n, netOut, running ? runningRows(running) : null, record);
+      const tape = networkForward(network, t, y, n, ctx, running, netOut, keepTapes);
       network.adapter.output(t, netOut, n, increment, running);
       if (record) tapes.push(tape);
     } else if (record) tapes.push(null);
+    if (diffusion && amplitude && diffusionOut) {
+      // a kept tape reads its output g in the reverse pass: a buffer of its own per step
+      const out = keepTapes ? new Float32Array(diffusionOut.length) : diffusionOut;
+      const tape = networkForward(diffusion, t, y, n, ctx, running, out, keepTapes);
+      diffusion.adapter.output(t, out, n, amplitude, running);
+      for (let i = 0; i < total; i++) amplitude[i] = diffusionAmplitude(amplitude[i], diffusion.offset);
+      if (record) diffusionTapes.push(tape);
+    }
 
     const next = new Float32Array(total);
     for (let r = 0; r < n; r++) {
@@ -140,7 +217,7 @@ export function fusedForward(
       for (let i = 0; i < size; i++) {
         let acc = fround(drift[o + i] * dtf);
         if (increment) acc = fround(acc + fround(increment[o + i] * dtf));
-        if (noise) acc = fround(acc + fround(sigmaf * fround(noise.increments[path + (noise.perTrajectory === 1 ? 0 : i)])));
+        if (noise) acc = fround(acc + fround((amplitude ? amplitude[o + i] : sigmaf) * fround(noise.increments[path + (noise.perTrajectory === 1 ? 0 : i)])));
         next[o + i] = fround(y[o + i] + acc);
       }
     }
@@ -152,7 +229,7 @@ export function fusedForward(
     taken = k + 1;
     if (record || keep.has(taken)) states.set(taken, y);
   }
-  return { states, last: y, taken, endSteps, tapes };
+  return { states, last: y, taken, endSteps, tapes, diffusionTapes, recompute };
 }
 
 /** The state after `j` steps of a run (a stopped run repeats its last state). */
@@ -167,10 +244,18 @@ export function stateAt(run: FusedRun, j: number): Float32Array {
  * The reverse pass of a recorded run: `seeds` are ∂L/∂(state j) [n, size]; returns ∂L/∂θ
  * (float64, the network's flat parameters).
  */
-export function fusedReverse(sys: FusedSystem, run: FusedRun, n: number, ctx: SolveContext, seeds: Map<number, Float64Array>): Float64Array {
+export function fusedReverse(
+  sys: FusedSystem,
+  run: FusedRun,
+  n: number,
+  ctx: SolveContext,
+  seeds: Map<number, Float64Array>,
+  /** learned mechanics (train --learn): `gradient` += h·(∂b/∂θ)ᵀa_{k+1} over the steps */
+  mechanics: { parameters: ParameterKernels; gradient: Float64Array } | null = null,
+): Float64Array {
   const { kernels, network, size, t0, dt } = sys;
   const total = n * size;
-  const gParams = new Float64Array(network ? network.mlp.parameterCount : 0);
+  let gParams = new Float64Array(network ? network.mlp.parameterCount : 0);
   const a = new Float64Array(total);
   // seeds past the stop land on the last state (it is what they read)
   const seedAt = (j: number) => {
@@ -184,10 +269,25 @@ export function fusedReverse(sys: FusedSystem, run: FusedRun, n: number, ctx: So
     return merged;
   };
   const extra = new Float64Array(total);
-  const vOut = network ? new Float64Array(n * network.adapter.outputSize) : null;
-  const gIn = network ? new Float64Array(n * network.adapter.inputSize) : null;
+  const vOut = network ? new Float64Array(rowsOf(network, n) * network.adapter.outputSize) : null;
+  const gIn = network ? new Float64Array(rowsOf(network, n) * network.adapter.inputSize) : null;
   const running = run.endSteps ? new Uint8Array(n) : null;
   const dtf = fround(dt);
+  // the diffusion network's block of the gradient follows the drift network's
+  const diffusion = sys.diffusion ?? null;
+  const driftCount = network ? network.mlp.parameterCount : 0;
+  if (diffusion) {
+    const all = new Float64Array(driftCount + diffusion.mlp.parameterCount);
+    all.set(gParams);
+    gParams = all;
+  }
+  const dOut = diffusion ? new Float32Array(rowsOf(diffusion, n) * diffusion.adapter.outputSize) : null;
+  const dvOut = diffusion ? new Float64Array(rowsOf(diffusion, n) * diffusion.adapter.outputSize) : null;
+  const dgIn = diffusion ? new Float64Array(rowsOf(diffusion, n) * diffusion.adapter.inputSize) : null;
+  const scaled = diffusion ? new Float64Array(total) : null;
+  const noise = sys.noise;
+  const pathStride = noise ? noise.trajectories * noise.perTrajectory : 0;
+  const netOut = network ? new Float32Array(rowsOf(network, n) * network.adapter.outputSize) : null;
   for (let j = run.taken; j >= 1; j--) {
     const s = seedAt(j);
     if (s) for (let i = 0; i < total; i++) a[i] += s[i];
@@ -200,8 +300,9 @@ export function fusedReverse(sys: FusedSystem, run: FusedRun, n: number, ctx: So
     }
     extra.fill(0);
     kernels.driftVjp?.(t, y, a, dtf, n, ctx, extra, running);
-    if (network && vOut && gIn) {
-      const tape = run.tapes[k];
+    mechanics?.parameters.vjp(t, y, a, dtf, n, ctx, mechanics.gradient, running);
+    if (network && vOut && gIn && netOut) {
+      const tape = run.tapes[k] ?? (run.recompute ? networkForward(network, t, y, n, ctx, running, netOut, true) : null);
       if (!tape) throw new Error(`fused solve: the network's tape of step ${k} was not recorded`);
       vOut.fill(0);
       network.adapter.outputVjp(t, a, n, vOut, running);
@@ -209,6 +310,26 @@ export function fusedReverse(sys: FusedSystem, run: FusedRun, n: number, ctx: So
       gIn.fill(0);
       network.mlp.backward(network.params, tape, vOut, gParams, gIn);
       network.adapter.inputVjp(t, y, gIn, n, ctx, extra, running);
+    }
+    if (diffusion && dOut && dvOut && dgIn && scaled && noise) {
+      // σ_i·ΔW_i: the adjoint of σ_i is a_i·ΔW_i, of g_i that times softplus'(g_i + offset)
+      const tape = run.diffusionTapes[k] ?? (run.recompute ? networkForward(diffusion, t, y, n, ctx, running, dOut, true) : null);
+      if (!tape) throw new Error(`fused solve: the diffusion network's tape of step ${k} was not recorded`);
+      const g = tape.post[tape.post.length - 1];
+      for (let r = 0; r < n; r++) {
+        const o = r * size;
+        const path = k * pathStride + (noise.trajectories === 1 ? 0 : r * noise.perTrajectory);
+        const runs = !running || running[r] === 1;
+        for (let i = 0; i < size; i++) {
+          scaled[o + i] = runs ? a[o + i] * fround(noise.increments[path + (noise.perTrajectory === 1 ? 0 : i)]) : 0;
+        }
+      }
+      dvOut.fill(0);
+      diffusion.adapter.outputVjp(t, scaled, n, dvOut, running);
+      for (let i = 0; i < dvOut.length; i++) dvOut[i] *= activationSlope(fround(g[i] + diffusion.offset), 'softplus');
+      dgIn.fill(0);
+      diffusion.mlp.backward(diffusion.params, tape, dvOut, gParams.subarray(driftCount), dgIn);
+      diffusion.adapter.inputVjp(t, y, dgIn, n, ctx, extra, running);
     }
     for (let i = 0; i < total; i++) a[i] += extra[i];
   }

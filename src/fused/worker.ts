@@ -20,8 +20,8 @@ function engineFor(id: number, setup: WorkerSetup | undefined) {
   let entry = engines.get(id);
   if (!entry) {
     if (!setup) throw new Error(`engine ${id} was never set up in this worker`);
-    const params = new Float32Array(parameterCount(setup.spec));
-    const input = { game: GAMES[setup.game], config: setup.config, dynamics: new RandomStream(0, setup.kernelStream), params, spec: setup.spec, shape: setup.shape };
+    const params = new Float32Array(parameterCount(setup.spec) + (setup.diffusion ? parameterCount(setup.diffusion) : 0));
+    const input = { game: GAMES[setup.game], config: setup.config, dynamics: new RandomStream(0, setup.kernelStream), params, spec: setup.spec, diffusion: setup.diffusion ?? null, shape: setup.shape };
     entry = { engine: new FusedEngine(input, { threads: 1 }), params };
     engines.set(id, entry);
     if (engines.size > KEEP) engines.delete(engines.keys().next().value!);

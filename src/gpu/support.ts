@@ -14,6 +14,10 @@ export function gpuUnsupported<C extends ExperimentConfig>(game: Game<C>, config
   }
   if (!GPU_SOLVERS.includes(config.solver)) return `the GPU engine integrates with ${GPU_SOLVERS.join(' or ')}, not ${config.solver}`;
   if (game.network) return `the ${game.name} game's network reads part of the state; the GPU engine feeds it the whole state`;
+  // issue #15's options run on the CPU engines (src/mfg/networks.ts)
+  if ((config.network.kind ?? 'population') !== 'population') return `the GPU engine runs the population network, not network.kind "${config.network.kind}"`;
+  if ((config.noise.diffusion ?? 'fixed') !== 'fixed') return 'the GPU engine runs a constant σ, not noise.diffusion "neural"';
+  if ((config.training.loss ?? 'mse') !== 'mse') return `the GPU engine trains with the mse loss, not training.loss "${config.training.loss}"`;
   const shape = game.stateShape?.(config) ?? [config.agents];
   if (shape.length !== 1) return `the GPU engine runs states of one number per agent, not ${shape.join(' × ')}`;
   if (shape[0] >= 2 ** 24) return `the GPU engine counts agents in float32's exact integers (below 16,777,216), not ${shape[0]}`;

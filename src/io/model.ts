@@ -20,7 +20,10 @@ export interface ModelManifest {
   game: string;
   preset: string | null;
   config: ExperimentConfig;
+  /** the neural drift's network */
   network: MlpSpec;
+  /** the neural diffusion's network, whose weights follow the drift network's (noise.diffusion "neural"); absent: none */
+  diffusion?: MlpSpec;
   weights: { file: string; dtype: 'float32'; count: number; sha256: string };
   seed: number;
   versions: { neuralMfg: string; tfjs: string; node: string };
@@ -86,7 +89,7 @@ export async function readModel(dir: string): Promise<{ manifest: ModelManifest;
   } catch {
     throw new ModelFileError(`${weightsPath}: not found`);
   }
-  const expected = parameterCount(manifest.network);
+  const expected = parameterCount(manifest.network) + (manifest.diffusion ? parameterCount(manifest.diffusion) : 0);
   if (manifest.weights.count !== expected || bytes.byteLength !== expected * 4) {
     throw new ModelFileError(
       `${weightsPath}: holds ${bytes.byteLength / 4} weights, the network in model.json needs ${expected}`,

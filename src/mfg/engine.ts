@@ -50,8 +50,11 @@ export interface Engine {
   loss(req: SolveRequest, observations: ObservationBatch): number;
   /** the same loss of observed final states [trajectories, ...state] that a solve returned */
   lossOfStates(final: Float32Array, trajectories: number, observations: ObservationBatch): number;
-  /** the loss and its gradient with respect to the network's flat parameters */
-  lossAndGradient(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float32Array };
+  /**
+   * the loss and its gradient with respect to the network's flat parameters (and, with learned
+   * mechanics, ∂L/∂θ of each learned parameter, in EngineInput.learned's order)
+   */
+  lossAndGradient(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float32Array; mechanicsGradient?: Float64Array };
 }
 
 /** What an engine is built from. `params` is the model's own vector: engines read it, never copy it. */
@@ -61,6 +64,14 @@ export interface EngineInput<C extends ExperimentConfig = ExperimentConfig> {
   dynamics: RandomStream;
   params: Float32Array;
   spec: MlpSpec;
+  /** the neural diffusion's network (its parameters follow the drift network's); absent or null: the constant σ */
+  diffusion?: MlpSpec | null;
+  /**
+   * mechanics parameters learned with the network (train --learn, src/mfg/learned.ts): their names
+   * in the kernels' `parameters` hook and their current values, read before every solve; the fused
+   * engine alone learns them. Absent or null: none.
+   */
+  learned?: { names: string[]; values(): number[] } | null;
   shape: number[];
 }
 

@@ -12,6 +12,10 @@ import { controlTerm, odeTerm, type Term } from '../ode/terms.ts';
 import { bindMlp } from '../nn/mlp.ts';
 import { meanFieldDrift } from './drift.ts';
 import type { Engine, EngineInput, ObservationBatch, SolveRequest, SolveResult } from './engine.ts';
+import { agentAdapter, neuralDiffusion } from './agent-network.ts';
+import { lossKind, networkKind, parameterCounts } from './networks.ts';
+import { distributionalLossTensor } from './distances.ts';
+import { distributionalLoss, observedPopulation } from '../fused/distances.ts';
 
 /** The default network adapter: the whole (flattened) state in, a state-shaped increment out. */
 export function wholeStateAdapter(shape: number[]): NetworkAdapter {
@@ -39,7 +43,8 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
 
   constructor(private readonly input: EngineInput<C>) {
     this.mechanics = input.game.mechanics(input.config, input.dynamics);
-    this.adapter = input.game.network?.(input.config) ?? wholeStateAdapter(input.shape);
+    this.adapter =
+      networkKind(input.config) === 'agent' ? agentAdapter(input.config) : (input.game.network?.(input.config) ?? wholeStateAdapter(input.shape));
   }
 
   /**
@@ -56,11 +61,17 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     const { config, spec } = this.input;
     const ctx = opts.ctx ?? emptyContext(y0.shape[0]);
     const terms: Term[] = [odeTerm(meanFieldDrift(this.mechanics, ctx))];
-    if (opts.network) {
+    if (opts.network && networkKind(config) !== 'none') {
       const mlp = bindMlp(spec, params);
       terms.push(odeTerm((t, y) => this.adapter.output(t, mlp(this.adapter.input(t, y, ctx)), y)));
     }
-    if (path !== null) terms.push(controlTerm(config.noise.sigma, path));
+    // the neural diffusion's parameters follow the drift network's in the flat vector (networks.ts);
+    // the MFG-only dynamics (network: false) keep the constant σ
+    const diffusion = this.input.diffusion ?? null;
+    if (path !== null && diffusion && opts.network) {
+      const counts = parameterCounts(spec, diffusion);
+      terms.push(controlTerm(neuralDiffusion(config, diffusion, tf.slice(params, [counts.drift], [counts.diffusion])), path));
+    } else if (path !== null) terms.push(controlTerm(config.noise.sigma, path));
     const { t0, t1, dt } = config.time;
     const ended = this.mechanics.ended?.bind(this.mechanics);
     const solution = solve({ terms, solver: solverByName(config.solver), t0, t1, dt, y0, saveAt: opts.saveAt ?? config.time.saveAt, ended });
@@ -89,6 +100,9 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     const finalTime = [config.time.saveAt[config.time.saveAt.length - 1]];
     const { ys } = this.solveTensors(this.start(req), req.path, params, { network: req.network, ctx: req.ctx, saveAt: finalTime });
     const last = tf.reshape(ys, [req.trajectories, ...shape]);
+    const kind = lossKind(config);
+    // the simulated populations pooled against the observed ones
+    if (kind !== 'mse') return distributionalLossTensor(kind, tf.reshape(last, [1, -1]), observedPopulation(game, config, observations));
     return game.observations.loss(last, tf.tensor(observations.values, observations.shape), config);
   }
 
@@ -99,6 +113,9 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
    */
   lossOfStates(final: Float32Array, trajectories: number, observations: ObservationBatch): number {
     const { game, config, shape } = this.input;
+    // a distance between populations is no mean over the observations: computed whole, on the host
+    const kind = lossKind(config);
+    if (kind !== 'mse') return distributionalLoss(kind, final, 1, final.length, observedPopulation(game, config, observations), null);
     const count = observations.shape[0];
     const row = observations.values.length / count;
     const size = final.length / trajectories;

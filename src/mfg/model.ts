@@ -7,12 +7,16 @@ import type { ExperimentConfig } from '../config.ts';
 import type { Game, NetworkAdapter } from '../game.ts';
 import { BrownianIncrements } from '../ode/brownian.ts';
 import { gridSteps } from '../ode/solve.ts';
-import { initialParameters, parameterCount, type MlpSpec } from '../nn/spec.ts';
+import type { MlpSpec } from '../nn/spec.ts';
+import { ConfigError } from '../config.ts';
+import { agentAdapter } from './agent-network.ts';
+import { diffusionSpec, emptySpec, initialModelParameters, mlpSpec, networkKind, networkOptionsUnsupported, parameterCounts } from './networks.ts';
 import type { RandomStream } from '../random.ts';
 import { FusedEngine } from '../fused/engine.ts';
 import { GpuFusedEngine } from '../gpu/engine.ts';
-import { resolveEngine, type Engine, type EngineName, type ObservationBatch, type SolveRequest, type SolveResult } from './engine.ts';
+import { EngineError, resolveEngine, type Engine, type EngineName, type ObservationBatch, type SolveRequest, type SolveResult } from './engine.ts';
 import { GraphEngine, wholeStateAdapter } from './graph.ts';
+import { learnedMechanics, type LearnedMechanics } from './learned.ts';
 
 export { emptyContext } from './graph.ts';
 
@@ -22,13 +26,22 @@ export function stateShape<C extends ExperimentConfig>(game: Game<C>, config: C)
 }
 
 export function networkAdapter<C extends ExperimentConfig>(game: Game<C>, config: C): NetworkAdapter {
+  if (networkKind(config) === 'agent') return agentAdapter(config);
   return game.network?.(config) ?? wholeStateAdapter(stateShape(game, config));
 }
 
+/**
+ * The neural drift's network: its input and output sizes from the adapter (the agent network's
+ * do not depend on the number of agents), its layers from the configuration; network.kind "none":
+ * a network of no inputs, no outputs and no parameters.
+ */
 export function networkSpec<C extends ExperimentConfig>(game: Game<C>, config: C): MlpSpec {
+  if (networkKind(config) === 'none') return emptySpec(config);
   const adapter = networkAdapter(game, config);
-  return { inputSize: adapter.inputSize, outputSize: adapter.outputSize, ...config.network };
+  return mlpSpec(config, adapter.inputSize, adapter.outputSize);
 }
+
+export { diffusionSpec } from './networks.ts';
 
 export interface ModelOptions {
   /** the engine to solve with (default: fused wherever the game provides kernels, else graph) */
@@ -38,13 +51,23 @@ export interface ModelOptions {
 }
 
 export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
+  /** the neural drift's network */
   readonly spec: MlpSpec;
+  /** the neural diffusion's network (its parameters follow the drift's), or null: the constant σ */
+  readonly diffusionSpec: MlpSpec | null;
   /** the shape of one state */
   readonly shape: number[];
   /** the number of values in one state */
   readonly size: number;
-  /** the neural term's flat parameter vector (updated in place by the optimiser) */
+  /**
+   * the neural term's flat parameter vector (updated in place by the optimiser); with learned
+   * mechanics (train --learn), their coordinates follow the networks' `networkCount` values
+   */
   readonly params: Float32Array;
+  /** the values of `params` that are the networks' */
+  readonly networkCount: number;
+  /** the mechanics parameters learned with the network (inverse.learn), or null */
+  readonly learned: LearnedMechanics | null;
   readonly engine: Engine;
   /** why the default engine is not `fused` for this game and configuration (null when it is, or when asked for) */
   readonly engineNote: string | null;
@@ -58,17 +81,40 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
     params: Float64Array | Float32Array | RandomStream,
     opts: ModelOptions = {},
   ) {
+    const unsupported = networkOptionsUnsupported(game, config);
+    if (unsupported) throw new ConfigError(unsupported);
     this.shape = stateShape(game, config);
     this.size = this.shape.reduce((a, b) => a * b, 1);
     this.spec = networkSpec(game, config);
-    const values = 'uniform' in params ? initialParameters(this.spec, params) : params;
-    if (values.length !== parameterCount(this.spec)) {
-      throw new Error(`the network has ${parameterCount(this.spec)} parameters, ${values.length} were given`);
+    this.diffusionSpec = diffusionSpec(config);
+    const count = parameterCounts(this.spec, this.diffusionSpec).total;
+    const values = 'uniform' in params ? initialModelParameters(this.spec, this.diffusionSpec, params) : params;
+    // learned mechanics start at their configured values (coordinates 0) unless given (a checkpoint's)
+    this.learned = learnedMechanics(game, config);
+    this.networkCount = count;
+    const extra = this.learned?.count ?? 0;
+    if (values.length !== count && values.length !== count + extra) {
+      throw new Error(`the network has ${count} parameters, ${values.length} were given`);
     }
-    this.params = Float32Array.from(values);
+    this.params = new Float32Array(count + extra);
+    this.params.set(values);
     const { engine, note } = resolveEngine(game, config, opts.engine, { backend: opts.backend });
     this.engineNote = note;
-    const input = { game, config, dynamics, params: this.params, spec: this.spec, shape: this.shape };
+    if (this.learned && engine !== 'fused') {
+      throw new EngineError(`inverse.learn (--learn): the ${engine} engine does not learn mechanics parameters; the fused engine does (solvers euler, euler-maruyama)`);
+    }
+    const learned = this.learned;
+    const coordinates = this.params.subarray(count);
+    const input = {
+      game,
+      config,
+      dynamics,
+      params: learned ? this.params.subarray(0, count) : this.params,
+      spec: this.spec,
+      diffusion: this.diffusionSpec,
+      shape: this.shape,
+      learned: learned ? { names: learned.names, values: () => learned.values(coordinates) } : null,
+    };
     this.engine = engine === 'fused' ? new FusedEngine(input) : engine === 'gpu' ? new GpuFusedEngine(input) : new GraphEngine(input);
     if (config.noise.layout !== 'none' && config.noise.path === 'frozen') this.frozenPath = this.samplePath(1);
   }
@@ -115,7 +161,18 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
   }
 
   lossAndGradient(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float32Array } {
-    return this.engine.lossAndGradient(req, observations);
+    const r = this.engine.lossAndGradient(req, observations);
+    if (!this.learned) return r;
+    // the networks' gradient, then the learned mechanics' (∂L/∂θ through each one's map to its coordinate)
+    const gradient = new Float32Array(this.params.length);
+    gradient.set(r.gradient);
+    this.learned.chain(this.params.subarray(this.networkCount), r.mechanicsGradient ?? new Float64Array(this.learned.count), gradient, this.networkCount);
+    return { loss: r.loss, gradient };
+  }
+
+  /** the learned mechanics parameters' current values by field (null without inverse.learn) */
+  learnedValues(): Record<string, number> | null {
+    return this.learned ? this.learned.byField(this.params.subarray(this.networkCount)) : null;
   }
 }
 

@@ -4,6 +4,7 @@
 import { applyOverrides, ConfigError, setField, type ExperimentConfig } from '../config.ts';
 import type { Game } from '../game.ts';
 import { overridable } from '../config-fields.ts';
+import { generatorFollowsAgents } from '../data/generators.ts';
 import { GAMES, gameByName } from '../../games/index.ts';
 import { DEFAULT_BACKEND, startEngineBackend } from '../backend.ts';
 import { resolveEngine, type EngineName } from '../mfg/engine.ts';
@@ -38,7 +39,7 @@ export function experimentOf(gameName: string, choice: ExperimentChoice, role: '
   if (choice.faithful) {
     for (const [field, value] of Object.entries(game.faithful ?? {})) cfg = setField(cfg, field, value);
   }
-  cfg = applyOverrides(cfg, choice.set);
+  cfg = generatorFollowsAgents(applyOverrides(cfg, choice.set), choice.set);
   for (const g of Object.values(GAMES)) {
     for (const o of g.options) {
       const value = choice.options[o.flag];

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { GAMES } from '../../games/index.ts';
 import type { Game } from '../game.ts';
 import { ConfigError, type ExperimentConfig } from '../config.ts';
-import { networkSpec } from '../mfg/model.ts';
-import { parameterCount } from '../nn/spec.ts';
+import { diffusionSpec, networkSpec } from '../mfg/model.ts';
+import { parameterCount, type MlpSpec } from '../nn/spec.ts';
 import { readModel, ModelFileError, type ModelManifest } from '../io/model.ts';
 
 export interface InspectedModel {
@@ -45,9 +45,11 @@ export async function inspectModel(runOrModelDir: string): Promise<InspectedMode
     throw err;
   }
   const spec = networkSpec(game, config);
-  const expected = parameterCount(spec);
+  const diffusion = diffusionSpec(config);
+  const expected = parameterCount(spec) + (diffusion ? parameterCount(diffusion) : 0);
   const declared = manifest.network;
-  const same = (Object.keys(spec) as (keyof typeof spec)[]).every((k) => declared?.[k] === spec[k]);
+  const matches = (a: MlpSpec, b: MlpSpec | undefined) => (Object.keys(a) as (keyof MlpSpec)[]).every((k) => b?.[k] === a[k]);
+  const same = matches(spec, declared) && (diffusion ? matches(diffusion, manifest.diffusion) : manifest.diffusion === undefined);
   if (!same || params.length !== expected) {
     throw new ModelFileError(
       `${where}: the network (${JSON.stringify(declared)}) does not match its configuration (${JSON.stringify(spec)}, ${expected} weights)`,

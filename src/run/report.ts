@@ -9,11 +9,13 @@ import type { Dataset } from '../game.ts';
 import { mean, std } from '../data/stats.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { populationsAt, type MeanFieldModel, type TurnStats } from '../mfg/model.ts';
-import { evaluateModel, evaluationStarts } from '../train/evaluate.ts';
+import { evaluateModel, evaluationPopulations, evaluationStarts } from '../train/evaluate.ts';
 import type { EngineName } from '../mfg/engine.ts';
 import { buildModel, type Experiment } from './experiment.ts';
 import { writePopulation } from './outputs.ts';
 import { streamOf } from './streams.ts';
+import { diffusionSummary } from './diffusion.ts';
+import { equilibriumReport } from './equilibrium.ts';
 
 /** What every training summary says about the run (the head of summary.json). */
 export interface RunFacts {
@@ -33,6 +35,19 @@ export interface RunFacts {
   interrupted: boolean;
   lastStep: { step: number; trainLoss: number; validationLoss: number | null } | null;
   msPerStep: number | null;
+  /** train --learn: each learned mechanics field's value */
+  learned?: Record<string, number>;
+  /** train --bootstrap K: each learned field's interval [low, high] at bootstrap.level (src/run/inverse.ts) */
+  intervals?: Record<string, [number, number]>;
+  /** the replicates: how many, of how many samples, their standard deviation, percentile interval and estimates */
+  bootstrap?: {
+    replicates: number;
+    level: number;
+    samples: number;
+    standardErrors: Record<string, number>;
+    percentile: Record<string, [number, number]>;
+    estimates: Record<string, number[]>;
+  };
 }
 
 /** The final-turn distribution of the model, the data and the MFG-only dynamics (populations games). */
@@ -88,7 +103,7 @@ async function populationReport<C extends ExperimentConfig>(r: ReportInput<C>): 
   const dataMean = mean(dataValues);
   // the figure from the last initial state, the numbers over many populations of their own stream
   const trained = model.simulate({ y0: Float32Array.from(r.lastInitialState), trajectories: 1, path: model.nextPath(1), network: true });
-  const K = config.training.evaluationPopulations;
+  const K = evaluationPopulations(config, model.size); // fewer for very large populations (evaluate.ts)
   const starts = () => evaluationStarts(config, seed, r.lastInitialState);
   const onTrain = evaluateModel(model, train, starts(), K, { network: true });
   const onValidation = validation ? evaluateModel(model, validation, starts(), K, { network: true }) : null;
@@ -98,6 +113,16 @@ async function populationReport<C extends ExperimentConfig>(r: ReportInput<C>): 
   const turns = await writePopulation(dir, exp, populationsAt(trained, 1), {
     title: `${game.title}: MFG + neural term (${exp.preset})`,
     observedMean: dataMean,
+  });
+  // the equilibrium gap (equilibrium.ts): the evaluation populations' final turn, and turn by turn
+  // from the figure's initial state (the MFG-only trajectory solved last: nothing above shifts)
+  const equilibrium = await equilibriumReport(dir, game, config, seed, {
+    finals: { model: onTrain.finalPopulations, mfgOnly: mfgOnly.finalPopulations },
+    trajectories: () => ({
+      model: populationsAt(trained, 1),
+      mfgOnly: populationsAt(model.simulate({ y0: Float32Array.from(r.lastInitialState), trajectories: 1, path: model.nextPath(1), network: false }), 1),
+    }),
+    title: `${game.title}: equilibrium gap (${exp.preset})`,
   });
   const summary = {
     ...facts,
@@ -111,6 +136,9 @@ async function populationReport<C extends ExperimentConfig>(r: ReportInput<C>): 
     dataStd: std(dataValues),
     mfgOnlyFinalMean: mean(mfgPooled),
     mfgOnlyFinalStd: std(mfgPooled),
+    // noise.diffusion "neural": the learned amplitude along the figure's trajectory (src/run/diffusion.ts)
+    ...diffusionSummary(model, populationsAt(trained, 1), config.time.saveAt),
+    ...equilibrium.summary,
     wallSeconds: (performance.now() - r.started) / 1000,
     turns,
     config,
@@ -125,7 +153,7 @@ async function populationReport<C extends ExperimentConfig>(r: ReportInput<C>): 
     mfgOnly: mfgPooled,
     populations: K,
     fixedStart: config.training.initialState === 'fixed',
-    files: ['model/', 'summary.json', 'metrics.csv', 'loss.svg', 'turns.svg', 'trajectory.csv'],
+    files: ['model/', 'summary.json', 'metrics.csv', 'loss.svg', 'turns.svg', 'trajectory.csv', ...equilibrium.files],
   };
 }
 
@@ -199,13 +227,14 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
   const { model, streams } = buildModel(exp, seed, r.engine.engine, r.params);
   // the training's own first initial population (what a fixed-start model was trained from)
   const firstStart = game.initialState(config, streams.initialState);
-  const K = config.training.evaluationPopulations;
+  const K = evaluationPopulations(config, model.size); // fewer for very large populations (evaluate.ts)
   const paired = game.observations.pairing === 'paired';
   const ev = evaluateModel(model, data, evaluationStarts(config, seed, firstStart), K, { network: true });
   // games that end (Liar's dice) also get the MFG-only dynamics on the same observations
   const mfgOnly = paired ? evaluateModel(model, data, evaluationStarts(config, seed, firstStart), K, { network: false }) : null;
   const metrics = game.observations.metrics(ev.finalPopulations, data, config, { endSteps: ev.endSteps, mfgOnlyFinals: mfgOnly?.finalPopulations });
   const files = ['summary.json'];
+  let equilibrium: { summary: Record<string, unknown>; files: string[] } = { summary: {}, files: [] };
   if (game.figureStyle) {
     const run = model.simulate({ y0: Float32Array.from(firstStart), trajectories: 1, path: model.nextPath(1), network: true });
     const comparable = game.observations.comparableValues?.(data, config);
@@ -214,6 +243,19 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
       observedMean: comparable ? mean(comparable) : undefined,
     });
     files.push('turns.svg', 'trajectory.csv');
+    // the equilibrium gap (equilibrium.ts) of the model and of the MFG-only dynamics, solved after everything above
+    equilibrium = await equilibriumReport(r.dir, game, config, seed, {
+      finals: {
+        model: ev.finalPopulations,
+        mfgOnly: (mfgOnly ?? evaluateModel(model, null, evaluationStarts(config, seed, firstStart), K, { network: false })).finalPopulations,
+      },
+      trajectories: () => ({
+        model: populationsAt(run, 1),
+        mfgOnly: populationsAt(model.simulate({ y0: Float32Array.from(firstStart), trajectories: 1, path: model.nextPath(1), network: false }), 1),
+      }),
+      title: `${game.title}: equilibrium gap, model ${r.modelDir}`,
+    });
+    files.push(...equilibrium.files);
   }
   const populations = paired ? data.shape[0] : K;
   const summary = {
@@ -228,6 +270,7 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
     populations,
     loss: ev.loss,
     ...metrics,
+    ...equilibrium.summary,
     wallSeconds: (performance.now() - r.started) / 1000,
   };
   await writeJsonAtomic(join(r.dir, 'summary.json'), summary);

@@ -8,6 +8,7 @@ import { populationsAt, type TurnStats } from '../mfg/model.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
 import { buildModel, type Experiment } from './experiment.ts';
 import { writePopulation } from './outputs.ts';
+import { nashGapTurns, writeNashGapFigure, type NashGap } from './equilibrium.ts';
 import { join } from 'node:path';
 
 export interface SimulateRequest<C extends ExperimentConfig = ExperimentConfig> {
@@ -80,7 +81,9 @@ export function simulate<C extends ExperimentConfig>(req: SimulateRequest<C>): S
 }
 
 /** What `simulate` prints: the game's own description (Liar's dice's transcript) or the per-turn statistics. */
-export type SavedSimulation = { kind: 'described'; text: string; files: string[] } | { kind: 'population'; turns: TurnStats[]; files: string[] };
+export type SavedSimulation =
+  | { kind: 'described'; text: string; files: string[] }
+  | { kind: 'population'; turns: TurnStats[]; files: string[]; /** at the last save time, for games that define it */ nashGap?: NashGap };
 
 /**
  * Writes a simulation's folder: summary.json (with the run's facts), and either the game's own
@@ -106,7 +109,14 @@ export async function saveSimulation<C extends ExperimentConfig>(
     });
     return { kind: 'described', text, files: ['summary.json', 'transcript.txt'] };
   }
-  const turns = await writePopulation(dir, req.exp, sim.states, { title: `${game.title}: ${req.network ? 'MFG + neural term' : 'MFG only'} (${req.exp.preset})` });
-  await writeJsonAtomic(join(dir, 'summary.json'), { ...head, config, turns, wallSeconds: (performance.now() - facts.started) / 1000 });
-  return { kind: 'population', turns, files: ['summary.json', 'trajectory.csv', 'turns.svg'] };
+  const what = req.network ? 'MFG + neural term' : 'MFG only';
+  const turns = await writePopulation(dir, req.exp, sim.states, { title: `${game.title}: ${what} (${req.exp.preset})` });
+  const files = ['summary.json', 'trajectory.csv', 'turns.svg'];
+  // the equilibrium gap turn by turn (nash-gap.svg), and at the last save time
+  const gapTurns = nashGapTurns(game, config, sim.times, sim.states, req.seed);
+  const nashGap = gapTurns ? { mean: gapTurns[gapTurns.length - 1].mean, max: gapTurns[gapTurns.length - 1].max } : undefined;
+  if (gapTurns) files.push(await writeNashGapFigure(dir, `${game.title}: equilibrium gap, ${what} (${req.exp.preset})`, [{ name: req.network ? 'model' : 'MFG only', turns: gapTurns }]));
+  const gap = gapTurns ? { nashGap, nashGapTurns: gapTurns } : {};
+  await writeJsonAtomic(join(dir, 'summary.json'), { ...head, config, turns, ...gap, wallSeconds: (performance.now() - facts.started) / 1000 });
+  return { kind: 'population', turns, files, ...(nashGap ? { nashGap } : {}) };
 }

@@ -26,8 +26,14 @@ const STREAM_INDEX = {
   evaluationKeys: 102,
   /** which rows of a large validation file the per-step validation loss uses */
   validationSubsample: 103,
+  /** the random population statistic behind an equilibrium gap (El Farol's attendance draws) */
+  equilibriumGap: 104,
+  /** which training samples each bootstrap replicate resamples (train --bootstrap) */
+  bootstrap: 105,
   /** the other draws of a training set in an analysis (draw r > 0 uses seed of index 1000 + r) */
   draws: 1000,
+  /** the seed of bootstrap replicate r ≥ 1 (index 2000 + r): its own initial populations, noise and network */
+  bootstrapRuns: 2000,
 } as const;
 
 export type StreamName = keyof typeof STREAM_INDEX;
@@ -37,7 +43,7 @@ export type TrainingStreamName = 'data' | 'initialState' | 'dynamics' | 'paramet
 const TRAINING_STREAMS: TrainingStreamName[] = ['data', 'initialState', 'dynamics', 'parameters', 'shuffle', 'validation'];
 
 /** One named stream of a seed. */
-export function streamOf(seed: number, name: Exclude<StreamName, 'draws'>): RandomStream {
+export function streamOf(seed: number, name: Exclude<StreamName, 'draws' | 'bootstrapRuns'>): RandomStream {
   return new RandomStream(deriveSeed(seed, STREAM_INDEX[name]));
 }
 
@@ -46,6 +52,11 @@ export function randomStreams(seed: number): Record<TrainingStreamName, RandomSt
   const out = {} as Record<TrainingStreamName, RandomStream>;
   for (const name of TRAINING_STREAMS) out[name] = streamOf(seed, name);
   return out;
+}
+
+/** The seed of bootstrap replicate r ≥ 1 of a run (train --bootstrap). */
+export function bootstrapSeed(seed: number, r: number): number {
+  return deriveSeed(seed, STREAM_INDEX.bootstrapRuns + r);
 }
 
 /** The seed of draw r of a training set in an analysis: the run's own seed for r = 0. */

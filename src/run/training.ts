@@ -13,8 +13,12 @@ import { saveModel } from '../io/model.ts';
 import { writeCsv } from '../data/csv.ts';
 import { lossCurve, writeSvg } from '../plot/figures.ts';
 import { trainModel, type StepMetrics, type TrainResult, type TrainState } from '../train/train.ts';
+import { GENERATED_VALUES, populationsThatFit } from '../train/evaluate.ts';
 import { buildModel, type EngineChoice, type Experiment } from './experiment.ts';
 import { reportTraining, type RunFacts, type TrainingReport } from './report.ts';
+import { bootstrapLearned, type BootstrapResult } from './inverse.ts';
+import { inverseOf } from '../mfg/learned.ts';
+import { withOverrides } from '../config-fields.ts';
 
 export interface TrainRequest<C extends ExperimentConfig = ExperimentConfig> {
   exp: Experiment<C>;
@@ -35,6 +39,8 @@ export interface TrainHooks {
   onStep?: (m: StepMetrics) => void;
   /** checked between steps: true stops the run after a checkpoint */
   shouldStop?: () => boolean;
+  /** after each bootstrap replicate (train --bootstrap): its learned values */
+  onBootstrap?: (r: number, total: number, learned: Record<string, number>) => void;
 }
 
 export interface TrainedRun<C extends ExperimentConfig = ExperimentConfig> {
@@ -45,6 +51,8 @@ export interface TrainedRun<C extends ExperimentConfig = ExperimentConfig> {
   validation: Dataset | null;
   /** performance.now() when the run began */
   started: number;
+  /** the bootstrap of the learned mechanics (inverse.bootstrap > 0), when the training finished */
+  bootstrap?: BootstrapResult;
 }
 
 /** The run's observations read from CSV files (the validation file is optional). */
@@ -97,7 +105,8 @@ export async function fitModel<C extends ExperimentConfig>(
     opts.validation !== undefined
       ? opts.validation
       : config.training.validationSamples > 0
-        ? game.observations.generate(config, streams.data, config.training.validationSamples)
+        ? // at most GENERATED_VALUES states' worth of samples (a million agents: 16 samples, not 1,000)
+          game.observations.generate(config, streams.data, Math.min(config.training.validationSamples, populationsThatFit(model.size, GENERATED_VALUES)))
         : null;
   // a validation file larger than training.validationSamples: a seeded subsample for the per-step
   // loss (validating on hundreds of thousands of samples every step would dominate the run)
@@ -135,7 +144,19 @@ export async function train<C extends ExperimentConfig>(req: TrainRequest<C>, ho
     checkpoint: { every: exp.config.training.checkpointEvery, save: (state) => writeCheckpoint(join(req.dir, 'checkpoint.json'), run, state) },
     hooks,
   });
-  return { req, ...fitted, started };
+  // learned mechanics with --bootstrap K: K retrainings on resamples of the training set (inverse.ts)
+  const { bootstrap: total, level } = inverseOf(exp.config);
+  if (total === 0 || !fitted.model.learned || fitted.result.stoppedEarly) return { req, ...fitted, started };
+  const fit = async (resampled: Dataset, replicateSeed: number) =>
+    (await fitModel(exp, replicateSeed, req.engine.engine, { train: resampled, validation: null, hooks: { shouldStop: hooks.shouldStop } })).model.learnedValues()!;
+  const estimate = fitted.model.learnedValues()!;
+  const bootstrap = await bootstrapLearned(fitted.train, seed, estimate, { total, level }, fit, { shouldStop: hooks.shouldStop, onReplicate: hooks.onBootstrap });
+  return { req, ...fitted, started, bootstrap };
+}
+
+/** What summary.json says about a bootstrap besides the intervals. */
+function bootstrapFacts(b: BootstrapResult): NonNullable<RunFacts['bootstrap']> {
+  return { replicates: b.replicates, level: b.level, samples: b.samples, standardErrors: b.standardErrors, percentile: b.percentile, estimates: b.estimates };
 }
 
 const median = (v: number[]) => {
@@ -154,13 +175,17 @@ export async function saveTrainedRun<C extends ExperimentConfig>(run: TrainedRun
   const { game, config } = exp;
   const metrics = result.metrics;
   const last = metrics[metrics.length - 1];
+  // learned mechanics: the saved model's configuration holds their learned values (the model
+  // starts from them), its weights are the networks' alone
+  const learned = model.learnedValues();
   await saveModel(
     join(dir, 'model'),
     {
       game: game.name,
       preset: exp.preset,
-      config,
+      config: learned ? withOverrides(game, config, Object.entries(learned).map(([field, value]) => `${field}=${value}`)) : config,
       network: model.spec,
+      ...(model.diffusionSpec ? { diffusion: model.diffusionSpec } : {}),
       seed,
       backend: engine.backend,
       engine: engine.engine,
@@ -171,7 +196,7 @@ export async function saveTrainedRun<C extends ExperimentConfig>(run: TrainedRun
         interrupted: result.stoppedEarly,
       },
     },
-    model.params,
+    learned ? model.params.subarray(0, model.networkCount) : model.params,
   );
   await writeCsv(
     join(dir, 'metrics.csv'),
@@ -207,6 +232,9 @@ export async function saveTrainedRun<C extends ExperimentConfig>(run: TrainedRun
     interrupted: result.stoppedEarly,
     lastStep: last ? { step: last.step, trainLoss: last.trainLoss, validationLoss: last.validationLoss } : null,
     msPerStep: metrics.length ? median(metrics.map((m) => m.ms)) : null,
+    // train --learn: the learned mechanics, and with --bootstrap K their intervals
+    ...(learned ? { learned } : {}),
+    ...(run.bootstrap ? { intervals: run.bootstrap.intervals, bootstrap: bootstrapFacts(run.bootstrap) } : {}),
   };
   return reportTraining({ dir, exp, model, seed, train, validation, lastInitialState: result.lastInitialState, facts, started: run.started });
 }

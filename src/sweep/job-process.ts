@@ -3,6 +3,7 @@
 // after its current step and saves a checkpoint (train's own handler; a second signal aborts it);
 // any other job, or an idle process, exits at once: the job is then simply run again.
 import { runInProcess } from './in-process.ts';
+import { EXIT_INTERRUPTED } from './job.ts';
 
 export interface JobMessage {
   argv: string[];
@@ -17,7 +18,7 @@ let current: JobMessage | null = null;
 let closing = false;
 
 function onSignal() {
-  if (!current || current.argv[0] !== 'train') process.exit(130);
+  if (!current || current.argv[0] !== 'train') process.exit(EXIT_INTERRUPTED);
   closing = true;
 }
 process.on('SIGINT', onSignal);
@@ -39,7 +40,7 @@ process.on('message', async (message: JobMessage) => {
   }
   current = null;
   if (!process.connected) process.exit(code);
-  process.send!({ code } satisfies JobReply, () => {
+  process.send!({ code } satisfies JobReply, undefined, {}, () => {
     if (closing) process.exit(code);
   });
 });

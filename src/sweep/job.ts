@@ -1,22 +1,27 @@
 // One job of a sweep, start to finish, whatever runs it (the local pool, `sweep run-one` under Slurm
 // or Kubernetes, a queue worker): skip it if its folder says it finished under the same key,
 // resume an interrupted `train` from its checkpoint, otherwise start it afresh in a clean folder;
-// then record how it ended. The record (sweep-job.json) is what makes a job idempotent.
+// then record how it ended. The record (DIR/state/<job>.json) is what makes a job idempotent; the
+// job's folder (DIR/jobs/<job>/) holds only what its command wrote, its log is DIR/logs/<job>.log.
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.ts';
+import { LOCK_FILE } from '../run/folder.ts';
 import type { SweepJob, SweepManifest } from './manifest.ts';
 
-export const RECORD_FILE = 'sweep-job.json';
-export const LOG_FILE = 'sweep-job.log';
+/** Where a job's files are, relative to the sweep's folder: its command's --out, its record, its log. */
+export function jobFiles(job: Pick<SweepJob, 'dir'>): { out: string; record: string; log: string } {
+  const name = basename(job.dir);
+  return { out: job.dir, record: join('state', `${name}.json`), log: join('logs', `${name}.log`) };
+}
 /** Exit code of a command stopped by Ctrl-C or SIGTERM (train: after saving a checkpoint). */
 export const EXIT_INTERRUPTED = 130;
 
 export type JobState = 'pending' | 'started' | 'done' | 'failed' | 'interrupted';
 
-/** DIR/jobs/…/sweep-job.json: how the job's last attempt went. */
+/** DIR/state/<job>.json: how the job's last attempt went. */
 export interface JobRecord {
   key: string;
   state: Exclude<JobState, 'pending'>;
@@ -29,7 +34,7 @@ export interface JobRecord {
   host: string;
   /** whether this attempt continued a checkpoint */
   resumed: boolean;
-  /** the last lines of the log of a failed attempt */
+  /** why the last attempt failed (the command's error message) */
   error?: string;
 }
 
@@ -51,36 +56,36 @@ export interface JobOutcome {
   error?: string;
 }
 
-export async function readJobRecord(jobDir: string): Promise<JobRecord | null> {
+export async function readJobRecord(sweepDir: string, job: SweepJob): Promise<JobRecord | null> {
   try {
-    return JSON.parse(await readFile(join(jobDir, RECORD_FILE), 'utf8')) as JobRecord;
+    return JSON.parse(await readFile(join(sweepDir, jobFiles(job).record), 'utf8')) as JobRecord;
   } catch {
     return null;
   }
 }
 
-/** The job's state as its folder shows it: a record under another key counts as never run. */
+/** Records how the job's attempt went (atomically: a reader never sees half a record). */
+export async function writeJobRecord(sweepDir: string, job: SweepJob, record: JobRecord): Promise<void> {
+  await writeJsonAtomic(join(sweepDir, jobFiles(job).record), record);
+}
+
+/** The job's state as its record shows it: a record under another key counts as never run. */
 export async function jobState(sweepDir: string, job: SweepJob): Promise<{ state: JobState; record: JobRecord | null }> {
-  const record = await readJobRecord(join(sweepDir, job.dir));
+  const record = await readJobRecord(sweepDir, job);
   if (!record || record.key !== job.key) return { state: 'pending', record: null };
   return { state: record.state, record };
 }
 
-/** The last `n` non-empty lines of the job's log (why it failed). */
-async function logTail(log: string, n = 3): Promise<string> {
+/** Why the attempt failed, in a line: the command's own error message, else the log's last line. */
+async function failureReason(log: string): Promise<string> {
   try {
-    const lines = (await readFile(log, 'utf8')).split('\n').map((l) => l.trimEnd()).filter(Boolean);
-    return lines.slice(-n).join('\n');
+    const all = (await readFile(log, 'utf8')).split('\n').map((l) => l.trim());
+    // this attempt's lines only (the log holds every attempt)
+    const start = all.map((l) => l.startsWith('--- attempt')).lastIndexOf(true);
+    const lines = all.slice(start + 2).filter((l) => l && !l.startsWith('--- exit'));
+    return lines.filter((l) => l.startsWith('neural-mfg:')).at(-1) ?? lines.at(-1) ?? '';
   } catch {
     return '';
-  }
-}
-
-/** Empties the job's folder for a fresh start, keeping its log. */
-async function clearOutputs(jobDir: string): Promise<void> {
-  await mkdir(jobDir, { recursive: true });
-  for (const name of await readdir(jobDir)) {
-    if (name !== LOG_FILE) await rm(join(jobDir, name), { recursive: true, force: true });
   }
 }
 
@@ -89,13 +94,19 @@ async function clearOutputs(jobDir: string): Promise<void> {
  * of the same key continues it (`train --resume`: the same result as an uninterrupted run).
  */
 export async function executeJob(ctx: JobContext, job: SweepJob, sweepDir: string, run: CommandRunner): Promise<JobOutcome> {
-  const jobDir = join(sweepDir, job.dir);
+  const files = jobFiles(job);
+  const jobDir = join(sweepDir, files.out);
   const { state, record } = await jobState(sweepDir, job);
   if (state === 'done') {
     return { job, state: 'done', skipped: true, exitCode: 0, seconds: 0, attempts: record!.attempts, resumed: false };
   }
   const resumed = record !== null && ctx.command === 'train' && existsSync(join(jobDir, 'checkpoint.json'));
-  if (!resumed) await clearOutputs(jobDir);
+  // a fresh start in an empty folder: nothing of an earlier attempt (or of another definition) is mixed in
+  if (!resumed) await rm(jobDir, { recursive: true, force: true });
+  // The runner owns the job's folder (one runner per job: the pool's lock on DIR, the queue, the
+  // cluster's index), so a lock left by an attempt that died, on this host or another one, is stale.
+  else await rm(join(jobDir, LOCK_FILE), { force: true });
+  await mkdir(join(sweepDir, 'logs'), { recursive: true });
   const argv = resumed ? ['train', '--resume', jobDir, ...ctx.resume, '--quiet'] : [...job.argv, '--out', jobDir];
   const attempts = (record?.attempts ?? 0) + 1;
   const started: JobRecord = {
@@ -109,16 +120,16 @@ export async function executeJob(ctx: JobContext, job: SweepJob, sweepDir: strin
     host: hostname(),
     resumed,
   };
-  await writeJsonAtomic(join(jobDir, RECORD_FILE), started);
-  const log = join(jobDir, LOG_FILE);
+  await writeJobRecord(sweepDir, job, started);
+  const log = join(sweepDir, files.log);
   await appendFile(log, `--- attempt ${attempts} on ${started.host} at ${started.startedAt}${resumed ? ' (resumed from checkpoint.json)' : ''}\n$ neural-mfg ${argv.join(' ')}\n`);
   const t0 = performance.now();
   const exitCode = await run(argv, log);
   const seconds = (performance.now() - t0) / 1000;
   const ended = exitCode === 0 ? 'done' : exitCode === EXIT_INTERRUPTED ? 'interrupted' : 'failed';
-  const error = ended === 'failed' ? (await logTail(log)) || `exit code ${exitCode}` : undefined;
+  const error = ended === 'failed' ? (await failureReason(log)) || `exit code ${exitCode}` : undefined;
   await appendFile(log, `--- exit ${exitCode} (${ended}) after ${seconds.toFixed(1)} s\n`);
-  await writeJsonAtomic(join(jobDir, RECORD_FILE), {
+  await writeJobRecord(sweepDir, job, {
     ...started,
     state: ended,
     exitCode,

@@ -3,10 +3,10 @@
 // seed, written to its own folder under DIR/jobs/. The manifest is plain data, so that any engine
 // (the local pool, a job queue, a Slurm array, a Kubernetes Indexed Job) can run job i by itself.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.ts';
-import { PACKAGE_VERSION } from '../version.ts';
+import { PACKAGE_VERSION } from '../package.ts';
 
 export const SWEEP_FORMAT = 'neural-mfg-sweep';
 export const SWEEP_FORMAT_VERSION = 1;
@@ -242,4 +242,41 @@ export function jobAt(manifest: SweepManifest, index: number): SweepJob {
   const job = manifest.jobs[index];
   if (!Number.isInteger(index) || !job) throw new ManifestError(`no job ${index}: this sweep has jobs 0 to ${manifest.jobs.length - 1}`);
   return job;
+}
+
+const EVAL_OPTIONS = ['--data', '--set', '--engine', '--backend', '--allow-software'];
+
+export interface GridSweepRequest {
+  command: 'train' | 'simulate' | 'eval';
+  target: string;
+  shared: string[];
+  resume: string[];
+  grid: GridAxis[];
+  seeds: number[];
+  /** checks one job's configuration (its --set overrides) before anything is written (eval: when it runs) */
+  validate(set: string[]): void;
+}
+
+/** `sweep plan`: a job per grid point and seed, every point's configuration checked first. */
+export function planGridSweep(r: GridSweepRequest): SweepManifest {
+  if (r.command === 'eval') {
+    // eval evaluates the model's own configuration: only these of train's options apply
+    const foreign = r.shared.filter((a) => a.startsWith('--') && !EVAL_OPTIONS.includes(a));
+    if (foreign.length > 0) throw new Error(`an eval sweep takes ${EVAL_OPTIONS.join(', ')}, not ${foreign.join(', ')}`);
+  }
+  const points = gridPoints(r.grid);
+  for (const p of points) {
+    try {
+      r.validate(p.set);
+    } catch (err) {
+      const at = Object.entries(p.values).map(([f, v]) => `${f}=${v}`).join(' ');
+      throw new Error(`${at ? `grid point ${at}: ` : ''}${(err as Error).message}`);
+    }
+  }
+  return buildManifest({ command: r.command, target: r.target, shared: r.shared, resume: r.resume, seeds: r.seeds, points, grid: r.grid });
+}
+
+/** Removes what the sweep's jobs left in DIR (their folders, records and logs), keeping sweep.json. */
+export async function clearSweep(dir: string): Promise<void> {
+  for (const sub of ['jobs', 'state', 'logs']) await rm(join(dir, sub), { recursive: true, force: true });
 }

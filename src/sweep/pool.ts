@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { JobMessage, JobReply } from './job-process.ts';
 
-const JOB_PROCESS = join(import.meta.dirname, 'job-process.ts');
+// the pool's processes run the same code as this module: the compiled JavaScript (dist/, the CLI),
+// or the TypeScript sources through tsx (tests, scripts)
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+const JOB_PROCESS = join(import.meta.dirname, FROM_SOURCES ? 'job-process.ts' : 'job-process.js');
 
 interface Member {
   child: ChildProcess;
@@ -51,9 +54,9 @@ export class JobPool {
 
   private spawn(): Member {
     if (this.members.length >= this.opts.size) throw new Error(`JobPool: all ${this.opts.size} processes are busy`);
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const execArgv = FROM_SOURCES ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
     const child = fork(JOB_PROCESS, [], {
-      execArgv: ['--import', tsx],
+      execArgv,
       env: { ...process.env, NEURAL_MFG_THREADS: this.threads, FORCE_COLOR: '0' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       detached: true,

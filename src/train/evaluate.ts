@@ -7,6 +7,26 @@ import { emptyContext, type MeanFieldModel } from '../mfg/model.ts';
 import type { RandomStream } from '../random.ts';
 import { streamOf } from '../run/streams.ts';
 
+/**
+ * The most final-state values an evaluation keeps (and solves at once): 2^22, 64 populations of up
+ * to 65,536 agents. Larger populations are evaluated over fewer of them (a million agents: 4), each
+ * of which holds that many more agents; the memory and the time stay those of 4 million agents.
+ */
+export const EVALUATION_VALUES = 2 ** 22;
+
+/** The most values a generated validation set holds: 2^24, 1,000 samples of up to 16,777 agents (a million agents: 16). */
+export const GENERATED_VALUES = 2 ** 24;
+
+/** How many populations (or samples) of `size` values fit in `budget` values (at least one). */
+export function populationsThatFit(size: number, budget = EVALUATION_VALUES): number {
+  return Math.max(1, Math.floor(budget / size));
+}
+
+/** training.evaluationPopulations, or fewer where populations of `size` values would pass EVALUATION_VALUES. */
+export function evaluationPopulations(config: ExperimentConfig, size: number): number {
+  return Math.min(config.training.evaluationPopulations, populationsThatFit(size));
+}
+
 /** Where an evaluation's trajectories start, and where their keys come from. */
 export interface EvaluationStarts {
   /** a stream to draw each trajectory's initial state from, or one fixed state for all */

@@ -1,0 +1,126 @@
+// The paper's analyses on the sweep machinery: an analysis with several points (or seeds) becomes a
+// sweep whose jobs are `analyze` runs of one point and one seed each (DIR/jobs/…), run on the local
+// pool or planned for a cluster; its result is then put back together from the jobs' summary.json
+// files by the analysis's own `combine` (the same numbers as a whole run in one process, for one
+// seed), and written as `analyze` always wrote it: DIR/summary.json, a CSV per table, the figures.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gameByName } from '../../games/index.ts';
+import type { AnalysisResult, Game, PointRun } from '../game.ts';
+import { writeCsv } from '../data/csv.ts';
+import { writeJsonAtomic } from '../io/atomic.ts';
+import { writeSvg } from '../plot/figures.ts';
+import { jobState } from './job.ts';
+import { buildManifest, type AnalysisPlan, type SweepManifest } from './manifest.ts';
+
+/** What summary.json says about the analysis besides its result. */
+export interface AnalysisFacts {
+  plan: AnalysisPlan;
+  seed: number;
+  /** every seed, when there are several */
+  seeds?: number[];
+  backend: string | null;
+  engine: string;
+  wallSeconds: number;
+  /** the sweep behind it, when the points ran as jobs */
+  sweep?: { id: string; jobs: number };
+}
+
+/** Writes an analysis's outputs into DIR; returns the files written (besides summary.json). */
+export async function writeAnalysis(dir: string, result: AnalysisResult, f: AnalysisFacts): Promise<string[]> {
+  const files: string[] = [];
+  for (const [name, table] of Object.entries(result.tables)) {
+    await writeCsv(join(dir, `${name}.csv`), table.header, table.rows);
+    files.push(`${name}.csv`);
+  }
+  for (const [name, svg] of Object.entries(result.figures)) {
+    await writeSvg(join(dir, `${name}.svg`), svg);
+    files.push(`${name}.svg`);
+  }
+  const p = f.plan;
+  await writeJsonAtomic(join(dir, 'summary.json'), {
+    command: 'analyze',
+    game: p.game,
+    analysis: p.name,
+    description: p.description,
+    quick: p.quick,
+    overrides: p.overrides,
+    seed: f.seed,
+    ...(f.seeds ? { seeds: f.seeds } : {}),
+    dataFile: p.dataFile,
+    backend: f.backend,
+    engine: f.engine,
+    ...(f.sweep ? { sweepId: f.sweep.id, jobs: f.sweep.jobs } : {}),
+    ...result.summary,
+    wallSeconds: f.wallSeconds,
+    config: p.config,
+  });
+  return files;
+}
+
+/**
+ * The sweep of an analysis: a job per point and seed, each `analyze GAME --preset NAME` with the
+ * command's own options (`shared`) and the point's --set overrides.
+ */
+export function analysisManifest(game: Game, plan: AnalysisPlan, shared: string[], seeds: number[]): SweepManifest {
+  const analysis = game.analyses?.[plan.name];
+  if (!analysis?.sweep) throw new Error(`the ${plan.name} analysis of ${game.name} does not split into points`);
+  const config = game.parseConfig(plan.config);
+  const points = analysis.sweep.points(config);
+  const fields = [...new Set(points.flatMap((p) => Object.keys(p.values)))];
+  return buildManifest({
+    command: 'analyze',
+    target: game.name,
+    shared,
+    resume: [],
+    seeds,
+    points,
+    grid: fields.map((field) => ({ field, values: points.map((p) => p.values[field]) })),
+    analysis: plan,
+  });
+}
+
+export async function pointRun(dir: string, manifest: SweepManifest, index: number): Promise<PointRun> {
+  const job = manifest.jobs[index];
+  const summary = JSON.parse(await readFile(join(dir, job.dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+  return { seed: job.seed, point: job.pointIndex, summary };
+}
+
+/** The line of a finished point, as the analysis words it. */
+export async function describePoint(dir: string, manifest: SweepManifest, index: number): Promise<string> {
+  const plan = manifest.analysis!;
+  const game = gameByName(plan.game);
+  const sweep = game.analyses![plan.name].sweep!;
+  const total = Math.max(...manifest.jobs.map((j) => j.pointIndex)) + 1;
+  const run = await pointRun(dir, manifest, index);
+  return sweep.describe(game.parseConfig(plan.config), run, { index: run.point, total });
+}
+
+/**
+ * Puts the analysis back together from its finished jobs and writes it into DIR. A seed with a
+ * point that has not finished is left out (and said so); with none complete, an error.
+ */
+export async function combineAnalysis(dir: string, manifest: SweepManifest, started: number): Promise<{ result: AnalysisResult; files: string[]; facts: AnalysisFacts; leftOut: number[] }> {
+  const plan = manifest.analysis!;
+  const game = gameByName(plan.game);
+  const sweep = game.analyses?.[plan.name]?.sweep;
+  if (!sweep) throw new Error(`${dir}: the ${plan.name} analysis of ${plan.game} does not split into points`);
+  const states = await Promise.all(manifest.jobs.map((j) => jobState(dir, j)));
+  const complete = manifest.seeds.filter((seed) => manifest.jobs.every((j, i) => j.seed !== seed || states[i].state === 'done'));
+  const leftOut = manifest.seeds.filter((s) => !complete.includes(s));
+  if (complete.length === 0) throw new Error(`${dir}: no seed has all its points finished yet (neural-mfg sweep status ${dir})`);
+  const runs = await Promise.all(manifest.jobs.filter((j) => complete.includes(j.seed)).map((j) => pointRun(dir, manifest, j.index)));
+  const result = await sweep.combine(game.parseConfig(plan.config), runs);
+  const first = runs[0].summary as { backend?: string | null; engine?: string };
+  const facts: AnalysisFacts = {
+    plan,
+    seed: complete[0],
+    ...(complete.length > 1 ? { seeds: complete } : {}),
+    backend: first.backend ?? null,
+    engine: first.engine ?? 'fused',
+    wallSeconds: (performance.now() - started) / 1000,
+    sweep: { id: manifest.id, jobs: runs.length },
+  };
+  const files = await writeAnalysis(dir, result, facts);
+  return { result, files, facts, leftOut };
+}

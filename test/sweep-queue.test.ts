@@ -1,0 +1,125 @@
+// The job-queue route against a real Redis: Debian's redis-server, started here on a free port and
+// stopped after. Where it is not installed (`apt-get install redis-server`), the tests say so and
+// skip.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'neural-mfg.js');
+const tmp = () => mkdtemp(join(tmpdir(), 'neural-mfg-queue-'));
+const json = async (file: string) => JSON.parse(await readFile(file, 'utf8'));
+const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+let redis: ChildProcess | null = null;
+let url = '';
+
+async function startRedis(): Promise<void> {
+  const port = await freePort();
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((ready, fail) => {
+    redis!.stdout!.on('data', (chunk: Buffer) => /Ready to accept connections/.test(String(chunk)) && ready());
+    redis!.on('exit', (code) => fail(new Error(`redis-server exited with ${code}`)));
+  });
+  url = `redis://127.0.0.1:${port}`;
+}
+
+/** `neural-mfg worker` processes until `stop`; stopped by SIGTERM (their own process id). */
+function worker(...args: string[]): { stop(): Promise<number | null>; log: () => string } {
+  let log = '';
+  const child = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--workers', '2', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.on('data', (c: Buffer) => (log += String(c)));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return {
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+    log: () => log,
+  };
+}
+
+async function plannedSweep(...extra: string[]) {
+  const dir = await tmp();
+  const r = cli('sweep', 'plan', 'meeting', '--set', 'training.steps=2', '--set', 'training.validationSamples=20', '--grid', 'training.learningRate=0.001,0.01', '--seeds', '10-11', '--out', dir, ...extra);
+  assert.is(r.code, 0, r.stderr);
+  return dir;
+}
+
+const states = async (dir: string) => Promise.all((await readdir(join(dir, 'state'))).sort().map(async (f) => (await json(join(dir, 'state', f))).state));
+
+test.before(async () => {
+  if (hasRedis) await startRedis();
+  else console.log('  skipped: redis-server is not installed here (apt-get install redis-server); the queue route is not tested');
+});
+
+test.after(async () => {
+  if (!redis) return;
+  const gone = new Promise((done) => redis!.on('exit', done));
+  redis.kill('SIGTERM');
+  await gone;
+});
+
+test('sweep run --queue: the jobs go through BullMQ to a worker that writes into the shared sweep folder', async () => {
+  if (!hasRedis) return;
+  const dir = await plannedSweep();
+  const w = worker();
+  const r = cli('sweep', 'run', dir, '--queue', url);
+  assert.is(await w.stop(), 0, w.log());
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /4 jobs: 4 done/);
+  assert.equal(await states(dir), ['done', 'done', 'done', 'done']);
+  assert.match(w.log(), /job 3 of sweep \w+ done/);
+  assert.ok((await json(join(dir, 'jobs', 'training.learningRate=0.01,seed=11', 'summary.json'))).finalMean > 0);
+  // finished jobs are not queued again
+  assert.match(cli('sweep', 'run', dir, '--queue', url).stdout, /4 already done/);
+});
+
+test('a worker that does not see the sweep folder sends the files back through the queue', async () => {
+  if (!hasRedis) return;
+  const dir = await plannedSweep();
+  const w = worker('--results', 'queue');
+  const r = cli('sweep', 'run', dir, '--queue', url);
+  assert.is(await w.stop(), 0, w.log());
+  assert.is(r.code, 0, r.stderr);
+  assert.match(w.log(), /results through the queue/);
+  assert.equal(await states(dir), ['done', 'done', 'done', 'done']);
+  const job = join(dir, 'jobs', 'training.learningRate=0.001,seed=10');
+  assert.ok((await readdir(job)).includes('summary.json'));
+  assert.ok((await readFile(join(job, 'model', 'weights.bin'))).length > 0);
+  assert.match(await readFile(join(dir, 'logs', 'training.learningRate=0.001,seed=10.log'), 'utf8'), /exit 0 \(done\)/);
+});
+
+test("a failing job is retried by BullMQ, then reported failed with the worker's reason", async () => {
+  if (!hasRedis) return;
+  const dir = await tmp();
+  assert.is(cli('sweep', 'plan', 'meeting', '--data', join(dir, 'missing.csv'), '--out', dir).code, 0);
+  const w = worker();
+  const r = cli('sweep', 'run', dir, '--queue', url, '--retries', '1');
+  await w.stop();
+  assert.is(r.code, 1);
+  assert.match(r.stdout, /1 failed/);
+  const [record] = await Promise.all((await readdir(join(dir, 'state'))).map((f) => json(join(dir, 'state', f))));
+  assert.is(record.state, 'failed');
+  assert.is(record.attempts, 2);
+  assert.match(record.error, /missing\.csv/);
+});
+
+test.run();

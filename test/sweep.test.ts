@@ -1,0 +1,229 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildManifest, gridPoints, parseGridAxis, parseSeeds } from '../src/sweep/manifest.ts';
+import { seedStats } from '../src/sweep/stats.ts';
+import { summaryMetrics } from '../src/sweep/aggregate.ts';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'neural-mfg.js');
+const tmp = () => mkdtemp(join(tmpdir(), 'neural-mfg-sweep-'));
+const json = async (file: string) => JSON.parse(await readFile(file, 'utf8'));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A tiny meeting sweep: 2 learning rates × 2 seeds, 2 training steps each. */
+async function plannedSweep(...extra: string[]) {
+  const dir = await tmp();
+  const r = cli('sweep', 'plan', 'meeting', '--set', 'training.steps=2', '--set', 'training.validationSamples=20',
+    '--grid', 'training.learningRate=0.001,0.01', '--seeds', '10-11', '--out', dir, ...extra);
+  assert.is(r.code, 0, r.stderr);
+  return dir;
+}
+
+/** One sweep planned and run for the tests that only read it. */
+let finished: Promise<string> | null = null;
+const finishedSweep = () =>
+  (finished ??= plannedSweep().then((dir) => {
+    const r = cli('sweep', 'run', dir, '--workers', '2');
+    assert.is(r.code, 0, r.stderr);
+    return dir;
+  }));
+
+const records = async (dir: string) => Promise.all((await readdir(join(dir, 'state'))).sort().map((f) => json(join(dir, 'state', f))));
+
+test('seeds and grid values: ranges, lists, and commas inside brackets belong to a value', () => {
+  assert.equal(parseSeeds('10-12,20'), [10, 11, 12, 20]);
+  assert.throws(() => parseSeeds('12-10'), /runs backwards/);
+  assert.throws(() => parseSeeds('10,10'), /listed twice/);
+  assert.equal(parseGridAxis('sweep.values=[0,1],[2]'), { field: 'sweep.values', values: ['[0,1]', '[2]'] });
+  assert.throws(() => parseGridAxis('training.steps=1,,2'), /empty value/);
+  const points = gridPoints([parseGridAxis('a=1,2'), parseGridAxis('b=x,y,z')]);
+  assert.is(points.length, 6);
+  assert.equal(points[1], { values: { a: '1', b: 'y' }, set: ['a=1', 'b=y'] });
+});
+
+test('a job is one command line, its folder named by point and seed, its key the hash of its command line', () => {
+  const m = buildManifest({ command: 'train', target: 'meeting', shared: ['--preset', 'fig2b'], resume: [], seeds: [3, 4], points: gridPoints([parseGridAxis('training.steps=5')]), grid: [] });
+  assert.equal(m.jobs.map((j) => j.dir), ['jobs/training.steps=5,seed=3', 'jobs/training.steps=5,seed=4']);
+  assert.equal(m.jobs[1].argv, ['train', 'meeting', '--preset', 'fig2b', '--set', 'training.steps=5', '--seed', '4', '--quiet']);
+  assert.is.not(m.jobs[0].key, m.jobs[1].key);
+  // the same plan has the same id: planning again changes nothing
+  assert.is(buildManifest({ command: 'train', target: 'meeting', shared: ['--preset', 'fig2b'], resume: [], seeds: [3, 4], points: gridPoints([parseGridAxis('training.steps=5')]), grid: [] }).id, m.id);
+});
+
+test("95% confidence interval over seeds from Student's t: [1, 2, 3] gives 2 ± 4.303/√3", () => {
+  const s = seedStats([1, 2, 3]);
+  assert.is(s.mean, 2);
+  assert.is(s.std, 1);
+  assert.ok(Math.abs(s.ci95! - 4.303 / Math.sqrt(3)) < 1e-12);
+  assert.is(seedStats([5]).ci95, null);
+});
+
+test('metrics of a summary.json: its numbers by dotted name, short lists element by element, the final turn, the configuration left out', () => {
+  const turns = [{ t: 1, mean: 9 }, { t: 2, mean: 10 }];
+  const m = summaryMetrics({ seed: 3, trainLoss: 1.5, lastStep: { step: 4, trainLoss: 2 }, learnedOdds: [0.5, 0.5], config: { a: 1 }, interrupted: false, turns });
+  assert.equal(m, { 'finalTurn.t': 2, 'finalTurn.mean': 10, trainLoss: 1.5, 'lastStep.step': 4, 'lastStep.trainLoss': 2, 'learnedOdds[0]': 0.5, 'learnedOdds[1]': 0.5 });
+});
+
+test('sweep plan checks every point before writing, and refuses to plan over another sweep', async () => {
+  const bad = await tmp();
+  const r = cli('sweep', 'plan', 'meeting', '--grid', 'training.bogus=1,2', '--out', bad);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /grid point training\.bogus=1: .*bogus/);
+  assert.not.ok(existsSync(join(bad, 'sweep.json')));
+  const dir = await plannedSweep();
+  const m = await json(join(dir, 'sweep.json'));
+  assert.is(m.jobs.length, 4);
+  assert.equal(m.seeds, [10, 11]);
+  assert.match(cli('sweep', 'plan', 'meeting', '--set', 'training.steps=2', '--set', 'training.validationSamples=20',
+    '--grid', 'training.learningRate=0.001,0.01', '--seeds', '10-11', '--out', dir).stdout, /already planned/);
+  const other = cli('sweep', 'plan', 'meeting', '--seeds', '1', '--out', dir);
+  assert.is(other.code, 2);
+  assert.match(other.stderr, /holds another sweep/);
+});
+
+test('sweep run: every job on the pool, each the same result as train alone; a second run skips them all', async () => {
+  const dir = await finishedSweep();
+  assert.equal((await records(dir)).map((x) => [x.state, x.attempts]), [['done', 1], ['done', 1], ['done', 1], ['done', 1]]);
+  const alone = join(await tmp(), 'alone');
+  assert.is(cli('train', 'meeting', '--set', 'training.steps=2', '--set', 'training.validationSamples=20', '--set', 'training.learningRate=0.01', '--seed', '11', '--quiet', '--out', alone).code, 0);
+  const a = await json(join(alone, 'summary.json'));
+  const b = await json(join(dir, 'jobs', 'training.learningRate=0.01,seed=11', 'summary.json'));
+  for (const k of ['finalMean', 'trainLoss', 'validationLoss', 'dataMean']) assert.is(b[k], a[k], k);
+  const again = cli('sweep', 'run', dir);
+  assert.is(again.code, 0);
+  assert.match(again.stdout, /0 done .*4 already done/);
+  assert.equal((await records(dir)).map((x) => x.attempts), [1, 1, 1, 1]);
+});
+
+test('sweep run-one runs the job its index selects (and only it); a finished one is skipped', async () => {
+  const dir = await plannedSweep();
+  const r = cli('sweep', 'run-one', dir, '--index', '2');
+  assert.is(r.code, 0, r.stderr);
+  const status = await json(join(dir, 'state', 'training.learningRate=0.01,seed=10.json'));
+  assert.is(status.state, 'done');
+  const s = JSON.parse(cli('sweep', 'status', dir, '--json').stdout);
+  assert.equal(s.jobs.map((j: { state: string }) => j.state), ['pending', 'pending', 'done', 'pending']);
+  assert.match(cli('sweep', 'run-one', dir, '--index', '2').stderr, /done before, skipped/);
+  const out = cli('sweep', 'run-one', dir, '--index', '4');
+  assert.is(out.code, 2);
+  assert.match(out.stderr, /no job 4: this sweep has jobs 0 to 3/);
+});
+
+test('a failing job is retried, then reported failed with its reason; the exit status says so', async () => {
+  const dir = await tmp();
+  assert.is(cli('sweep', 'plan', 'meeting', '--data', join(dir, 'missing.csv'), '--out', dir).code, 0);
+  const r = cli('sweep', 'run', dir, '--retries', '1');
+  assert.is(r.code, 1);
+  assert.match(r.stdout, /1 failed/);
+  const [record] = await records(dir);
+  assert.equal([record.state, record.attempts], ['failed', 2]);
+  assert.match(record.error, /missing\.csv/);
+  assert.match(cli('sweep', 'status', dir).stdout, /1 failed[\s\S]*seed 10 +failed +2 .*missing\.csv/);
+});
+
+test('Ctrl-C leaves every job finished or resumable, and the next run ends with the weights of an uninterrupted train', async () => {
+  const dir = await tmp();
+  const train = ['--set', 'training.steps=8000', '--set', 'training.validationSamples=0', '--set', 'training.checkpointEvery=0'];
+  assert.is(cli('sweep', 'plan', 'meeting', ...train, '--seeds', '10-11', '--out', dir).code, 0);
+  const child = spawn(process.execPath, [BIN, 'sweep', 'run', dir, '--workers', '2'], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  for (let k = 0; k < 200 && !(existsSync(join(dir, 'state')) && (await readdir(join(dir, 'state'))).length === 2); k++) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 700));
+  child.kill('SIGINT');
+  assert.is(await exited, 130);
+  const states = (await records(dir)).map((x) => x.state);
+  assert.ok(states.every((s) => s === 'done' || s === 'interrupted'), String(states));
+  assert.ok(states.includes('interrupted'), String(states));
+  for (const name of ['seed=10', 'seed=11']) {
+    const rec = await json(join(dir, 'state', `${name}.json`));
+    if (rec.state === 'interrupted') assert.ok(existsSync(join(dir, 'jobs', name, 'checkpoint.json')), name);
+  }
+  const again = cli('sweep', 'run', dir);
+  assert.is(again.code, 0, again.stderr);
+  assert.ok((await records(dir)).some((x) => x.resumed));
+  const alone = join(await tmp(), 'alone');
+  assert.is(cli('train', 'meeting', ...train, '--seed', '11', '--quiet', '--out', alone).code, 0);
+  assert.equal(await readFile(join(dir, 'jobs', 'seed=11', 'model', 'weights.bin')), await readFile(join(alone, 'model', 'weights.bin')));
+});
+
+test('sweep aggregate: every metric against the grid, mean and 95% CI over seeds, as CSV, figures and summary.json', async () => {
+  const dir = await finishedSweep();
+  const r = cli('sweep', 'aggregate', dir);
+  assert.is(r.code, 0, r.stderr);
+  const csv = (await readFile(join(dir, 'aggregate.csv'), 'utf8')).trim().split('\n');
+  assert.is(csv[0], 'training.learningRate,metric,seeds,mean,std,ci95_low,ci95_high');
+  const row = csv.find((l) => l.startsWith('0.01,finalMean,'))!.split(',').map(Number);
+  assert.is(row[2], 2);
+  assert.ok(row[5] < row[3] && row[3] < row[6]);
+  const s = await json(join(dir, 'summary.json'));
+  assert.equal(s.jobs, { total: 4, done: 4, failed: 0, pending: 0 });
+  assert.ok(s.metrics.includes('finalMean'));
+  assert.ok('steps' in s.constants);
+  const p = s.points.find((q: { point: Record<string, string> }) => q.point['training.learningRate'] === '0.01');
+  assert.equal(p.seeds, [10, 11]);
+  assert.match(await readFile(join(dir, 'figures', 'finalMean.svg'), 'utf8'), /^<svg/);
+  assert.is((await readFile(join(dir, 'jobs.csv'), 'utf8')).trim().split('\n').length, 5);
+});
+
+test('sweep export --to slurm: bash -n passes, and SLURM_ARRAY_TASK_ID selects the job', async () => {
+  const dir = await plannedSweep();
+  const r = cli('sweep', 'export', dir, '--to', 'slurm', '--time', '00:10:00', '--parallelism', '2');
+  assert.is(r.code, 0, r.stderr);
+  const script = join(dir, 'sweep.sbatch');
+  const text = await readFile(script, 'utf8');
+  assert.match(text, /^#SBATCH --array=0-3%2$/m);
+  assert.match(text, /^#SBATCH --time=00:10:00$/m);
+  assert.is(spawnSync('bash', ['-n', script]).status, 0);
+  const dry = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, SLURM_ARRAY_TASK_ID: '3', NEURAL_MFG: 'echo' } });
+  assert.is(dry.status, 0, dry.stderr);
+  assert.is(dry.stdout.trim(), `sweep run-one ${dir} --index 3`);
+  assert.is(spawnSync('bash', [script], { env: { ...process.env, SLURM_ARRAY_TASK_ID: '4', NEURAL_MFG: 'echo' } }).status, 2);
+  // the script as an array task runs its job
+  const task = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, SLURM_ARRAY_TASK_ID: '1' } });
+  assert.is(task.status, 0, task.stderr);
+  assert.is((await json(join(dir, 'state', 'training.learningRate=0.001,seed=11.json'))).state, 'done');
+});
+
+test('sweep export --to kubernetes: an Indexed Job that the batch/v1 schema accepts, JOB_COMPLETION_INDEX selecting the job', async () => {
+  const dir = await finishedSweep();
+  assert.match(cli('sweep', 'export', dir, '--to', 'kubernetes').stderr, /needs --image/);
+  const r = cli('sweep', 'export', dir, '--to', 'kubernetes', '--image', 'registry.example/neural-mfg:0.1.0', '--claim', 'sweeps', '--parallelism', '3', '--cpus', '2');
+  assert.is(r.code, 0, r.stderr);
+  const yaml = await readFile(join(dir, 'sweep-job.yaml'), 'utf8');
+  assert.match(yaml, /^\s+completionMode: Indexed$/m);
+  assert.match(yaml, /^\s+completions: 4$/m);
+  assert.match(yaml, /^\s+backoffLimitPerIndex: 2$/m);
+  assert.match(yaml, /- "\$\(JOB_COMPLETION_INDEX\)"/);
+  const { kubernetesJob, toYaml } = await import('../src/sweep/export.ts');
+  const m = await json(join(dir, 'sweep.json'));
+  const job = kubernetesJob(m, { image: 'registry.example/neural-mfg:0.1.0', command: ['neural-mfg'], claim: 'sweeps', mountPath: '/sweep', parallelism: 3, backoffLimitPerIndex: 2, cpu: 2 });
+  assert.ok(yaml.endsWith(toYaml(job)));
+  const { Job } = await import('kubernetes-models/batch/v1');
+  new Job(job as never).validate(); // throws on any field the API does not define or of the wrong type
+  const spec = job.spec as Record<string, any>;
+  assert.is(spec.completionMode, 'Indexed');
+  assert.is(spec.template.spec.restartPolicy, 'Never');
+  const container = spec.template.spec.containers[0];
+  assert.equal(container.args, ['sweep', 'run-one', '/sweep', '--index', '$(JOB_COMPLETION_INDEX)']);
+  assert.equal(spec.template.spec.volumes[0].persistentVolumeClaim, { claimName: 'sweeps' });
+  // and a broken manifest is refused by the same check
+  assert.throws(() => new Job({ ...(job as object), spec: { ...spec, completionMode: 7 } } as never).validate());
+});
+
+test('toYaml: block style, strings quoted where plain would be read as something else', async () => {
+  const { toYaml } = await import('../src/sweep/export.ts');
+  assert.is(
+    toYaml({ a: 'x', b: ['w', '$(I)', 'true', '1'], c: { d: 2, e: [] }, f: [{ g: 'h', i: 1 }] }),
+    'a: x\nb:\n  - w\n  - "$(I)"\n  - "true"\n  - "1"\nc:\n  d: 2\n  e: []\nf:\n  - g: h\n    i: 1\n',
+  );
+});
+
+test.run();
