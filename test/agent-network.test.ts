@@ -14,6 +14,7 @@ import { ConfigError, type ExperimentConfig } from '../src/config.ts';
 import { withOverrides } from '../src/config-fields.ts';
 import type { MeetingConfig } from '../games/meeting/index.ts';
 import { experimentOf } from '../src/run/choose.ts';
+import { gpuUnsupported } from '../src/gpu/support.ts';
 import { MeanFieldModel, networkSpec } from '../src/mfg/model.ts';
 import { agentFeatures } from '../src/mfg/agent-network.ts';
 import { agentNetworkKernels } from '../src/fused/agent-network.ts';
@@ -183,6 +184,13 @@ test('--set agents=N alone resizes the population, the generator following (data
   // data.perGroup given too: taken as it is
   const own = experimentOf('meeting', { set: ['agents=120', 'data.groups=10', 'data.perGroup=12'], options: {} }, 'train') as { config: MeetingConfig };
   assert.equal([own.config.data.groups, own.config.data.perGroup], [10, 12]);
+});
+
+test('the GPU engine runs the paper\'s model only: the new options say why they stay on the CPU', () => {
+  assert.is(gpuUnsupported(meeting, meeting.parseConfig(meeting.presets.fig2b)), null);
+  assert.match(gpuUnsupported(meeting, meetingConfig(['network.kind="agent"']))!, /network\.kind "agent"/);
+  assert.match(gpuUnsupported(meeting, meetingConfig(['noise.diffusion="neural"']))!, /noise\.diffusion/);
+  assert.match(gpuUnsupported(meeting, meetingConfig(['training.loss="energy"']))!, /training\.loss "energy"/);
 });
 
 test('--neural is refused where it does not apply; network.kind "none" needs a neural diffusion', () => {
