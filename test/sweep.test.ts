@@ -103,6 +103,17 @@ test('sweep run: every job on the pool, each the same result as train alone; a s
   assert.equal((await records(dir)).map((x) => x.attempts), [1, 1, 1, 1]);
 });
 
+test('a sweep planned again with another seed (--force) runs only the new jobs: the others keep their results', async () => {
+  const dir = await plannedSweep();
+  const first = cli('sweep', 'run-one', dir, '--index', '0');
+  assert.is(first.code, 0, first.stderr);
+  const r = cli('sweep', 'plan', 'meeting', '--set', 'training.steps=2', '--set', 'training.validationSamples=20',
+    '--grid', 'training.learningRate=0.001', '--seeds', '10,12', '--out', dir, '--force');
+  assert.is(r.code, 0, r.stderr);
+  const s = JSON.parse(cli('sweep', 'status', dir, '--json').stdout);
+  assert.equal(s.jobs.map((j: { id: string; state: string }) => [j.id, j.state]), [['training.learningRate=0.001 seed 10', 'done'], ['training.learningRate=0.001 seed 12', 'pending']]);
+});
+
 test('sweep run-one runs the job its index selects (and only it); a finished one is skipped', async () => {
   const dir = await plannedSweep();
   const r = cli('sweep', 'run-one', dir, '--index', '2');
