@@ -3,7 +3,7 @@
 // checkpoints in the run's folder, then the saved model, metrics.csv, loss.svg and the evaluation
 // report with summary.json (report.ts). Everything it returns is plain data; a front end prints it.
 import { join } from 'node:path';
-import type { ExperimentConfig } from '../config.ts';
+import { ConfigError, type ExperimentConfig } from '../config.ts';
 import { subset, type Dataset } from '../data/dataset.ts';
 import { streamOf } from './streams.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
@@ -65,19 +65,27 @@ export async function readObservations<C extends ExperimentConfig>(
   return { train: await game.observations.read(data, config), validation: validation ? await game.observations.read(validation, config) : null };
 }
 
-/** What a checkpoint says about its run: everything a resumed run needs besides the engine. */
-export async function readResume(dir: string, games: Record<string, Experiment['game']>): Promise<Omit<TrainRequest, 'engine'>> {
+/**
+ * What a checkpoint says about its run: everything a resumed run needs besides the engine. `game`,
+ * when given, must be the run's; `steps` trains the run further (a finished one included), never
+ * shorter than what it has trained.
+ */
+export async function readResume(
+  dir: string,
+  games: Record<string, Experiment['game']>,
+  opts: { game?: string; steps?: number | null } = {},
+): Promise<Omit<TrainRequest, 'engine'>> {
   const ck = await readCheckpoint(join(dir, 'checkpoint.json'));
   const game = games[ck.run.game];
   if (!game) throw new Error(`${join(dir, 'checkpoint.json')}: unknown game "${ck.run.game}"`);
-  return {
-    exp: { game, preset: ck.run.preset, config: game.parseConfig(ck.run.config) },
-    seed: ck.run.seed,
-    data: ck.run.data,
-    validation: ck.run.validationData,
-    dir,
-    resume: ck.state,
-  };
+  if (opts.game && opts.game !== game.name) throw new ConfigError(`${dir} holds a ${game.name} run, not ${opts.game}`);
+  let config = game.parseConfig(ck.run.config);
+  if (opts.steps != null) {
+    const done = ck.state.step;
+    if (opts.steps < done) throw new ConfigError(`${dir}: the run has trained ${done} steps already; --set training.steps=${opts.steps} cannot shorten it`);
+    config = withOverrides(game, config, [`training.steps=${opts.steps}`]);
+  }
+  return { exp: { game, preset: ck.run.preset, config }, seed: ck.run.seed, data: ck.run.data, validation: ck.run.validationData, dir, resume: ck.state };
 }
 
 /**
