@@ -299,7 +299,8 @@ export function linePlotSpec(o: LinePlotOptions): TopLevelSpec {
     scale: { domain, range: SERIES_COLORS.slice(0, Math.max(1, Math.min(domain.length, SERIES_COLORS.length))) },
     legend: o.series.length > 1 ? { title: null } : null,
   };
-  const x = { field: 'x', type: 'quantitative', title: o.xTitle, scale: { zero: false } };
+  // padded: a point (and its error bar) at either end of the domain is not hidden by the axis line
+  const x = { field: 'x', type: 'quantitative', title: o.xTitle, scale: { zero: false, nice: false, padding: 10 } };
   const yScale = logY ? { type: 'log' } : { zero: false };
   const layers: unknown[] = [
     {

@@ -9,7 +9,7 @@ import { gameByName } from '../../games/index.ts';
 import type { AnalysisResult, Game, PointRun } from '../game.ts';
 import { writeCsv } from '../data/csv.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
-import { writeSvg } from '../plot/figures.ts';
+import { writeFigure } from './figures.ts';
 import { jobState } from './job.ts';
 import { buildManifest, type AnalysisPlan, type SweepManifest } from './manifest.ts';
 
@@ -34,8 +34,8 @@ export async function writeAnalysis(dir: string, result: AnalysisResult, f: Anal
     files.push(`${name}.csv`);
   }
   for (const [name, svg] of Object.entries(result.figures)) {
-    await writeSvg(join(dir, `${name}.svg`), svg);
-    files.push(`${name}.svg`);
+    // SVG, and a PNG beside it where @resvg/resvg-js loads
+    files.push(...(await writeFigure(join(dir, name), svg)).map((file) => file.slice(dir.length + 1)));
   }
   const p = f.plan;
   await writeJsonAtomic(join(dir, 'summary.json'), {

@@ -35,7 +35,7 @@ export function metricFigureSpec(f: MetricFigure): TopLevelSpec {
   // values spread over decades (learning rates) on a log axis
   const logX = numeric && Math.min(...nums) > 0 && Math.max(...nums) / Math.min(...nums) >= 100;
   const x = numeric
-    ? { field: 'x', type: 'quantitative', title: f.xTitle, scale: logX ? { type: 'log' } : { zero: false } }
+    ? { field: 'x', type: 'quantitative', title: f.xTitle, scale: logX ? { type: 'log', padding: 10 } : { zero: false, nice: false, padding: 10 } }
     : { field: 'x', type: 'ordinal', title: f.xTitle, sort: order };
   const y = { field: 'y', type: 'quantitative', title: f.yTitle, scale: { zero: false }, axis: { grid: true } };
   const color = { field: 'series', type: 'nominal', scale: { domain: names, range: COLORS.slice(0, Math.max(1, Math.min(names.length, COLORS.length))) }, legend: names.length > 1 ? { title: null } : null };
