@@ -74,7 +74,7 @@ export interface ObservationModel<C> {
    * The observations on the scale of an agent's state, pooled (meeting: every arrival time; El
    * Farol: each sample's attendance rate): what reports and figures compare the population with.
    */
-  comparableValues?(data: Dataset, config: C): number[];
+  comparableValues?(data: Dataset, config: C): ArrayLike<number>;
   /**
    * The distances that matter for this game between the model's final observed populations
    * [populations][agents] and the observations (reported by `eval`).

@@ -97,7 +97,7 @@ export const lq: Game<LqConfig> = {
       }),
     // generate --from-dynamics: the simulated final arrival times / positions are the observations
     fromStates: (finals, config) => datasetOfRows(finals, [config.agents]),
-    comparableValues: (data) => Array.from(data.values),
+    comparableValues: (data) => data.values,
     metrics(finalPopulations, data) {
       const predicted = finalPopulations.flat();
       return {

@@ -54,8 +54,10 @@ export async function generateCommand(gameName: string, opts: CommonOptions & { 
     data = exp.game.observations.generate(exp.config, randomStreams(opts.seed).data, samples);
   }
   await exp.game.observations.write(opts.out, data);
-  const values = exp.game.observations.comparableValues?.(data, exp.config) ?? Array.from(data.values);
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const values = exp.game.observations.comparableValues?.(data, exp.config) ?? data.values;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  const mean = sum / values.length;
   const summaryPath = opts.out.replace(/\.csv$/i, '') + '.summary.json';
   await writeJsonAtomic(summaryPath, {
     command: 'generate',

@@ -1,6 +1,7 @@
 // What the commands print for people: state values as the game's figures show them, quantile
 // tables, metrics, and the closing lines of a training run.
 import type { TrainingReport } from '../run/report.ts';
+import { mean, sortedCopy } from '../data/stats.ts';
 
 /** Formats a state value the way the game's figures do (clock times for arrival times). */
 export function formatValue(x: number, style: 'clock' | 'number'): string {
@@ -21,8 +22,8 @@ export function formatMs(ms: number | null): string {
   return ms >= 10 ? ms.toFixed(1) : ms.toPrecision(3);
 }
 
-export function quantiles(values: number[], qs: number[]): number[] {
-  const s = [...values].sort((a, b) => a - b);
+export function quantiles(values: ArrayLike<number>, qs: number[]): number[] {
+  const s = sortedCopy(values);
   return qs.map((q) => {
     const r = q * (s.length - 1);
     const lo = Math.floor(r);
@@ -31,7 +32,6 @@ export function quantiles(values: number[], qs: number[]): number[] {
   });
 }
 
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
 /** "fused engine", or "graph engine on wasm". */
 export function engineLabel(s: { engine?: unknown; backend?: unknown }): string {
@@ -43,7 +43,7 @@ export function printTrainingReport(r: TrainingReport, style: 'clock' | 'number'
   const s = r.summary as Record<string, any>;
   if (r.kind === 'population') {
     const qs = [0, 0.25, 0.5, 0.75, 1];
-    const row = (name: string, v: number[]) =>
+    const row = (name: string, v: ArrayLike<number>) =>
       `${name.padEnd(22)}${quantiles(v, qs).map((x) => formatValue(x, style).padStart(9)).join('')}   mean ${formatValue(mean(v), style)}\n`;
     const starts = r.fixedStart ? `${r.populations} runs from the training's initial population` : `${r.populations} initial populations`;
     out.write(`\n${title}, final turn t=${r.final.t}, ${starts} (${s.steps} steps, seed ${s.seed}, ${engineLabel(s)})\n`);

@@ -58,7 +58,7 @@ export interface PopulationReport {
   final: TurnStats;
   /** pooled final-turn values: of the model, the training data, the MFG-only dynamics */
   model: number[];
-  data: number[];
+  data: ArrayLike<number>;
   mfgOnly: number[];
   /** how many evaluation populations, and whether they all start from the training's fixed one */
   populations: number;
