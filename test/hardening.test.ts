@@ -124,6 +124,42 @@ test("a lock left by a killed run is taken over; a folder of another run's resul
   assert.ok(existsSync(join(own, 'paper.tex')));
 });
 
+test("sweep folders: analyze and sweep plan refuse another run's results unless --force; the same analysis goes on; train refuses a sweep's folder", async () => {
+  const dir = await tmp();
+  const train = join(dir, 'train');
+  assert.is(cli('train', 'meeting', '--set', 'training.steps=2', ...SHORT, '--out', train).code, 0);
+  const summary = await readFile(join(train, 'summary.json'), 'utf8');
+  const QUICK = ['analyze', 'liars-dice', '--preset', 'bluff-sweep-fair', '--quick', '--set', 'sweep.values=[0,5]', '--set', 'training.steps=2', '--workers', '1'];
+  const refused = cli(...QUICK, '--out', train);
+  assert.is(refused.code, 2);
+  assert.match(refused.stderr, /already holds the results of a train run of meeting .*--force to replace them/);
+  const plan = cli('sweep', 'plan', 'meeting', '--seeds', '10-11', '--out', train);
+  assert.is(plan.code, 2);
+  assert.match(plan.stderr, /already holds the results of a train run of meeting/);
+  assert.is(await readFile(join(train, 'summary.json'), 'utf8'), summary, 'the train run untouched');
+  assert.not.ok(existsSync(join(train, 'sweep.json')));
+  // the analysis into a folder of its own, then again: the finished points are kept
+  const analysis = join(dir, 'analysis');
+  const first = cli(...QUICK, '--out', analysis);
+  assert.is(first.code, 0, first.stderr);
+  const state = join(analysis, 'state');
+  const records = async () => Promise.all((await readdir(state)).sort().map(async (f) => JSON.parse(await readFile(join(state, f), 'utf8')).finishedAt));
+  const finished = await records();
+  assert.is(finished.length, 2);
+  const again = cli(...QUICK, '--out', analysis);
+  assert.is(again.code, 0, again.stderr);
+  assert.equal(await records(), finished, 'no point ran again');
+  // a train into the analysis's folder is refused: everything there is the sweep's
+  const into = cli('train', 'meeting', '--set', 'training.steps=2', ...SHORT, '--out', analysis);
+  assert.is(into.code, 2);
+  assert.match(into.stderr, /already holds the results of an analyze run of liars-dice/);
+  // --force over the train run: its files go, the analysis takes the folder
+  const forced = cli(...QUICK, '--out', train, '--force');
+  assert.is(forced.code, 0, forced.stderr);
+  assert.not.ok(existsSync(join(train, 'model')));
+  assert.is(JSON.parse(await readFile(join(train, 'summary.json'), 'utf8')).command, 'analyze');
+});
+
 test('an --out that cannot be written fails before any work, in one line', async () => {
   const dir = await tmp();
   const locked = join(dir, 'locked');

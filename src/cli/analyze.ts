@@ -1,13 +1,13 @@
 // `neural-mfg analyze GAME --preset NAME`: one of the game's analyses (the sweeps of experiments
 // behind a paper figure), run from the preset of the same name. Several points or seeds run as a
 // sweep (src/sweep/analysis.ts): a job per point and seed on every core, or `--plan-only` for a
-// cluster. Writes DIR/summary.json, one CSV per table and the SVG figures, prints one line per
+// cluster. Writes DIR/summary.json, one CSV per table and the figures, prints one line per
 // sweep point (stderr) and the final table.
 import { join } from 'node:path';
 import { gameByName } from '../../games/index.ts';
-import { combineAnalysis, analysisManifest, describePoint, writeAnalysis } from '../sweep/analysis.ts';
-import { clearSweep, parseSeeds, writeManifest, type AnalysisPlan } from '../sweep/manifest.ts';
-import { runSession, sessionVerdict } from '../sweep/session.ts';
+import { claimSweepFolder } from '../run/folder.ts';
+import { runAnalysisSweep, writeAnalysis } from '../sweep/analysis.ts';
+import { parseSeeds, type AnalysisPlan } from '../sweep/manifest.ts';
 import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './experiment.ts';
 
 export interface AnalyzeCommandOptions extends CommonOptions {
@@ -37,34 +37,24 @@ export async function analyzeCommand(gameName: string, opts: AnalyzeCommandOptio
   const seeds = opts.seeds ? parseSeeds(opts.seeds) : [opts.seed];
   const plan: AnalysisPlan = { game: game.name, name: exp.preset, description: analysis.description, quick: opts.quick ?? false, overrides: [...quick, ...opts.set], dataFile: opts.data ?? null, config: exp.config };
   process.stderr.write(`analyze ${game.name} ${exp.preset}${opts.quick ? ' (quick preview)' : ''}: ${analysis.description}\n`);
-  const points = analysis.sweep?.points(exp.config).length ?? 1;
-  if (analysis.sweep && (opts.planOnly || points > 1 || seeds.length > 1)) {
-    const manifest = analysisManifest(game, plan, shared, seeds);
-    // the same analysis into the same folder goes on where it stopped; --force runs every point again
-    if (opts.force) await clearSweep(dir);
-    await writeManifest(dir, manifest, true);
-    if (opts.planOnly) {
-      process.stdout.write(`planned ${manifest.jobs.length} jobs (${points} points × ${seeds.length} seeds) in ${join(dir, 'sweep.json')}: ` +
-        `run them with neural-mfg sweep run ${dir} (or sweep export ${dir} --to slurm|kubernetes), then neural-mfg sweep aggregate ${dir}\n`);
-      return 0;
+  // the same analysis into its folder goes on where it stopped (--force: afresh); another run's results are refused
+  const claim = await claimSweepFolder(dir, { command: 'analyze', game: game.name, force: opts.force === true });
+  try {
+    if (analysis.sweep && (opts.planOnly || analysis.sweep.points(exp.config).length > 1 || seeds.length > 1)) {
+      const label = `analyze ${exp.preset}`;
+      const r = await runAnalysisSweep(dir, game, plan, { shared, seeds, label, workers: opts.workers, retries: opts.retries, planOnly: opts.planOnly === true, force: opts.force === true, started });
+      (r.code === 0 ? process.stdout : process.stderr).write(r.text);
+      return r.code;
     }
-    const run = await runSession(dir, manifest, { workers: opts.workers, retries: opts.retries, label: `analyze ${exp.preset}`, describe: (o) => describePoint(dir, manifest, o.job.index) });
-    const verdict = sessionVerdict(dir, run);
-    if (verdict.code !== 0) {
-      process.stderr.write(`${verdict.line}\n`);
-      return verdict.code;
-    }
-    const { result, files, facts } = await combineAnalysis(dir, manifest, started);
-    process.stdout.write(`${result.text}\n${facts.wallSeconds.toFixed(1)} s in all (${manifest.jobs.length} jobs on ${Math.min(opts.workers, manifest.jobs.length)} processes; ${facts.engine} engine${facts.backend ? ` on ${facts.backend}` : ''})\n`);
-    process.stdout.write(`wrote ${dir}/: summary.json, ${files.join(', ')}, sweep.json, jobs/\n`);
+    const data = opts.data ? await exp.game.observations.read(opts.data, exp.config) : undefined;
+    const { engine, backend } = await startEngine(exp.game, exp.config, opts);
+    const result = await analysis.run({ game: exp.game, config: exp.config, seed: seeds[0], engine, ...(data ? { data, dataFile: opts.data } : {}), progress: (line) => process.stderr.write(`${line}\n`) });
+    const wallSeconds = (performance.now() - started) / 1000;
+    const files = await writeAnalysis(dir, result, { plan, seed: seeds[0], backend, engine, wallSeconds });
+    process.stdout.write(`${result.text}\n${wallSeconds.toFixed(1)} s in all (seed ${seeds[0]}, ${engine} engine${backend ? ` on ${backend}` : ''})\n`);
+    process.stdout.write(`wrote ${dir}/: summary.json, ${files.join(', ')}\n`);
     return 0;
+  } finally {
+    await claim.release();
   }
-  const data = opts.data ? await exp.game.observations.read(opts.data, exp.config) : undefined;
-  const { engine, backend } = await startEngine(exp.game, exp.config, opts);
-  const result = await analysis.run({ game: exp.game, config: exp.config, seed: seeds[0], engine, ...(data ? { data, dataFile: opts.data } : {}), progress: (line) => process.stderr.write(`${line}\n`) });
-  const wallSeconds = (performance.now() - started) / 1000;
-  const files = await writeAnalysis(dir, result, { plan, seed: seeds[0], backend, engine, wallSeconds });
-  process.stdout.write(`${result.text}\n${wallSeconds.toFixed(1)} s in all (seed ${seeds[0]}, ${engine} engine${backend ? ` on ${backend}` : ''})\n`);
-  process.stdout.write(`wrote ${dir}/: summary.json, ${files.join(', ')}\n`);
-  return 0;
 }

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readManifest, jobAt, parseGridAxis, parseSeeds, planGridSweep, writeManifest } from '../sweep/manifest.ts';
 import { runSession, sessionVerdict } from '../sweep/session.ts';
+import { claimSweepFolder } from '../run/folder.ts';
 import { EXIT_INTERRUPTED } from '../sweep/job.ts';
 import { resolveExperiment, UsageError, type CommonOptions } from './experiment.ts';
 
@@ -35,7 +36,10 @@ export async function sweepPlanCommand(target: string, opts: PlanOptions, cmd: C
     seeds: opts.seeds ? parseSeeds(opts.seeds) : [opts.seed],
     validate: (set) => void (opts.command !== 'eval' && resolveExperiment(target, { ...opts, set: [...opts.set, ...set] }, opts.command)),
   });
-  const how = await writeManifest(opts.out, manifest, opts.force);
+  // a sweep of the same target planned again goes on (--force: jobs whose command line is unchanged
+  // keep their results); another run's results are refused unless --force
+  const claim = await claimSweepFolder(opts.out, { command: 'sweep', game: manifest.target, force: opts.force === true, keepOnForce: true });
+  const how = await writeManifest(opts.out, manifest, opts.force).finally(() => claim.release());
   process.stdout.write(`${how === 'unchanged' ? 'already planned' : 'planned'}: ${manifest.jobs.length} jobs (${opts.command} ${target}) in ${resolve(opts.out, 'sweep.json')}, sweep ${manifest.id}\n`);
 }
 

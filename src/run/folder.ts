@@ -49,6 +49,11 @@ export interface ClaimOptions {
   force?: boolean;
   /** the folder holds the run this command continues (train --resume): its files are the run's own */
   continues?: boolean;
+  /**
+   * the folder keeps growing after this command (a sweep: its jobs, logs and aggregates, written
+   * by later commands): its record lists no files, so everything not there before is the run's
+   */
+  openEnded?: boolean;
 }
 
 export interface Claim {
@@ -134,6 +139,15 @@ async function takeLock(dir: string, command: string): Promise<string> {
   }
 }
 
+/** The record of the run that owns `dir` (null: none, or no such folder). */
+export function folderRecord(dir: string): FolderRecord | null {
+  try {
+    return JSON.parse(readFileSync(join(dir, RECORD_FILE), 'utf8')) as FolderRecord;
+  } catch {
+    return null;
+  }
+}
+
 async function readRecord(dir: string): Promise<FolderRecord | null> {
   try {
     return JSON.parse(await readFile(join(dir, RECORD_FILE), 'utf8')) as FolderRecord;
@@ -153,6 +167,9 @@ function previousFiles(entries: string[], record: FolderRecord | null): string[]
   const before = new Set(record.before ?? []);
   return present.filter((e) => !before.has(e));
 }
+
+/** "a train run", "an analyze run" */
+const aRun = (command: string) => `${/^[aeiou]/.test(command) ? 'an' : 'a'} ${command} run`;
 
 function listFew(names: string[]): string {
   const shown = names.slice(0, 4).join(', ');
@@ -198,10 +215,10 @@ export async function claimOutput(dir: string, opts: ClaimOptions): Promise<Clai
     if (opts.continues) {
       // the folder's run goes on: keep its record
       if (record && record.command !== opts.command) {
-        throw new OutputFolderError(`${dir} holds the results of a ${record.command} run, not of a ${opts.command} run to continue`);
+        throw new OutputFolderError(`${dir} holds the results of ${aRun(record.command)}, not of ${aRun(opts.command)} to continue`);
       }
     } else if (previous.length > 0) {
-      const what = record ? `the results of a ${record.command} run${record.game ? ` of ${record.game}` : ''} (${listFew(previous)})` : `files of its own (${listFew(previous)})`;
+      const what = record ? `the results of ${aRun(record.command)}${record.game ? ` of ${record.game}` : ''} (${listFew(previous)})` : `files of its own (${listFew(previous)})`;
       if (!opts.force) {
         throw new OutputFolderError(`${dir} already holds ${what}; choose another --out, or pass --force to ${record ? 'replace them' : 'write among them'}`);
       }
@@ -236,7 +253,9 @@ export async function claimOutput(dir: string, opts: ClaimOptions): Promise<Clai
         if (record && existsSync(dir)) {
           const before = new Set(record.before ?? []);
           const files = (await readdir(dir)).filter((e) => !ours(e) && !before.has(e)).sort();
-          if (files.length > 0) await writeJsonAtomic(join(dir, RECORD_FILE), { ...record, files });
+          if (files.length > 0) {
+            if (!opts.openEnded) await writeJsonAtomic(join(dir, RECORD_FILE), { ...record, files });
+          }
           else {
             // a run that failed before writing anything leaves no trace: not even the folder it made
             await rm(join(dir, RECORD_FILE), { force: true });
@@ -252,4 +271,16 @@ export async function claimOutput(dir: string, opts: ClaimOptions): Promise<Clai
       }
     },
   };
+}
+
+/**
+ * Claims a sweep's folder (`sweep plan`, `analyze`): one that holds a sweep of the same command
+ * and game goes on (its manifest decides what is kept); `force` starts it afresh; another run's
+ * results are refused unless `force`. Open-ended: the jobs, logs and aggregates that later
+ * commands write there are the sweep's.
+ */
+export async function claimSweepFolder(dir: string, opts: { command: string; game: string; force: boolean; keepOnForce?: boolean }): Promise<Claim> {
+  const record = folderRecord(dir);
+  const same = record?.command === opts.command && record.game === opts.game;
+  return claimOutput(dir, { command: opts.command, game: opts.game, force: opts.force, continues: same && (!opts.force || opts.keepOnForce === true), openEnded: true });
 }

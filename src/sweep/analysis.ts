@@ -11,7 +11,8 @@ import { writeCsv } from '../data/csv.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { writeFigure } from './figures.ts';
 import { jobState } from './job.ts';
-import { buildManifest, type AnalysisPlan, type SweepManifest } from './manifest.ts';
+import { buildManifest, clearSweep, writeManifest, type AnalysisPlan, type SweepManifest } from './manifest.ts';
+import { runSession, sessionVerdict } from './session.ts';
 
 /** What summary.json says about the analysis besides its result. */
 export interface AnalysisFacts {
@@ -123,4 +124,40 @@ export async function combineAnalysis(dir: string, manifest: SweepManifest, star
   };
   const files = await writeAnalysis(dir, result, facts);
   return { result, files, facts, leftOut };
+}
+
+/**
+ * An analysis of several points or seeds as a sweep in DIR: planned (a job per point and seed),
+ * then, unless `planOnly`, run on the local pool and put back together. The same analysis planned
+ * again goes on where it stopped; `force` runs every point again. Returns what to print (stdout
+ * when the code is 0, stderr otherwise) and the exit code (sessionVerdict's).
+ */
+export async function runAnalysisSweep(
+  dir: string,
+  game: Game,
+  plan: AnalysisPlan,
+  o: { shared: string[]; seeds: number[]; label: string; workers: number; retries: number; planOnly: boolean; force: boolean; started: number },
+): Promise<{ code: number; text: string }> {
+  const manifest = analysisManifest(game, plan, o.shared, o.seeds);
+  const points = manifest.jobs.length / o.seeds.length;
+  if (o.force) await clearSweep(dir);
+  await writeManifest(dir, manifest, true);
+  if (o.planOnly) {
+    return {
+      code: 0,
+      text:
+        `planned ${manifest.jobs.length} jobs (${points} points × ${o.seeds.length} seeds) in ${join(dir, 'sweep.json')}: ` +
+        `run them with neural-mfg sweep run ${dir} (or sweep export ${dir} --to slurm|kubernetes), then neural-mfg sweep aggregate ${dir}\n`,
+    };
+  }
+  const run = await runSession(dir, manifest, { workers: o.workers, retries: o.retries, label: o.label, describe: (e) => describePoint(dir, manifest, e.job.index) });
+  const verdict = sessionVerdict(dir, run);
+  if (verdict.code !== 0) return { code: verdict.code, text: `${verdict.line}\n` };
+  const { result, files, facts } = await combineAnalysis(dir, manifest, o.started);
+  return {
+    code: 0,
+    text:
+      `${result.text}\n${facts.wallSeconds.toFixed(1)} s in all (${manifest.jobs.length} jobs on ${Math.min(o.workers, manifest.jobs.length)} processes; ${facts.engine} engine${facts.backend ? ` on ${facts.backend}` : ''})\n` +
+      `wrote ${dir}/: summary.json, ${files.join(', ')}, sweep.json, jobs/\n`,
+  };
 }
