@@ -2,8 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildManifest, gridPoints, parseGridAxis, parseSeeds } from '../src/sweep/manifest.ts';
 import { seedStats } from '../src/sweep/stats.ts';
@@ -112,6 +112,22 @@ test('a sweep planned again with another seed (--force) runs only the new jobs: 
   assert.is(r.code, 0, r.stderr);
   const s = JSON.parse(cli('sweep', 'status', dir, '--json').stdout);
   assert.equal(s.jobs.map((j: { id: string; state: string }) => [j.id, j.state]), [['training.learningRate=0.001 seed 10', 'done'], ['training.learningRate=0.001 seed 12', 'pending']]);
+});
+
+test('a second sweep run of a folder that is being run is refused, naming the first; run-one is not locked', async () => {
+  const dir = await plannedSweep();
+  // the lock of a live neural-mfg process (this test's runner stands for it)
+  await writeFile(join(dir, '.neural-mfg.lock'), JSON.stringify({ pid: process.pid, host: hostname(), command: 'sweep run', started: new Date().toISOString() }));
+  const r = cli('sweep', 'run', dir, '--workers', '1');
+  assert.is(r.code, 2);
+  assert.match(r.stderr, new RegExp(`is in use by another neural-mfg run: process ${process.pid} on .*sweep run`));
+  assert.not.ok(existsSync(join(dir, 'state')), 'no job started');
+  const one = cli('sweep', 'run-one', dir, '--index', '0');
+  assert.is(one.code, 0, one.stderr);
+  await rm(join(dir, '.neural-mfg.lock'));
+  const rest = cli('sweep', 'run', dir, '--workers', '1');
+  assert.is(rest.code, 0, rest.stderr);
+  assert.not.ok(existsSync(join(dir, '.neural-mfg.lock')), 'the lock goes with the run');
 });
 
 test('sweep run-one runs the job its index selects (and only it); a finished one is skipped', async () => {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readManifest, jobAt, parseGridAxis, parseSeeds, planGridSweep, writeManifest } from '../sweep/manifest.ts';
 import { runSession, sessionVerdict } from '../sweep/session.ts';
-import { claimSweepFolder } from '../run/folder.ts';
+import { claimSweepFolder, lockFolder } from '../run/folder.ts';
 import { EXIT_INTERRUPTED } from '../sweep/job.ts';
 import { resolveExperiment, UsageError, type CommonOptions } from './experiment.ts';
 
@@ -45,7 +45,8 @@ export async function sweepPlanCommand(target: string, opts: PlanOptions, cmd: C
 
 export async function sweepRunCommand(dir: string, opts: { workers: number; retries: number; queue?: string; queueName: string }): Promise<number> {
   const manifest = await readManifest(dir);
-  const run = await runSession(dir, manifest, { workers: opts.workers, retries: opts.retries, ...(opts.queue ? { queue: { url: opts.queue, name: opts.queueName } } : {}) });
+  const unlock = await lockFolder(dir, 'sweep run');
+  const run = await runSession(dir, manifest, { workers: opts.workers, retries: opts.retries, ...(opts.queue ? { queue: { url: opts.queue, name: opts.queueName } } : {}) }).finally(unlock);
   const verdict = sessionVerdict(dir, run);
   process.stdout.write(`${verdict.line}\n`);
   return verdict.code;

@@ -284,3 +284,22 @@ export async function claimSweepFolder(dir: string, opts: { command: string; gam
   const same = record?.command === opts.command && record.game === opts.game;
   return claimOutput(dir, { command: opts.command, game: opts.game, force: opts.force, continues: same && (!opts.force || opts.keepOnForce === true), openEnded: true });
 }
+
+/**
+ * Locks an existing folder for one command without claiming it (`sweep run`: the sweep's folder
+ * stays the sweep's; a second `sweep run` of it at the same time gets an error naming the first).
+ * Returns the release.
+ */
+export async function lockFolder(dir: string, command: string): Promise<() => void> {
+  const path = await takeLock(dir, command);
+  const release = () => {
+    try {
+      if (readLock(path)?.pid === process.pid) unlinkSync(path);
+    } catch {
+      // already gone
+    }
+    process.off('exit', release);
+  };
+  process.once('exit', release);
+  return release;
+}
