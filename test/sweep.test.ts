@@ -7,7 +7,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildManifest, gridPoints, parseGridAxis, parseSeeds } from '../src/sweep/manifest.ts';
 import { seedStats } from '../src/sweep/stats.ts';
-import { summaryMetrics } from '../src/sweep/aggregate.ts';
+import { aggregateTable, summaryMetrics } from '../src/sweep/aggregate.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'neural-mfg.js');
 const tmp = () => mkdtemp(join(tmpdir(), 'neural-mfg-sweep-'));
@@ -112,6 +112,20 @@ test('a sweep planned again with another seed (--force) runs only the new jobs: 
   assert.is(r.code, 0, r.stderr);
   const s = JSON.parse(cli('sweep', 'status', dir, '--json').stdout);
   assert.equal(s.jobs.map((j: { id: string; state: string }) => [j.id, j.state]), [['training.learningRate=0.001 seed 10', 'done'], ['training.learningRate=0.001 seed 12', 'pending']]);
+});
+
+test('the aggregate table: a metric per row and a point per column, or beyond 6 points a point per row with the first metrics', () => {
+  const point = (lr: string, mean: number, ci: number | null) => ({ point: { 'training.learningRate': lr }, seeds: [10, 11], metrics: { trainLoss: { n: 2, mean, std: 0, ci95: ci, values: [] }, finalMean: { n: 2, mean: 15, std: 0, ci95: null, values: [] } } });
+  const few = aggregateTable({ metrics: ['finalMean', 'trainLoss'], points: [point('0.001', 0.87126, 0.0213), point('0.003', 1.5, null)] }, ['training.learningRate']);
+  assert.equal(few.split('\n').map((l) => l.split(/\s{2,}/)), [
+    ['metric \\ training.learningRate', '0.001', '0.003'],
+    ['finalMean', '15.00', '15.00'],
+    ['trainLoss', '0.8713 ± 0.021', '1.500'],
+  ]);
+  const many = aggregateTable({ metrics: ['finalMean', 'trainLoss'], points: Array.from({ length: 7 }, (_, i) => point(String(i), i, 0.5)) }, ['training.learningRate']);
+  const lines = many.split('\n').map((l) => l.trim().split(/\s{2,}/));
+  assert.equal(lines[0], ['training.learningRate', 'seeds', 'trainLoss', 'finalMean'], 'the losses first');
+  assert.equal(lines[7], ['6', '2', '6.000 ± 0.50', '15.00']);
 });
 
 test('a second sweep run of a folder that is being run is refused, naming the first; run-one is not locked', async () => {

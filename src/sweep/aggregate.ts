@@ -152,5 +152,34 @@ export async function aggregateSweep(dir: string, manifest: SweepManifest): Prom
   }
   const r = await aggregateGrid(dir, manifest);
   const missing = r.jobs.done < r.jobs.total ? ` (${r.jobs.total - r.jobs.done} of ${r.jobs.total} jobs not finished, left out)` : '';
-  return `${r.metrics.length} metrics over ${r.points.length} points${missing}; constant in every job: ${Object.keys(r.constants).length}\nwrote ${dir}/: summary.json, ${r.files.join(', ')}`;
+  const figures = r.files.filter((f) => f.startsWith('figures/') && f.endsWith('.svg')).length;
+  return (
+    `${aggregateTable(r, manifest.grid.map((a) => a.field))}\n` +
+    `mean ± 95% CI over seeds of ${r.metrics.length} metrics at ${r.points.length} points${missing}; constant in every job: ${Object.keys(r.constants).length}\n` +
+    `wrote ${dir}/: summary.json, jobs.csv, aggregate.csv${figures ? `, figures/ (${figures} metrics against ${manifest.grid.find((a) => a.values.length > 1)?.field}, SVG${r.files.some((f) => f.endsWith('.png')) ? ' and PNG' : ''})` : ''}`
+  );
+}
+
+/** The metrics a reader looks at first, where a game reports them. */
+const FIRST = ['trainLoss', 'validationLoss', 'finalMean', 'finalStd', 'nashGap.mean', 'klToObserved', 'learnedOdds.0'];
+
+const cell = (m: { mean: number; ci95: number | null } | undefined) =>
+  m === undefined ? '—' : `${m.mean.toPrecision(4)}${m.ci95 === null ? '' : ` ± ${m.ci95.toPrecision(2)}`}`;
+
+/**
+ * Mean ± 95% CI over seeds on the terminal: a metric per row and a point per column for up to 6
+ * points; beyond that a point per row and a few metrics (every one is in aggregate.csv).
+ */
+export function aggregateTable(r: Pick<AggregateReport, 'metrics' | 'points'>, fields: string[]): string {
+  const label = (p: PointAggregate) => fields.map((f) => `${fields.length > 1 ? `${f.split('.').pop()}=` : ''}${p.point[f]}`).join(', ') || 'all';
+  const pad = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  let rows: string[][];
+  if (r.points.length <= 6) {
+    rows = [[`metric \\ ${fields.join(', ') || 'point'}`, ...r.points.map(label)], ...r.metrics.map((name) => [name, ...r.points.map((p) => cell(p.metrics[name]))])];
+  } else {
+    const chosen = [...FIRST.filter((m) => r.metrics.includes(m)), ...r.metrics.filter((m) => !FIRST.includes(m))].slice(0, 4);
+    rows = [[fields.join(', ') || 'point', 'seeds', ...chosen], ...r.points.map((p) => [label(p), String(p.seeds.length), ...chosen.map((m) => cell(p.metrics[m]))])];
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => pad(row, widths)).join('\n');
 }
