@@ -295,6 +295,46 @@ test('the fused MLP and its reverse pass match TF.js for every activation, far i
   }
 });
 
+test('constant inputs multiplied into the first layer once give the outputs and gradients of the full product', () => {
+  const rng = new RandomStream(21);
+  const spec = { inputSize: 9, outputSize: 3, width: 5, depth: 2, activation: 'softplus' as const, outputActivation: 'identity' as const };
+  const params = Float32Array.from(initialParameters(spec, rng));
+  const mlp = new FusedMlp(spec);
+  // 6 network rows reading 4 constant rows of 5 columns (columns 4..8), two passes as two solver steps
+  const variable = 4;
+  const constants = Float32Array.from({ length: 4 * 5 }, (_, i) => (i % 7 === 0 ? 0 : 1 + (i % 6)));
+  const rowOf = [Int32Array.from([0, 1, 2, 3, 0, 1]), Int32Array.from([2, 3, 0, 1, 2, 3])];
+  const base = mlp.constantBase(params, constants, variable);
+  const gFull = new Float64Array(params.length);
+  const gSplit = new Float64Array(params.length);
+  const gBase = new Float64Array(base.length);
+  for (const rows of rowOf) {
+    const x = new Float32Array(6 * 9);
+    for (let r = 0; r < 6; r++) {
+      for (let i = 0; i < variable; i++) x[r * 9 + i] = rng.normal(0, 1);
+      for (let j = 0; j < 5; j++) x[r * 9 + variable + j] = constants[rows[r] * 5 + j];
+    }
+    const gOut = Float64Array.from({ length: 6 * 3 }, () => rng.normal(0, 1));
+    const full = new Float32Array(6 * 3);
+    const split = new Float32Array(6 * 3);
+    const fullTape = mlp.forward(params, x, 6, full)!;
+    const splitTape = mlp.forward(params, x, 6, split, null, true, { variable, base, rowOf: rows })!;
+    for (let i = 0; i < full.length; i++) assert.ok(Math.abs(full[i] - split[i]) <= 1e-6 * Math.max(1, Math.abs(full[i])), `output ${i}: ${split[i]} vs ${full[i]}`);
+    const gInFull = new Float64Array(6 * 9);
+    const gInSplit = new Float64Array(6 * 9);
+    mlp.backward(params, fullTape, gOut, gFull, gInFull);
+    mlp.backward(params, splitTape, gOut, gSplit, gInSplit, gBase);
+    for (let r = 0; r < 6; r++) {
+      for (let i = 0; i < variable; i++) assert.ok(Math.abs(gInFull[r * 9 + i] - gInSplit[r * 9 + i]) <= 1e-9, 'input gradient of a variable column');
+      for (let i = variable; i < 9; i++) assert.is(gInSplit[r * 9 + i], 0, 'no input gradient for a constant column');
+    }
+  }
+  assert.throws(() => mlp.backward(params, mlp.forward(params, new Float32Array(54), 6, new Float32Array(18), null, true, { variable, base, rowOf: rowOf[0] })!, new Float64Array(18), gSplit, null), /needs gBase/);
+  mlp.addConstantGradient(constants, variable, gBase, gSplit);
+  const scale = Math.max(...Array.from(gFull, Math.abs));
+  for (let i = 0; i < gFull.length; i++) assert.ok(Math.abs(gFull[i] - gSplit[i]) <= 1e-9 * scale, `parameter gradient ${i}: ${gSplit[i]} vs ${gFull[i]}`);
+});
+
 test("the belief drift's vector-Jacobian product matches finite differences, on both engines", () => {
   // the derivative that TF.js dropped until the graph path's softmax became twice differentiable
   const game = GAMES['liars-dice'];

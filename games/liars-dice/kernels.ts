@@ -82,6 +82,13 @@ export function diceKernels(o: DiceMechanicsOptions): GameKernels {
   const network: NetworkKernels = {
     inputSize: 2 * F + 1 + D,
     outputSize: F + 1,
+    // the active player's own dice (the last D inputs) stay the same through a round: row b·P + p
+    // of the rolls [n·P, D]
+    constantInputs: {
+      variable: 2 * F + 1,
+      values: (n, ctx) => prepare(ctx, n).rolls,
+      rowAt: (t, b) => b * P + (turnOf(t) % P),
+    },
     input(t, y, n, ctx, out, running) {
       const { rolls } = prepare(ctx, n);
       const turn = turnOf(t);

@@ -25,6 +25,19 @@ export interface NetworkKernels {
   output(t: number, netOut: Float32Array, n: number, out: Float32Array, running: RunningMask): void;
   /** vOut [rows, outputSize] = vᵀ ∂output/∂netOut, for v [n, ...state] */
   outputVjp(t: number, v: Float64Array, n: number, vOut: Float64Array, running: RunningMask): void;
+  /**
+   * Input columns that stay the same through a solve (optional; a speed-up only, the result is the
+   * same without it): columns [variable, inputSize) of network row `row` at time t are constant row
+   * `rowAt(t, row)` of `values(n, ctx)` [constantRows, inputSize − variable], which `input` writes
+   * too. The engine multiplies them into the first layer once per solve instead of at every step;
+   * they carry no input gradient (inputVjp never reads those columns of v). Liar's dice: the active
+   * player's own dice.
+   */
+  constantInputs?: {
+    variable: number;
+    values(n: number, ctx: SolveContext): ArrayLike<number>;
+    rowAt(t: number, row: number): number;
+  };
 }
 
 /**

@@ -65,6 +65,21 @@ export interface MlpTape {
   /** the batch rows that were computed (null: all `rows`) */
   active: Int32Array | null;
   rows: number;
+  /** the first layer's constant inputs of this pass (null: every input column was multiplied) */
+  constant: ConstantInputs | null;
+}
+
+/**
+ * The first layer's constant inputs (NetworkKernels.constantInputs): columns [variable, fanIn) of
+ * network row r are those of constant row rowOf[r], multiplied into the first layer once per solve
+ * (`base`, from FusedMlp.constantBase) instead of at every pass.
+ */
+export interface ConstantInputs {
+  variable: number;
+  /** Σ_{i ≥ variable} c_i·W_i per constant row: [constantRows, fanOut of the first layer] (float64) */
+  base: Float64Array;
+  /** the constant row of each network row [rows] */
+  rowOf: Int32Array;
 }
 
 /**
@@ -131,7 +146,47 @@ export class FusedMlp {
    * given; the others of `out` are left as they are). With `record`, returns the tape for
    * `backward`; the tape holds `x` itself, so the caller must not overwrite it while it is needed.
    */
-  forward(params: Float32Array, x: Float32Array, rows: number, out: Float32Array, active: Int32Array | null = null, record = true): MlpTape | null {
+  /**
+   * base [constantRows, fanOut of the first layer] = constants [constantRows, fanIn − variable] ·
+   * W[variable:, :] (float64, summed over the columns in order): the constant inputs' share of the
+   * first layer, for ConstantInputs.
+   */
+  constantBase(params: Float32Array, constants: ArrayLike<number>, variable: number): Float64Array {
+    const { fanIn, fanOut, w } = this.layers[0];
+    const width = fanIn - variable;
+    const count = constants.length / width;
+    const base = new Float64Array(count * fanOut);
+    for (let c = 0; c < count; c++) {
+      for (let j = 0; j < width; j++) {
+        const v = constants[c * width + j];
+        if (v === 0) continue;
+        const wRow = w + (variable + j) * fanOut;
+        for (let o = 0; o < fanOut; o++) base[c * fanOut + o] += v * params[wRow + o];
+      }
+    }
+    return base;
+  }
+
+  /**
+   * The constant inputs' share of ∂L/∂W: gParams[W[variable:, :]] += constantsᵀ · gBase, where
+   * gBase [constantRows, fanOut] sums the first layer's pre-activation gradients of every row that
+   * read the constant row (backward's `gBase`).
+   */
+  addConstantGradient(constants: ArrayLike<number>, variable: number, gBase: Float64Array, gParams: Float64Array): void {
+    const { fanIn, fanOut, w } = this.layers[0];
+    const width = fanIn - variable;
+    const count = constants.length / width;
+    for (let c = 0; c < count; c++) {
+      for (let j = 0; j < width; j++) {
+        const v = constants[c * width + j];
+        if (v === 0) continue;
+        const wRow = w + (variable + j) * fanOut;
+        for (let o = 0; o < fanOut; o++) gParams[wRow + o] += v * gBase[c * fanOut + o];
+      }
+    }
+  }
+
+  forward(params: Float32Array, x: Float32Array, rows: number, out: Float32Array, active: Int32Array | null = null, record = true, constant: ConstantInputs | null = null): MlpTape | null {
     const post: Float32Array[] = [];
     const slopes: (Float32Array | null)[] = [];
     let input = x;
@@ -146,11 +201,16 @@ export class FusedMlp {
         const r = active ? active[c] : c;
         for (let o = 0; o < fanOut; o++) acc[o] = 0;
         const inRow = r * fanIn;
-        for (let i = 0; i < fanIn; i++) {
+        const multiplied = l === 0 && constant ? constant.variable : fanIn;
+        for (let i = 0; i < multiplied; i++) {
           const xi = input[inRow + i];
           if (xi === 0) continue;
           const wRow = w + i * fanOut;
           for (let o = 0; o < fanOut; o++) acc[o] += xi * params[wRow + o];
+        }
+        if (l === 0 && constant) {
+          const at = constant.rowOf[r] * fanOut;
+          for (let o = 0; o < fanOut; o++) acc[o] += constant.base[at + o];
         }
         // (x·W) rounded, then + b rounded: TF.js's matMul then add
         for (let o = 0; o < fanOut; o++) acc[o] = fround(fround(acc[o]) + params[b + o]);
@@ -160,14 +220,18 @@ export class FusedMlp {
       slopes.push(slope);
       input = a;
     }
-    return record ? { input: x, post, slope: slopes, active, rows } : null;
+    return record ? { input: x, post, slope: slopes, active, rows, constant } : null;
   }
 
   /**
    * The reverse pass of one forward pass: given gOut = ∂L/∂out [rows, outputSize] (float64),
-   * adds ∂L/∂θ into gParams and, when gIn is given, writes ∂L/∂x into gIn [rows, inputSize].
+   * adds ∂L/∂θ into gParams and, when gIn is given, writes ∂L/∂x into gIn [rows, inputSize]. A pass
+   * with constant inputs adds their rows' first-layer gradients into gBase [constantRows, fanOut]
+   * instead (addConstantGradient turns them into ∂L/∂W) and writes no gIn for those columns.
    */
-  backward(params: Float32Array, tape: MlpTape, gOut: Float64Array, gParams: Float64Array, gIn: Float64Array | null): void {
+  backward(params: Float32Array, tape: MlpTape, gOut: Float64Array, gParams: Float64Array, gIn: Float64Array | null, gBase: Float64Array | null = null): void {
+    const constant = tape.constant;
+    if (constant && !gBase) throw new Error('FusedMlp.backward: a pass with constant inputs needs gBase');
     const count = tape.active ? tape.active.length : tape.rows;
     const L = this.layers.length;
     for (let c = 0; c < count; c++) {
@@ -186,7 +250,12 @@ export class FusedMlp {
         const inRow = r * fanIn;
         for (let o = 0; o < fanOut; o++) gParams[b + o] += cur[o];
         const needInput = l > 0 || gIn !== null;
-        for (let i = 0; i < fanIn; i++) {
+        const multiplied = l === 0 && constant ? constant.variable : fanIn;
+        if (l === 0 && constant) {
+          const at = constant.rowOf[r] * fanOut;
+          for (let o = 0; o < fanOut; o++) gBase![at + o] += cur[o];
+        }
+        for (let i = 0; i < multiplied; i++) {
           const xi = input[inRow + i];
           const wRow = w + i * fanOut;
           let back = 0;
@@ -201,7 +270,7 @@ export class FusedMlp {
           if (needInput) next[i] = back;
         }
         if (l === 0) {
-          if (gIn) for (let i = 0; i < fanIn; i++) gIn[inRow + i] = next[i];
+          if (gIn) for (let i = 0; i < multiplied; i++) gIn[inRow + i] = next[i];
         } else {
           const t = cur;
           cur = next;

@@ -79,23 +79,21 @@ export class WorkerPool {
   }
 
   /**
-   * Runs `tasks` (in order): task i on member i mod (size + 1), where the last slot is this
-   * thread, which runs its tasks through `local`. Returns the results in task order.
+   * Runs `tasks` on the workers and this thread (through `local`): each thread takes the next task
+   * not yet taken (a shared counter), so that a thread whose chunks end early (rounds that end
+   * sooner) takes more of them. Returns the results in task order, whoever computed them.
    */
   run<T>(engine: { id: number; setup: WorkerSetup }, tasks: WorkerTask[], params: Float32Array, local: (task: WorkerTask) => T): T[] {
     if (this.closed) throw new Error('the fused engine\'s workers were closed');
-    const slots = this.members.length + 1;
     const results = new Array<T>(tasks.length);
-    const mine: number[] = [];
-    this.members.forEach((m, w) => {
-      const indices = tasks.map((_, i) => i).filter((i) => i % slots === w);
+    const next = new Int32Array(new SharedArrayBuffer(4));
+    for (const m of this.members) {
       Atomics.store(m.flag, 0, 0);
       const setup = m.knows.has(engine.id) ? undefined : engine.setup;
       m.knows.add(engine.id);
-      m.port.postMessage({ engine: engine.id, setup, params, tasks: indices.map((i) => tasks[i]), indices });
-    });
-    for (let i = this.members.length; i < tasks.length; i += slots) mine.push(i);
-    for (const i of mine) results[i] = local(tasks[i]);
+      m.port.postMessage({ engine: engine.id, setup, params, tasks, next });
+    }
+    for (let i = Atomics.add(next, 0, 1); i < tasks.length; i = Atomics.add(next, 0, 1)) results[i] = local(tasks[i]);
     for (const m of this.members) {
       if (Atomics.wait(m.flag, 0, 0, WAIT_MS) === 'timed-out') throw new Error(`a fused-engine worker gave no answer within ${WAIT_MS / 1000} s`);
       const reply = receiveMessageOnPort(m.port)?.message as { indices: number[]; results: T[]; error?: string } | undefined;

@@ -13,7 +13,7 @@
 // the reverse pass: it recomputes each step's forward pass from the kept state (the same numbers).
 import type { SolveContext } from '../data/dataset.ts';
 import type { GameKernels, NetworkKernels, ParameterKernels, RunningMask } from './kernels.ts';
-import { activate, activationSlope, type FusedMlp, type MlpTape } from './mlp.ts';
+import { activate, activationSlope, type ConstantInputs, type FusedMlp, type MlpTape } from './mlp.ts';
 
 const fround = Math.fround;
 
@@ -67,6 +67,22 @@ export interface FusedRun {
   diffusionTapes: (MlpTape | null)[];
   /** true: the tapes were not kept (too large), the reverse pass recomputes each step's networks */
   recompute: boolean;
+  /** the drift network's constant inputs of this solve and their share of its first layer (NetworkKernels.constantInputs) */
+  constant: SolveConstants | null;
+}
+
+/** A solve's constant inputs (NetworkKernels.constantInputs) and their product with the first layer, at this solve's parameters. */
+interface SolveConstants {
+  values: ArrayLike<number>;
+  variable: number;
+  base: Float64Array;
+}
+
+function solveConstants(net: FusedNetwork, n: number, ctx: SolveContext): SolveConstants | null {
+  const spec = net.adapter.constantInputs;
+  if (!spec) return null;
+  const values = spec.values(n, ctx);
+  return { values, variable: spec.variable, base: net.mlp.constantBase(net.params, values, spec.variable) };
 }
 
 /** The identity adapter: the whole state in, a state-shaped increment out. */
@@ -113,11 +129,18 @@ function networkForward(
   running: RunningMask,
   out: Float32Array,
   record: boolean,
+  constants: SolveConstants | null = null,
 ): MlpTape | null {
   const rows = rowsOf(net, n);
   const input = new Float32Array(rows * net.adapter.inputSize);
   net.adapter.input(t, y, n, ctx, input, running);
-  return net.mlp.forward(net.params, input, rows, out, running ? runningRows(running, net.adapter.rowsPerTrajectory ?? 1) : null, record);
+  let constant: ConstantInputs | null = null;
+  if (constants) {
+    const rowOf = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) rowOf[r] = net.adapter.constantInputs!.rowAt(t, r);
+    constant = { variable: constants.variable, base: constants.base, rowOf };
+  }
+  return net.mlp.forward(net.params, input, rows, out, running ? runningRows(running, net.adapter.rowsPerTrajectory ?? 1) : null, record, constant);
 }
 
 /** Bytes of one step's tape of a network over `rows` rows: its input, each layer's output and slope. */
@@ -162,6 +185,7 @@ export function fusedForward(
   const keepTapes = record && !recompute;
   let y = Float32Array.from(y0);
   if (record || keep.has(0)) states.set(0, y);
+  const constants = network ? solveConstants(network, n, ctx) : null;
 
   let endSteps: (number | null)[] | null = null;
   const flags = new Uint8Array(n);
@@ -193,7 +217,7 @@ export function fusedForward(
     const t = t0 + k * dt;
     kernels.drift(t, y, n, ctx, drift, running);
     if (network && increment && netOut) {
-      const tape = networkForward(network, t, y, n, ctx, running, netOut, keepTapes);
+      const tape = networkForward(network, t, y, n, ctx, running, netOut, keepTapes, constants);
       network.adapter.output(t, netOut, n, increment, running);
       if (record) tapes.push(tape);
     } else if (record) tapes.push(null);
@@ -229,7 +253,7 @@ export function fusedForward(
     taken = k + 1;
     if (record || keep.has(taken)) states.set(taken, y);
   }
-  return { states, last: y, taken, endSteps, tapes, diffusionTapes, recompute };
+  return { states, last: y, taken, endSteps, tapes, diffusionTapes, recompute, constant: constants };
 }
 
 /** The state after `j` steps of a run (a stopped run repeats its last state). */
@@ -288,6 +312,8 @@ export function fusedReverse(
   const noise = sys.noise;
   const pathStride = noise ? noise.trajectories * noise.perTrajectory : 0;
   const netOut = network ? new Float32Array(rowsOf(network, n) * network.adapter.outputSize) : null;
+  // the constant inputs' first-layer gradients, summed over the steps (turned into ∂L/∂W at the end)
+  const gBase = run.constant ? new Float64Array(run.constant.base.length) : null;
   for (let j = run.taken; j >= 1; j--) {
     const s = seedAt(j);
     if (s) for (let i = 0; i < total; i++) a[i] += s[i];
@@ -302,13 +328,13 @@ export function fusedReverse(
     kernels.driftVjp?.(t, y, a, dtf, n, ctx, extra, running);
     mechanics?.parameters.vjp(t, y, a, dtf, n, ctx, mechanics.gradient, running);
     if (network && vOut && gIn && netOut) {
-      const tape = run.tapes[k] ?? (run.recompute ? networkForward(network, t, y, n, ctx, running, netOut, true) : null);
+      const tape = run.tapes[k] ?? (run.recompute ? networkForward(network, t, y, n, ctx, running, netOut, true, run.constant) : null);
       if (!tape) throw new Error(`fused solve: the network's tape of step ${k} was not recorded`);
       vOut.fill(0);
       network.adapter.outputVjp(t, a, n, vOut, running);
       for (let i = 0; i < vOut.length; i++) vOut[i] *= dtf;
       gIn.fill(0);
-      network.mlp.backward(network.params, tape, vOut, gParams, gIn);
+      network.mlp.backward(network.params, tape, vOut, gParams, gIn, gBase);
       network.adapter.inputVjp(t, y, gIn, n, ctx, extra, running);
     }
     if (diffusion && dOut && dvOut && dgIn && scaled && noise) {
@@ -333,5 +359,6 @@ export function fusedReverse(
     }
     for (let i = 0; i < total; i++) a[i] += extra[i];
   }
+  if (network && run.constant && gBase) network.mlp.addConstantGradient(run.constant.values, run.constant.variable, gBase, gParams);
   return gParams;
 }

@@ -1,6 +1,6 @@
 // A fused-engine worker thread (pool.ts): builds the same engine as the calling thread from the
 // game's registry entry and the configuration, then solves the chunks it is sent, one batch at a
-// time, answering on its port and raising the shared flag.
+// time (each taking the next chunk not yet taken), answering on its port and raising the shared flag.
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { GAMES } from '../../games/index.ts';
 import { BrownianIncrements } from '../ode/brownian.ts';
@@ -48,14 +48,20 @@ function solve(engine: FusedEngine, task: WorkerTask): unknown {
   }
 }
 
-port.on('message', (message: { engine: number; setup?: WorkerSetup; params: Float32Array; tasks: WorkerTask[]; indices: number[] }) => {
+// every thread takes the next task not yet taken from the shared counter `next` (pool.ts)
+port.on('message', (message: { engine: number; setup?: WorkerSetup; params: Float32Array; tasks: WorkerTask[]; next: Int32Array }) => {
+  const indices: number[] = [];
   try {
     const { engine, params } = engineFor(message.engine, message.setup);
     params.set(message.params);
-    const results = message.tasks.map((task) => solve(engine, task));
-    port.postMessage({ indices: message.indices, results });
+    const results: unknown[] = [];
+    for (let i = Atomics.add(message.next, 0, 1); i < message.tasks.length; i = Atomics.add(message.next, 0, 1)) {
+      indices.push(i);
+      results.push(solve(engine, message.tasks[i]));
+    }
+    port.postMessage({ indices, results });
   } catch (err) {
-    port.postMessage({ indices: message.indices, results: [], error: err instanceof Error ? err.message : String(err) });
+    port.postMessage({ indices, results: [], error: err instanceof Error ? err.message : String(err) });
   } finally {
     Atomics.store(flag, 0, 1);
     Atomics.notify(flag, 0);
