@@ -71,13 +71,14 @@ interface StepCase {
 
 /**
  * ms per training step without validation: the median of the steps after the first fifth (the
- * JIT's warm-up). The fused engine runs five times the steps: they are cheap, and its code needs
- * a few hundred of them to be compiled.
+ * JIT's warm-up). The fused engine runs five times the steps, and at least 300: they are cheap, its
+ * code needs a few hundred of them to be compiled, and its worker threads start after a few slow
+ * steps (a median over fewer steps moved by ±10% from run to run).
  */
 async function msPerStep(c: StepCase, engine: EngineName, backend: string): Promise<number> {
   await useBackend(backend, { explicit: true });
   const game = GAMES[c.game];
-  const steps = engine === 'fused' ? 5 * c.steps : c.steps;
+  const steps = engine === 'fused' ? Math.max(5 * c.steps, 300) : c.steps;
   const config = game.parseConfig(applyOverrides(game.presets[c.preset], [`training.steps=${steps}`, ...c.sets]));
   const streams = randomStreams(seed);
   const train = game.observations.generate(config, streams.data, config.training.trainSamples);
