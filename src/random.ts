@@ -35,12 +35,17 @@ export class LightStream implements UniformSource {
   /**
    * How many of the next `draws` uniforms u fall in [low, high), or at or above `alsoFrom`: the
    * same draws as `draws` calls of uniform(), in one loop (a Liar's dice turn counts hundreds).
+   * With `enough`, it stops as soon as whether the count reaches `enough` is decided (the stream
+   * then stands where it stopped, and the count is exact only when it stayed below).
    */
-  countIn(low: number, high: number, alsoFrom: number, draws: number): number {
+  countIn(low: number, high: number, alsoFrom: number, draws: number, enough = Infinity): number {
     // in 32-bit integers: u = x / 2³² lies in [low, high) exactly when x lies in [low·2³², high·2³²)
     const lo = low * 4294967296;
     const hi = high * 4294967296;
     const also = alsoFrom * 4294967296;
+    // with `enough`: stop once decided (reached, or out of reach with the draws left)
+    const until = Number.isFinite(enough);
+    if (until && (enough <= 0 || draws < enough)) return 0;
     let a = this.a | 0;
     let count = 0;
     for (let i = 0; i < draws; i++) {
@@ -49,6 +54,7 @@ export class LightStream implements UniformSource {
       t ^= (t + Math.imul(t ^ (t >>> 7), t | 61)) | 0;
       const x = (t ^ (t >>> 14)) >>> 0;
       if ((x >= lo && x < hi) || x >= also) count++;
+      if (until && (count >= enough || count + draws - 1 - i < enough)) break;
     }
     this.a = a >>> 0;
     return count;

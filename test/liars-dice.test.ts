@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../src/tf.ts';
 import { testBackend } from './helpers/backend.ts';
-import { RandomStream } from '../src/random.ts';
+import { LightStream, RandomStream } from '../src/random.ts';
 import { randomStreams } from '../src/run/streams.ts';
 import { CsvInputError } from '../src/data/csv.ts';
 import { binomialPmf, binomialTail } from '../games/liars-dice/binomial.ts';
@@ -163,6 +163,28 @@ test('rule: a previous bid with Pr[Bin(R, π_f₀) ≥ r₁] < 0.3 is challenged
   assert.equal([eight.challenge, eight.reason], [true, 'previous-implausible']);
   const seven = decideBid(uniform, hand, { face: 1, quantity: 7 }, DEMO, rng(), DEFAULT_RULES);
   assert.is.not(seven.reason, 'previous-implausible');
+});
+
+test('rule: counting the imagined dice only as far as the decision needs gives the same decision (both stream kinds)', () => {
+  const fair = new Array(6).fill(1 / 6);
+  const skewed = [0.5, 0.2, 0.1, 0.1, 0.1, 0];
+  let early = 0;
+  for (let seed = 1; seed <= 300; seed++) {
+    const beliefs = seed % 2 ? fair : skewed;
+    const hand = [1 + (seed % 6), 1 + ((seed * 7) % 6), 1, 2, 3, 1];
+    const previous = { face: 1 + (seed % 3), quantity: 1 + (seed % 14) };
+    for (const stream of [() => new RandomStream(seed), () => new LightStream(seed * 2654435761)]) {
+      const exact = decideBid(beliefs, hand, previous, DEMO, stream(), DEFAULT_RULES);
+      const quick = decideBid(beliefs, hand, previous, DEMO, stream(), DEFAULT_RULES, false);
+      const { imaginedCount: a, ...decision } = exact;
+      const { imaginedCount: b, ...same } = quick;
+      assert.equal(same, decision, `seed ${seed}`);
+      assert.is(b >= previous.quantity + 1, a >= previous.quantity + 1, `seed ${seed}: the count's side of q₀ + 1`);
+      assert.ok(b <= a, `seed ${seed}: the quick count never passes the whole one`);
+      if (b < a) early++;
+    }
+  }
+  assert.ok(early > 100, `the quick count stopped early ${early} times`);
 });
 
 test('rule: the player’s own new bid must pass the same check (raise to three 1s: Pr[Bin(3, 0.1) ≥ 1] = 0.271 < 0.3)', () => {

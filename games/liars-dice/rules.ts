@@ -108,7 +108,7 @@ export function sampleFace(rng: UniformSource, probabilities: ArrayLike<number>)
  * draws: face f comes out of sampleFace exactly when acc_{f−1} ≤ u < acc_f (the running sums in
  * its order), or when u ≥ Σπ and f is the last face with mass.
  */
-function countDraws(rng: UniformSource, probabilities: ArrayLike<number>, face: number, draws: number): number {
+function countDraws(rng: UniformSource, probabilities: ArrayLike<number>, face: number, draws: number, enough = Infinity): number {
   let below = 0;
   let top = 0;
   let acc = 0;
@@ -121,11 +121,14 @@ function countDraws(rng: UniformSource, probabilities: ArrayLike<number>, face: 
   }
   const fallback = last === face - 1;
   // u ≥ Σπ draws the last face with mass; Infinity: no u counts that way
-  if (rng instanceof LightStream) return rng.countIn(below, top, fallback ? Math.max(acc, top) : Infinity, draws);
+  if (rng instanceof LightStream) return rng.countIn(below, top, fallback ? Math.max(acc, top) : Infinity, draws, enough);
+  const until = Number.isFinite(enough);
+  if (until && (enough <= 0 || draws < enough)) return 0;
   let count = 0;
   for (let i = 0; i < draws; i++) {
     const u = rng.uniform();
     if (u < top ? u >= below : fallback && u >= acc) count++;
+    if (until && (count >= enough || count + draws - 1 - i < enough)) break;
   }
   return count;
 }
@@ -167,7 +170,10 @@ export interface BidDecision {
   face: number;
   /** the quantity before bluffing (−1 for a challenge) */
   quantity: number;
-  /** ĉ: the previous bid's face among the imagined R dice and the own hand */
+  /**
+   * ĉ: the previous bid's face among the imagined R dice and the own hand; with `exact` false, only
+   * as far as the decision needed it (a lower bound once it reached q₀ + 1)
+   */
   imaginedCount: number;
   /** Pr[Bin(R, π_{f₀}) ≥ r₁] of the previous bid */
   previousPlausibility: number;
@@ -192,12 +198,15 @@ export function decideBid(
   layout: CarryLayout,
   rng: UniformSource,
   opts: RuleOptions,
+  /** false: stop imagining dice once step 2 is decided (the same decision; imaginedCount not exact) */
+  exact = true,
 ): BidDecision {
   const { faces } = layout;
   const unseen = totalDice(layout) - layout.dice; // R
   const { face: f0, quantity: q0 } = previous;
   // 1. imagined table: R faces from Categorical(π), plus the own hand
-  let imaginedCount = countFace(hand, f0) + countDraws(rng, beliefs, f0, unseen);
+  const own = countFace(hand, f0);
+  let imaginedCount = own + countDraws(rng, beliefs, f0, unseen, exact ? Infinity : q0 + 1 - own);
   // 2. raise the quantity if the imagined table supports it, else the next face
   let face = f0;
   let quantity = q0 + 1;
@@ -329,7 +338,8 @@ export function decideTurn(batch: TurnBatch, turn: number, opts: TurnOptions, re
     const counts = trueCounts.subarray(g * faces, (g + 1) * faces);
     const streams = turnStreams(keys[g], turn, opts.keys);
 
-    const decision = decideBid(beliefs, hand, previous, layout, streams.bid, opts);
+    // the imagined count is kept whole only for a transcript: the decision needs no more than q₀ + 1
+    const decision = decideBid(beliefs, hand, previous, layout, streams.bid, opts, record);
     const bluff = decision.challenge ? 0 : samplePoisson(streams.bluff, bluffRate);
     const quantity = decision.challenge ? -1 : Math.min(Q, decision.quantity + bluff);
     const vector = encodeBid(decision.face, quantity, faces);
