@@ -10,6 +10,7 @@ import { applyOverrides } from '../src/config.ts';
 import { overridable } from '../src/config-fields.ts';
 import { MeanFieldModel, networkSpec, stateShape } from '../src/mfg/model.ts';
 import { FusedEngine } from '../src/fused/engine.ts';
+import { POOL_LIMITS } from '../src/fused/pool.ts';
 import { EngineError, resolveEngine, type EngineName, type SolveRequest } from '../src/mfg/engine.ts';
 import { RandomStream } from '../src/random.ts';
 import { randomStreams } from '../src/run/streams.ts';
@@ -167,27 +168,36 @@ async function shortRun(gameName: string, preset: string, sets: string[], engine
   return { metrics, params: model.params };
 }
 
-test('the fused engine gives the same numbers on one thread as on two (games of independent trajectories, in chunks)', () => {
+test('the fused engine gives the same numbers on one thread as on two, chunks taken from a shared counter or in fixed shares', () => {
   const game = GAMES['liars-dice'];
   const config = game.parseConfig(applyOverrides(game.presets.train, ['layout.players=3', 'layout.dice=5']));
-  const results = [1, 2].map((threads) => {
+  const shared = POOL_LIMITS.sharedBytes;
+  // 1 thread; 2 threads on a shared counter (small tasks); 2 threads in fixed shares (as for large ones)
+  const results = [[1, shared], [2, shared], [2, 0]].map(([threads, bytes]) => {
+    POOL_LIMITS.sharedBytes = bytes;
     const s = randomStreams(8);
     const n = 40; // three chunks
     const train = game.observations.generate(config, s.data, n);
     const spec = networkSpec(game, config);
     const params = Float32Array.from(initialParameters(spec, s.parameters));
-    const engine = new FusedEngine({ game, config, dynamics: s.dynamics, params, spec, shape: stateShape(game, config) }, { threads });
+    const engine = new FusedEngine({ game, config, dynamics: s.dynamics, params, spec, shape: stateShape(game, config) }, { threads, eagerThreads: true });
     const rows = Array.from({ length: n }, (_, i) => i);
     const y0 = new Float32Array(n * 35);
     const x0 = game.initialState(config, s.initialState);
     for (let r = 0; r < n; r++) y0.set(x0, r * 35);
     const request = { y0, trajectories: n, path: null, network: true, ctx: { observations: subset(train, rows), keys: s.dynamics.keys(n) } };
-    return { ...engine.lossAndGradient(request, batchOf(train, rows)), run: engine.simulate(request) };
+    try {
+      return { ...engine.lossAndGradient(request, batchOf(train, rows)), run: engine.simulate(request) };
+    } finally {
+      POOL_LIMITS.sharedBytes = shared;
+    }
   });
-  assert.is(results[1].loss, results[0].loss);
-  assert.equal(Array.from(results[1].gradient), Array.from(results[0].gradient));
-  assert.equal(Array.from(results[1].run.states), Array.from(results[0].run.states));
-  assert.equal(results[1].run.endSteps, results[0].run.endSteps);
+  for (const r of results.slice(1)) {
+    assert.is(r.loss, results[0].loss);
+    assert.equal(Array.from(r.gradient), Array.from(results[0].gradient));
+    assert.equal(Array.from(r.run.states), Array.from(results[0].run.states));
+    assert.equal(r.run.endSteps, results[0].run.endSteps);
+  }
 });
 
 test('a short training run ends at the same losses on either engine', async () => {

@@ -30,6 +30,8 @@ export interface FusedOptions {
    * core); 1 keeps everything on the calling thread
    */
   threads?: number;
+  /** use the workers from the first call (default: once calls have proved slow enough to pay for them) */
+  eagerThreads?: boolean;
 }
 
 /** The default number of threads: NEURAL_MFG_THREADS, else the machine's cores. */
@@ -52,6 +54,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   private readonly diffusionMlp: FusedMlp | null;
   private readonly size: number;
   private readonly threads: number;
+  private readonly eagerThreads: boolean;
   private readonly setup: WorkerSetup;
   private readonly id = nextEngineId++;
   private slowCalls = 0;
@@ -75,6 +78,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
       throw new Error(`the network has ${count} parameters, the model holds ${input.params.length}`);
     }
     this.threads = opts.threads ?? defaultThreads();
+    this.eagerThreads = opts.eagerThreads ?? false;
     this.setup = { game: game.name, config, spec, diffusion: input.diffusion ?? null, shape, kernelStream };
     // learned mechanics (train --learn): the kernels' parameters hook must know them
     const learned = input.learned ?? null;
@@ -235,7 +239,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   private spread<T>(chunks: Chunk[], task: (c: Chunk) => WorkerTask, local: (t: WorkerTask) => T): T[] {
     const tasks = chunks.map(task);
     const threads = Math.min(this.threads, chunks.length);
-    const worth = this.slowCalls >= SLOW_CALLS_BEFORE_THREADS || (poolRunning() && this.slowCalls > 0);
+    const worth = this.eagerThreads || this.slowCalls >= SLOW_CALLS_BEFORE_THREADS || (poolRunning() && this.slowCalls > 0);
     if (threads <= 1 || !worth) {
       const started = performance.now();
       const results = tasks.map(local);

@@ -45,6 +45,18 @@ interface Member {
   knows: Set<number>;
 }
 
+/** Tasks up to `sharedBytes` bytes of typed arrays in all are sent to every worker (see WorkerPool.run). */
+export const POOL_LIMITS = { sharedBytes: 4 * 2 ** 20 };
+
+/** Bytes of the typed arrays in a value (plain objects and arrays, a few levels down): what a post copies. */
+function payloadBytes(value: unknown, depth = 0): number {
+  if (ArrayBuffer.isView(value)) return value.byteLength;
+  if (value === null || typeof value !== 'object' || depth > 4) return 0;
+  let bytes = 0;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) bytes += payloadBytes(v, depth + 1);
+  return bytes;
+}
+
 /** How long a worker may take for one batch of chunks before the engine gives up on it. */
 const WAIT_MS = 600_000;
 
@@ -79,21 +91,29 @@ export class WorkerPool {
   }
 
   /**
-   * Runs `tasks` on the workers and this thread (through `local`): each thread takes the next task
-   * not yet taken (a shared counter), so that a thread whose chunks end early (rounds that end
-   * sooner) takes more of them. Returns the results in task order, whoever computed them.
+   * Runs `tasks` on the workers and this thread (through `local`); returns the results in task
+   * order, whoever computed them. Small tasks (more of them than threads, POOL_LIMITS.sharedBytes in all) go to
+   * every worker, and each thread takes the next one not yet taken (a shared counter): a thread
+   * whose chunks end early (rounds that end sooner) takes more of them. Large ones are not copied
+   * to every worker: task i goes to thread i mod threads (this thread last).
    */
   run<T>(engine: { id: number; setup: WorkerSetup }, tasks: WorkerTask[], params: Float32Array, local: (task: WorkerTask) => T): T[] {
     if (this.closed) throw new Error('the fused engine\'s workers were closed');
     const results = new Array<T>(tasks.length);
-    const next = new Int32Array(new SharedArrayBuffer(4));
-    for (const m of this.members) {
+    const slots = this.members.length + 1;
+    const next = tasks.length > slots && payloadBytes(tasks) <= POOL_LIMITS.sharedBytes ? new Int32Array(new SharedArrayBuffer(4)) : null;
+    this.members.forEach((m, w) => {
       Atomics.store(m.flag, 0, 0);
       const setup = m.knows.has(engine.id) ? undefined : engine.setup;
       m.knows.add(engine.id);
-      m.port.postMessage({ engine: engine.id, setup, params, tasks, next });
+      const indices = next ? null : tasks.map((_, i) => i).filter((i) => i % slots === w);
+      m.port.postMessage({ engine: engine.id, setup, params, tasks: indices ? indices.map((i) => tasks[i]) : tasks, indices, next });
+    });
+    if (next) {
+      for (let i = Atomics.add(next, 0, 1); i < tasks.length; i = Atomics.add(next, 0, 1)) results[i] = local(tasks[i]);
+    } else {
+      for (let i = this.members.length; i < tasks.length; i += slots) results[i] = local(tasks[i]);
     }
-    for (let i = Atomics.add(next, 0, 1); i < tasks.length; i = Atomics.add(next, 0, 1)) results[i] = local(tasks[i]);
     for (const m of this.members) {
       if (Atomics.wait(m.flag, 0, 0, WAIT_MS) === 'timed-out') throw new Error(`a fused-engine worker gave no answer within ${WAIT_MS / 1000} s`);
       const reply = receiveMessageOnPort(m.port)?.message as { indices: number[]; results: T[]; error?: string } | undefined;

@@ -48,16 +48,25 @@ function solve(engine: FusedEngine, task: WorkerTask): unknown {
   }
 }
 
-// every thread takes the next task not yet taken from the shared counter `next` (pool.ts)
-port.on('message', (message: { engine: number; setup?: WorkerSetup; params: Float32Array; tasks: WorkerTask[]; next: Int32Array }) => {
+// `tasks` are this worker's share (`indices`: their places), or every task, of which each thread
+// takes the next one not yet taken from the shared counter `next` (pool.ts)
+port.on('message', (message: { engine: number; setup?: WorkerSetup; params: Float32Array; tasks: WorkerTask[]; indices: number[] | null; next: Int32Array | null }) => {
   const indices: number[] = [];
   try {
     const { engine, params } = engineFor(message.engine, message.setup);
     params.set(message.params);
     const results: unknown[] = [];
-    for (let i = Atomics.add(message.next, 0, 1); i < message.tasks.length; i = Atomics.add(message.next, 0, 1)) {
-      indices.push(i);
-      results.push(solve(engine, message.tasks[i]));
+    const { next, tasks } = message;
+    if (next) {
+      for (let i = Atomics.add(next, 0, 1); i < tasks.length; i = Atomics.add(next, 0, 1)) {
+        indices.push(i);
+        results.push(solve(engine, tasks[i]));
+      }
+    } else {
+      message.indices!.forEach((i, j) => {
+        indices.push(i);
+        results.push(solve(engine, tasks[j]));
+      });
     }
     port.postMessage({ indices, results });
   } catch (err) {
