@@ -3,7 +3,7 @@
 // with the attendance A and the attending fraction P drawn first and held fixed, so
 // ∂b_i/∂p_j = −2γ·δ_ij (docs/framework.md §5). Saved states are clipped to [0, 1] (docs/el-farol.md §5) with the configured
 // gradient; the loss is docs/el-farol.md §6's squared error to each sample's attendance rate.
-import { LARGE_BATCH, pairwiseSquaredError } from '../../src/fused/pairwise.ts';
+import { batchSquaredError } from '../../src/fused/pairwise.ts';
 import type { GameKernels } from '../../src/fused/kernels.ts';
 import type { RandomStream } from '../../src/random.ts';
 import { smoothedDelta } from '../../src/fused/surrogate.ts';
@@ -140,27 +140,8 @@ export function elFarolKernels(m: ElFarolMechanics, agents: number, dynamics: Ra
         for (let o = 0; o < per; o++) sum += obs[b * per + o];
         rates[b] = sum / per / agents;
       }
-      const scale = 1 / (n * batch * agents);
-      if (batch >= LARGE_BATCH) {
-        let r1 = 0;
-        let r2 = 0;
-        for (let b = 0; b < batch; b++) {
-          r1 += rates[b];
-          r2 += rates[b] * rates[b];
-        }
-        return pairwiseSquaredError(pred, n * agents, 1, Float64Array.of(r1), Float64Array.of(r2), batch, scale, grad);
-      }
-      let total = 0;
-      for (let i = 0; i < n * agents; i++) {
-        let g = 0;
-        for (let b = 0; b < batch; b++) {
-          const d = pred[i] - rates[b];
-          total += d * d;
-          g += d;
-        }
-        if (grad) grad[i] = 2 * g * scale;
-      }
-      return total * scale;
+      // every agent's probability against every sample's rate: rows of width 1
+      return batchSquaredError(pred, n * agents, 1, rates, batch, 1 / (n * batch * agents), grad);
     },
   };
 }

@@ -1,12 +1,9 @@
 // The linear-quadratic game (README.md) as the engine sees it: one position per agent, a quadratic
 // cost towards a target and towards the population mean, observed final positions.
-import { tf, type Tensor, type Scalar } from '../../src/tf.ts';
-import type { Dataset, Game } from '../../src/game.ts';
+import type { Game } from '../../src/game.ts';
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
-import { readLongTable, writeLongTable } from '../../src/data/csv.ts';
-import { datasetOfRows } from '../../src/data/dataset.ts';
 import { NETWORK_OPTIONS } from '../../src/mfg/networks.ts';
-import { mean, std, wasserstein1 } from '../../src/data/stats.ts';
+import { agentStateObservations } from '../../src/mfg/agent-observations.ts';
 import { lqEquilibriumGap, lqMechanics, type LqMechanics } from './mechanics.ts';
 import { lqKernels } from './kernels.ts';
 import { lqFields } from './fields.ts';
@@ -45,8 +42,6 @@ function parseConfig(raw: unknown): LqConfig {
   return { ...common, mechanics, initial, data };
 }
 
-const CSV_HEADER = ['sample', 'agent', 'position'];
-
 export const lq: Game<LqConfig> = {
   name: 'lq',
   title: 'Linear-quadratic game (closed form)',
@@ -67,48 +62,9 @@ export const lq: Game<LqConfig> = {
   initialState: (config, rng) => rng.normals(config.agents, config.initial.mean, config.initial.std),
   mechanics: (config) => lqMechanics(config.mechanics),
   kernels: (config) => lqKernels(config.mechanics, config.agents),
-  observations: {
-    csvHeader: CSV_HEADER,
-    async read(file, config) {
-      const { labels, values, shape } = await readLongTable(file, {
-        label: 'sample',
-        indices: [{ name: 'agent', size: config.agents }],
-        value: { name: 'position', kind: 'number' },
-      });
-      return { labels, values, shape };
-    },
-    async write(file, data) {
-      await writeLongTable(file, CSV_HEADER, data, { digits: 6 });
-    },
-    // README §Observations: every agent of every sample i.i.d. N(data.mean, data.std²)
-    generate(config, rng, samples): Dataset {
-      const values = rng.normals(samples * config.agents, config.data.mean, config.data.std);
-      return { values, shape: [samples, config.agents], labels: Array.from({ length: samples }, (_, s) => String(s)) };
-    },
-    // README §Observations: L = mean over trajectories k, samples b and agents i of (y_{b,i} − x̂_{k,i})²
-    loss: (prediction: Tensor, observations: Tensor): Scalar =>
-      tf.tidy(() => {
-        const [k, agents] = prediction.shape;
-        const b = observations.shape[0];
-        // tf.squaredDifference's gradient does not reduce broadcast axes: square(sub) does.
-        return tf.mean(
-          tf.square(tf.sub(tf.reshape(prediction, [k, 1, agents]), tf.reshape(observations, [1, b, agents]))),
-        ) as Scalar;
-      }),
-    // generate --from-dynamics: the simulated final arrival times / positions are the observations
-    fromStates: (finals, config) => datasetOfRows(finals, [config.agents]),
-    comparableValues: (data) => data.values,
-    metrics(finalPopulations, data) {
-      const predicted = finalPopulations.flat();
-      return {
-        finalMean: mean(predicted),
-        finalStd: std(predicted),
-        observedMean: mean(data.values),
-        observedStd: std(data.values),
-        wasserstein1: wasserstein1(predicted, data.values),
-      };
-    },
-  },
+  // README §Observations: every agent of every sample i.i.d. N(data.mean, data.std²); the mean
+  // squared error against them
+  observations: agentStateObservations('position', (config, rng, samples) => rng.normals(samples * config.agents, config.data.mean, config.data.std)),
   // README §Learning the mechanics (train --learn): the ranges the learned values are kept in
   learnable: {
     'mechanics.target': {},

@@ -3,7 +3,7 @@
 // with the mean m̄ of the trajectory held fixed, so ∂b_i/∂x_j = −(a + b)·δ_ij. The loss is the
 // squared error of every agent against the same agent of every observation (README §Observations).
 import type { GameKernels } from '../../src/fused/kernels.ts';
-import { LARGE_BATCH, pairwiseSquaredError } from '../../src/fused/pairwise.ts';
+import { batchSquaredError } from '../../src/fused/pairwise.ts';
 import type { LqMechanics } from './mechanics.ts';
 
 const fround = Math.fround;
@@ -62,34 +62,6 @@ export function lqKernels(m: LqMechanics, agents: number): GameKernels {
       },
     },
     // README §Observations: L = mean over trajectories k, samples b and agents i of (y_{b,i} − x̂_{k,i})²
-    loss(pred, n, obs, batch, grad) {
-      const scale = 1 / (n * batch * agents);
-      if (batch >= LARGE_BATCH) {
-        const s1 = new Float64Array(agents);
-        const s2 = new Float64Array(agents);
-        for (let s = 0; s < batch; s++) {
-          for (let i = 0; i < agents; i++) {
-            const y = obs[s * agents + i];
-            s1[i] += y;
-            s2[i] += y * y;
-          }
-        }
-        return pairwiseSquaredError(pred, n, agents, s1, s2, batch, scale, grad);
-      }
-      let sum = 0;
-      for (let k = 0; k < n; k++) {
-        for (let i = 0; i < agents; i++) {
-          const x = pred[k * agents + i];
-          let g = 0;
-          for (let s = 0; s < batch; s++) {
-            const d = x - obs[s * agents + i];
-            sum += d * d;
-            g += d;
-          }
-          if (grad) grad[k * agents + i] = 2 * g * scale;
-        }
-      }
-      return sum * scale;
-    },
+    loss: (pred, n, obs, batch, grad) => batchSquaredError(pred, n, agents, obs, batch, 1 / (n * batch * agents), grad),
   };
 }

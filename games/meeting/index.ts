@@ -1,12 +1,9 @@
 // The meeting-arrival-times game (docs/meeting.md) as the engine sees it.
-import { tf, type Tensor, type Scalar } from '../../src/tf.ts';
-import type { Dataset, Game } from '../../src/game.ts';
+import type { Game } from '../../src/game.ts';
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
 import { NETWORK_OPTIONS } from '../../src/mfg/networks.ts';
 import { groupedNormal, readGroupedNormalSpec, type GroupedNormalSpec } from '../../src/data/generators.ts';
-import { readLongTable, writeLongTable } from '../../src/data/csv.ts';
-import { datasetOfRows } from '../../src/data/dataset.ts';
-import { mean, std, wasserstein1 } from '../../src/data/stats.ts';
+import { agentStateObservations } from '../../src/mfg/agent-observations.ts';
 import { meetingMechanics, type MeetingMechanics } from './mechanics.ts';
 import { meetingKernels } from './kernels.ts';
 import { meetingGpuKernels } from './gpu.ts';
@@ -49,8 +46,6 @@ function parseConfig(raw: unknown): MeetingConfig {
   return { ...common, mechanics, initial, data };
 }
 
-const CSV_HEADER = ['sample', 'agent', 'arrival'];
-
 export const meeting: Game<MeetingConfig> = {
   name: 'meeting',
   title: 'Meeting arrival times (Guéant–Lasry–Lions)',
@@ -79,49 +74,12 @@ export const meeting: Game<MeetingConfig> = {
   mechanics: (config) => meetingMechanics(config.mechanics),
   kernels: (config) => meetingKernels(config.mechanics, config.agents),
   gpuKernels: (config) => meetingGpuKernels(config.mechanics, config.agents),
-  observations: {
-    csvHeader: CSV_HEADER,
-    async read(file, config) {
-      const { labels, values, shape } = await readLongTable(file, {
-        label: 'sample',
-        indices: [{ name: 'agent', size: config.agents }],
-        value: { name: 'arrival', kind: 'number' },
-      });
-      return { labels, values, shape };
-    },
-    async write(file, data) {
-      await writeLongTable(file, CSV_HEADER, data, { digits: 6 });
-    },
-    generate(config, rng, samples): Dataset {
-      const values = new Float64Array(samples * config.agents);
-      for (let s = 0; s < samples; s++) values.set(groupedNormal(rng, config.data), s * config.agents);
-      return { values, shape: [samples, config.agents], labels: Array.from({ length: samples }, (_, s) => String(s)) };
-    },
-    // docs/meeting.md §6: L = mean over trajectories k, samples b and agents i of (y_{b,i} − x̂_{k,i})²
-    loss: (prediction: Tensor, observations: Tensor): Scalar =>
-      tf.tidy(() => {
-        const [k, agents] = prediction.shape;
-        const b = observations.shape[0];
-        // tf.squaredDifference's gradient does not reduce broadcast axes: square(sub) does.
-        return tf.mean(
-          tf.square(tf.sub(tf.reshape(prediction, [k, 1, agents]), tf.reshape(observations, [1, b, agents]))),
-        ) as Scalar;
-      }),
-    // generate --from-dynamics: the simulated final arrival times / positions are the observations
-    fromStates: (finals, config) => datasetOfRows(finals, [config.agents]),
-    comparableValues: (data) => data.values,
-    metrics(finalPopulations, data) {
-      const predicted = finalPopulations.flat();
-      return {
-        finalMean: mean(predicted),
-        finalStd: std(predicted),
-        observedMean: mean(data.values),
-        observedStd: std(data.values),
-        // distance between the predicted and the observed distribution of arrival times (hours)
-        wasserstein1: wasserstein1(predicted, data.values),
-      };
-    },
-  },
+  // docs/meeting.md §6: observed arrival times, the mean squared error against them
+  observations: agentStateObservations('arrival', (config, rng, samples) => {
+    const values = new Float64Array(samples * config.agents);
+    for (let s = 0; s < samples; s++) values.set(groupedNormal(rng, config.data), s * config.agents);
+    return values;
+  }),
   // README §Learning the mechanics (train --learn): the ranges the learned values are kept in
   learnable: {
     'mechanics.scheduledTime': { min: 0, max: 24 },

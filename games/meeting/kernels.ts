@@ -4,7 +4,7 @@
 // the reverse pass (no driftVjp). The loss is docs/meeting.md §6's mean squared error.
 import type { GameKernels } from '../../src/fused/kernels.ts';
 import { quantile } from '../../src/fused/select.ts';
-import { LARGE_BATCH, pairwiseSquaredError } from '../../src/fused/pairwise.ts';
+import { batchSquaredError } from '../../src/fused/pairwise.ts';
 import { smoothedDelta } from '../../src/fused/surrogate.ts';
 import type { MeetingMechanics } from './mechanics.ts';
 
@@ -87,34 +87,6 @@ export function meetingKernels(m: MeetingMechanics, agents: number): GameKernels
       },
     },
     // docs/meeting.md §6: L = mean over trajectories k, samples b and agents i of (y_{b,i} − x̂_{k,i})²
-    loss(pred, n, obs, batch, grad) {
-      const scale = 1 / (n * batch * agents);
-      if (batch >= LARGE_BATCH) {
-        const s1 = new Float64Array(agents);
-        const s2 = new Float64Array(agents);
-        for (let b = 0; b < batch; b++) {
-          for (let i = 0; i < agents; i++) {
-            const y = obs[b * agents + i];
-            s1[i] += y;
-            s2[i] += y * y;
-          }
-        }
-        return pairwiseSquaredError(pred, n, agents, s1, s2, batch, scale, grad);
-      }
-      let sum = 0;
-      for (let k = 0; k < n; k++) {
-        for (let i = 0; i < agents; i++) {
-          const x = pred[k * agents + i];
-          let g = 0;
-          for (let b = 0; b < batch; b++) {
-            const d = x - obs[b * agents + i];
-            sum += d * d;
-            g += d;
-          }
-          if (grad) grad[k * agents + i] = 2 * g * scale;
-        }
-      }
-      return sum * scale;
-    },
+    loss: (pred, n, obs, batch, grad) => batchSquaredError(pred, n, agents, obs, batch, 1 / (n * batch * agents), grad),
   };
 }

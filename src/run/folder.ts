@@ -196,15 +196,7 @@ export async function claimOutput(dir: string, opts: ClaimOptions): Promise<Clai
   } catch (err) {
     throw explainFsError(dir, err);
   }
-  const lockPath = await takeLock(dir, opts.command);
-  const dropLock = () => {
-    try {
-      if (readLock(lockPath)?.pid === process.pid) unlinkSync(lockPath);
-    } catch {
-      // already gone
-    }
-  };
-  process.once('exit', dropLock);
+  const dropLock = await lockFolder(dir, opts.command);
   try {
     const record = await readRecord(dir);
     const entries = await readdir(dir);
@@ -239,7 +231,6 @@ export async function claimOutput(dir: string, opts: ClaimOptions): Promise<Clai
     }
   } catch (err) {
     dropLock();
-    process.off('exit', dropLock);
     throw explainFsError(dir, err);
   }
   let released = false;
@@ -267,7 +258,6 @@ export async function claimOutput(dir: string, opts: ClaimOptions): Promise<Clai
         }
       } finally {
         dropLock();
-        process.off('exit', dropLock);
       }
     },
   };
@@ -286,9 +276,9 @@ export async function claimSweepFolder(dir: string, opts: { command: string; gam
 }
 
 /**
- * Locks an existing folder for one command without claiming it (`sweep run`: the sweep's folder
- * stays the sweep's; a second `sweep run` of it at the same time gets an error naming the first).
- * Returns the release.
+ * Locks an existing folder for one command (claimOutput's lock; alone, without claiming the folder,
+ * for `sweep run`: the sweep's folder stays the sweep's, and a second `sweep run` of it at the same
+ * time gets an error naming the first). Returns the release; the lock also goes when the process exits.
  */
 export async function lockFolder(dir: string, command: string): Promise<() => void> {
   const path = await takeLock(dir, command);

@@ -1,0 +1,61 @@
+// The observation model of a game whose observations are its agents' own final states, one number
+// per agent (meeting: arrival times, LQ: positions): a CSV of (sample, agent, <value>) rows, the
+// mean squared error of every simulated population against every observed one, the observed
+// states themselves for `generate --from-dynamics`, and the distances a report compares.
+import { tf, type Tensor, type Scalar } from '../tf.ts';
+import type { ExperimentConfig } from '../config.ts';
+import type { Dataset, ObservationModel } from '../game.ts';
+import type { RandomStream } from '../random.ts';
+import { readLongTable, writeLongTable } from '../data/csv.ts';
+import { datasetOfRows } from '../data/dataset.ts';
+import { mean, std, wasserstein1 } from '../data/stats.ts';
+
+/**
+ * `column`: the CSV's value column; `draw`: `samples` observed populations from the game's data
+ * generator, [samples, agents] row-major.
+ */
+export function agentStateObservations<C extends ExperimentConfig>(
+  column: string,
+  draw: (config: C, rng: RandomStream, samples: number) => Float64Array,
+): ObservationModel<C> {
+  const header = ['sample', 'agent', column];
+  return {
+    csvHeader: header,
+    async read(file, config) {
+      const { labels, values, shape } = await readLongTable(file, {
+        label: 'sample',
+        indices: [{ name: 'agent', size: config.agents }],
+        value: { name: column, kind: 'number' },
+      });
+      return { labels, values, shape };
+    },
+    async write(file, data) {
+      await writeLongTable(file, header, data, { digits: 6 });
+    },
+    generate(config, rng, samples): Dataset {
+      return { values: draw(config, rng, samples), shape: [samples, config.agents], labels: Array.from({ length: samples }, (_, s) => String(s)) };
+    },
+    // L = mean over trajectories k, samples b and agents i of (y_{b,i} − x̂_{k,i})²
+    loss: (prediction: Tensor, observations: Tensor): Scalar =>
+      tf.tidy(() => {
+        const [k, agents] = prediction.shape;
+        const b = observations.shape[0];
+        // tf.squaredDifference's gradient does not reduce broadcast axes: square(sub) does.
+        return tf.mean(tf.square(tf.sub(tf.reshape(prediction, [k, 1, agents]), tf.reshape(observations, [1, b, agents])))) as Scalar;
+      }),
+    // generate --from-dynamics: the simulated final states are the observations
+    fromStates: (finals, config) => datasetOfRows(finals, [config.agents]),
+    comparableValues: (data) => data.values,
+    metrics(finalPopulations, data) {
+      const predicted = finalPopulations.flat();
+      return {
+        finalMean: mean(predicted),
+        finalStd: std(predicted),
+        observedMean: mean(data.values),
+        observedStd: std(data.values),
+        // the distance between the predicted and the observed distribution of final states
+        wasserstein1: wasserstein1(predicted, data.values),
+      };
+    },
+  };
+}
