@@ -4,6 +4,7 @@
 // dice that end at different turns — and short training runs end at the same losses.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { assertSameTraining } from './helpers/short-run.ts';
 import { testBackend } from './helpers/backend.ts';
 import { GAMES } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
@@ -14,7 +15,6 @@ import { POOL_LIMITS } from '../src/fused/pool.ts';
 import { EngineError, resolveEngine, type EngineName, type SolveRequest } from '../src/mfg/engine.ts';
 import { RandomStream } from '../src/random.ts';
 import { randomStreams } from '../src/run/streams.ts';
-import { trainModel } from '../src/train/train.ts';
 import { batchOf, subset } from '../src/data/dataset.ts';
 import { loadModel } from '../src/api.ts';
 import { quantile } from '../src/fused/select.ts';
@@ -157,17 +157,6 @@ test("Liar's dice rounds that end at different turns agree turn for turn", () =>
   assertAgree(graph, fused, 'random carries');
 });
 
-async function shortRun(gameName: string, preset: string, sets: string[], engine: EngineName) {
-  const game = GAMES[gameName];
-  const config = game.parseConfig(applyOverrides(game.presets[preset], sets));
-  const s = randomStreams(7);
-  const train = game.observations.generate(config, s.data, config.training.trainSamples);
-  const validation = game.observations.generate(config, s.data, config.training.validationSamples);
-  const model = new MeanFieldModel(game, config, s.dynamics, s.parameters, { engine });
-  const { metrics } = await trainModel({ model, train, validation, streams: s });
-  return { metrics, params: model.params };
-}
-
 test('the fused engine gives the same numbers on one thread as on two, chunks taken from a shared counter or in fixed shares', () => {
   const game = GAMES['liars-dice'];
   const config = game.parseConfig(applyOverrides(game.presets.train, ['layout.players=3', 'layout.dice=5']));
@@ -206,19 +195,7 @@ test('a short training run ends at the same losses on either engine', async () =
     ['el-farol', 'fig3b', ['training.steps=25']],
     ['liars-dice', 'train', ['training.steps=8', 'training.batchSize=8', 'data.trainGames=16', 'data.validationGames=8', 'layout.players=3', 'layout.dice=5']],
   ];
-  for (const [game, preset, sets] of runs) {
-    const graph = await shortRun(game, preset, sets, 'graph');
-    const fused = await shortRun(game, preset, sets, 'fused');
-    const g = graph.metrics[graph.metrics.length - 1];
-    const f = fused.metrics[fused.metrics.length - 1];
-    for (const key of ['trainLoss', 'validationLoss'] as const) {
-      const error = Math.abs(f[key]! - g[key]!) / Math.abs(g[key]!);
-      assert.ok(error < 1e-4, `${game}: final ${key} fused ${f[key]} vs graph ${g[key]}`);
-    }
-    let worst = 0;
-    graph.params.forEach((p, i) => (worst = Math.max(worst, Math.abs(fused.params[i] - p))));
-    assert.ok(worst < 1e-4, `${game}: the trained weights differ by ${worst}`);
-  }
+  for (const [game, preset, sets] of runs) await assertSameTraining(game, preset, sets, 'fused', 'graph');
 });
 
 test('a shipped model gives the same simulation with either engine', async () => {

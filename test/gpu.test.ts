@@ -9,6 +9,7 @@
 // the webgpu package is not installed or Dawn finds no adapter.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { assertSameTraining } from './helpers/short-run.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -186,35 +187,12 @@ gpuTest('the GPU quantile equals a sort (ties, negative values, ±0) at 42, 4,20
   }
 });
 
-async function shortRun(gameName: string, preset: string, sets: string[], engine: EngineName) {
-  const game = GAMES[gameName];
-  const config = game.parseConfig(applyOverrides(game.presets[preset], sets));
-  const s = randomStreams(7);
-  const train = game.observations.generate(config, s.data, config.training.trainSamples);
-  const validation = game.observations.generate(config, s.data, config.training.validationSamples);
-  const model = new MeanFieldModel(game, config, s.dynamics, s.parameters, { engine });
-  const { metrics } = await trainModel({ model, train, validation, streams: s });
-  return { metrics, params: model.params };
-}
-
 gpuTest('a short training run ends at the same losses on the GPU as on the CPU', async () => {
   const runs: [string, string, string[]][] = [
     ['meeting', 'fig2b', ['training.steps=12', 'training.validationSamples=50']],
     ['el-farol', 'fig3b', ['training.steps=12', 'mechanics.attendance="fresh"']],
   ];
-  for (const [game, preset, sets] of runs) {
-    const cpu = await shortRun(game, preset, sets, 'fused');
-    const onGpu = await shortRun(game, preset, sets, 'gpu');
-    const a = cpu.metrics[cpu.metrics.length - 1];
-    const b = onGpu.metrics[onGpu.metrics.length - 1];
-    for (const key of ['trainLoss', 'validationLoss'] as const) {
-      const error = Math.abs(b[key]! - a[key]!) / Math.abs(a[key]!);
-      assert.ok(error < 1e-4, `${game}: final ${key} gpu ${b[key]} vs cpu ${a[key]}`);
-    }
-    let worst = 0;
-    cpu.params.forEach((p, i) => (worst = Math.max(worst, Math.abs(onGpu.params[i] - p))));
-    assert.ok(worst < 1e-4, `${game}: the trained weights differ by ${worst}`);
-  }
+  for (const [game, preset, sets] of runs) await assertSameTraining(game, preset, sets, 'gpu', 'fused');
 });
 
 gpuTest('training on the GPU (parameters and optimiser kept there) stops, checkpoints and resumes to the same weights', async () => {

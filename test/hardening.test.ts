@@ -11,15 +11,10 @@ import { readModel } from '../src/io/model.ts';
 import { loadModel, shippedModel } from '../src/index.ts';
 import { GAMES } from '../games/index.ts';
 import { describeConfig } from '../src/config-fields.ts';
+import { BIN, cli } from './helpers/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'neural-mfg.js');
 const tmp = () => mkdtemp(join(tmpdir(), 'neural-mfg-hard-'));
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** A short meeting training run's options. */
 const SHORT = ['--set', 'training.evaluationPopulations=2', '--set', 'training.validationSamples=5', '--quiet'];

@@ -2,18 +2,11 @@
 // for T1–T14, the figures copied into the report folder, results.json), in the reduced setting.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const BIN = join(import.meta.dirname, '..', 'bin', 'neural-mfg.js');
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { cli } from './helpers/cli.ts';
 
 test('reproduce fig2a fig3a --quick writes REPORT.md with a row per target, the figures and results.json', async () => {
   const out = await mkdtemp(join(tmpdir(), 'neural-mfg-reproduce-'));

@@ -1,20 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GAMES } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
+import { cli } from './helpers/cli.ts';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'neural-mfg.js');
 const tmp = () => mkdtemp(join(tmpdir(), 'neural-mfg-sweep-analyze-'));
 const json = async (file: string) => JSON.parse(await readFile(file, 'utf8'));
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** A bluff sweep small enough for a test: 5 players × 3 dice, 2 steps on 8 games, 10 test games, λ₀ = 0 and 5. */
 const TINY = ['--set', 'layout.players=5', '--set', 'layout.dice=3', '--set', 'sweep.values=[0,5]', '--set', 'training.steps=2',

@@ -8,16 +8,11 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BIN, cli } from './helpers/cli.ts';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'neural-mfg.js');
 const tmp = () => mkdtemp(join(tmpdir(), 'neural-mfg-queue-'));
 const json = async (file: string) => JSON.parse(await readFile(file, 'utf8'));
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 async function freePort(): Promise<number> {
   return new Promise((done) => {

@@ -8,15 +8,10 @@ import { join } from 'node:path';
 import { buildManifest, gridPoints, parseGridAxis, parseSeeds } from '../src/sweep/manifest.ts';
 import { seedStats } from '../src/sweep/stats.ts';
 import { aggregateTable, summaryMetrics } from '../src/sweep/aggregate.ts';
+import { BIN, cli } from './helpers/cli.ts';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'neural-mfg.js');
 const tmp = () => mkdtemp(join(tmpdir(), 'neural-mfg-sweep-'));
 const json = async (file: string) => JSON.parse(await readFile(file, 'utf8'));
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** A tiny meeting sweep: 2 learning rates × 2 seeds, 2 training steps each. */
 async function plannedSweep(...extra: string[]) {
