@@ -55,11 +55,13 @@ async function readSummary(dir: string, job: SweepJob): Promise<Record<string, u
 
 const fileStem = (metric: string) => metric.replace(/[^A-Za-z0-9._-]/g, '_');
 
-export async function aggregateGrid(dir: string, manifest: SweepManifest): Promise<AggregateReport> {
+/**
+ * The grid's statistics from the finished jobs' summary.json files, read only (what `sweep
+ * aggregate` writes, and what `neural-mfg dashboard` shows while the sweep runs).
+ */
+export async function gridStatistics(dir: string, manifest: SweepManifest) {
   const states = await Promise.all(manifest.jobs.map((j) => jobState(dir, j)));
-  const count = (s: JobState) => states.filter((x) => x.state === s).length;
   const finished = manifest.jobs.filter((_, i) => states[i].state === 'done');
-  if (finished.length === 0) throw new Error(`${dir}: no job has finished yet (neural-mfg sweep status ${dir})`);
   const perJob = new Map<number, Record<string, number>>();
   for (const job of finished) perJob.set(job.index, summaryMetrics(await readSummary(dir, job)));
   const all = [...new Set([...perJob.values()].flatMap((m) => Object.keys(m)))];
@@ -85,6 +87,13 @@ export async function aggregateGrid(dir: string, manifest: SweepManifest): Promi
       if (values.length > 0) p.metrics[name] = { ...seedStats(values), values };
     }
   }
+  return { states, finished, perJob, metrics, constants, fields, points };
+}
+
+export async function aggregateGrid(dir: string, manifest: SweepManifest): Promise<AggregateReport> {
+  const { states, finished, perJob, metrics, constants, fields, points } = await gridStatistics(dir, manifest);
+  const count = (s: JobState) => states.filter((x) => x.state === s).length;
+  if (finished.length === 0) throw new Error(`${dir}: no job has finished yet (neural-mfg sweep status ${dir})`);
 
   const files: string[] = [];
   await writeCsv(
@@ -161,7 +170,7 @@ export async function aggregateSweep(dir: string, manifest: SweepManifest): Prom
 }
 
 /** The metrics a reader looks at first, where a game reports them. */
-const FIRST = ['trainLoss', 'validationLoss', 'finalMean', 'finalStd', 'nashGap.mean', 'klToObserved', 'learnedOdds.0'];
+export const KEY_METRICS = ['trainLoss', 'validationLoss', 'finalMean', 'finalStd', 'nashGap.mean', 'klToObserved', 'learnedOdds.0'];
 
 const cell = (m: { mean: number; ci95: number | null } | undefined) =>
   m === undefined ? '—' : `${m.mean.toPrecision(4)}${m.ci95 === null ? '' : ` ± ${m.ci95.toPrecision(2)}`}`;
@@ -177,7 +186,7 @@ export function aggregateTable(r: Pick<AggregateReport, 'metrics' | 'points'>, f
   if (r.points.length <= 6) {
     rows = [[`metric \\ ${fields.join(', ') || 'point'}`, ...r.points.map(label)], ...r.metrics.map((name) => [name, ...r.points.map((p) => cell(p.metrics[name]))])];
   } else {
-    const chosen = [...FIRST.filter((m) => r.metrics.includes(m)), ...r.metrics.filter((m) => !FIRST.includes(m))].slice(0, 4);
+    const chosen = [...KEY_METRICS.filter((m) => r.metrics.includes(m)), ...r.metrics.filter((m) => !KEY_METRICS.includes(m))].slice(0, 4);
     rows = [[fields.join(', ') || 'point', 'seeds', ...chosen], ...r.points.map((p) => [label(p), String(p.seeds.length), ...chosen.map((m) => cell(p.metrics[m]))])];
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
