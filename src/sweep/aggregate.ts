@@ -9,7 +9,7 @@ import { writeJsonAtomic } from '../io/atomic.ts';
 import { jobState, type JobState } from './job.ts';
 import type { SweepJob, SweepManifest } from './manifest.ts';
 import { seedStats, type SeedStats } from './stats.ts';
-import { metricFigure, writeFigure, type MetricSeries } from './figures.ts';
+import { metricFigure, writeFigure, type MetricFigure, type MetricSeries } from './figures.ts';
 
 /** Parts of a summary that describe the run rather than measure it. */
 const NOT_METRICS = new Set(['seed', 'config', 'turns', 'command', 'rows', 'points', 'draws', 'sweep']);
@@ -90,6 +90,30 @@ export async function gridStatistics(dir: string, manifest: SweepManifest) {
   return { states, finished, perJob, metrics, constants, fields, points };
 }
 
+/**
+ * The figure of each metric against the grid: x is the first field that takes several values, one
+ * line per combination of the others (none when no field varies).
+ */
+export function metricFigures(manifest: SweepManifest, metrics: string[], points: PointAggregate[]): { metric: string; figure: MetricFigure }[] {
+  const x = manifest.grid.find((a) => a.values.length > 1)?.field;
+  if (!x) return [];
+  const others = manifest.grid.map((a) => a.field).filter((f) => f !== x);
+  const seeds = manifest.seeds.length;
+  return metrics.map((name) => {
+    const series: MetricSeries[] = [];
+    for (const p of points) {
+      if (!p.metrics[name]) continue;
+      const label = others.map((f) => `${f}=${p.point[f]}`).join(', ');
+      let s = series.find((q) => q.name === label);
+      if (!s) series.push((s = { name: label, points: [] }));
+      const m = p.metrics[name];
+      s.points.push({ x: p.point[x], mean: m.mean, ci95: m.ci95, values: m.values });
+    }
+    const title = `${manifest.command} ${manifest.target}: ${name} (mean of ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' ± 95% CI' : ''})`;
+    return { metric: name, figure: { title, xTitle: x, yTitle: name, series } };
+  });
+}
+
 export async function aggregateGrid(dir: string, manifest: SweepManifest): Promise<AggregateReport> {
   const { states, finished, perJob, metrics, constants, fields, points } = await gridStatistics(dir, manifest);
   const count = (s: JobState) => states.filter((x) => x.state === s).length;
@@ -110,29 +134,8 @@ export async function aggregateGrid(dir: string, manifest: SweepManifest): Promi
   );
   files.push('jobs.csv', 'aggregate.csv');
 
-  // x: the first field that takes several values; one line per combination of the others
-  const x = manifest.grid.find((a) => a.values.length > 1)?.field;
-  if (x) {
-    const others = fields.filter((f) => f !== x);
-    for (const name of metrics) {
-      const series: MetricSeries[] = [];
-      for (const p of points) {
-        if (!p.metrics[name]) continue;
-        const label = others.map((f) => `${f}=${p.point[f]}`).join(', ');
-        let s = series.find((q) => q.name === label);
-        if (!s) series.push((s = { name: label, points: [] }));
-        const m = p.metrics[name];
-        s.points.push({ x: p.point[x], mean: m.mean, ci95: m.ci95, values: m.values });
-      }
-      const seeds = manifest.seeds.length;
-      const svg = await metricFigure({
-        title: `${manifest.command} ${manifest.target}: ${name} (mean of ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' ± 95% CI' : ''})`,
-        xTitle: x,
-        yTitle: name,
-        series,
-      });
-      files.push(...(await writeFigure(join(dir, 'figures', fileStem(name)), svg)).map((f) => f.slice(dir.length + 1)));
-    }
+  for (const { metric, figure } of metricFigures(manifest, metrics, points)) {
+    files.push(...(await writeFigure(join(dir, 'figures', fileStem(metric)), await metricFigure(figure))).map((f) => f.slice(dir.length + 1)));
   }
 
   const report: AggregateReport = {
