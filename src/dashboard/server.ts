@@ -6,7 +6,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package.ts';
 import { forecastDetail, runDetail, sweepDetail } from './detail.ts';
 import { FileRefused, resolveInside } from './files.ts';
@@ -40,7 +40,8 @@ const APP_FILE = /^\/app\/((?:dashboard\/page|plot)\/[a-z][a-z0-9-]*\.js)$/;
 
 /** vega and vega-lite's browser builds, from wherever node_modules has them. */
 function vendorFiles(): Record<string, string> {
-  const build = (pkg: string) => dirname(fileURLToPath(import.meta.resolve(pkg)));
+  const require = createRequire(import.meta.url);
+  const build = (pkg: string) => dirname(require.resolve(pkg));
   return { '/vendor/vega.min.js': join(build('vega'), 'vega.min.js'), '/vendor/vega-lite.min.js': join(build('vega-lite'), 'vega-lite.min.js') };
 }
 
