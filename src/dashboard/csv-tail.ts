@@ -36,6 +36,7 @@ export class CsvTail {
   private inode = -1;
   private size = -1;
   private problemCount = 0;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly path: string,
@@ -56,7 +57,18 @@ export class CsvTail {
    * The header and the last complete line only (for a list of many runs): reads the first line
    * and the last PEEK_BYTES, whatever the file's size.
    */
-  async peek(): Promise<void> {
+  peek(): Promise<void> {
+    return this.serial(() => this.peekNow());
+  }
+
+  /** One read at a time: the scan, the tick and a request may ask at once. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private async peekNow(): Promise<void> {
     const s = await statOrNull(this.path);
     this.exists = s !== null;
     if (!s || (s.ino === this.inode && s.size === this.size)) return;
@@ -93,19 +105,25 @@ export class CsvTail {
   }
 
   /** Reads the whole file once; later `update`s read only what is appended. */
-  async load(): Promise<void> {
-    this.reset();
-    this.rows = [];
-    await this.update();
+  load(): Promise<void> {
+    return this.serial(async () => {
+      this.reset();
+      this.rows = [];
+      await this.updateNow();
+    });
   }
 
   /**
    * Reads what was appended since the last call (a loaded tail), or peeks again (a tail not
    * loaded). Returns the new rows of a loaded tail, null when nothing changed.
    */
-  async update(): Promise<TailUpdate | null> {
+  update(): Promise<TailUpdate | null> {
+    return this.serial(() => this.updateNow());
+  }
+
+  private async updateNow(): Promise<TailUpdate | null> {
     if (!this.loaded) {
-      await this.peek();
+      await this.peekNow();
       return null;
     }
     const s = await statOrNull(this.path);

@@ -261,8 +261,7 @@ export class FolderIndex extends EventEmitter<IndexEvents> {
       for (const e of this.entries.values()) {
         if (e.kind !== 'run' || (e.info.status !== 'running' && !e.tail.loaded)) continue;
         const before = e.tail.lastRow;
-        const update = await e.tail.update();
-        if (update) this.emit('rows', e.name, update);
+        await this.follow(e);
         if (e.tail.lastRow !== before) {
           fillFromTail(e);
           changed.push(e.info);
@@ -272,6 +271,12 @@ export class FolderIndex extends EventEmitter<IndexEvents> {
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Reads what metrics.csv gained; a loaded one's new rows go to the page (event `rows`). */
+  private async follow(e: Entry): Promise<void> {
+    const update = await e.tail.update();
+    if (update) this.emit('rows', e.name, update);
   }
 
   /** Reads the entry's files again; true when its info changed. */
@@ -290,7 +295,7 @@ export class FolderIndex extends EventEmitter<IndexEvents> {
     const summary = e.summary.value;
     const { status, note } = runStatus({ lock: e.lock, record: e.record, summary, hasCheckpoint });
     if (!summary && hasCheckpoint) await this.readCheckpoint(e);
-    await e.tail.update();
+    await this.follow(e);
     const info = blankInfo(e.name, e.kind, e.parent);
     const config = (summary?.config ?? e.checkpoint.value?.config ?? null) as Record<string, any> | null;
     const last = (summary?.lastStep ?? null) as { step?: number; trainLoss?: number; validationLoss?: number | null } | null;

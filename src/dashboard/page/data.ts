@@ -88,6 +88,8 @@ export async function loadMetrics(name: string, again = false): Promise<Metrics>
   const known = metrics.get(name);
   if (known && !again) return known;
   const m = await getJson<Metrics>(`${apiName(name)}/metrics`);
+  // read again: the same object, which the views hold, gets the new rows
+  if (known) return Object.assign(known, m);
   metrics.set(name, m);
   return m;
 }
