@@ -53,7 +53,7 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; font-variant-numeric: tabular-nums; }
 `;
 
-/** The page: scripts from this server only (vega's builds, then the app's modules). */
+/** The page: scripts from this server only (the app's modules; they load vega's builds for the first chart). */
 export function pageHtml(version: string): string {
   return `<!doctype html>
 <html lang="en">
@@ -63,8 +63,6 @@ export function pageHtml(version: string): string {
 <title>neural-mfg dashboard</title>
 <link rel="icon" href="data:,">
 <style>${STYLE}</style>
-<script src="/vendor/vega.min.js"></script>
-<script src="/vendor/vega-lite.min.js"></script>
 <script type="module" src="/app/dashboard/page/main.js"></script>
 </head>
 <body>

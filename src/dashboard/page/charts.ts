@@ -5,11 +5,26 @@ import type { TopLevelSpec } from 'vega-lite';
 import { linePlotSpec, lossCurveSpec } from '../../plot/figures.ts';
 import type { Metrics } from './data.ts';
 
-// vega's and vega-lite's browser builds (served from node_modules) define these globals
+// vega's and vega-lite's browser builds (served from node_modules, see loadVega) define these globals
 declare const vega: typeof import('vega');
 declare const vegaLite: typeof import('vega-lite');
 
 const views = new WeakMap<HTMLElement, import('vega').View>();
+
+/** vega's builds, loaded with the first chart (the tables do not wait for 750 kB of script). */
+let loading: Promise<void> | null = null;
+function loadVega(): Promise<void> {
+  const script = (src: string) =>
+    new Promise<void>((resolve, reject) => {
+      const el = document.createElement('script');
+      el.src = src;
+      el.onload = () => resolve();
+      el.onerror = () => reject(new Error(`cannot load ${src}`));
+      document.head.append(el);
+    });
+  loading ??= script('/vendor/vega.min.js').then(() => script('/vendor/vega-lite.min.js'));
+  return loading;
+}
 
 /** Adds hover values (every mark) and, with `zoomX`, drag/scroll zoom on the x axis. */
 export function interactive(spec: TopLevelSpec, zoomX: boolean): TopLevelSpec {
@@ -29,6 +44,7 @@ export function interactive(spec: TopLevelSpec, zoomX: boolean): TopLevelSpec {
 
 /** Draws a spec into `el` (replacing what was there); the number of data points goes in data-points. */
 export async function draw(el: HTMLElement, spec: TopLevelSpec, opts: { zoomX?: boolean; points?: number } = {}): Promise<void> {
+  await loadVega();
   const compiled = vegaLite.compile(interactive(spec, opts.zoomX === true)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'svg', container: el, hover: true });
   views.get(el)?.finalize();

@@ -37,15 +37,20 @@ export function curveControls(o: CurveOptions, redraw: () => void): HTMLElement 
   );
 }
 
-/** Redraws at most every `ms` (a run that trains fast sends rows many times a second). */
+/**
+ * Calls `fn` at once when it has not run for `ms`, else once `ms` after its last run (a run that
+ * trains fast sends rows many times a second); never two at a time.
+ */
 export function throttled(fn: () => Promise<void> | void, ms = 250): () => void {
   let timer: number | null = null;
   let running = false;
   let again = false;
+  let last = -Infinity;
   const run = async () => {
     timer = null;
     if (running) return void (again = true);
     running = true;
+    last = performance.now();
     try {
       await fn();
     } finally {
@@ -54,7 +59,8 @@ export function throttled(fn: () => Promise<void> | void, ms = 250): () => void 
     }
   };
   const schedule = () => {
-    timer ??= window.setTimeout(run, ms);
+    if (timer !== null) return;
+    timer = window.setTimeout(run, Math.max(0, last + ms - performance.now()));
   };
   return schedule;
 }
