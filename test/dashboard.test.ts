@@ -12,7 +12,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CsvTail } from '../src/dashboard/csv-tail.ts';
 import { runStatus } from '../src/dashboard/status.ts';
-import { startDashboard, type Dashboard } from '../src/dashboard/server.ts';
+import { APP_FILE, startDashboard, type Dashboard } from '../src/dashboard/server.ts';
 import { openMetricsLog, METRICS_HEADER } from '../src/run/metrics-log.ts';
 import { buildManifest, gridPoints } from '../src/sweep/manifest.ts';
 import { seedStats } from '../src/sweep/stats.ts';
@@ -351,6 +351,26 @@ test("the dashboard's modules load none of the engine (TF.js, games, solvers) wh
   const loaded = [...seen].map((f) => f.slice(dist.length + 1));
   assert.ok(loaded.includes('dashboard/folders.js'), loaded.join(', '));
   assert.equal(loaded.filter((f) => /^(mfg|fused|gpu|train|nn|ode|tf|backend)[/.]|games/.test(f)), []);
+});
+
+test("the page's modules ship in the npm package, are all served, and import nothing of Node.js (they run in the browser)", () => {
+  const root = join(import.meta.dirname, '..');
+  const dist = join(root, 'dist', 'src');
+  const graph = new Map<string, string>();
+  const visit = (file: string) => {
+    if (graph.has(file)) return;
+    const text = readFileSync(file, 'utf8');
+    graph.set(file, text);
+    for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/gm)) visit(join(file, '..', m[1]));
+  };
+  visit(join(dist, 'dashboard', 'page', 'main.js'));
+  const files = [...graph.keys()].map((f) => f.slice(dist.length + 1));
+  assert.ok(files.includes('plot/figures.js'), 'the charts come from the figures\' own specs');
+  for (const [file, text] of graph) assert.not.match(text, /^(?:import|export)\s[^;]*?from\s+'(?!\.)/m, `${file} imports a package or a Node.js module`);
+  for (const f of files) assert.ok(APP_FILE.test(`/app/${f}`), `${f} is not served (src/dashboard/server.ts APP_FILE)`);
+  const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+  const shipped = new Set((JSON.parse(pack.stdout)[0].files as { path: string }[]).map((f) => f.path));
+  for (const f of files) assert.ok(shipped.has(`dist/src/${f}`), `dist/src/${f} is not in the package`);
 });
 
 test.run();

@@ -1,4 +1,4 @@
-// What GET /api/runs/<name> returns for one folder (docs/dashboard.md §API): a run's summary,
+// What GET /api/runs/<name> returns for one folder (docs/dashboard.md §3): a run's summary,
 // configuration and figures; a sweep's jobs, its aggregate (mean ± 95% CI per grid point, computed
 // from the finished jobs as `sweep aggregate` does, read only) and its figures' vega-lite specs; a
 // forecast's series and its figure's spec. Specs come from the builders that draw the static

@@ -1,4 +1,4 @@
-// Which file a /files/ request may read (docs/dashboard.md §Safety): only a regular file of a
+// Which file a /files/ request may read (docs/dashboard.md §4): only a regular file of a
 // known kind inside a folder the index found, whose real path (symbolic links resolved) is still
 // inside that folder. Every segment of the request is decoded once and must then be a plain name:
 // no "..", no ".", no separator or NUL, no hidden file; "%2e%2e", "%2F", "%5C" and doubly encoded

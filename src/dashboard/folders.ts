@@ -14,7 +14,7 @@ import { lockHeld, runStatus, type RunStatus } from './status.ts';
 
 export type EntryKind = 'run' | 'sweep' | 'analysis' | 'forecast';
 
-/** What /api/runs says of a folder (docs/dashboard.md §API). */
+/** What /api/runs says of a folder (docs/dashboard.md §3). */
 export interface RunInfo {
   /** the folder's path under its root (with several roots: the root's name first), '/'-separated */
   name: string;

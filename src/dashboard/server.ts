@@ -34,9 +34,9 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const COOKIE = 'neural_mfg_token';
 const HEARTBEAT_MS = 15_000;
 
-/** The page's scripts: compiled with the package (dist/src/), served from there alone. */
+/** The page's scripts: compiled with the package (dist/src/), served from there alone (a test checks that everything the page imports matches). */
 const APP_ROOT = join(PACKAGE_ROOT, 'dist', 'src');
-const APP_FILE = /^\/app\/((?:dashboard\/page|plot)\/[a-z][a-z0-9-]*\.js)$/;
+export const APP_FILE = /^\/app\/((?:dashboard\/page|plot)\/[a-z][a-z0-9-]*\.js)$/;
 
 /** vega and vega-lite's browser builds, from wherever node_modules has them. */
 function vendorFiles(): Record<string, string> {

@@ -1,4 +1,4 @@
-// A run's status from what its folder holds, read only (docs/dashboard.md §Status): the lock of
+// A run's status from what its folder holds, read only (docs/dashboard.md §2): the lock of
 // the process writing it, the folder's record (.neural-mfg.json: started, ended, why it failed),
 // summary.json (written when a run ends, `interrupted` when Ctrl-C stopped it) and checkpoint.json
 // (what `train --resume` continues).

@@ -1,5 +1,5 @@
 // The page's data: the JSON API, the run list kept up to date by the event stream, and the
-// metrics of the runs a view shows, extended by the rows the stream sends (docs/dashboard.md §API).
+// metrics of the runs a view shows, extended by the rows the stream sends (docs/dashboard.md §3).
 import type { RunInfo } from '../folders.ts';
 
 export type { RunInfo };
