@@ -3,7 +3,7 @@
 // such, the access token off loopback, and no file served outside the given folders.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, open, readFile, symlink, writeFile } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import { APP_FILE, startDashboard, type Dashboard } from '../src/dashboard/serve
 import { openMetricsLog, METRICS_HEADER } from '../src/run/metrics-log.ts';
 import { buildManifest, gridPoints } from '../src/sweep/manifest.ts';
 import { seedStats } from '../src/sweep/stats.ts';
-import { cli } from './helpers/cli.ts';
+import { BIN, cli } from './helpers/cli.ts';
 
 const tmp = (what: string) => mkdtemp(join(tmpdir(), `neural-mfg-dashboard-${what}-`));
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'dashboard');
@@ -311,6 +311,36 @@ test('off loopback: every page, API call, stream and file needs the access token
     assert.match(String(open.headers['set-cookie']), /HttpOnly; SameSite=Strict/);
     assert.is((await get(port, '/', { Cookie: cookie })).status, 200);
     assert.is((await get(port, '/api/runs/a/metrics', { Cookie: cookie })).status, 200);
+  } finally {
+    await d.close();
+  }
+});
+
+test('train writes metrics.csv as it goes (the lines the final file has), and records why a run failed', async () => {
+  const out = await tmp('train');
+  const live = join(out, 'live');
+  const child = spawn(process.execPath, [BIN, 'train', 'meeting', '--set', 'training.steps=1000000', '--set', 'training.validationSamples=20', '--quiet', '--out', live], { stdio: 'ignore' });
+  let seen = '';
+  for (let k = 0; k < 600 && seen.split('\n').length < 30; k++) {
+    await new Promise((r) => setTimeout(r, 50));
+    seen = await readFile(join(live, 'metrics.csv'), 'utf8').catch(() => '');
+  }
+  assert.ok(statSync(join(live, '.neural-mfg.lock')).isFile(), 'read while the run trains');
+  child.kill('SIGINT');
+  assert.is(await new Promise((r) => child.once('exit', r)), 130);
+  const final = await readFile(join(live, 'metrics.csv'), 'utf8');
+  const lines = seen.slice(0, seen.lastIndexOf('\n') + 1);
+  assert.ok(lines.split('\n').length >= 30);
+  assert.is(final.slice(0, lines.length), lines, 'the live lines are those of the final metrics.csv, byte for byte');
+
+  const diverged = join(out, 'diverged');
+  assert.is(cli('train', 'meeting', '--set', 'training.learningRate=1e30', '--set', 'training.steps=20', '--backend', 'cpu', '--quiet', '--out', diverged).code, 3);
+  const record = JSON.parse(await readFile(join(diverged, '.neural-mfg.json'), 'utf8'));
+  assert.match(record.failed, /^diverged/);
+  assert.ok(Date.parse(record.ended) >= Date.parse(record.started));
+  const d = await startDashboard({ roots: [out], host: '127.0.0.1', port: 0 });
+  try {
+    assert.equal([d.index.get('diverged')!.info.status, d.index.get('live')!.info.status], ['failed', 'interrupted']);
   } finally {
     await d.close();
   }
