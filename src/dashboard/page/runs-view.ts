@@ -18,7 +18,7 @@ const COLUMNS: Column[] = [
   { key: 'preset', title: 'Preset', value: (r) => r.preset },
   { key: 'engine', title: 'Engine', value: (r) => r.engine },
   { key: 'status', title: 'Status', value: (r) => r.status, cell: (r) => statusBadge(r.status, r.note) },
-  { key: 'steps', title: 'Steps', num: true, value: (r) => r.steps, cell: (r) => (r.steps === null ? '—' : r.plannedSteps ? `${r.steps} / ${r.plannedSteps}` : String(r.steps)) },
+  { key: 'steps', title: 'Steps', num: true, value: (r) => r.steps, cell: (r) => (r.steps === null ? '—' : `${r.steps}${r.plannedSteps ? ` / ${r.plannedSteps}` : ''}${r.jobs ? ' jobs' : ''}`) },
   { key: 'trainLoss', title: 'Train loss', num: true, value: (r) => r.trainLoss, cell: (r) => fmt(r.trainLoss) },
   { key: 'validationLoss', title: 'Val. loss', num: true, value: (r) => r.validationLoss, cell: (r) => fmt(r.validationLoss) },
   { key: 'metrics', title: 'Key metrics', value: metricText },
