@@ -203,6 +203,7 @@ test('the API: every folder with its kind and status, its metrics rows, a sweep 
     assert.equal([byName.sw.kind, byName.sw.status, byName.sw.jobs.done, byName.sw.jobs.total], ['sweep', 'finished', 6, 6]);
     assert.is(byName['sw/jobs/training.learningRate=0.01,seed=2'].parent, 'sw');
     assert.is(byName.fc.kind, 'forecast');
+    assert.equal(byName.fc.metrics, { male: 0.021, coverage50: 0.6, coverage90: 1, peakDateError: 0, peakHeightError: 0.05 }, "the forecast's scores");
     // malformed files: named, the rest still shown, the server still answering
     assert.equal(byName.broken.status, 'failed');
     assert.ok(byName.broken.problems.some((p: string) => /^summary\.json: not valid JSON/.test(p)), byName.broken.problems.join('\n'));

@@ -190,8 +190,9 @@ function forecastSpec(e: Entry, forecast: Table, baselines: Table | null, fit: T
   });
   const dated = (t: Table | null, name: string) =>
     t ? t.rows.flatMap((r) => (typeof column(t, name, r) === 'number' ? [{ date: String(column(t, 'date', r)), value: column(t, name, r) as number }] : [])) : [];
-  const first = rows[0].date;
-  const origin = new Date(Date.parse(`${first}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  // the window's last day: as the summary says, else the day before the first forecast day
+  const window = (e.summary.value?.window ?? null) as { to?: unknown } | null;
+  const origin = typeof window?.to === 'string' && DATE.test(window.to) ? window.to : new Date(Date.parse(`${rows[0].date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
   const baselineNames = baselines ? baselines.columns.filter((c) => c !== 'date' && c !== 'observed') : [];
   const game = e.info.game ?? 'epidemic';
   return forecastFigureSpec({

@@ -45,6 +45,9 @@ export interface RunInfo {
   problems: string[];
 }
 
+/** A forecast's scores in its summary.json (neural-mfg forecast): the errors where the data cover the horizon. */
+const FORECAST_METRICS = ['male', 'coverage50', 'coverage90', 'peakDateError', 'peakHeightError'];
+
 const TICK_MS = 250;
 const SCAN_MS = 1000;
 /** how deep below a root folders are looked for (a sweep's jobs are found through the sweep) */
@@ -320,8 +323,8 @@ export class FolderIndex extends EventEmitter<IndexEvents> {
     } satisfies Partial<RunInfo>);
     if (summary) {
       const all = summaryMetrics(summary);
-      for (const k of KEY_METRICS) if (k in all && k !== 'trainLoss' && k !== 'validationLoss') info.metrics[k] = all[k];
-      for (const [k, v] of Object.entries(all)) if (k.startsWith('learned.') || k.startsWith('scores.')) info.metrics[k] = v;
+      for (const k of e.kind === 'forecast' ? FORECAST_METRICS : KEY_METRICS) if (k in all && k !== 'trainLoss' && k !== 'validationLoss') info.metrics[k] = all[k];
+      for (const [k, v] of Object.entries(all)) if (k.startsWith('learned.')) info.metrics[k] = v;
     }
     e.info = info;
     fillFromTail(e);
