@@ -12,6 +12,7 @@ import { BACKEND_NAMES, DEFAULT_BACKEND } from '../backend.ts';
 import { doctorCommand } from './doctor.ts';
 import { quietPipes } from './pipes.ts';
 import { examplesText } from './examples.ts';
+import { dashboardCommand } from './dashboard.ts';
 
 function parsePositiveInt(flag: string) {
   return (value: string) => {
@@ -248,6 +249,7 @@ export function buildProgram(): Command {
         }
       }
     });
+  dashboardCommand(program);
   for (const c of program.commands) {
     const text = examplesText(c.name());
     if (text) c.addHelpText('after', text);

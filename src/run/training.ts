@@ -19,6 +19,7 @@ import { reportTraining, type RunFacts, type TrainingReport } from './report.ts'
 import { bootstrapLearned, type BootstrapResult } from './inverse.ts';
 import { inverseOf } from '../mfg/learned.ts';
 import { withOverrides } from '../config-fields.ts';
+import { METRICS_HEADER, metricsRow, openMetricsLog } from './metrics-log.ts';
 
 export interface TrainRequest<C extends ExperimentConfig = ExperimentConfig> {
   exp: Experiment<C>;
@@ -146,12 +147,20 @@ export async function train<C extends ExperimentConfig>(req: TrainRequest<C>, ho
   const { exp, seed } = req;
   const files = req.data ? await readObservations(exp, req.data, req.validation) : null;
   const run: CheckpointRun = { game: exp.game.name, preset: exp.preset, config: exp.config, seed, data: req.data, validationData: req.validation };
+  // metrics.csv grows as the run trains (metrics-log.ts), for whoever follows it live
+  const log = openMetricsLog(join(req.dir, 'metrics.csv'), req.resume?.metrics ?? []);
   const fitted = await fitModel(exp, seed, req.engine.engine, {
     ...(files ? { train: files.train, validation: files.validation } : {}),
     resume: req.resume,
     checkpoint: { every: exp.config.training.checkpointEvery, save: (state) => writeCheckpoint(join(req.dir, 'checkpoint.json'), run, state) },
-    hooks,
-  });
+    hooks: {
+      ...hooks,
+      onStep: (m) => {
+        log.append(m);
+        hooks.onStep?.(m);
+      },
+    },
+  }).finally(() => log.close());
   // learned mechanics with --bootstrap K: K retrainings on resamples of the training set (inverse.ts)
   const { bootstrap: total, level } = inverseOf(exp.config);
   if (total === 0 || !fitted.model.learned || fitted.result.stoppedEarly) return { req, ...fitted, started };
@@ -206,11 +215,7 @@ export async function saveTrainedRun<C extends ExperimentConfig>(run: TrainedRun
     },
     learned ? model.params.subarray(0, model.networkCount) : model.params,
   );
-  await writeCsv(
-    join(dir, 'metrics.csv'),
-    ['step', 'train_loss', 'validation_loss', 'ms'],
-    metrics.map((m) => [m.step, m.trainLoss, m.validationLoss ?? '', m.ms]),
-  );
+  await writeCsv(join(dir, 'metrics.csv'), METRICS_HEADER, metrics.map(metricsRow));
   if (metrics.length > 0) {
     await writeSvg(
       join(dir, 'loss.svg'),
