@@ -30,7 +30,6 @@ import { ConfigError, INVERSE_DEFAULTS, type ExperimentConfig } from '../config.
 import type { Game } from '../game.ts';
 import { resolveEngine, type EngineName } from '../mfg/engine.ts';
 import { DEFAULT_BACKEND, startEngineBackend } from '../backend.ts';
-import { withOverrides } from '../config-fields.ts';
 import { inspectModel, modelFolder } from './models.ts';
 import { buildModel } from './experiment.ts';
 
@@ -90,6 +89,17 @@ function parametersOf(estimates: Record<string, number[]> | null, p: number): Re
   return Object.fromEntries(fields.map((f) => [f, estimates[f][p % replicates]]));
 }
 
+/** The configuration with learned mechanics fields ("mechanics.transmission" → value) replaced. */
+function withMechanics(config: ExperimentConfig, set: Record<string, number>): ExperimentConfig {
+  const mechanics = { ...(config.mechanics as Record<string, unknown>) };
+  for (const [field, value] of Object.entries(set)) {
+    const name = field.startsWith('mechanics.') ? field.slice('mechanics.'.length) : field;
+    if (!(name in mechanics) || !Number.isFinite(value)) throw new ConfigError(`projection: the run's bootstrap estimate of ${field} (${value}) is not a mechanics field of its configuration`);
+    mechanics[name] = value;
+  }
+  return { ...config, mechanics };
+}
+
 export async function projectRun(req: ProjectionRequest): Promise<Projection> {
   checkProjectionRequest(req);
   const inspected = await inspectModel(req.run);
@@ -124,7 +134,9 @@ export async function projectRun(req: ProjectionRequest): Promise<Projection> {
   let group = 0;
   for (const [key, members] of groups) {
     const set = JSON.parse(key) as Record<string, number>;
-    const config = withOverrides(game, extended, Object.entries(set).map(([field, value]) => `${field}=${value}`));
+    // the replicate's mechanics set on the extended configuration itself (parsing it again would
+    // give the window's own time grid back)
+    const config = withMechanics(extended, set);
     // Each group its own seed's streams (the first the run's own): the groups' noise paths differ
     const { model, streams } = buildModel({ game, preset: inspected.manifest.preset ?? '', config }, seed + group++, engine, inspected.params);
     const n = members.length;
