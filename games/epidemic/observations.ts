@@ -16,6 +16,7 @@ import { CHANNEL, CHANNELS, ROW, ROWS, TRAILING_DAYS, UNKNOWN } from './layout.t
 import { row } from './mechanics.ts';
 import { GENERIC_COLUMNS, readRecords } from './records.ts';
 import { lossPlan, pathSeries } from './series.ts';
+import { median } from '../../src/data/stats.ts';
 import { seriesScale } from './kernels.ts';
 import { windowSample, type WindowAbout, type WindowStart } from './window.ts';
 
@@ -177,12 +178,6 @@ function trailingMeans(values: ArrayLike<number>, days: number, known: (d: numbe
   }
   return out;
 }
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** docs/epidemic.md §4: the infected, recovered and fatal shares at the window's start from the days before it. */
 export function startShares(start: WindowStart, config: EpidemicConfig): { infected: number; recovered: number; fatal: number } {

@@ -32,6 +32,7 @@ import { resolveEngine, type EngineName } from '../mfg/engine.ts';
 import { DEFAULT_BACKEND, startEngineBackend } from '../backend.ts';
 import { inspectModel, modelFolder } from './models.ts';
 import { buildModel } from './experiment.ts';
+import { median } from '../data/stats.ts';
 
 export interface ProjectionRequest {
   run: string;
@@ -73,12 +74,6 @@ async function runFacts(run: string): Promise<{ data: string | null; estimates: 
   }
   return { data: null, estimates: null };
 }
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** The learned mechanics of path p: bootstrap replicate p mod K, or the run's own (none: {}). */
 function parametersOf(estimates: Record<string, number[]> | null, p: number): Record<string, number> {
