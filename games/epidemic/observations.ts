@@ -228,6 +228,18 @@ export const epidemicObservations: ObservationModel<EpidemicConfig> = {
   generate: wave,
   fromStates: (paths, config) => fromPaths(paths, config),
   loss: lossTensor,
+  // what `generate` summarises: the known daily new confirmed cases of every sample
+  comparableValues(data) {
+    const [samples, saves] = data.shape;
+    const out: number[] = [];
+    for (let s = 0; s < samples; s++) {
+      for (let d = 1; d < saves; d++) {
+        const v = data.values[(s * saves + d) * CHANNELS + CHANNEL.confirmed];
+        if (v !== UNKNOWN) out.push(v);
+      }
+    }
+    return out;
+  },
   configureFrom(data, config) {
     const about = data.about as Partial<WindowAbout> | undefined;
     if (!about?.start) return config;
