@@ -37,7 +37,7 @@ if (values.one) {
   const { GAMES } = await import('../games/index.ts');
   const { withOverrides } = await import('../src/config-fields.ts');
   const { MeanFieldModel } = await import('../src/mfg/model.ts');
-  const { randomStreams } = await import('../src/run/streams.ts');
+  const { randomStreams } = await import('../src/streams.ts');
   const { trainModel } = await import('../src/train/train.ts');
   const agents = Number(values.one);
   const game = GAMES.meeting;

@@ -24,7 +24,7 @@ import { useBackend } from '../src/backend.ts';
 import { GAMES } from '../games/index.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import type { EngineName } from '../src/mfg/engine.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { trainModel } from '../src/train/train.ts';
 import { applyOverrides } from '../src/config.ts';
 

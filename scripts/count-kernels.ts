@@ -5,7 +5,7 @@ import { tf } from '../src/tf.ts';
 import { useBackend } from '../src/backend.ts';
 import { GAMES } from '../games/index.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { trainModel } from '../src/train/train.ts';
 import { applyOverrides } from '../src/config.ts';
 

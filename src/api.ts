@@ -15,7 +15,7 @@ import { ENGINE_NAMES, type EngineName } from './mfg/engine-name.ts';
 import type { ModelManifest } from './io/model.ts';
 import { inspectModel } from './public.ts';
 import { simulate } from './run/simulate.ts';
-import { randomStreams } from './run/streams.ts';
+import { randomStreams } from './streams.ts';
 import { gameByName } from '../games/index.ts';
 import type { Game } from './game.ts';
 

@@ -23,7 +23,7 @@ import { fusedForward, fusedReverse, type FusedSystem } from '../src/fused/solve
 import { bindMlp } from '../src/nn/mlp.ts';
 import { initialParameters, parameterCount } from '../src/nn/spec.ts';
 import { RandomStream } from '../src/random.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { populationsAt } from '../src/mfg/model.ts';
 import { tf } from '../src/tf.ts';
 import type { EngineName } from '../src/mfg/engine.ts';

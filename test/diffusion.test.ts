@@ -17,7 +17,7 @@ import { FusedMlp } from '../src/fused/mlp.ts';
 import { learnedAmplitude } from '../src/run/diffusion.ts';
 import { batchOf } from '../src/data/dataset.ts';
 import { RandomStream } from '../src/random.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { trainModel } from '../src/train/train.ts';
 import { tf } from '../src/tf.ts';
 import type { EngineName } from '../src/mfg/engine.ts';

@@ -8,7 +8,7 @@ import { elFarolMechanics, type ElFarolMechanics } from '../games/el-farol/mecha
 import { meanFieldDrift } from '../src/mfg/drift.ts';
 import { MeanFieldModel, populationsAt, turnStats } from '../src/mfg/model.ts';
 import { RandomStream } from '../src/random.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { applyOverrides } from '../src/config.ts';
 
 test.before(testBackend);

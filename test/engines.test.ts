@@ -14,7 +14,7 @@ import { FusedEngine } from '../src/fused/engine.ts';
 import { POOL_LIMITS } from '../src/fused/pool.ts';
 import { EngineError, resolveEngine, type EngineName, type SolveRequest } from '../src/mfg/engine.ts';
 import { RandomStream } from '../src/random.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { batchOf, subset } from '../src/data/dataset.ts';
 import { loadModel } from '../src/api.ts';
 import { quantile } from '../src/fused/select.ts';

@@ -20,7 +20,7 @@ import { applyOverrides } from '../src/config.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import { resolveEngine, type EngineName, type SolveRequest } from '../src/mfg/engine.ts';
 import { RandomStream } from '../src/random.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { trainModel, type TrainState } from '../src/train/train.ts';
 import { batchOf } from '../src/data/dataset.ts';
 import { createOptimizer, OPTIMIZER_DEFAULTS } from '../src/train/optimizers.ts';

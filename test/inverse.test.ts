@@ -17,7 +17,7 @@ import { MeanFieldModel } from '../src/mfg/model.ts';
 import { EngineError } from '../src/mfg/engine.ts';
 import { LearnedMechanics } from '../src/mfg/learned.ts';
 import { smoothedDelta } from '../src/fused/surrogate.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { generateFromDynamics } from '../src/run/generate.ts';
 import { fitModel, saveTrainedRun, train } from '../src/run/training.ts';
 import { percentile, studentQuantile } from '../src/run/inverse.ts';

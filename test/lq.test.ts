@@ -9,7 +9,7 @@ import { GAMES } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import type { EngineName } from '../src/mfg/engine.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { RandomStream } from '../src/random.ts';
 import { nashGapTurns } from '../src/run/equilibrium.ts';
 import { generateFromDynamics } from '../src/run/generate.ts';

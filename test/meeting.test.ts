@@ -8,7 +8,7 @@ import { meetingMechanics } from '../games/meeting/mechanics.ts';
 import { meanFieldDrift } from '../src/mfg/drift.ts';
 import { hinge, rowQuantile } from '../src/mfg/functions.ts';
 import { MeanFieldModel, populationsAt, turnStats } from '../src/mfg/model.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { applyOverrides } from '../src/config.ts';
 
 test.before(testBackend);

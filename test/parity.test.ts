@@ -11,7 +11,7 @@ import { GAMES } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
 import { batchOf, subset } from '../src/data/dataset.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 
 const OPTIONAL = BACKENDS.filter((b) => !['wasm', 'cpu'].includes(b.name));
 // float32 through a few hundred solver steps: relative to the largest gradient entry

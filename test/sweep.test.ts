@@ -6,7 +6,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildManifest, gridPoints, parseGridAxis, parseSeeds } from '../src/sweep/manifest.ts';
-import { seedStats } from '../src/sweep/stats.ts';
+import { seedStats } from '../src/data/seed-stats.ts';
 import { aggregateTable, summaryMetrics } from '../src/sweep/aggregate.ts';
 import { BIN, cli } from './helpers/cli.ts';
 

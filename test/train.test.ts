@@ -11,7 +11,7 @@ import type { GraphEngine } from '../src/mfg/graph.ts';
 import { bindMlp } from '../src/nn/mlp.ts';
 import { initialParameters, layerShapes, parameterCount } from '../src/nn/spec.ts';
 import { RandomStream } from '../src/random.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { meeting } from '../games/meeting/index.ts';
 import { GAMES } from '../games/index.ts';
 import { applyOverrides, ConfigError } from '../src/config.ts';

@@ -9,13 +9,13 @@ import { subset } from '../../src/data/dataset.ts';
 import { fitModel } from '../../src/run/training.ts';
 import { evaluateModel, type Evaluation } from '../../src/train/evaluate.ts';
 import { RandomStream } from '../../src/random.ts';
-import { drawSeed, streamOf } from '../../src/run/streams.ts';
+import { drawSeed, streamOf } from '../../src/streams.ts';
 import { mean, std } from '../../src/data/stats.ts';
-import { seedStats } from '../../src/sweep/stats.ts';
+import { seedStats } from '../../src/data/seed-stats.ts';
 import { linePlot, linePlotSpec, renderSvg, type LineSeries } from '../../src/plot/figures.ts';
 import { carryColumns, initialCarry, STATE_ROW } from './carry.ts';
 import type { LiarsDiceConfig } from './config.ts';
-import { toExperiment, type LiarsDiceExperiment } from './experiment.ts';
+import { toExperiment, type LiarsDiceExperiment } from './engine-config.ts';
 import { klDivergence, meanBeliefs } from './metrics.ts';
 
 

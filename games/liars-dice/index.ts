@@ -6,16 +6,16 @@ import type { Dataset, Game } from '../../src/game.ts';
 import { mean, std } from '../../src/data/stats.ts';
 import { initialCarry, carryColumns, carryRows, STATE_ROW } from './carry.ts';
 import { parseLiarsDiceConfig, presets, turnOptions } from './config.ts';
-import { randomStreams } from '../../src/run/streams.ts';
+import { randomStreams } from '../../src/streams.ts';
 import { readRolls, rollDice, writeRolls, CSV_HEADER } from './data.ts';
 import { diceMechanics, diceNetwork, frequenciesOf, klSum } from './mechanics.ts';
 import { diceKernels } from './kernels.ts';
-import { lossWeights, mechanicsOptions, toExperiment, type LiarsDiceExperiment } from './experiment.ts';
+import { lossWeights, mechanicsOptions, toExperiment, type LiarsDiceExperiment } from './engine-config.ts';
 import { klDivergence, meanBeliefs } from './metrics.ts';
 import { formatTranscript, recordFromStates } from './transcript.ts';
 import { analyses } from './analyses.ts';
 
-export type { LiarsDiceExperiment } from './experiment.ts';
+export type { LiarsDiceExperiment } from './engine-config.ts';
 import { liarsDiceFields } from './fields.ts';
 
 function parseConfig(raw: unknown): LiarsDiceExperiment {

@@ -10,7 +10,7 @@
 import { GAMES } from '../../games/index.ts';
 import { applyOverrides } from '../../src/config.ts';
 import { MeanFieldModel } from '../../src/mfg/model.ts';
-import { randomStreams } from '../../src/run/streams.ts';
+import { randomStreams } from '../../src/streams.ts';
 import { trainModel } from '../../src/train/train.ts';
 import { batchOf } from '../../src/data/dataset.ts';
 import { OPTIMIZER_DEFAULTS } from '../../src/train/optimizers.ts';

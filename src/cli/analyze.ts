@@ -8,7 +8,7 @@ import { gameByName } from '../../games/index.ts';
 import { claimSweepFolder } from '../run/folder.ts';
 import { runAnalysisSweep, writeAnalysis } from '../sweep/analysis.ts';
 import { parseSeeds, type AnalysisPlan } from '../sweep/manifest.ts';
-import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './experiment.ts';
+import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './options.ts';
 
 export interface AnalyzeCommandOptions extends CommonOptions {
   /** the analysis's reduced preview settings, applied before --set */

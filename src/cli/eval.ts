@@ -8,7 +8,7 @@ import { inspectModel } from '../run/models.ts';
 import { evaluateOnData } from '../run/report.ts';
 import { claimOutput } from '../run/folder.ts';
 import { formatMetric } from './print.ts';
-import { startEngine, UsageError, type CommonOptions } from './experiment.ts';
+import { startEngine, UsageError, type CommonOptions } from './options.ts';
 
 export interface EvalCommandOptions extends Pick<CommonOptions, 'out' | 'backend' | 'engine'> {
   data?: string;

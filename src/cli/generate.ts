@@ -1,7 +1,7 @@
 // `neural-mfg generate GAME --samples N --out FILE.csv`: synthetic observations from the game's
 // data generator, seeded.
-import { randomStreams } from '../run/streams.ts';
-import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './experiment.ts';
+import { randomStreams } from '../streams.ts';
+import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './options.ts';
 import { generateFromDynamics } from '../run/generate.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { access, mkdir, stat } from 'node:fs/promises';

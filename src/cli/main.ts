@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { GAMES } from '../../games/index.ts';
 import { PACKAGE_VERSION } from '../package.ts';
-import { engineOption, givenOptions, withCommonOptions } from './experiment.ts';
+import { engineOption, givenOptions, withCommonOptions } from './options.ts';
 import { simulateCommand } from './simulate.ts';
 import { generateCommand } from './generate.ts';
 import { trainCommand } from './train.ts';

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PACKAGE_ROOT as ROOT } from '../package.ts';
-import { UsageError } from './experiment.ts';
+import { UsageError } from './options.ts';
 
 /** Runs scripts/reproduce.ts with the same arguments; returns its exit status. */
 export function reproduceCommand(args: string[]): number {

@@ -3,7 +3,7 @@
 import { simulate, saveSimulation } from '../run/simulate.ts';
 import { claimOutput } from '../run/folder.ts';
 import { formatValue } from './print.ts';
-import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './experiment.ts';
+import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './options.ts';
 
 export async function simulateCommand(gameName: string, opts: CommonOptions): Promise<void> {
   const started = performance.now();

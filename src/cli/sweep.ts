@@ -6,7 +6,7 @@ import { readManifest, jobAt, parseGridAxis, parseSeeds, planGridSweep, writeMan
 import { runSession, sessionVerdict } from '../sweep/session.ts';
 import { claimSweepFolder, lockFolder } from '../run/folder.ts';
 import { EXIT_INTERRUPTED } from '../sweep/job.ts';
-import { resolveExperiment, UsageError, type CommonOptions } from './experiment.ts';
+import { resolveExperiment, UsageError, type CommonOptions } from './options.ts';
 
 /** The options given on the command line (not defaults) as argv, file paths made absolute. */
 export function passThroughArgv(cmd: Command, which: { exclude: string[] } | { only: string[] }): string[] {

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { gameByName } from '../../games/index.ts';
 import { learnableField } from '../mfg/learned.ts';
-import { UsageError, type CommonOptions } from './experiment.ts';
+import { UsageError, type CommonOptions } from './options.ts';
 
 export interface TrainCommandOptions extends CommonOptions {
   data?: string;

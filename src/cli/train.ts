@@ -10,7 +10,7 @@ import { readResume, saveTrainedRun, train, type TrainRequest } from '../run/tra
 import { trainingProgress } from './progress.ts';
 import { printTrainingReport } from './print.ts';
 import { untilInterrupted } from './interrupt.ts';
-import { resolveExperiment, startEngine } from './experiment.ts';
+import { resolveExperiment, startEngine } from './options.ts';
 import { checkResumeOptions, freshRunSets, resumeSteps, type TrainCommandOptions } from './train-options.ts';
 
 export type { TrainCommandOptions } from './train-options.ts';

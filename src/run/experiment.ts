@@ -6,7 +6,7 @@ import type { Game } from '../game.ts';
 import type { EngineName } from '../mfg/engine.ts';
 import { MeanFieldModel } from '../mfg/model.ts';
 import type { RandomStream } from '../random.ts';
-import { randomStreams, type TrainingStreamName } from './streams.ts';
+import { randomStreams, type TrainingStreamName } from '../streams.ts';
 
 export interface Experiment<C extends ExperimentConfig = ExperimentConfig> {
   game: Game<C>;

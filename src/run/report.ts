@@ -13,7 +13,7 @@ import { evaluateModel, evaluationPopulations, evaluationStarts } from '../train
 import type { EngineName } from '../mfg/engine.ts';
 import { buildModel, type Experiment } from './experiment.ts';
 import { writePopulation } from './outputs.ts';
-import { streamOf } from './streams.ts';
+import { streamOf } from '../streams.ts';
 import { diffusionSummary } from './diffusion.ts';
 import { equilibriumReport } from './equilibrium.ts';
 

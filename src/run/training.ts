@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { ConfigError, type ExperimentConfig } from '../config.ts';
 import { subset, type Dataset } from '../data/dataset.ts';
-import { streamOf } from './streams.ts';
+import { streamOf } from '../streams.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
 import type { EngineName } from '../mfg/engine.ts';
 import { readCheckpoint, writeCheckpoint, type CheckpointRun } from '../io/checkpoint.ts';

@@ -8,7 +8,7 @@ import { writeCsv } from '../data/csv.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { jobState, type JobState } from './job.ts';
 import type { SweepJob, SweepManifest } from './manifest.ts';
-import { seedStats, type SeedStats } from './stats.ts';
+import { seedStats, type SeedStats } from '../data/seed-stats.ts';
 import { metricFigure, writeFigure, type MetricSeries } from './figures.ts';
 
 /** Parts of a summary that describe the run rather than measure it. */

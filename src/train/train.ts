@@ -6,7 +6,7 @@ import { batchOf, batchOfAll, subset, type Dataset, type SolveContext } from '..
 import type { ExperimentConfig } from '../config.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
 import type { RandomStream } from '../random.ts';
-import type { TrainingStreamName as StreamName } from '../run/streams.ts';
+import type { TrainingStreamName as StreamName } from '../streams.ts';
 import { BatchLoader, type LoaderState } from './loader.ts';
 import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerConfig, type OptimizerState } from './optimizers.ts';
 import type { ObservationBatch, SolveRequest } from '../mfg/engine.ts';

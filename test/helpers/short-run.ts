@@ -5,7 +5,7 @@ import { GAMES } from '../../games/index.ts';
 import { applyOverrides } from '../../src/config.ts';
 import { MeanFieldModel } from '../../src/mfg/model.ts';
 import type { EngineName } from '../../src/mfg/engine.ts';
-import { randomStreams } from '../../src/run/streams.ts';
+import { randomStreams } from '../../src/streams.ts';
 import { trainModel } from '../../src/train/train.ts';
 
 export async function shortRun(gameName: string, preset: string, sets: string[], engine: EngineName) {
