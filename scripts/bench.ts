@@ -25,7 +25,7 @@ import { GAMES } from '../games/index.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import type { EngineName } from '../src/mfg/engine.ts';
 import { randomStreams } from '../src/streams.ts';
-import { trainModel } from '../src/train/train.ts';
+import { trainLoop } from '../src/train/loop.ts';
 import { applyOverrides } from '../src/config.ts';
 
 const { values } = parseArgs({
@@ -83,7 +83,7 @@ async function msPerStep(c: StepCase, engine: EngineName, backend: string): Prom
   const streams = randomStreams(seed);
   const train = game.observations.generate(config, streams.data, config.training.trainSamples);
   const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine });
-  const { metrics } = await trainModel({ model, train, validation: null, streams });
+  const { metrics } = await trainLoop({ model, train, validation: null, streams });
   return median(metrics.slice(Math.floor(metrics.length / 5)).map((m) => m.ms));
 }
 

@@ -18,7 +18,7 @@ import { learnedAmplitude } from '../src/run/diffusion.ts';
 import { batchOf } from '../src/data/dataset.ts';
 import { RandomStream } from '../src/random.ts';
 import { randomStreams } from '../src/streams.ts';
-import { trainModel } from '../src/train/train.ts';
+import { trainLoop } from '../src/train/loop.ts';
 import { tf } from '../src/tf.ts';
 import type { EngineName } from '../src/mfg/engine.ts';
 
@@ -148,7 +148,7 @@ test('training with an agent network, a neural diffusion and a distributional lo
     const train = meeting.observations.generate(config, s.data, 8);
     const validation = meeting.observations.generate(config, s.data, 4);
     const counts: number[] = [];
-    const { metrics } = await trainModel({ model, train, validation, streams: s, onStep: () => counts.push(tf.memory().numTensors) });
+    const { metrics } = await trainLoop({ model, train, validation, streams: s, onStep: () => counts.push(tf.memory().numTensors) });
     assert.is(metrics.length, 6);
     assert.ok(metrics.every((m) => Number.isFinite(m.trainLoss)));
     assert.ok(counts.every((c) => c === counts[0]), `${loss}: tensors per step ${counts.join(', ')}`);
@@ -174,7 +174,7 @@ test('a short training run moves the learned amplitude towards the noise level o
     return learnedAmplitude(model, populationsAt(run, 1), config.time.saveAt)!.byTime.at(-1)!;
   };
   const before = amplitude();
-  await trainModel({ model, train, validation: null, streams: s });
+  await trainLoop({ model, train, validation: null, streams: s });
   const after = amplitude();
   assert.ok(Math.abs(after - 0.5) < 0.5 * Math.abs(before - 0.5), `the final-turn amplitude went from ${before} to ${after} (truth 0.5)`);
 });

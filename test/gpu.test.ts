@@ -21,7 +21,7 @@ import { MeanFieldModel } from '../src/mfg/model.ts';
 import { resolveEngine, type EngineName, type SolveRequest } from '../src/mfg/engine.ts';
 import { RandomStream } from '../src/random.ts';
 import { randomStreams } from '../src/streams.ts';
-import { trainModel, type TrainState } from '../src/train/train.ts';
+import { trainLoop, type TrainState } from '../src/train/loop.ts';
 import { batchOf } from '../src/data/dataset.ts';
 import { createOptimizer, OPTIMIZER_DEFAULTS } from '../src/train/optimizers.ts';
 import { isInstalled, startEngineBackend } from '../src/backend.ts';
@@ -205,19 +205,19 @@ gpuTest('training on the GPU (parameters and optimiser kept there) stops, checkp
     return { streams, train, validation, model: new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine: 'gpu' }) };
   };
   const a = fresh();
-  await trainModel({ model: a.model, train: a.train, validation: a.validation, streams: a.streams });
+  await trainLoop({ model: a.model, train: a.train, validation: a.validation, streams: a.streams });
   const straight = Array.from(a.model.params);
   const b = fresh();
   let saved: TrainState | null = null;
   let n = 0;
-  await trainModel({
+  await trainLoop({
     model: b.model, train: b.train, validation: b.validation, streams: b.streams,
     onStep: () => n++, shouldStop: () => n >= 3,
     checkpoint: { every: 0, save: async (state) => { saved = structuredClone(state); } },
   });
   assert.ok(saved !== null);
   const c = fresh();
-  await trainModel({ model: c.model, train: c.train, validation: c.validation, streams: c.streams, resume: saved! });
+  await trainLoop({ model: c.model, train: c.train, validation: c.validation, streams: c.streams, resume: saved! });
   let worst = 0;
   straight.forEach((p, i) => (worst = Math.max(worst, Math.abs(c.model.params[i] - p))));
   assert.ok(worst < 1e-6, `resumed weights differ by ${worst}`);

@@ -22,7 +22,7 @@ import { generateFromDynamics } from '../src/run/generate.ts';
 import { fitModel, saveTrainedRun, train } from '../src/run/training.ts';
 import { percentile, studentQuantile } from '../src/run/inverse.ts';
 import { readModel } from '../src/io/model.ts';
-import type { TrainState } from '../src/train/train.ts';
+import type { TrainState } from '../src/train/loop.ts';
 import { SURROGATE_WIDTH } from '../games/meeting/kernels.ts';
 
 function configOf(game: string, preset: string, sets: string[] = []): ExperimentConfig {

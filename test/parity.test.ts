@@ -28,7 +28,7 @@ interface StepResult {
   gradient: Float32Array;
 }
 
-/** Loss and gradient of the first training step on the graph engine, as src/train/train.ts computes them. */
+/** Loss and gradient of the first training step on the graph engine, as src/train/loop.ts computes them. */
 function firstStep(gameName: string): StepResult {
   const game = GAMES[gameName];
   const config = game.parseConfig(applyOverrides(game.presets[game.defaultPresets.train], SMALL[gameName] ?? []));

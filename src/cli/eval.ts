@@ -7,7 +7,7 @@ import { diffusionSpec, networkSpec } from '../mfg/model.ts';
 import { inspectModel } from '../run/models.ts';
 import { evaluateOnData } from '../run/report.ts';
 import { claimOutput } from '../run/folder.ts';
-import { formatMetric } from './print.ts';
+import { formatMetric } from '../run/text.ts';
 import { startEngine, UsageError, type CommonOptions } from './options.ts';
 
 export interface EvalCommandOptions extends Pick<CommonOptions, 'out' | 'backend' | 'engine'> {

@@ -2,7 +2,7 @@
 // (src/run/simulate.ts): per-turn statistics, or the game's own description of the run.
 import { simulate, saveSimulation } from '../run/simulate.ts';
 import { claimOutput } from '../run/folder.ts';
-import { formatValue } from './print.ts';
+import { formatValue } from '../run/text.ts';
 import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './options.ts';
 
 export async function simulateCommand(gameName: string, opts: CommonOptions): Promise<void> {

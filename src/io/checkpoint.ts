@@ -4,7 +4,7 @@
 // atomically, so a crash mid-write leaves the previous checkpoint intact.
 import { readFile } from 'node:fs/promises';
 import type { ExperimentConfig } from '../config.ts';
-import type { TrainState } from '../train/train.ts';
+import type { TrainState } from '../train/loop.ts';
 import type { TrainingStreamName as StreamName } from '../streams.ts';
 import { writeJsonAtomic } from './atomic.ts';
 

@@ -12,7 +12,7 @@ import { readCheckpoint, writeCheckpoint, type CheckpointRun } from '../io/check
 import { saveModel } from '../io/model.ts';
 import { writeCsv } from '../data/csv.ts';
 import { lossCurve, writeSvg } from '../plot/figures.ts';
-import { trainModel, type StepMetrics, type TrainResult, type TrainState } from '../train/train.ts';
+import { trainLoop, type StepMetrics, type TrainResult, type TrainState } from '../train/loop.ts';
 import { GENERATED_VALUES, populationsThatFit } from '../train/evaluate.ts';
 import { buildModel, type EngineChoice, type Experiment } from './experiment.ts';
 import { reportTraining, type RunFacts, type TrainingReport } from './report.ts';
@@ -123,7 +123,7 @@ export async function fitModel<C extends ExperimentConfig>(
     validation && opts.validation && validation.shape[0] > limit && limit > 0
       ? subset(validation, streamOf(seed, 'validationSubsample').permutation(validation.shape[0]).slice(0, limit))
       : validation;
-  const result = await trainModel({
+  const result = await trainLoop({
     model,
     train,
     validation: stepValidation,

@@ -1,6 +1,6 @@
 // What the commands print for people: state values as the game's figures show them, quantile
 // tables, metrics, and the closing lines of a training run.
-import type { TrainingReport } from '../run/report.ts';
+import type { TrainingReport } from './report.ts';
 import { mean, sortedCopy } from '../data/stats.ts';
 
 /** Formats a state value the way the game's figures do (clock times for arrival times). */

@@ -72,7 +72,7 @@ function deviceTraining(engine: object): DeviceTraining | null {
   return 'trainStep' in engine && 'attachOptimizer' in engine ? (engine as unknown as DeviceTraining) : null;
 }
 
-export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<C>): Promise<TrainResult> {
+export async function trainLoop<C extends ExperimentConfig>(opts: TrainOptions<C>): Promise<TrainResult> {
   const { model, streams } = opts;
   const { config, game } = model;
   const tc = config.training;
