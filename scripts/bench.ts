@@ -21,7 +21,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../src/tf.ts';
 import { useBackend } from '../src/backend.ts';
-import { GAMES } from '../games/index.ts';
+import { GAMES, REGISTRY_MODULE } from '../games/index.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import type { EngineName } from '../src/mfg/engine.ts';
 import { randomStreams } from '../src/streams.ts';
@@ -82,7 +82,7 @@ async function msPerStep(c: StepCase, engine: EngineName, backend: string): Prom
   const config = game.parseConfig(applyOverrides(game.presets[c.preset], [`training.steps=${steps}`, ...c.sets]));
   const streams = randomStreams(seed);
   const train = game.observations.generate(config, streams.data, config.training.trainSamples);
-  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine });
+  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine, registry: REGISTRY_MODULE });
   const { metrics } = await trainLoop({ model, train, validation: null, streams });
   return median(metrics.slice(Math.floor(metrics.length / 5)).map((m) => m.ms));
 }

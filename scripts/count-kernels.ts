@@ -35,7 +35,7 @@ engine.runKernel = (...args) => {
 
 const streams = randomStreams(10);
 const train = game.observations.generate(config, streams.data, config.training.trainSamples);
-const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
+const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine: 'fused' });
 console.log(`${gameName}/${presetName} on ${backend}:`);
 await trainLoop({
   model,

@@ -7,10 +7,9 @@
 //
 // Every argument is checked where it comes in: a TypeError or RangeError names the argument and
 // what it should be, never an error from deep inside an engine.
-import { tf } from './tf.ts';
-import { BACKEND_NAMES, useBackend } from './backend.ts';
+import { BACKEND_NAMES } from './backend.ts';
 import type { ExperimentConfig } from './config.ts';
-import { resolveEngine } from './mfg/engine.ts';
+import { chooseEngine } from './run/engine.ts';
 import { ENGINE_NAMES, type EngineName } from './mfg/engine-name.ts';
 import type { ModelManifest } from './io/model.ts';
 import { inspectModel } from './public.ts';
@@ -82,11 +81,8 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
   }
   const { manifest, params, config } = await inspectModel(dir);
   const game = gameByName(manifest.game);
-  const engine = resolveEngine(game, config, opts.engine, { backend: opts.backend }).engine;
-  if (engine === 'graph') {
-    if (opts.backend) await useBackend(opts.backend, { explicit: true });
-    else if (!tf.engine().backendName) await useBackend();
-  }
+  // the same decision as every run's (src/run/engine.ts), and what it runs on started
+  const engine = (await chooseEngine(game, config, { engine: opts.engine, backend: opts.backend })).name;
   let disposed = false;
   const exp = { game, preset: manifest.preset ?? '', config };
   return {

@@ -11,7 +11,6 @@ import type { ExperimentConfig } from './config.ts';
 import type { ReferenceLine } from './plot/figures.ts';
 import type { GameKernels } from './fused/kernels.ts';
 import type { GpuGameKernels } from './gpu/kernels.ts';
-import type { EngineName } from './mfg/engine-name.ts';
 
 /** A game's mechanics bound to one experiment (its configuration and dynamics stream). */
 export interface Mechanics {
@@ -124,10 +123,22 @@ export interface AnalysisInput<C extends ExperimentConfig> {
   /** training observations read from a file (`analyze --data`); absent: the analysis generates its own */
   data?: Dataset;
   dataFile?: string;
-  /** the engine of every training and evaluation (default: fused where the game has kernels) */
-  engine?: EngineName;
+  /**
+   * Trains a model of `config` as a train run of `seed` would (the same data, parameters and
+   * shuffling; no per-step validation), on `observations` when given: the run layer supplies it,
+   * on the engine it chose once for the analysis. The model is opaque here: hand it to `evaluate`.
+   */
+  fit(config: C, seed: number, observations?: Dataset): Promise<unknown>;
+  /** a fitted model's runs from `starts` (src/train/evaluate.ts): `populations` trajectories, observed against `observations` */
+  evaluate(model: unknown, observations: Dataset | null, starts: { states: RandomStream | Float64Array; keys: RandomStream }, populations: number, opts: { network: boolean }): AnalysisEvaluation;
   /** one line per sweep point, for people watching */
   progress(line: string): void;
+}
+
+/** What `evaluate` returns: the final observed state of each trajectory and, for games that end, when. */
+export interface AnalysisEvaluation {
+  finalPopulations: number[][];
+  endSteps?: (number | null)[];
 }
 
 /** What an analysis returns; the CLI writes it: summary.json, <table>.csv, <figure>.svg, the text. */

@@ -131,7 +131,7 @@ test('the loss compares every agent with each sample’s mean attendance rate', 
 function simulateFig3a(seed: number) {
   const config = elFarol.parseConfig(elFarol.presets.fig3a);
   const streams = randomStreams(seed);
-  const model = new MeanFieldModel(elFarol, config, streams.dynamics, streams.parameters);
+  const model = new MeanFieldModel(elFarol, config, streams.dynamics, streams.parameters, { engine: 'fused' });
   const y0 = Float32Array.from(elFarol.initialState(config, streams.initialState));
   return turnStats(config.time.saveAt, populationsAt(model.simulate({ y0, trajectories: 1, path: null, network: false }), 1));
 }

@@ -6,13 +6,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertSameTraining } from './helpers/short-run.ts';
 import { testBackend } from './helpers/backend.ts';
-import { GAMES } from '../games/index.ts';
+import { GAMES, REGISTRY_MODULE } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
 import { overridable } from '../src/config-fields.ts';
 import { MeanFieldModel, networkSpec, stateShape } from '../src/mfg/model.ts';
 import { FusedEngine } from '../src/fused/engine.ts';
 import { POOL_LIMITS } from '../src/fused/pool.ts';
-import { EngineError, resolveEngine, type EngineName, type SolveRequest } from '../src/mfg/engine.ts';
+import { EngineError, type EngineName, type SolveRequest } from '../src/mfg/engine.ts';
+import { decideEngine } from '../src/run/engine.ts';
 import { RandomStream } from '../src/random.ts';
 import { randomStreams } from '../src/streams.ts';
 import { batchOf, subset } from '../src/data/dataset.ts';
@@ -169,7 +170,7 @@ test('the fused engine gives the same numbers on one thread as on two, chunks ta
     const train = game.observations.generate(config, s.data, n);
     const spec = networkSpec(game, config);
     const params = Float32Array.from(initialParameters(spec, s.parameters));
-    const engine = new FusedEngine({ game, config, dynamics: s.dynamics, params, spec, shape: stateShape(game, config) }, { threads, eagerThreads: true });
+    const engine = new FusedEngine({ game, config, dynamics: s.dynamics, params, spec, shape: stateShape(game, config), registry: REGISTRY_MODULE }, { threads, eagerThreads: true });
     const rows = Array.from({ length: n }, (_, i) => i);
     const y0 = new Float32Array(n * 35);
     const x0 = game.initialState(config, s.initialState);
@@ -215,15 +216,15 @@ test('a shipped model gives the same simulation with either engine', async () =>
 test('the default engine is fused wherever a game has kernels; asking fused where it cannot run is an error', () => {
   const meeting = GAMES.meeting;
   const config = meeting.parseConfig(meeting.presets.fig2b);
-  assert.equal(resolveEngine(meeting, config), { engine: 'fused', note: null });
-  assert.equal(resolveEngine(meeting, config, 'graph'), { engine: 'graph', note: null });
+  assert.equal(decideEngine(meeting, config, {}, { gpu: false }), { name: 'fused', note: null });
+  assert.equal(decideEngine(meeting, config, { engine: 'graph' }, { gpu: false }), { name: 'graph', note: null });
   const heun = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['solver="heun"']));
-  const fallback = resolveEngine(meeting, heun);
-  assert.is(fallback.engine, 'graph');
+  const fallback = decideEngine(meeting, heun, {}, { gpu: false });
+  assert.is(fallback.name, 'graph');
   assert.match(fallback.note!, /heun/);
-  assert.throws(() => resolveEngine(meeting, heun, 'fused'), (e: Error) => e instanceof EngineError && /--engine graph/.test(e.message));
+  assert.throws(() => decideEngine(meeting, heun, { engine: 'fused' }, { gpu: false }), (e: Error) => e instanceof EngineError && /--engine graph/.test(e.message));
   const noKernels = { ...meeting, name: 'plain', kernels: undefined };
-  assert.is(resolveEngine(noKernels, config).engine, 'graph');
+  assert.is(decideEngine(noKernels, config, {}, { gpu: false }).name, 'graph');
 });
 
 test('the fused quantile by selection equals the sorted one (ties, large populations) and TF.js\'s', () => {

@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { GAMES } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
-import { resolveEngine, type EngineName, type SolveRequest } from '../src/mfg/engine.ts';
+import type { EngineName, SolveRequest } from '../src/mfg/engine.ts';
+import { decideEngine } from '../src/run/engine.ts';
 import { RandomStream } from '../src/random.ts';
 import { randomStreams } from '../src/streams.ts';
 import { trainLoop, type TrainState } from '../src/train/loop.ts';
@@ -270,18 +271,18 @@ gpuTest('--backend webgpu selects the GPU engine for meeting and El Farol; Liar\
   for (const name of ['meeting', 'el-farol']) {
     const game = GAMES[name];
     const config = game.parseConfig(game.presets[game.defaultPresets.train]);
-    assert.equal(resolveEngine(game, config, undefined, { backend: 'webgpu', gpu: true }), { engine: 'gpu', note: null });
-    assert.equal(resolveEngine(game, config, 'fused', { backend: 'webgpu', gpu: true }), { engine: 'gpu', note: null });
-    assert.is(resolveEngine(game, config, 'graph', { backend: 'webgpu', gpu: true }).engine, 'graph');
-    assert.is(resolveEngine(game, config, undefined, { backend: 'webgpu', gpu: false }).engine, 'graph');
-    assert.is(resolveEngine(game, config).engine, 'fused');
+    assert.equal(decideEngine(game, config, { backend: 'webgpu' }, { gpu: true }), { name: 'gpu', note: null });
+    assert.equal(decideEngine(game, config, { engine: 'fused', backend: 'webgpu' }, { gpu: true }), { name: 'gpu', note: null });
+    assert.is(decideEngine(game, config, { engine: 'graph', backend: 'webgpu' }, { gpu: true }).name, 'graph');
+    assert.is(decideEngine(game, config, { backend: 'webgpu' }, { gpu: false }).name, 'graph');
+    assert.is(decideEngine(game, config, {}, { gpu: false }).name, 'fused');
   }
   const dice = GAMES['liars-dice'];
   const config = dice.parseConfig(dice.presets.train);
-  const fused = resolveEngine(dice, config, 'fused', { backend: 'webgpu', gpu: true });
-  assert.is(fused.engine, 'fused');
+  const fused = decideEngine(dice, config, { engine: 'fused', backend: 'webgpu' }, { gpu: true });
+  assert.is(fused.name, 'fused');
   assert.match(fused.note!, /no GPU kernels.*runs on the CPU/);
-  assert.is(resolveEngine(dice, config, undefined, { backend: 'webgpu', gpu: true }).engine, 'graph');
+  assert.is(decideEngine(dice, config, { backend: 'webgpu' }, { gpu: true }).name, 'graph');
 });
 
 gpuTest('software rendering is refused without --allow-software, with a message that says so', async (gpu) => {

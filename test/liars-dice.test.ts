@@ -388,7 +388,7 @@ function demoRounds(keys: number[], faithful: boolean, rolls?: Int32Array, maxTu
   const batches = faithful ? keys.map((k, g) => ({ seed: k, rows: [g] })) : [{ seed: 1, rows: keys.map((_, g) => g) }];
   for (const { seed, rows } of batches) {
     const streams = randomStreams(seed);
-    const model = new MeanFieldModel(liarsDice, config, streams.dynamics, streams.parameters, { engine });
+    const model = new MeanFieldModel(liarsDice, config, streams.dynamics, streams.parameters, { engine: engine ?? 'fused' });
     const size = model.size;
     const observations = { values: Float64Array.from(rows.flatMap((g) => Array.from(all.subarray(g * 42, (g + 1) * 42)))), shape: [rows.length, 7, 6], labels: rows.map(String) };
     const gameKeys = Uint32Array.from(rows.map((g) => keys[g]));

@@ -146,7 +146,7 @@ async function smallRun(seed: number, steps: number, engine?: EngineName) {
   const streams = randomStreams(seed);
   const train = meeting.observations.generate(config, streams.data, 10);
   const validation = meeting.observations.generate(config, streams.data, 50);
-  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters, { engine });
+  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters, { engine: engine ?? 'fused' });
   const counts: number[] = [];
   const result = await trainLoop({ model, train, validation, streams, onStep: () => counts.push(tf.memory().numTensors) });
   return { result, counts, params: Array.from(model.params) };
@@ -196,7 +196,7 @@ test('training on fig2b lowers the validation loss from its starting value', asy
 test('a training run can be stopped between steps', async () => {
   const config = meeting.parseConfig(meeting.presets.fig2b);
   const streams = randomStreams(1);
-  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
+  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters, { engine: 'fused' });
   const train = meeting.observations.generate(config, streams.data, 10);
   let n = 0;
   const r = await trainLoop({ model, train, validation: null, streams, onStep: () => n++, shouldStop: () => n >= 3 });
@@ -248,7 +248,7 @@ test('a run stopped and resumed from its state ends with the same weights as an 
 test('NaN weights stop training with a DivergenceError naming the step; the last checkpoint stays the last good one', async () => {
   const config = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['training.steps=20']));
   const streams = randomStreams(1);
-  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
+  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters, { engine: 'fused' });
   const train = meeting.observations.generate(config, streams.data, 10);
   const saves: number[] = [];
   let n = 0;

@@ -1,15 +1,17 @@
-// What every command shares: the common options and every game's own flags, and their mapping
-// onto the run layer's experiment and engine choice (src/run/experiment.ts).
+// What every command shares: the common options and every game's own flags, their parsers, and how
+// a command's options become a run request (src/run/requests.ts) that the run layer executes.
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { GAMES } from '../../games/index.ts';
-import type { Game } from '../game.ts';
-import type { ExperimentConfig } from '../config.ts';
+import { GAMES, gameByName } from '../../games/index.ts';
 import { BACKEND_NAMES, DEFAULT_BACKEND } from '../backend.ts';
-import { ENGINE_NAMES, type EngineName } from '../mfg/engine.ts';
-import { chooseEngine, experimentOf } from '../run/choose.ts';
-import type { EngineChoice, Experiment } from '../run/experiment.ts';
-
-export type { EngineChoice, Experiment } from '../run/experiment.ts';
+import { ENGINE_NAMES, type EngineName } from '../mfg/engine-name.ts';
+import type { EngineAsk } from '../run/engine.ts';
+import type { ExperimentSpec } from '../run/experiment.ts';
+import { execute } from '../run/execute.ts';
+import { consoleIO, type RunIO } from '../run/io.ts';
+import type { RunRequest } from '../run/requests.ts';
+import { trainingProgress } from './progress.ts';
+import { untilInterrupted } from './interrupt.ts';
 
 export class UsageError extends Error {}
 
@@ -20,19 +22,43 @@ export interface CommonOptions {
   backend: string;
   set: string[];
   engine?: EngineName;
+  allowSoftware?: boolean;
+  force?: boolean;
+  faithful?: boolean;
   [flag: string]: unknown;
 }
 
-function collect(value: string, previous: string[]): string[] {
+export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function parseSeed(value: string): number {
+export function parseSeed(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
     throw new InvalidArgumentError('expected a whole number from 0 to 4294967295');
   }
   return n;
+}
+
+export function parsePositiveInt(flag: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} ${value}: expected a positive whole number`);
+    return n;
+  };
+}
+
+export function parseCount(flag: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} ${value}: expected a whole number ≥ 0`);
+    return n;
+  };
+}
+
+/** --workers N of the local pool: default one per core. */
+export function workersOption(description: string): Option {
+  return new Option('--workers <n>', description).argParser(parsePositiveInt('--workers')).default(availableParallelism(), 'one per core');
 }
 
 /** --engine: fused (typed-array kernels, the default where a game has them) or graph (TF.js autodiff). */
@@ -89,20 +115,41 @@ function attributeName(flag: string): string {
   return long.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** The experiment the command's options name (see src/run/experiment.ts). */
-export function resolveExperiment(gameName: string, opts: CommonOptions, role: 'simulate' | 'train' | 'generate'): Experiment {
-  const options: Record<string, unknown> = {};
-  for (const g of Object.values(GAMES)) for (const o of g.options) options[o.flag] = opts[attributeName(o.flag)];
-  return experimentOf(gameName, { preset: opts.preset, faithful: opts.faithful === true, set: opts.set, options }, role);
+/** The experiment the options name: the game's own flags become the configuration fields they set. */
+export function experimentSpec(gameName: string, opts: CommonOptions): ExperimentSpec {
+  const game = gameByName(gameName);
+  const options: Record<string, string> = {};
+  for (const g of Object.values(GAMES)) {
+    for (const o of g.options) {
+      const value = opts[attributeName(o.flag)];
+      if (value === undefined) continue;
+      const mine = game.options.find((m) => m.flag === o.flag);
+      if (!mine) throw new UsageError(`${o.flag.split(' ')[0]} is an option of the ${g.name} game, not of ${game.name}`);
+      options[mine.field] = String(value);
+    }
+  }
+  return { game: game.name, ...(opts.preset ? { preset: opts.preset } : {}), ...(opts.faithful ? { faithful: true } : {}), set: opts.set, ...(Object.keys(options).length ? { options } : {}) };
 }
 
-/** The command's engine, started; a note (why not the default) goes to stderr. */
-export async function startEngine<C extends ExperimentConfig>(
-  game: Game<C>,
-  config: C,
-  opts: Pick<CommonOptions, 'engine' | 'backend'> & { allowSoftware?: boolean },
-): Promise<EngineChoice> {
-  const choice = await chooseEngine(game, config, opts);
-  if (choice.note) process.stderr.write(`note: ${choice.note}\n`);
-  return choice;
+/** --engine, --backend, --allow-software as the request's engine fields. */
+export function engineAsk(opts: Pick<CommonOptions, 'engine' | 'backend' | 'allowSoftware'>): EngineAsk {
+  return { ...(opts.engine ? { engine: opts.engine } : {}), backend: opts.backend, ...(opts.allowSoftware ? { allowSoftware: true } : {}) };
+}
+
+/** The run layer's words on this process's streams, with a progress bar for trainings unless quiet. */
+export function cliIO(opts: { quiet?: boolean } = {}): RunIO {
+  return { ...consoleIO(opts), ...(opts.quiet ? {} : { progress: (label: string, total: number, at: number) => trainingProgress(label, total, at) }) };
+}
+
+/**
+ * Executes a request through the run layer and sets the exit status. A training is interruptible:
+ * Ctrl-C stops it after the current step and still saves everything trained so far.
+ */
+export async function runRequest(req: RunRequest, opts: { quiet?: boolean } = {}): Promise<void> {
+  const io = cliIO(opts);
+  const trains = req.kind === 'train' || req.kind === 'resume';
+  const code = trains
+    ? await untilInterrupted('interrupted: finishing this step, then saving a checkpoint and what was trained (Ctrl-C again to abort)', (stopped) => execute(req, { ...io, shouldStop: stopped }))
+    : await execute(req, io);
+  if (code !== 0) process.exitCode = code;
 }

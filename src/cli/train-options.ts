@@ -1,4 +1,4 @@
-// What `train`'s own flags mean before the run layer sees them: the options `--resume` accepts
+// What `train`'s own flags mean before they become a request: the options `--resume` accepts
 // (everything else is the run's own, fixed when it started) and --learn/--bootstrap as the
 // configuration fields they set.
 import { resolve } from 'node:path';

@@ -77,9 +77,10 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     if (count !== input.params.length) {
       throw new Error(`the network has ${count} parameters, the model holds ${input.params.length}`);
     }
-    this.threads = opts.threads ?? defaultThreads();
+    // worker threads rebuild the engine from the game's registry module: without one, this thread alone
+    this.threads = input.registry ? (opts.threads ?? defaultThreads()) : 1;
     this.eagerThreads = opts.eagerThreads ?? false;
-    this.setup = { game: game.name, config, spec, diffusion: input.diffusion ?? null, shape, kernelStream };
+    this.setup = { registry: input.registry ?? '', game: game.name, config, spec, diffusion: input.diffusion ?? null, shape, kernelStream };
     // learned mechanics (train --learn): the kernels' parameters hook must know them
     const learned = input.learned ?? null;
     if (learned) {

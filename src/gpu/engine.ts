@@ -93,7 +93,7 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
   constructor(private readonly input: EngineInput<C>) {
     const ctx = gpuContext();
     if (!ctx) {
-      throw new GpuNotStartedError('the fused GPU engine needs the GPU started first: await startGpu() (src/gpu/device.ts); the CLI does it for --backend webgpu');
+      throw new GpuNotStartedError('the fused GPU engine needs the GPU started first: await startGpu() (src/gpu/device.ts); the run layer does it when it chooses this engine (src/run/engine.ts)');
     }
     this.ctx = ctx;
     const { game, config, dynamics, spec } = input;

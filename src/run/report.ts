@@ -216,7 +216,7 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
   exp: Experiment<C>;
   params: Float32Array;
   seed: number;
-  engine: { engine: EngineName; backend: string | null };
+  engine: { name: EngineName; backend: string | null };
   data: Dataset;
   dataPath: string;
   modelDir: string;
@@ -224,7 +224,7 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
 }): Promise<EvaluationReport> {
   const { exp, seed, data } = r;
   const { game, config } = exp;
-  const { model, streams } = buildModel(exp, seed, r.engine.engine, r.params);
+  const { model, streams } = buildModel(exp, seed, r.engine.name, r.params);
   // the training's own first initial population (what a fixed-start model was trained from)
   const firstStart = game.initialState(config, streams.initialState);
   const K = evaluationPopulations(config, model.size); // fewer for very large populations (evaluate.ts)
@@ -266,7 +266,7 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
     samples: data.shape[0],
     seed,
     backend: r.engine.backend,
-    engine: r.engine.engine,
+    engine: r.engine.name,
     populations,
     loss: ev.loss,
     ...metrics,

@@ -1,4 +1,4 @@
-// One simulated trajectory of an experiment, as `neural-mfg simulate` and the library's
+// One simulated trajectory of an experiment, as a simulate request and the library's
 // `model.simulate()` run it: the initial state and (for paired games) the observation drawn from
 // the seed unless given, the frozen or fresh noise path, the states at the save times.
 import type { ExperimentConfig } from '../config.ts';
@@ -6,12 +6,18 @@ import type { Dataset } from '../game.ts';
 import type { EngineName } from '../mfg/engine.ts';
 import { populationsAt, type TurnStats } from '../mfg/model.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
-import { buildModel, type Experiment } from './experiment.ts';
+import { buildModel, experimentOf, type Experiment } from './experiment.ts';
+import { chooseEngine } from './engine.ts';
+import { claimOutput } from './folder.ts';
+import { RequestError, type SimulateRequest } from './requests.ts';
+import type { RunIO } from './io.ts';
+import { formatValue } from './text.ts';
 import { writePopulation } from './outputs.ts';
 import { nashGapTurns, writeNashGapFigure, type NashGap } from './equilibrium.ts';
 import { join } from 'node:path';
 
-export interface SimulateRequest<C extends ExperimentConfig = ExperimentConfig> {
+/** One trajectory to simulate: the experiment, the seed, the engine, and what is given instead of drawn. */
+export interface SimulationSetup<C extends ExperimentConfig = ExperimentConfig> {
   exp: Experiment<C>;
   seed: number;
   engine: EngineName;
@@ -41,7 +47,7 @@ export interface Simulated {
 }
 
 /** Simulates one trajectory; arguments are checked with errors that name them. */
-export function simulate<C extends ExperimentConfig>(req: SimulateRequest<C>): Simulated {
+export function simulate<C extends ExperimentConfig>(req: SimulationSetup<C>): Simulated {
   const { exp, seed } = req;
   const { game, config } = exp;
   const times = req.saveAt ?? config.time.saveAt;
@@ -91,7 +97,7 @@ export type SavedSimulation =
  */
 export async function saveSimulation<C extends ExperimentConfig>(
   dir: string,
-  req: SimulateRequest<C>,
+  req: SimulationSetup<C>,
   sim: Simulated,
   facts: { backend: string | null; started: number },
 ): Promise<SavedSimulation> {
@@ -119,4 +125,33 @@ export async function saveSimulation<C extends ExperimentConfig>(
   const gap = gapTurns ? { nashGap, nashGapTurns: gapTurns } : {};
   await writeJsonAtomic(join(dir, 'summary.json'), { ...head, config, turns, ...gap, wallSeconds: (performance.now() - facts.started) / 1000 });
   return { kind: 'population', turns, files, ...(nashGap ? { nashGap } : {}) };
+}
+
+/** `simulate GAME`: the MFG-only dynamics of the experiment into `out`, and what it printed. */
+export async function runSimulate(r: SimulateRequest, io: RunIO): Promise<number> {
+  const started = performance.now();
+  if (!r.out) throw new RequestError('a simulate request needs an output folder (out)');
+  const exp = experimentOf(r, 'simulate');
+  const claim = await claimOutput(r.out, { command: 'simulate', game: exp.game.name, force: r.force === true });
+  let saved;
+  try {
+    const choice = await chooseEngine(exp.game, exp.config, r);
+    if (choice.note) io.note(`note: ${choice.note}`);
+    const req = { exp, seed: r.seed, engine: choice.name, network: false };
+    saved = await saveSimulation(r.out, req, simulate(req), { backend: choice.backend, started });
+  } finally {
+    await claim.release();
+  }
+  const lines: string[] = [];
+  if (saved.kind === 'described') lines.push(saved.text);
+  else {
+    const style = exp.game.figureStyle?.(exp.config).yFormat ?? 'number';
+    for (const s of saved.turns) {
+      lines.push(`t=${String(s.t).padStart(3)}  mean ${formatValue(s.mean, style)}  std ${s.std.toFixed(3)}  min ${formatValue(s.min, style)}  max ${formatValue(s.max, style)}`);
+    }
+    if (saved.nashGap) lines.push(`equilibrium gap at the last turn: mean ${saved.nashGap.mean.toPrecision(4)}, largest ${saved.nashGap.max.toPrecision(4)}`);
+  }
+  lines.push(`wrote ${r.out}/${saved.files.join(', ')}`);
+  io.out(lines.join('\n'));
+  return 0;
 }

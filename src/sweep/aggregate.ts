@@ -135,7 +135,7 @@ export async function aggregateGrid(dir: string, manifest: SweepManifest): Promi
   };
   await writeJsonAtomic(join(dir, 'summary.json'), {
     command: 'sweep aggregate',
-    sweep: { id: manifest.id, command: manifest.command, target: manifest.target, shared: manifest.shared, grid: manifest.grid, seeds: manifest.seeds },
+    sweep: { id: manifest.id, command: manifest.command, target: manifest.target, request: manifest.request, grid: manifest.grid, seeds: manifest.seeds },
     confidence: 0.95,
     ...report,
   });
