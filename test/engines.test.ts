@@ -218,13 +218,16 @@ test('the default engine is fused wherever a game has kernels; asking fused wher
   const config = meeting.parseConfig(meeting.presets.fig2b);
   assert.equal(decideEngine(meeting, config, {}, { gpu: false }), { name: 'fused', note: null });
   assert.equal(decideEngine(meeting, config, { engine: 'graph' }, { gpu: false }), { name: 'graph', note: null });
-  const heun = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['solver="heun"']));
-  const fallback = decideEngine(meeting, heun, {}, { gpu: false });
-  assert.is(fallback.name, 'graph');
-  assert.match(fallback.note!, /heun/);
-  assert.throws(() => decideEngine(meeting, heun, { engine: 'fused' }, { gpu: false }), (e: Error) => e instanceof EngineError && /--engine graph/.test(e.message));
+  // every solver runs on the fused engine (src/fused/schemes.ts)
+  for (const solver of ['heun', 'rk4']) {
+    const other = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, [`solver="${solver}"`, 'noise.layout="none"']));
+    assert.equal(decideEngine(meeting, other, {}, { gpu: false }), { name: 'fused', note: null }, solver);
+  }
   const noKernels = { ...meeting, name: 'plain', kernels: undefined };
-  assert.is(decideEngine(noKernels, config, {}, { gpu: false }).name, 'graph');
+  const fallback = decideEngine(noKernels, config, {}, { gpu: false });
+  assert.is(fallback.name, 'graph');
+  assert.match(fallback.note!, /no fused kernels/);
+  assert.throws(() => decideEngine(noKernels, config, { engine: 'fused' }, { gpu: false }), (e: Error) => e instanceof EngineError && /--engine graph/.test(e.message));
 });
 
 test('the fused quantile by selection equals the sorted one (ties, large populations) and TF.js\'s', () => {

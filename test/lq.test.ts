@@ -20,6 +20,9 @@ import type { LqConfig } from '../games/lq/index.ts';
 
 test.before(testBackend);
 
+/** The engines every order test runs on (the GPU engine's own: test/gpu.test.ts). */
+const ENGINES: EngineName[] = ['graph', 'fused'];
+
 const lq = GAMES.lq;
 
 function configOf(preset: string, sets: string[]): LqConfig {
@@ -47,14 +50,14 @@ function solveOnce(solver: string, dt: number, engine: EngineName, t1 = 2) {
   return { config, x0, end, t1 };
 }
 
-for (const [solver, order, steps] of [
+for (const [solver, order, steps, engine] of ENGINES.flatMap((engine) => ([
   ['euler', 1, [0.1, 0.05, 0.025, 0.0125]],
   ['heun', 2, [0.2, 0.1, 0.05, 0.025]],
   ['rk4', 4, [0.4, 0.2, 0.1]],
-] as const) {
-  test(`${solver}: the MFG-only mean and spread converge to the Ornstein–Uhlenbeck solution at order ${order}`, () => {
+] as const).map(([solver, order, steps]) => [solver, order, steps, engine] as const))) {
+  test(`${solver} on the ${engine} engine: the MFG-only mean and spread converge to the Ornstein–Uhlenbeck solution at order ${order}`, () => {
     const errors = steps.map((dt) => {
-      const { config, x0, end, t1 } = solveOnce(solver, dt, 'graph');
+      const { config, x0, end, t1 } = solveOnce(solver, dt, engine);
       const m = config.mechanics;
       const meanError = Math.abs(meanOf(end) - analyticMean(m, meanOf(x0), t1));
       const spreadError = Math.abs(Math.sqrt(varianceOf(end)) - Math.sqrt(analyticVariance(m, varianceOf(x0), t1, { layout: 'none', sigma: 0, agents: config.agents })));
@@ -71,9 +74,9 @@ for (const [solver, order, steps] of [
     }
   });
 
-  test(`${solver}: the solve is the solver's own recursion (1 − ah + …)^k of the mean and (… (a + b)h …)^k of the spread, to float32`, () => {
+  test(`${solver} on the ${engine} engine: the solve is the solver's own recursion (1 − ah + …)^k of the mean and (… (a + b)h …)^k of the spread, to float32`, () => {
     const dt = steps[0];
-    const { config, x0, end, t1 } = solveOnce(solver, dt, 'graph');
+    const { config, x0, end, t1 } = solveOnce(solver, dt, engine);
     const m = config.mechanics;
     const k = Math.round(t1 / dt);
     const mean = m.target + (meanOf(x0) - m.target) * stepFactor(solver, m.targetWeight * dt) ** k;
@@ -83,10 +86,12 @@ for (const [solver, order, steps] of [
   });
 }
 
-test('the fused engine integrates the same Euler recursion as the graph engine', () => {
-  const graph = solveOnce('euler', 0.05, 'graph');
-  const fused = solveOnce('euler', 0.05, 'fused');
-  fused.end.forEach((x, i) => assert.ok(Math.abs(x - graph.end[i]) < 1e-5, `agent ${i}: ${x} vs ${graph.end[i]}`));
+test('the fused engine integrates the same Euler, Heun and RK4 recursions as the graph engine', () => {
+  for (const solver of ['euler', 'heun', 'rk4']) {
+    const graph = solveOnce(solver, 0.05, 'graph');
+    const fused = solveOnce(solver, 0.05, 'fused');
+    fused.end.forEach((x, i) => assert.ok(Math.abs(x - graph.end[i]) < 1e-5, `${solver}, agent ${i}: ${x} vs ${graph.end[i]}`));
+  }
 });
 
 test('with independent noise, the spread and the mean follow the Euler–Maruyama recursions of the Ornstein–Uhlenbeck moments', () => {

@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { GAMES, gameByName } from '../../games/index.ts';
 import { BACKEND_NAMES, DEFAULT_BACKEND } from '../backend.ts';
 import { ENGINE_NAMES, type EngineName } from '../mfg/engine-name.ts';
+import { SOLVER_NAMES } from '../ode/solvers/index.ts';
 import type { EngineAsk } from '../run/engine.ts';
 import type { ExperimentSpec } from '../run/experiment.ts';
 import { execute } from '../run/execute.ts';
@@ -87,6 +88,7 @@ export function withCommonOptions(cmd: Command, outDescription: string): Command
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default(DEFAULT_BACKEND))
     .option('--allow-software', 'with --backend webgpu: run on software rendering (Mesa llvmpipe/lavapipe, SwiftShader: the CPU, not a GPU), which is refused otherwise')
     .addOption(engineOption())
+    .addOption(new Option('--solver <name>', 'the solver of every engine (src/ode/solvers/): euler, euler-maruyama (with noise), heun (order 2; Stratonovich with noise) or rk4 (order 4; no noise); default: the preset\'s (the same as --set solver=NAME)').choices(SOLVER_NAMES))
     .option('--set <key=value>', 'override a configuration field, e.g. --set training.steps=100 (repeatable; neural-mfg config GAME lists the fields)', collect, [])
     .option('--force', 'write into an --out that holds another run\'s results (they are removed first; files neural-mfg did not write stay)')
     .option(
@@ -128,7 +130,14 @@ export function experimentSpec(gameName: string, opts: CommonOptions): Experimen
       options[mine.field] = String(value);
     }
   }
-  return { game: game.name, ...(opts.preset ? { preset: opts.preset } : {}), ...(opts.faithful ? { faithful: true } : {}), set: opts.set, ...(Object.keys(options).length ? { options } : {}) };
+  return {
+    game: game.name,
+    ...(opts.preset ? { preset: opts.preset } : {}),
+    ...(opts.faithful ? { faithful: true } : {}),
+    set: opts.set,
+    ...(Object.keys(options).length ? { options } : {}),
+    ...(typeof opts.solver === 'string' ? { solver: opts.solver } : {}),
+  };
 }
 
 /** --engine, --backend, --allow-software as the request's engine fields. */

@@ -1,5 +1,5 @@
-// The fused engine: a whole solve, its loss and its gradient as one pass of plain typed-array code
-// (src/fused/solve.ts) over the game's kernels and the MLP, with no TF.js kernel and no tensor at
+// The fused engine: a whole solve (any of the solvers: schemes.ts), its loss and its gradient as one
+// pass of plain typed-array code (src/fused/solve.ts) over the game's kernels and the MLP, with no TF.js kernel and no tensor at
 // all. It reads the model's flat parameter vector in place. Where the game's trajectories are
 // independent (a batch of Liar's dice games), it solves them in fixed chunks, spread over worker
 // threads (pool.ts); the numbers do not depend on how many threads there are.
@@ -15,6 +15,7 @@ import { availableParallelism } from 'node:os';
 import { CHUNK, chunksOf, observationsPart, requestPart, type Chunk } from './chunks.ts';
 import { poolRunning, workerPool, type WorkerSetup, type WorkerTask } from './pool.ts';
 import { agentNetworkKernels } from './agent-network.ts';
+import { fusedScheme, type FusedScheme } from './schemes.ts';
 import { distributionalLoss, observedPopulation } from './distances.ts';
 import { diffusionOffset, lossKind, networkKind, summaryQuantiles } from '../mfg/networks.ts';
 
@@ -58,6 +59,8 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   private readonly setup: WorkerSetup;
   private readonly id = nextEngineId++;
   private slowCalls = 0;
+  /** the solver's scheme (schemes.ts) */
+  private readonly scheme: FusedScheme;
   /** where each learned mechanics parameter sits in the kernels' parameters hook (null: nothing learned) */
   private readonly learnedAt: number[] | null = null;
 
@@ -70,6 +73,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     // a worker rebuilds the kernels from the same stream state (they may draw from it)
     const kernelStream = Uint32Array.from(dynamics.state);
     this.kernels = game.kernels(config, dynamics);
+    this.scheme = fusedScheme(config.solver);
     this.mlp = new FusedMlp(spec);
     this.diffusionMlp = input.diffusion ? new FusedMlp(input.diffusion) : null;
     this.size = shape.reduce((a, b) => a * b, 1);
@@ -133,6 +137,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
       size: this.size,
       t0: config.time.t0,
       dt: config.time.dt,
+      scheme: this.scheme,
       noise: path
         ? {
             sigma: config.noise.sigma,

@@ -17,9 +17,6 @@ import type { EngineName } from './engine-name.ts';
 
 export { ENGINE_NAMES, type EngineName } from './engine-name.ts';
 
-/** The solvers the fused engine integrates (the others run on `graph`). */
-const FUSED_SOLVERS = ['euler', 'euler-maruyama'];
-
 export interface SolveRequest {
   /** initial states [trajectories, ...state], row-major */
   y0: Float32Array;
@@ -83,11 +80,10 @@ export interface EngineInput<C extends ExperimentConfig = ExperimentConfig> {
 /** An engine asked for something it cannot do (its message says what instead). */
 export class EngineError extends Error {}
 
-/** Why the fused engine cannot run this game and configuration, or null when it can. */
-export function fusedUnsupported<C extends ExperimentConfig>(game: Game<C>, config: C): string | null {
-  if (!game.kernels) return `the ${game.name} game has no fused kernels yet`;
-  if (!FUSED_SOLVERS.includes(config.solver)) {
-    return `the fused engine integrates with ${FUSED_SOLVERS.join(' or ')}, not ${config.solver}`;
-  }
-  return null;
+/**
+ * Why the fused engine cannot run this game and configuration, or null when it can: it integrates
+ * every solver (src/fused/schemes.ts) of every game that provides kernels.
+ */
+export function fusedUnsupported<C extends ExperimentConfig>(game: Game<C>, _config: C): string | null {
+  return game.kernels ? null : `the ${game.name} game has no fused kernels yet`;
 }

@@ -28,8 +28,10 @@ export interface ExperimentSpec {
   faithful?: boolean;
   /** `key=value` overrides of configuration fields, in order */
   set: string[];
-  /** the game's own options (its command-line flags) as configuration field → value, applied last */
+  /** the game's own options (its command-line flags) as configuration field → value, applied after `set` */
   options?: Record<string, string>;
+  /** the solver (src/ode/solvers/: euler, euler-maruyama, heun, rk4), applied last; default: the configuration's */
+  solver?: string;
 }
 
 /**
@@ -54,6 +56,7 @@ export function experimentOf(spec: ExperimentSpec, role: 'simulate' | 'train' | 
     if (!game.options.some((o) => o.field === field)) throw new ConfigError(`game "${game.name}" has no option for the field ${field}`);
     cfg = setField(cfg, field, value);
   }
+  if (spec.solver !== undefined) cfg = setField(cfg, 'solver', spec.solver);
   return { game, preset, config: game.parseConfig(cfg) };
 }
 

@@ -8,6 +8,7 @@ import type { EngineAsk } from './engine.ts';
 import type { ExperimentSpec } from './experiment.ts';
 import { ENGINE_NAMES } from '../mfg/engine-name.ts';
 import { BACKEND_NAMES } from '../backend.ts';
+import { SOLVER_NAMES } from '../ode/solvers/index.ts';
 
 /** Where a request writes (absent in a sweep manifest: the job's folder is added when it runs). */
 export interface OutputAsk {
@@ -93,7 +94,7 @@ const record: Check = (v) =>
 const oneOf = (names: readonly string[]): Check => (v) => (typeof v === 'string' && names.includes(v) ? null : `expected one of ${names.join(', ')}`);
 
 const ENGINE: Record<string, Check> = { engine: oneOf(ENGINE_NAMES), backend: oneOf(BACKEND_NAMES), allowSoftware: bool, out: str, force: bool };
-const EXPERIMENT: Record<string, Check> = { game: str, preset: str, faithful: bool, set: strings, options: record };
+const EXPERIMENT: Record<string, Check> = { game: str, preset: str, faithful: bool, set: strings, options: record, solver: oneOf(SOLVER_NAMES) };
 const FIELDS: Record<RunKind, { required: string[]; checks: Record<string, Check> }> = {
   train: { required: ['game', 'set', 'seed'], checks: { ...EXPERIMENT, ...ENGINE, seed, data: str, validation: str } },
   resume: { required: ['run'], checks: { ...ENGINE, run: str, game: str, steps: count } },
