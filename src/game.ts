@@ -190,6 +190,24 @@ export interface Analysis<C extends ExperimentConfig> {
   sweep?: AnalysisSweep<C>;
 }
 
+/**
+ * How the registry-driven checks (test/games.test.ts: engines against each other, kernels against
+ * finite differences, short trainings) run a game. Every field is optional: a game without them is
+ * checked at every preset as it is, from random initial states.
+ */
+export interface GameChecks<C extends ExperimentConfig = ExperimentConfig> {
+  /** `--set` overrides that keep a preset to seconds in a test, by preset name */
+  small?: Record<string, string[]>;
+  /** configurations worth checking beyond the presets: a preset and its overrides */
+  variants?: { preset: string; sets: string[] }[];
+  /** moves a state (flattened, in place) to a random one the game could reach, away from the preset's own */
+  perturb?(config: C, state: Float32Array, rng: RandomStream): void;
+  /** learnable parameters whose derivative is a surrogate (a smoothed delta), which finite differences cannot check */
+  surrogateParameters?: string[];
+  /** a short training the engines must end alike: a preset and its overrides */
+  training?: { preset: string; sets: string[] };
+}
+
 export interface Game<C extends ExperimentConfig = ExperimentConfig> {
   name: string;
   title: string;
@@ -262,4 +280,6 @@ export interface Game<C extends ExperimentConfig = ExperimentConfig> {
   learnable?: Record<string, LearnableRange>;
   /** the paper's sweeps (figures from many runs), by name; each runs from the preset of that name */
   analyses?: Record<string, Analysis<C>>;
+  /** the small settings of the registry-driven checks (GameChecks) */
+  checks?: GameChecks<C>;
 }

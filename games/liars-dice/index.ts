@@ -17,6 +17,7 @@ import { analyses } from './analyses.ts';
 
 export type { LiarsDiceExperiment } from './engine-config.ts';
 import { liarsDiceFields } from './fields.ts';
+import { liarsDiceChecks } from './checks.ts';
 
 function parseConfig(raw: unknown): LiarsDiceExperiment {
   // a configuration saved with a model or checkpoint carries the game's own one as `scenario`
@@ -124,4 +125,6 @@ export const liarsDice: Game<LiarsDiceExperiment> = {
       return out;
     },
   },
+  // the registry-driven checks' small settings (test/games.test.ts)
+  checks: liarsDiceChecks,
 };

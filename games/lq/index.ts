@@ -9,6 +9,7 @@ import { lqKernels } from './kernels.ts';
 import { lqFields } from './fields.ts';
 import relax from './presets/relax.json' with { type: 'json' };
 import train from './presets/train.json' with { type: 'json' };
+import { lqChecks } from './checks.ts';
 
 export interface LqConfig extends ExperimentConfig {
   mechanics: LqMechanics;
@@ -81,4 +82,6 @@ export const lq: Game<LqConfig> = {
       ...(observedMean === undefined ? [] : [{ y: observedMean, label: `μ_data = ${observedMean.toFixed(3)}`, color: 'red' }]),
     ],
   }),
+  // the registry-driven checks' small settings (test/games.test.ts)
+  checks: lqChecks,
 };

@@ -14,8 +14,7 @@ import { meanFieldDrift } from './drift.ts';
 import type { Engine, EngineInput, ObservationBatch, SolveRequest, SolveResult } from './engine.ts';
 import { agentAdapter, neuralDiffusion } from './agent-network.ts';
 import { lossKind, networkKind, parameterCounts } from './networks.ts';
-import { distributionalLossTensor } from './distances.ts';
-import { distributionalLoss, observedPopulation } from '../fused/distances.ts';
+import { distributionalLossTensor, observedPopulation } from './distances.ts';
 
 /** The default network adapter: the whole (flattened) state in, a state-shaped increment out. */
 export function wholeStateAdapter(shape: number[]): NetworkAdapter {
@@ -113,9 +112,13 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
    */
   lossOfStates(final: Float32Array, trajectories: number, observations: ObservationBatch): number {
     const { game, config, shape } = this.input;
-    // a distance between populations is no mean over the observations: computed whole, on the host
+    // a distance between populations is no mean over the observations: computed whole, every
+    // trajectory pooled into one population (TF.js ops, distances.ts)
     const kind = lossKind(config);
-    if (kind !== 'mse') return distributionalLoss(kind, final, 1, final.length, observedPopulation(game, config, observations), null);
+    if (kind !== 'mse') {
+      const q = observedPopulation(game, config, observations);
+      return tf.tidy(() => distributionalLossTensor(kind, tf.tensor(final, [1, final.length]), q).dataSync()[0]);
+    }
     const count = observations.shape[0];
     const row = observations.values.length / count;
     const size = final.length / trajectories;
