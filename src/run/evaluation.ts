@@ -1,10 +1,7 @@
 // An eval request: a trained model (a model folder, or a training run's folder holding model/) on a
 // file of observations: the training loss and the game's own distances (report.ts), and what it
 // printed. `set` changes how the model is evaluated (populations, times, mechanics), never its network.
-import { ConfigError } from '../config.ts';
-import { withOverrides } from '../config-fields.ts';
-import { diffusionSpec, networkSpec } from '../mfg/model.ts';
-import { inspectModel } from './models.ts';
+import { inspectModel, overriddenConfig } from './models.ts';
 import { evaluateOnData } from './report.ts';
 import { claimOutput } from './folder.ts';
 import { chooseEngine } from './engine.ts';
@@ -17,20 +14,7 @@ export async function runEval(r: EvalRequest, io: RunIO): Promise<number> {
   if (!r.out) throw new RequestError('eval needs --out DIR');
   const inspected = await inspectModel(r.model);
   const { manifest, params, game } = inspected;
-  let config = inspected.config;
-  if (r.set.length > 0) {
-    try {
-      config = withOverrides(game, config, r.set);
-    } catch (err) {
-      if (err instanceof ConfigError) throw new RequestError(err.message);
-      throw err;
-    }
-    // the agent network's shape does not depend on the number of agents: --set agents=N runs it on N
-    const networks = (c: typeof config) => JSON.stringify([networkSpec(game, c), diffusionSpec(c), c.network.kind, c.network.quantiles, c.noise.diffusion]);
-    if (networks(config) !== networks(inspected.config)) {
-      throw new RequestError(`--set ${r.set.join(' ')}: that changes the network of the model in ${inspected.dir}, which eval cannot do (train a new model)`);
-    }
-  }
+  const config = overriddenConfig(inspected, r.set, `--set ${r.set.join(' ')}`, 'eval');
   const claim = await claimOutput(r.out, { command: 'eval', game: game.name, force: r.force === true });
   try {
     const data = await game.observations.read(r.data, config);

@@ -4,7 +4,7 @@
 import type { ExperimentConfig } from '../config.ts';
 import type { Dataset } from '../game.ts';
 import type { EngineName } from '../mfg/engine.ts';
-import { populationsAt, type TurnStats } from '../mfg/model.ts';
+import type { TurnStats } from '../mfg/model.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
 import { buildModel, experimentOf, type Experiment } from './experiment.ts';
 import { chooseEngine } from './engine.ts';
@@ -35,8 +35,10 @@ export interface SimulationSetup<C extends ExperimentConfig = ExperimentConfig> 
 
 export interface Simulated {
   times: number[];
-  /** states[k]: the observed state at times[k], flattened */
-  states: number[][];
+  /** the observed states at the save times, [times, ...state] row-major (no boxed numbers at any population size) */
+  values: Float32Array;
+  /** the shape of one state */
+  shape: number[];
   /** for games that end: the step after which the run ended (null: still running at the cap) */
   endStep: number | null;
   initialState: Float64Array;
@@ -78,12 +80,19 @@ export function simulate<C extends ExperimentConfig>(req: SimulationSetup<C>): S
   });
   return {
     times: times.slice(),
-    states: populationsAt(run, 1),
+    values: run.states,
+    shape: model.shape.slice(),
     endStep: run.endSteps?.[0] ?? null,
     initialState: start,
     observation,
     key: keys[0],
   };
+}
+
+/** states[k]: the observed state at times[k], flattened, as plain arrays (for writing and describing a run). */
+export function nestedStates(sim: Simulated): number[][] {
+  const size = sim.values.length / sim.times.length;
+  return sim.times.map((_, k) => Array.from(sim.values.subarray(k * size, (k + 1) * size)));
 }
 
 /** What `simulate` prints: the game's own description (Liar's dice's transcript) or the per-turn statistics. */
@@ -102,9 +111,10 @@ export async function saveSimulation<C extends ExperimentConfig>(
   facts: { backend: string | null; started: number },
 ): Promise<SavedSimulation> {
   const { game, config } = req.exp;
+  const states = nestedStates(sim);
   const head = { command: 'simulate', game: game.name, preset: req.exp.preset, seed: req.seed, backend: facts.backend, engine: req.engine };
   if (game.describeRun) {
-    const { text, summary } = game.describeRun(config, sim.states, sim.endStep, { observation: sim.observation, key: sim.key, seed: req.seed });
+    const { text, summary } = game.describeRun(config, states, sim.endStep, { observation: sim.observation, key: sim.key, seed: req.seed });
     await writeFileAtomic(join(dir, 'transcript.txt'), text + '\n');
     await writeJsonAtomic(join(dir, 'summary.json'), {
       ...head,
@@ -116,10 +126,10 @@ export async function saveSimulation<C extends ExperimentConfig>(
     return { kind: 'described', text, files: ['summary.json', 'transcript.txt'] };
   }
   const what = req.network ? 'MFG + neural term' : 'MFG only';
-  const turns = await writePopulation(dir, req.exp, sim.states, { title: `${game.title}: ${what} (${req.exp.preset})` });
+  const turns = await writePopulation(dir, req.exp, states, { title: `${game.title}: ${what} (${req.exp.preset})` });
   const files = ['summary.json', 'trajectory.csv', 'turns.svg'];
   // the equilibrium gap turn by turn (nash-gap.svg), and at the last save time
-  const gapTurns = nashGapTurns(game, config, sim.times, sim.states, req.seed);
+  const gapTurns = nashGapTurns(game, config, sim.times, states, req.seed);
   const nashGap = gapTurns ? { mean: gapTurns[gapTurns.length - 1].mean, max: gapTurns[gapTurns.length - 1].max } : undefined;
   if (gapTurns) files.push(await writeNashGapFigure(dir, `${game.title}: equilibrium gap, ${what} (${req.exp.preset})`, [{ name: req.network ? 'model' : 'MFG only', turns: gapTurns }]));
   const gap = gapTurns ? { nashGap, nashGapTurns: gapTurns } : {};
