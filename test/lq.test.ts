@@ -5,6 +5,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { testBackend } from './helpers/backend.ts';
+import { need, testWith } from './helpers/requires.ts';
+import { isInstalled } from '../src/backend.ts';
+import { startGpu } from '../src/gpu/device.ts';
+import { gpuUnsupported } from '../src/gpu/support.ts';
 import { GAMES } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
@@ -18,10 +22,17 @@ import { evaluateModel, evaluationStarts } from '../src/train/evaluate.ts';
 import { analyticMean, analyticMeanVariance, analyticVariance, meanEquilibriumGap, stepFactor } from '../games/lq/analytic.ts';
 import type { LqConfig } from '../games/lq/index.ts';
 
-test.before(testBackend);
+const webgpu = need('webgpu', () => (isInstalled('webgpu') ? null : 'the webgpu package is not installed (npm install --no-save webgpu@0.6.2)'));
 
-/** The engines every order test runs on (the GPU engine's own: test/gpu.test.ts). */
-const ENGINES: EngineName[] = ['graph', 'fused'];
+test.before(async () => {
+  await testBackend();
+  if (webgpu.missing === null) await startGpu({ allowSoftware: true });
+});
+
+/** The engines every order test runs on, each with the solvers it integrates (the GPU engine: src/gpu/support.ts). */
+const ENGINES: EngineName[] = ['graph', 'fused', 'gpu'];
+const integrates = (engine: EngineName, solver: string) => engine !== 'gpu' || gpuUnsupported(lq, configOf('relax', [`solver="${solver}"`, 'noise.layout="none"'])) === null;
+const registrar = (engine: EngineName) => (engine === 'gpu' ? testWith(test, webgpu) : test);
 
 const lq = GAMES.lq;
 
@@ -54,8 +65,8 @@ for (const [solver, order, steps, engine] of ENGINES.flatMap((engine) => ([
   ['euler', 1, [0.1, 0.05, 0.025, 0.0125]],
   ['heun', 2, [0.2, 0.1, 0.05, 0.025]],
   ['rk4', 4, [0.4, 0.2, 0.1]],
-] as const).map(([solver, order, steps]) => [solver, order, steps, engine] as const))) {
-  test(`${solver} on the ${engine} engine: the MFG-only mean and spread converge to the Ornstein–Uhlenbeck solution at order ${order}`, () => {
+] as const).map(([solver, order, steps]) => [solver, order, steps, engine] as const)).filter(([solver, , , engine]) => integrates(engine, solver))) {
+  registrar(engine)(`${solver} on the ${engine} engine: the MFG-only mean and spread converge to the Ornstein–Uhlenbeck solution at order ${order}`, () => {
     const errors = steps.map((dt) => {
       const { config, x0, end, t1 } = solveOnce(solver, dt, engine);
       const m = config.mechanics;
@@ -74,7 +85,7 @@ for (const [solver, order, steps, engine] of ENGINES.flatMap((engine) => ([
     }
   });
 
-  test(`${solver} on the ${engine} engine: the solve is the solver's own recursion (1 − ah + …)^k of the mean and (… (a + b)h …)^k of the spread, to float32`, () => {
+  registrar(engine)(`${solver} on the ${engine} engine: the solve is the solver's own recursion (1 − ah + …)^k of the mean and (… (a + b)h …)^k of the spread, to float32`, () => {
     const dt = steps[0];
     const { config, x0, end, t1 } = solveOnce(solver, dt, engine);
     const m = config.mechanics;

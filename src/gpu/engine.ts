@@ -232,14 +232,15 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     const delta = stats + (steps + 1) * n;
     const loss = delta + n * W;
     const savesAt = loss + G;
-    const workFloats = savesAt + 4 * Math.max(saves, 1);
+    const msum = savesAt + 4 * Math.max(saves, 1);
+    const workFloats = msum + G * n;
     const quantile = this.kernels.statistic.kind === 'quantile';
     const bins = quantile ? 1 << Math.max(...this.radix) : 0;
     const histSlot = quantile ? this.radix.length * n * 2 * bins + (this.radix.length - 1) * n * 4 : n;
     return {
       ys,
       yFloats,
-      work: { part: 0, back: G * n * W, tape, stats, delta, loss, saves: savesAt },
+      work: { part: 0, back: G * n * W, tape, stats, delta, loss, saves: savesAt, msum },
       workFloats,
       histSlot,
     };
@@ -320,6 +321,7 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
       off_delta: lay.work.delta,
       off_loss: lay.work.loss,
       off_saves: lay.work.saves,
+      off_msum: lay.work.msum,
       stride: lay.ys.stride,
       off_adj: lay.ys.adj,
       off_seed2: lay.ys.seed2,

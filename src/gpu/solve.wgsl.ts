@@ -10,7 +10,8 @@
 //                     partial sums of y_k·W₀
 //   radix(k, p=1..)   the further radix passes of the quantile; the first one also runs, in n extra
 //                     workgroups, `finalize`: the network's hidden layers for y_k (tape)
-//   finalize(k)       (fraction statistics: no radix passes) the exact fraction and the hidden layers
+//   finalize(k)       (fraction and mean statistics: no radix passes) the exact fraction, or the mean
+//                     from the sweep workgroups' partial sums, and the hidden layers
 // so a meeting step is 4 dispatches (8-bit digits) or 3 (11-bit), an El Farol step 2.
 // Reverse (the discrete adjoint, as fusedReverse):
 //   loss_seed         the loss (partial sums), its gradient as the adjoint's seed, and the output
@@ -57,6 +58,7 @@ export const STEP_FIELDS = [
   ['off_out', 'u32'],
   ['hist_slot', 'u32'],
   ['interp', 'u32'],
+  ['off_msum', 'u32'],
 ] as const;
 export type StepField = (typeof STEP_FIELDS)[number][0];
 /** bytes between two records (the uniform binding offset alignment) */
@@ -88,7 +90,7 @@ export interface SolveProgramSpec {
   layers: number;
   activation: Activation;
   outputActivation: Activation;
-  statistic: 'quantile' | 'fraction';
+  statistic: 'quantile' | 'fraction' | 'mean';
   radix: number[];
   wg: number;
   /** sweep workgroups */
@@ -126,6 +128,7 @@ export function solveProgram(spec: SolveProgramSpec): string {
   const hiddenMaps = L - 2; // the W×W maps between the first and the last
   const struct = STEP_FIELDS.map(([name, type]) => `  ${name}: ${type},`).join('\n');
   const quantile = spec.statistic === 'quantile';
+  const mean = spec.statistic === 'mean';
   return /* wgsl */ `
 const AGENTS: u32 = ${S}u;
 const S: u32 = ${S}u;
@@ -195,6 +198,8 @@ ${activationWgsl('act_out', spec.outputActivation)}
 ${selectWgsl(spec.radix, WG)}
 
 var<workgroup> lcount: atomic<u32>;
+// the mean statistic: this thread's sum of population_value over its agents
+var<private> psum: f32;
 var<workgroup> red: array<f32, ${WG * RCH}>;
 var<workgroup> hid: array<f32, ${W}>;
 var<workgroup> hid2: array<f32, ${W}>;
@@ -264,13 +269,19 @@ ${quantile
 /** The statistic's first pass (or count) of agent i of trajectory r at step k, in workgroup memory. */
 fn visit_first(k: u32, r: u32, i: u32, y: f32) {
   let v = population_value(k, r, i, y);
-${quantile ? '  select_count(v, 0u);' : '  if (v > 0.0) { atomicAdd(&lcount, 1u); }'}
+${quantile ? '  select_count(v, 0u);' : mean ? '  psum += v;' : '  if (v > 0.0) { atomicAdd(&lcount, 1u); }'}
 }
 
-fn flush_first(lid: u32, k: u32, r: u32) {
+fn flush_first(lid: u32, g: u32, k: u32, r: u32) {
 ${quantile
     ? '  select_flush(lid, k, 0u, r);'
-    : `  if (lid == 0u) {
+    : mean
+      ? `  // the workgroup's partial sum (finalize adds the G partials)
+  reduce_one(lid, psum);
+  if (lid == 0u) { work[st.off_msum + g * st.n + r] = red[0]; }
+  psum = 0.0;
+  workgroupBarrier();`
+      : `  if (lid == 0u) {
     let c = atomicLoad(&lcount);
     if (c > 0u) { atomicAdd(&hist[count_idx(k, r)], c); }
     atomicStore(&lcount, 0u);
@@ -278,14 +289,20 @@ ${quantile
 }
 
 fn clear_first(lid: u32) {
-${quantile ? '  select_clear(lid);' : '  if (lid == 0u) { atomicStore(&lcount, 0u); }'}
+${quantile ? '  select_clear(lid);' : mean ? '  psum = 0.0;' : '  if (lid == 0u) { atomicStore(&lcount, 0u); }'}
 }
 
 /** The network's hidden layers for trajectory r at step k, from the first layer's partial sums (one workgroup). */
 fn finalize_row(lid: u32, k: u32, r: u32) {
 ${quantile
     ? ''
-    : `  if (lid == 0u) { work[st.off_stats + k * st.n + r] = exact_div(atomicLoad(&hist[count_idx(k, r)]), AGENTS); }`}
+    : mean
+      ? `  if (lid == 0u) {
+    var s = 0.0;
+    for (var g = 0u; g < G; g++) { s += work[st.off_msum + g * st.n + r]; }
+    work[st.off_stats + k * st.n + r] = s / f32(AGENTS);
+  }`
+      : `  if (lid == 0u) { work[st.off_stats + k * st.n + r] = exact_div(atomicLoad(&hist[count_idx(k, r)]), AGENTS); }`}
   if (!has(F_NETWORK)) { return; }
   gather_partials(lid, st.off_part, r);
   if (lid < W) {
@@ -365,7 +382,7 @@ fn advance(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: v
     }
     if (next) {
       workgroupBarrier();
-      flush_first(lid, kn, r);
+      flush_first(lid, g, kn, r);
       if (net) { reduce_store(lid, &acc, st.off_part + (g * st.n + r) * W); }
       workgroupBarrier();
     }
