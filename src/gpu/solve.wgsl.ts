@@ -1,5 +1,6 @@
-// The fused solve as WGSL compute shaders: the same explicit Euler / Euler–Maruyama steps, network
-// and hand-written reverse pass as src/fused/solve.ts, for games of one number per agent whose
+// The fused solve as WGSL compute shaders: the same explicit Runge–Kutta steps (src/fused/schemes.ts:
+// Euler / Euler–Maruyama, Heun, RK4; each stage's input a slot of the state buffer, with its own
+// statistic and network pass), network and hand-written reverse pass as src/fused/solve.ts, for games of one number per agent whose
 // network reads the whole state (see src/gpu/kernels.ts). Every agent is one lane of a sweep
 // (`G` workgroups of `WG` threads, each thread taking agents i, i + G·WG, …); what needs the whole
 // population — the statistic, the network's first layer (a sum over agents) and its reverse (the
@@ -19,10 +20,15 @@
 //   reverse_mid(k)    the hidden layers' reverse (one workgroup): δ₀ of step k
 //   reverse_step(k)   the first layer's reverse at step k and a_k = a_{k+1} + h·(∂b/∂y)ᵀa + (∂f/∂y)ᵀ…,
 //                     then the output layer's reverse of step k − 1
-// so 2 dispatches per step. Float32 throughout; sums run in another order than on the CPU.
+// so 2 dispatches per step. With several stages (slot k = step·stages + stage), per stage from the last:
+//   stage_seed(k)     K̄_s = b_s·a_{k+1} + w·Ȳ_{s+1}, and the output layer's reverse with it
+//   reverse_mid(k)    as above
+//   stage_back(k)     the first layer's reverse and Ȳ_s; at stage 0, a_k = a_{k+1} + Σ_s Ȳ_s
+// Float32 throughout; sums run in another order than on the CPU.
 import { selectWgsl } from './select.wgsl.ts';
 import type { Activation } from '../nn/spec.ts';
 import { f32 } from './kernels.ts';
+import type { FusedScheme } from '../fused/schemes.ts';
 
 /** The fields of the per-dispatch uniform record, in order (all 32-bit). */
 export const STEP_FIELDS = [
@@ -59,6 +65,12 @@ export const STEP_FIELDS = [
   ['hist_slot', 'u32'],
   ['interp', 'u32'],
   ['off_msum', 'u32'],
+  ['step', 'u32'],
+  ['stage', 'u32'],
+  ['off_k', 'u32'],
+  ['off_kbar', 'u32'],
+  ['off_ybar', 'u32'],
+  ['off_acc', 'u32'],
 ] as const;
 export type StepField = (typeof STEP_FIELDS)[number][0];
 /** bytes between two records (the uniform binding offset alignment) */
@@ -97,6 +109,54 @@ export interface SolveProgramSpec {
   g: number;
   gameWgsl: string;
   driftVjp: boolean;
+  /** the solver's scheme (src/fused/schemes.ts): Euler's one stage, or Heun's two, RK4's four */
+  scheme: FusedScheme;
+}
+
+/** The scheme as WGSL: stage inputs, the step's combination and the reverse pass's weights (as src/fused/schemes.ts). */
+function schemeWgsl(scheme: FusedScheme): string {
+  const S = scheme.b.length;
+  const cases = (f: (s: number) => string) => Array.from({ length: S }, (_, s) => `    case ${s}u: { ${f(s)} }`).join('\n');
+  const input = (s: number) => {
+    const i = scheme.inputs[s];
+    if (!i) return 'return y0;';
+    return i.weight === 1 ? `return y0 + kval(${i.from}u, r, i);` : `return y0 + kval(${i.from}u, r, i) * ${f32(i.weight)};`;
+  };
+  // the weight with which the next stage reads K_s (0: none)
+  const readBy = (s: number) => scheme.inputs.findIndex((x, r) => r > s && x?.from === s);
+  const combine: Record<string, string> = {
+    euler: 'return y0 + last;',
+    'euler-maruyama': 'return y0 + last;',
+    heun: 'return y0 + (kval(0u, r, i) + last) * 0.5;',
+    rk4: 'return y0 + (((kval(0u, r, i) + kval(1u, r, i) * 2.0) + kval(2u, r, i) * 2.0) + last) / 6.0;',
+  };
+  return `
+const STAGES: u32 = ${S}u;
+/** K_j of the current step, agent i of trajectory r */
+fn kval(j: u32, r: u32, i: u32) -> f32 { return ys[st.off_k + j * st.stride + r * S + i]; }
+/** the input of stage s from the step's state y0 */
+fn stage_input(s: u32, y0: f32, r: u32, i: u32) -> f32 {
+  switch s {
+${cases(input)}
+    default: { return y0; }
+  }
+}
+/** y_{k+1} from y_k and the step's contributions (the last one, not yet stored, is \`last\`) */
+fn combine(y0: f32, last: f32, r: u32, i: u32) -> f32 { ${combine[scheme.name]} }
+/** b_s, and the weight with which the next stage reads K_s */
+fn stage_b(s: u32) -> f32 {
+  switch s {
+${cases((s) => `return ${f32(scheme.b[s])};`)}
+    default: { return 0.0; }
+  }
+}
+fn read_weight(s: u32) -> f32 {
+  switch s {
+${cases((s) => `return ${readBy(s) < 0 ? '0.0' : f32(scheme.inputs[readBy(s)]!.weight)};`)}
+    default: { return 0.0; }
+  }
+}
+`;
 }
 
 const SOFTPLUS_THRESHOLD = Math.log(1.1920928955078125e-7) + 2;
@@ -193,6 +253,7 @@ fn state_idx(k: u32, r: u32, i: u32) -> u32 { return k * st.stride + r * S + i; 
 fn mid_w(l: u32) -> u32 { return MID + (l - 1u) * (W * W + W); }
 fn mid_b(l: u32) -> u32 { return mid_w(l) + W * W; }
 
+${schemeWgsl(spec.scheme)}
 ${activationWgsl('act_hidden', spec.activation)}
 ${activationWgsl('act_out', spec.outputActivation)}
 ${selectWgsl(spec.radix, WG)}
@@ -339,7 +400,9 @@ fn zero_slot(flat: u32, count: u32, k: u32) {
 fn advance(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: vec3u) {
   let lid = l3.x;
   let g = w3.x;
+  // k: the slot of the stage input (step·STAGES + stage); the step draws its noise and game data
   let k = st.k;
+  let stp = st.step;
   let update = has(F_UPDATE);
   let next = has(F_NEXT);
   let net = has(F_NETWORK);
@@ -358,8 +421,7 @@ fn advance(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: v
     for (var i = g * WG + lid; i < S; i += G * WG) {
       var y = ys[state_idx(k, r, i)];
       if (update) {
-        var inc = 0.0;
-        var step = drift(k, r, i, y, stat) * st.dt;
+        var step = drift(stp, r, i, y, stat) * st.dt;
         if (net) {
           var z = 0.0;
           for (var j = 0u; j < W; j++) { z += h[j] * params[WL + j * S + i]; }
@@ -368,9 +430,20 @@ fn advance(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: v
           step = step + a.x * st.dt;
         }
         if (has(F_NOISE)) {
-          step = step + st.sigma * noise[k * st.noise_step + r * st.noise_tr + i * st.noise_per];
+          step = step + st.sigma * noise[stp * st.noise_step + r * st.noise_tr + i * st.noise_per];
         }
-        y = y + step;
+        if (STAGES == 1u) {
+          y = y + step;
+        } else {
+          // the stage's contribution K_s, then the next stage's input or the step's end
+          let y0 = ys[state_idx(k - st.stage, r, i)];
+          if (st.stage + 1u < STAGES) {
+            ys[st.off_k + st.stage * st.stride + r * S + i] = step;
+            y = stage_input(st.stage + 1u, y0, r, i);
+          } else {
+            y = combine(y0, step, r, i);
+          }
+        }
         ys[state_idx(k + 1u, r, i)] = y;
       }
       if (next) {
@@ -437,9 +510,9 @@ fn output_reverse(k: u32, r: u32, i: u32, a: f32, h: ptr<function, array<f32, ${
 
 /** The saved state at step kf (or between kf and kf + 1), unobserved. */
 fn saved(kf: u32, interp: bool, wa: f32, wb: f32, r: u32, i: u32) -> f32 {
-  let a = ys[state_idx(kf, r, i)];
+  let a = ys[state_idx(kf * STAGES, r, i)];
   if (!interp) { return a; }
-  return a * wa + ys[state_idx(kf + 1u, r, i)] * wb;
+  return a * wa + ys[state_idx((kf + 1u) * STAGES, r, i)] * wb;
 }
 
 /**
@@ -549,13 +622,83 @@ fn reverse_step(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) 
         }
       }
       var extra = 0.0;
-      if (HAS_VJP) { extra = st.dt * drift_vjp(k, r, i, y, stat, a); }
+      if (HAS_VJP) { extra = st.dt * drift_vjp(st.step, r, i, y, stat, a); }
       a = a + (extra + gin);
       if (has(F_SEED2)) { a = a + ys[st.off_seed2 + r * S + i]; }
       ys[st.off_adj + r * S + i] = a;
       if (prev) { output_reverse(k - 1u, r, i, a, &h, &back); }
     }
     if (prev) { reduce_store(lid, &back, st.off_back + (g * st.n + r) * W); }
+  }
+}
+
+/**
+ * (Schemes of several stages) stage s of step st.step, slot k: K̄_s = b_s·a_{k+1} + w·Ȳ_{s+1} (w: the
+ * weight with which stage s + 1 reads K_s), then the output layer's reverse with it.
+ */
+@compute @workgroup_size(${WG})
+fn stage_seed(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: vec3u) {
+  let lid = l3.x;
+  let g = w3.x;
+  let k = st.k;
+  let net = has(F_NETWORK);
+  let b = stage_b(st.stage);
+  let w = read_weight(st.stage);
+  for (var r = 0u; r < st.n; r++) {
+    var h: array<f32, ${W}>;
+    var back: array<f32, ${W}>;
+    if (net) {
+      for (var j = 0u; j < W; j++) { h[j] = work[tape_idx(k, r, L - 2u, 0u, j)]; }
+    }
+    for (var i = g * WG + lid; i < S; i += G * WG) {
+      var kb = b * ys[st.off_adj + r * S + i];
+      if (w != 0.0) { kb = kb + w * ys[st.off_ybar + r * S + i]; }
+      ys[st.off_kbar + r * S + i] = kb;
+      if (net) { output_reverse(k, r, i, kb, &h, &back); }
+    }
+    if (net) { reduce_store(lid, &back, st.off_back + (g * st.n + r) * W); }
+  }
+}
+
+/**
+ * (Schemes of several stages) the first layer's reverse at slot k and Ȳ_s = h·(∂b/∂y)ᵀK̄_s + (∂f/∂y)ᵀK̄_s,
+ * summed over the step's stages; at stage 0, a_k = a_{k+1} + Σ_s Ȳ_s (plus a seed at k, F_SEED2).
+ */
+@compute @workgroup_size(${WG})
+fn stage_back(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: vec3u) {
+  let lid = l3.x;
+  let g = w3.x;
+  let k = st.k;
+  let net = has(F_NETWORK);
+  for (var r = 0u; r < st.n; r++) {
+    var d0: array<f32, ${W}>;
+    for (var j = 0u; j < W; j++) { d0[j] = work[st.off_delta + r * W + j]; }
+    var stat = 0.0;
+    if (HAS_VJP) { stat = work[st.off_stats + k * st.n + r]; }
+    for (var i = g * WG + lid; i < S; i += G * WG) {
+      let y = ys[state_idx(k, r, i)];
+      let kb = ys[st.off_kbar + r * S + i];
+      var gin = 0.0;
+      if (net) {
+        for (var j = 0u; j < W; j++) {
+          grads[W0 + i * W + j] += y * d0[j];
+          gin += params[W0 + i * W + j] * d0[j];
+        }
+      }
+      var extra = 0.0;
+      if (HAS_VJP) { extra = st.dt * drift_vjp(st.step, r, i, y, stat, kb); }
+      let yb = extra + gin;
+      ys[st.off_ybar + r * S + i] = yb;
+      var acc = yb;
+      if (st.stage + 1u < STAGES) { acc = acc + ys[st.off_acc + r * S + i]; }
+      if (st.stage == 0u) {
+        var a = ys[st.off_adj + r * S + i] + acc;
+        if (has(F_SEED2)) { a = a + ys[st.off_seed2 + r * S + i]; }
+        ys[st.off_adj + r * S + i] = a;
+      } else {
+        ys[st.off_acc + r * S + i] = acc;
+      }
+    }
   }
 }
 
