@@ -34,8 +34,11 @@ export interface SimulateOptions {
   set?: string[];
   /** one initial population [agents]; default: drawn from the configuration's initial distribution */
   initialState?: ArrayLike<number>;
-  /** times at which to return the population, within [t0, t1]; default: the configuration's save times */
-  times?: number[];
+  /**
+   * times at which to return the population, within [t0, t1], or 'steps' (every step of the grid) or
+   * 'final' (the last save time); default: the configuration's save times
+   */
+  times?: number[] | 'steps' | 'final';
   /** seed of the initial population and of the dynamics' randomness; default: the training seed */
   seed?: number;
   /** false: the MFG dynamics alone, without the trained network; default true */
@@ -193,11 +196,11 @@ function checkNumbers(fn: string, name: string, v: unknown): asserts v is ArrayL
 
 /** The simulate options, checked against the model's game before anything runs. */
 function checkSimulateOptions(o: SimulateOptions, game: Game, config: ExperimentConfig): void {
-  checkObject('simulate', 'options', o, ['agents', 'set', 'initialState', 'times', 'seed', 'network', 'observation']);
+  checkObject('simulate', 'options', o, ['initialState', 'times', 'seed', 'network', 'observation', 'agents', 'set']);
   if (o === undefined) return;
   if (o.agents !== undefined && (!Number.isInteger(o.agents) || o.agents < 1)) throw new RangeError(`simulate: agents must be a positive whole number, got ${describe(o.agents)}`);
   if (o.set !== undefined && (!Array.isArray(o.set) || o.set.some((s) => typeof s !== 'string'))) throw new TypeError(`simulate: set must be an array of "field=value" strings, got ${describe(o.set)}`);
-  if (o.times !== undefined) {
+  if (o.times !== undefined && o.times !== 'steps' && o.times !== 'final') {
     if (!Array.isArray(o.times)) throw new TypeError(`simulate: times must be an array of numbers, got ${describe(o.times)}`);
     checkNumbers('simulate', 'times', o.times);
   }

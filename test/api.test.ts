@@ -163,6 +163,20 @@ test('a model trained with the agent network at 420 agents simulates 1,000,002 a
   model.dispose();
 });
 
+test("what a simulation saves: given times, every step of the grid ('steps') or the final save time ('final'), on every engine alike", async () => {
+  for (const engine of ['fused', 'graph'] as const) {
+    const model = await loadModel(SHIPPED, { engine });
+    const steps = model.simulate({ times: 'steps', seed: 2 });
+    const { t0, t1, dt } = model.config.time;
+    assert.is(steps.times.length, Math.round((t1 - t0) / dt) + 1);
+    assert.equal(steps.array.shape, [steps.times.length, 42]);
+    const final = model.simulate({ times: 'final', seed: 2 });
+    assert.equal(final.times, [model.config.time.saveAt.at(-1)]);
+    assert.equal(Array.from(final.array.data), Array.from(steps.array.data.subarray(steps.array.data.length - 42)), `${engine}: the final save is the last step`);
+    model.dispose();
+  }
+});
+
 test('observations read from CSV come as a typed array with its shape', async () => {
   const model = await loadModel(SHIPPED);
   const data = await model.readObservations(join(import.meta.dirname, '..', 'data', 'meeting', 'validation.csv'));

@@ -6,7 +6,7 @@
 import type { ExperimentConfig } from '../config.ts';
 import type { SolveContext } from '../data/dataset.ts';
 import type { BrownianIncrements } from '../ode/brownian.ts';
-import { savePlan } from '../ode/solve.ts';
+import { savePlan, saveTimes } from '../ode/solve.ts';
 import type { Engine, EngineInput, ObservationBatch, SolveRequest, SolveResult } from '../mfg/engine.ts';
 import type { GameKernels } from './kernels.ts';
 import { FusedMlp } from './mlp.ts';
@@ -184,8 +184,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   }
 
   private finalTime(): number[] {
-    const { saveAt } = this.input.config.time;
-    return [saveAt[saveAt.length - 1]];
+    return saveTimes('final', this.input.config.time);
   }
 
   // ---- one chunk of trajectories, on this thread (workers call these too) ----
@@ -267,7 +266,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   }
 
   simulate(req: SolveRequest): SolveResult {
-    const saveAt = req.saveAt ?? this.input.config.time.saveAt;
+    const saveAt = saveTimes(req.saveAt, this.input.config.time);
     const chunks = this.chunked(req);
     if (!chunks) {
       const r = this.simulateChunk(req, saveAt);

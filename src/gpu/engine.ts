@@ -8,7 +8,7 @@
 // back nothing but its loss; the parameters then live on the GPU until `downloadParams()`.
 import type { ExperimentConfig } from '../config.ts';
 import type { Engine, EngineInput, ObservationBatch, SolveRequest, SolveResult } from '../mfg/engine.ts';
-import { savePlan } from '../ode/solve.ts';
+import { savePlan, saveTimes } from '../ode/solve.ts';
 import { FusedMlp } from '../fused/mlp.ts';
 import type { OptimizerConfig, OptimizerState } from '../train/optimizers.ts';
 import { gpuContext, GpuNotStartedError, type GpuContext, type GpuCounters } from './device.ts';
@@ -473,8 +473,8 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
   }
 
   private finalPosition(): { k: number; frac: number; steps: number } {
-    const { t0, t1, dt, saveAt } = this.input.config.time;
-    const plan = savePlan([saveAt[saveAt.length - 1]], t0, t1, dt);
+    const { t0, t1, dt } = this.input.config.time;
+    const plan = savePlan(saveTimes('final', this.input.config.time), t0, t1, dt);
     return { ...plan.positions[0], steps: plan.steps };
   }
 
@@ -483,7 +483,7 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
 
   simulate(req: SolveRequest): SolveResult {
     return this.measure(() => {
-      const saveAt = req.saveAt ?? this.input.config.time.saveAt;
+      const saveAt = saveTimes(req.saveAt, this.input.config.time);
       const { t0, t1, dt } = this.input.config.time;
       const plan = savePlan(saveAt, t0, t1, dt);
       const saves = plan.positions.length;

@@ -10,6 +10,7 @@ import type { ObservationBatch, SolveContext } from '../data/dataset.ts';
 
 export type { ObservationBatch } from '../data/dataset.ts';
 import type { BrownianIncrements } from '../ode/brownian.ts';
+import type { SaveAt } from '../ode/solve.ts';
 import type { MlpSpec } from '../nn/spec.ts';
 import type { RandomStream } from '../random.ts';
 
@@ -27,8 +28,8 @@ export interface SolveRequest {
   network: boolean;
   /** paired observations and per-trajectory keys (default: none, zero keys) */
   ctx?: SolveContext;
-  /** default: the configuration's save times */
-  saveAt?: number[];
+  /** what to save (src/ode/solve.ts: times, every step, the final save time); default: the configuration's save times */
+  saveAt?: SaveAt;
 }
 
 export interface SolveResult {

@@ -6,7 +6,7 @@ import { tf, type Scalar, type Tensor } from '../tf.ts';
 import type { ExperimentConfig } from '../config.ts';
 import type { Mechanics, NetworkAdapter, SolveContext } from '../game.ts';
 import type { BrownianIncrements } from '../ode/brownian.ts';
-import { solve } from '../ode/solve.ts';
+import { saveTimes, solve } from '../ode/solve.ts';
 import { solverByName } from '../ode/solvers/index.ts';
 import { controlTerm, odeTerm, type Term } from '../ode/terms.ts';
 import { bindMlp } from '../nn/mlp.ts';
@@ -83,7 +83,7 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   }
 
   simulate(req: SolveRequest): SolveResult {
-    const saveAt = req.saveAt ?? this.input.config.time.saveAt;
+    const saveAt = saveTimes(req.saveAt, this.input.config.time);
     let endSteps: (number | null)[] | undefined;
     const states = tf.tidy(() => {
       const params = tf.tensor1d(this.input.params);
@@ -96,8 +96,7 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
 
   private lossTensor(req: SolveRequest, params: Tensor, observations: ObservationBatch): Scalar {
     const { game, config, shape } = this.input;
-    const finalTime = [config.time.saveAt[config.time.saveAt.length - 1]];
-    const { ys } = this.solveTensors(this.start(req), req.path, params, { network: req.network, ctx: req.ctx, saveAt: finalTime });
+    const { ys } = this.solveTensors(this.start(req), req.path, params, { network: req.network, ctx: req.ctx, saveAt: saveTimes('final', config.time) });
     const last = tf.reshape(ys, [req.trajectories, ...shape]);
     const kind = lossKind(config);
     // the simulated populations pooled against the observed ones
@@ -137,8 +136,7 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   }
 
   loss(req: SolveRequest, observations: ObservationBatch): number {
-    const { saveAt } = this.input.config.time;
-    const final = this.simulate({ ...req, saveAt: [saveAt[saveAt.length - 1]] }).states;
+    const final = this.simulate({ ...req, saveAt: 'final' }).states;
     return this.lossOfStates(final, req.trajectories, observations);
   }
 

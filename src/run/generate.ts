@@ -32,13 +32,12 @@ export function generateFromDynamics<C extends ExperimentConfig>(exp: Experiment
   if (!observe) throw new Error(`generate --from-dynamics: the ${game.name} game does not observe its own simulated states; use its data generator`);
   if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`generate --from-dynamics: samples must be a positive whole number, got ${samples}`);
   const { model, streams } = buildModel(exp, seed, engine);
-  const last = config.time.saveAt.slice(-1);
   const finals: Float32Array[] = [];
   for (let start = 0; start < samples; start += BLOCK) {
     const n = Math.min(BLOCK, samples - start);
     const y0 = new Float32Array(n * model.size);
     for (let s = 0; s < n; s++) y0.set(game.initialState(config, streams.initialState), s * model.size);
-    const run = model.simulate({ y0, trajectories: n, path: model.nextPath(n), network: false, saveAt: last });
+    const run = model.simulate({ y0, trajectories: n, path: model.nextPath(n), network: false, saveAt: 'final' });
     for (let s = 0; s < n; s++) finals.push(run.states.subarray(s * model.size, (s + 1) * model.size));
   }
   return observe(finals, config, streams.data);

@@ -4,6 +4,7 @@
 import type { ExperimentConfig } from '../config.ts';
 import type { Dataset } from '../game.ts';
 import type { EngineName } from '../mfg/engine.ts';
+import { saveTimes, type SaveAt } from '../ode/solve.ts';
 import type { TurnStats } from '../mfg/model.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
 import { buildModel, experimentOf, type Experiment } from './experiment.ts';
@@ -29,8 +30,8 @@ export interface SimulationSetup<C extends ExperimentConfig = ExperimentConfig> 
   initialState?: ArrayLike<number>;
   /** games that pair trajectories with observations: one observation (default: drawn from the generator) */
   observation?: Dataset;
-  /** default: the configuration's save times */
-  saveAt?: number[];
+  /** what to save (times, 'steps', 'final'; src/ode/solve.ts); default: the configuration's save times */
+  saveAt?: SaveAt;
 }
 
 export interface Simulated {
@@ -52,7 +53,7 @@ export interface Simulated {
 export function simulate<C extends ExperimentConfig>(req: SimulationSetup<C>): Simulated {
   const { exp, seed } = req;
   const { game, config } = exp;
-  const times = req.saveAt ?? config.time.saveAt;
+  const times = saveTimes(req.saveAt, config.time);
   const { t0, t1 } = config.time;
   times.forEach((t, k) => {
     if (!Number.isFinite(t) || t < t0 || t > t1) throw new RangeError(`simulate: times[${k}] = ${t} lies outside [${t0}, ${t1}]`);

@@ -84,7 +84,7 @@ export function evaluateModel<C extends ExperimentConfig>(
     y0.set(start, k * size);
   }
   const ctx: SolveContext = paired ? { observations: data, keys: starts.keys.keys(n) } : emptyContext(n);
-  const request = { y0, trajectories: n, path: model.nextPath(n), network: opts.network, ctx, saveAt: config.time.saveAt.slice(-1) };
+  const request = { y0, trajectories: n, path: model.nextPath(n), network: opts.network, ctx, saveAt: 'final' as const };
   const result = model.simulate(request); // only the final state is used
   const loss = data ? model.lossOfStates(result.states, n, batchOfAll(data)) : null;
   const finalPopulations = Array.from({ length: n }, (_, k) => Array.from(result.states.subarray(k * size, (k + 1) * size)));
