@@ -215,10 +215,13 @@ export function fusedForward(
   const sigmaf = noise ? fround(noise.sigma) : 0;
   const pathStride = noise ? noise.trajectories * noise.perTrajectory : 0;
   // the stages' contributions K_s [n, size]
-  const K = Array.from({ length: S }, () => new Float32Array(total));
+  const K = Array.from({ length: S > 1 ? S : 0 }, () => new Float32Array(total));
 
-  /** K_s = b·h + f·h + σ·ΔW_k at the stage input Y (time t), for the running trajectories. */
-  const contribution = (t: number, Y: Float32Array, k: number, s: number) => {
+  /**
+   * K_s = b·h + f·h + σ·ΔW_k at the stage input Y (time t), for the running trajectories, into K[s];
+   * with `step` (Euler's one stage), y_{k+1} = Y + K₁ straight into it instead.
+   */
+  const contribution = (t: number, Y: Float32Array, k: number, s: number, step: Float32Array | null) => {
     kernels.drift(t, Y, n, ctx, drift, running);
     if (network && increment && netOut) {
       const tape = networkForward(network, t, Y, n, ctx, running, netOut, keepTapes, constants);
@@ -233,16 +236,19 @@ export function fusedForward(
       for (let i = 0; i < total; i++) amplitude[i] = diffusionAmplitude(amplitude[i], diffusion.offset);
       if (record) diffusionTapes.push(tape);
     } else if (record) diffusionTapes.push(null);
-    const Ks = K[s];
+    const Ks = step ?? K[s];
     for (let r = 0; r < n; r++) {
-      if (running && !running[r]) continue;
       const o = r * size;
+      if (running && !running[r]) {
+        if (step) for (let i = 0; i < size; i++) step[o + i] = Y[o + i];
+        continue;
+      }
       const path = noise ? k * pathStride + (noise.trajectories === 1 ? 0 : r * noise.perTrajectory) : 0;
       for (let i = 0; i < size; i++) {
         let acc = fround(drift[o + i] * dtf);
         if (increment) acc = fround(acc + fround(increment[o + i] * dtf));
         if (noise) acc = fround(acc + fround((amplitude ? amplitude[o + i] : sigmaf) * fround(noise.increments[path + (noise.perTrajectory === 1 ? 0 : i)])));
-        Ks[o + i] = acc;
+        Ks[o + i] = step ? fround(Y[o + i] + acc) : acc;
       }
     }
   };
@@ -258,6 +264,7 @@ export function fusedForward(
       if (!any) break;
     }
     const t = t0 + k * dt;
+    const next = new Float32Array(total);
     for (let s = 0; s < S; s++) {
       let Y = y;
       if (s > 0) {
@@ -269,10 +276,10 @@ export function fusedForward(
         }
       }
       if (record) stageInputs.push(s > 0 ? Y : null);
-      contribution(t + scheme.c[s] * dt, Y, k, s);
+      contribution(t + scheme.c[s] * dt, Y, k, s, S === 1 ? next : null);
     }
-    const next = new Float32Array(total);
-    for (let r = 0; r < n; r++) {
+    // several stages: y_{k+1} = y_k + Σ b_s·K_s, rounded as the TF.js solver rounds it
+    for (let r = 0; S > 1 && r < n; r++) {
       const o = r * size;
       if (running && !running[r]) {
         for (let i = 0; i < size; i++) next[o + i] = y[o + i];
