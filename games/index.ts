@@ -1,4 +1,5 @@
-// The registry of games: the CLI finds games here. Adding a game = one folder + one line.
+// The registry of games: the run layer finds games here, and every registry-driven check loops over
+// it (test/games.test.ts). Adding a game = one folder + one line.
 import type { Game } from '../src/game.ts';
 import { meeting } from './meeting/index.ts';
 import { elFarol } from './el-farol/index.ts';
@@ -19,3 +20,9 @@ export function gameByName(name: string): Game<any> {
   if (!g) throw new Error(`unknown game "${name}": choose one of ${Object.keys(GAMES).join(', ')}`);
   return g;
 }
+
+/**
+ * This module's URL: the fused engine's worker threads import it to find a game by name (the engine
+ * itself never imports a game; the run layer hands it this).
+ */
+export const REGISTRY_MODULE: string = import.meta.url;

@@ -37,8 +37,8 @@ if (values.one) {
   const { GAMES } = await import('../games/index.ts');
   const { withOverrides } = await import('../src/config-fields.ts');
   const { MeanFieldModel } = await import('../src/mfg/model.ts');
-  const { randomStreams } = await import('../src/run/streams.ts');
-  const { trainModel } = await import('../src/train/train.ts');
+  const { randomStreams } = await import('../src/streams.ts');
+  const { trainLoop } = await import('../src/train/loop.ts');
   const agents = Number(values.one);
   const game = GAMES.meeting;
   const config = withOverrides(game, game.parseConfig(game.presets.fig2b), [
@@ -50,7 +50,7 @@ if (values.one) {
   const streams = randomStreams(seed);
   const train = game.observations.generate(config, streams.data, config.training.trainSamples);
   const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine: 'fused' });
-  const { metrics } = await trainModel({ model, train, validation: null, streams });
+  const { metrics } = await trainLoop({ model, train, validation: null, streams });
   const ms = metrics.map((m) => m.ms);
   console.log(JSON.stringify({ agents, ms, msPerStep: median(ms.slice(1)), peakMb: process.resourceUsage().maxRSS / 1024, params: model.params.length }));
 } else {

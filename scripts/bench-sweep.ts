@@ -186,7 +186,7 @@ async function compare(label: string, manifest: SweepManifest): Promise<Record<s
 
 const trainSweep = (game: string, preset: string, lrs: string, seeds: number) => {
   const grid = [parseGridAxis(`training.learningRate=${lrs}`)];
-  return buildManifest({ command: 'train', target: game, shared: ['--preset', preset], resume: [], seeds: Array.from({ length: seeds }, (_, i) => 10 + i), points: gridPoints(grid), grid });
+  return buildManifest({ target: game, base: { kind: 'train', game, preset, set: [], seed: 10 }, seeds: Array.from({ length: seeds }, (_, i) => 10 + i), points: gridPoints(grid), grid });
 };
 
 if (sections.has('pool')) {

@@ -21,11 +21,11 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../src/tf.ts';
 import { useBackend } from '../src/backend.ts';
-import { GAMES } from '../games/index.ts';
+import { GAMES, REGISTRY_MODULE } from '../games/index.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import type { EngineName } from '../src/mfg/engine.ts';
-import { randomStreams } from '../src/run/streams.ts';
-import { trainModel } from '../src/train/train.ts';
+import { randomStreams } from '../src/streams.ts';
+import { trainLoop } from '../src/train/loop.ts';
 import { applyOverrides } from '../src/config.ts';
 
 const { values } = parseArgs({
@@ -82,8 +82,8 @@ async function msPerStep(c: StepCase, engine: EngineName, backend: string): Prom
   const config = game.parseConfig(applyOverrides(game.presets[c.preset], [`training.steps=${steps}`, ...c.sets]));
   const streams = randomStreams(seed);
   const train = game.observations.generate(config, streams.data, config.training.trainSamples);
-  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine });
-  const { metrics } = await trainModel({ model, train, validation: null, streams });
+  const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine, registry: REGISTRY_MODULE });
+  const { metrics } = await trainLoop({ model, train, validation: null, streams });
   return median(metrics.slice(Math.floor(metrics.length / 5)).map((m) => m.ms));
 }
 

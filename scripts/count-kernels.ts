@@ -5,8 +5,8 @@ import { tf } from '../src/tf.ts';
 import { useBackend } from '../src/backend.ts';
 import { GAMES } from '../games/index.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
-import { randomStreams } from '../src/run/streams.ts';
-import { trainModel } from '../src/train/train.ts';
+import { randomStreams } from '../src/streams.ts';
+import { trainLoop } from '../src/train/loop.ts';
 import { applyOverrides } from '../src/config.ts';
 
 const [gameName = 'meeting', preset, backend = 'cpu'] = process.argv.slice(2);
@@ -35,9 +35,9 @@ engine.runKernel = (...args) => {
 
 const streams = randomStreams(10);
 const train = game.observations.generate(config, streams.data, config.training.trainSamples);
-const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters);
+const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine: 'fused' });
 console.log(`${gameName}/${presetName} on ${backend}:`);
-await trainModel({
+await trainLoop({
   model,
   train,
   validation: null,

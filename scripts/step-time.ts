@@ -6,7 +6,7 @@
 import { GAMES } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
 import { buildModel } from '../src/run/experiment.ts';
-import { trainModel } from '../src/train/train.ts';
+import { trainLoop } from '../src/train/loop.ts';
 
 const [name = 'liars-dice', preset = 'train', steps = '300'] = process.argv.slice(2);
 const game = GAMES[name];
@@ -16,7 +16,7 @@ const config = game.parseConfig(applyOverrides(raw, [`training.steps=${steps}`])
 const { model, streams } = buildModel({ game, preset, config }, 10, 'fused');
 const train = game.observations.generate(config, streams.data, config.training.trainSamples);
 const started = performance.now();
-const { metrics } = await trainModel({ model, train, validation: null, streams });
+const { metrics } = await trainLoop({ model, train, validation: null, streams });
 const ms = metrics.slice(Math.floor(metrics.length / 5)).map((m) => m.ms).sort((a, b) => a - b);
 console.log(
   `${name} ${preset}, ${steps} steps: median ${ms[(ms.length - 1) >> 1].toFixed(4)} ms per step, ${(performance.now() - started).toFixed(0)} ms in all (threads: ${process.env.NEURAL_MFG_THREADS ?? 'default'})`,

@@ -91,11 +91,6 @@ async function describeTfjsNode(gpu: boolean): Promise<string> {
 /** the adapter the webgpu backend runs on, once loaded: how it was found and what it says of itself */
 let webgpuAdapter: AdapterReport | null = null;
 
-/** The adapter TF.js's webgpu backend started on (null before `useBackend('webgpu')`). */
-export function webgpuAdapterReport(): AdapterReport | null {
-  return webgpuAdapter;
-}
-
 /** A synchronous readSync for tfjs-backend-webgpu in Node: copy to a staging buffer, map, read. */
 function patchReadSync(WebGPUBackend: { prototype: any }): void {
   const proto = WebGPUBackend.prototype;

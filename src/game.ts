@@ -11,7 +11,6 @@ import type { ExperimentConfig } from './config.ts';
 import type { ReferenceLine } from './plot/figures.ts';
 import type { GameKernels } from './fused/kernels.ts';
 import type { GpuGameKernels } from './gpu/kernels.ts';
-import type { EngineName } from './mfg/engine-name.ts';
 
 /** A game's mechanics bound to one experiment (its configuration and dynamics stream). */
 export interface Mechanics {
@@ -168,10 +167,22 @@ export interface AnalysisInput<C extends ExperimentConfig> {
   /** training observations read from a file (`analyze --data`); absent: the analysis generates its own */
   data?: Dataset;
   dataFile?: string;
-  /** the engine of every training and evaluation (default: fused where the game has kernels) */
-  engine?: EngineName;
+  /**
+   * Trains a model of `config` as a train run of `seed` would (the same data, parameters and
+   * shuffling; no per-step validation), on `observations` when given: the run layer supplies it,
+   * on the engine it chose once for the analysis. The model is opaque here: hand it to `evaluate`.
+   */
+  fit(config: C, seed: number, observations?: Dataset): Promise<unknown>;
+  /** a fitted model's runs from `starts` (src/train/evaluate.ts): `populations` trajectories, observed against `observations` */
+  evaluate(model: unknown, observations: Dataset | null, starts: { states: RandomStream | Float64Array; keys: RandomStream }, populations: number, opts: { network: boolean }): AnalysisEvaluation;
   /** one line per sweep point, for people watching */
   progress(line: string): void;
+}
+
+/** What `evaluate` returns: the final observed state of each trajectory and, for games that end, when. */
+export interface AnalysisEvaluation {
+  finalPopulations: number[][];
+  endSteps?: (number | null)[];
 }
 
 /** What an analysis returns; the CLI writes it: summary.json, <table>.csv, <figure>.svg, the text. */
@@ -221,6 +232,24 @@ export interface Analysis<C extends ExperimentConfig> {
   run(input: AnalysisInput<C>): Promise<AnalysisResult>;
   /** absent: the analysis runs whole, in one process */
   sweep?: AnalysisSweep<C>;
+}
+
+/**
+ * How the registry-driven checks (test/games.test.ts: engines against each other, kernels against
+ * finite differences, short trainings) run a game. Every field is optional: a game without them is
+ * checked at every preset as it is, from random initial states.
+ */
+export interface GameChecks<C extends ExperimentConfig = ExperimentConfig> {
+  /** `--set` overrides that keep a preset to seconds in a test, by preset name */
+  small?: Record<string, string[]>;
+  /** configurations worth checking beyond the presets: a preset and its overrides */
+  variants?: { preset: string; sets: string[] }[];
+  /** moves a state (flattened, in place) to a random one the game could reach, away from the preset's own */
+  perturb?(config: C, state: Float32Array, rng: RandomStream): void;
+  /** learnable parameters whose derivative is a surrogate (a smoothed delta), which finite differences cannot check */
+  surrogateParameters?: string[];
+  /** a short training the engines must end alike: a preset and its overrides */
+  training?: { preset: string; sets: string[] };
 }
 
 export interface Game<C extends ExperimentConfig = ExperimentConfig> {
@@ -302,4 +331,6 @@ export interface Game<C extends ExperimentConfig = ExperimentConfig> {
   learnable?: Record<string, LearnableRange>;
   /** the paper's sweeps (figures from many runs), by name; each runs from the preset of that name */
   analyses?: Record<string, Analysis<C>>;
+  /** the small settings of the registry-driven checks (GameChecks) */
+  checks?: GameChecks<C>;
 }

@@ -1,6 +1,6 @@
 // The public library API of neural-mfg (ESM; require() works too on Node 20.19+). See README
 // "Using a trained model from Node.js". Everything here speaks plain arrays and its own types.
-export { loadModel, type LoadedModel, type LoadOptions, type SimulateOptions, type Simulation } from './api.ts';
+export { loadModel, NESTED_LIMIT, type LoadedModel, type LoadOptions, type Observations, type SimulateOptions, type Simulation } from './api.ts';
 export { GAMES, gameByName, inspectModel, shippedModel, shippedModels, SHIPPED_MODELS, type GameInfo, type ModelInfo } from './public.ts';
 export { readModel, ModelFileError, type ModelManifest } from './io/model.ts';
 export { useBackend, BACKEND_NAMES, BackendError } from './backend.ts';

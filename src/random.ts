@@ -1,5 +1,5 @@
 // Seeded, reproducible random number generators on the host (float64) and the samplers the games
-// need. How a run's seed becomes its named streams is src/run/streams.ts.
+// need. How a run's seed becomes its named streams is src/streams.ts.
 import mt19937 from '@stdlib/random-base-mt19937';
 
 /** splitmix32-style mixing: a well-spread 32-bit seed for stream `index` of experiment `seed`. */

@@ -28,11 +28,6 @@ export const tf = new Proxy({} as typeof TfCore, {
   has: (_target, key) => key in load(),
 });
 
-/** Whether anything has used TF.js in this process yet. */
-export function tfLoaded(): boolean {
-  return core !== null;
-}
-
 /** The pinned TF.js version, read without loading TF.js. */
 export const TFJS_VERSION: string = (requireHere('@tensorflow/tfjs-core/package.json') as { version: string }).version;
 

@@ -13,7 +13,8 @@ import { GAMES } from '../games/index.ts';
 import { ConfigError, type ExperimentConfig } from '../src/config.ts';
 import { withOverrides } from '../src/config-fields.ts';
 import type { MeetingConfig } from '../games/meeting/index.ts';
-import { experimentOf } from '../src/run/choose.ts';
+import { experimentOf } from '../src/run/experiment.ts';
+import { experimentSpec } from '../src/cli/options.ts';
 import { gpuUnsupported } from '../src/gpu/support.ts';
 import { MeanFieldModel, networkSpec } from '../src/mfg/model.ts';
 import { agentFeatures } from '../src/mfg/agent-network.ts';
@@ -23,7 +24,7 @@ import { fusedForward, fusedReverse, type FusedSystem } from '../src/fused/solve
 import { bindMlp } from '../src/nn/mlp.ts';
 import { initialParameters, parameterCount } from '../src/nn/spec.ts';
 import { RandomStream } from '../src/random.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { populationsAt } from '../src/mfg/model.ts';
 import { tf } from '../src/tf.ts';
 import type { EngineName } from '../src/mfg/engine.ts';
@@ -48,7 +49,7 @@ test('the paper\'s model stays the default: a population network, a constant σ,
   assert.is(config.training.loss, 'mse');
   const spec = networkSpec(meeting, config);
   assert.equal(spec, { inputSize: 42, outputSize: 42, width: 8, depth: 3, activation: 'softplus', outputActivation: 'identity' });
-  const model = new MeanFieldModel(meeting, config, randomStreams(10).dynamics, randomStreams(10).parameters);
+  const model = new MeanFieldModel(meeting, config, randomStreams(10).dynamics, randomStreams(10).parameters, { engine: 'fused' });
   assert.is(model.diffusionSpec, null);
   assert.equal(Array.from(model.params), Array.from(Float32Array.from(initialParameters(spec, randomStreams(10).parameters))));
 });
@@ -138,7 +139,7 @@ test('the same weights run at 42 and 4,200 agents: a population copied 100 times
   for (const agents of [42, 4200]) {
     const sized = withOverrides(meeting, config, [`agents=${agents}`]);
     const s = randomStreams(2);
-    const model = new MeanFieldModel(meeting, sized, s.dynamics, params);
+    const model = new MeanFieldModel(meeting, sized, s.dynamics, params, { engine: 'fused' });
     const run = model.simulate({ y0: model.startStates(meeting.initialState(sized, s.initialState), 1), trajectories: 1, path: model.nextPath(1), network: true });
     assert.is(run.states.length, sized.time.saveAt.length * agents);
     assert.ok(run.states.every(Number.isFinite));
@@ -175,14 +176,14 @@ test('the reverse pass gives the same gradient whether it keeps the network\'s t
 });
 
 test('--set agents=N alone resizes the population, the generator following (data.perGroup = N / data.groups)', () => {
-  const { config } = experimentOf('meeting', { set: ['agents=4200'], options: {} }, 'train') as { config: MeetingConfig };
+  const { config } = experimentOf({ game: 'meeting', set: ['agents=4200'] }, 'train') as { config: MeetingConfig };
   assert.is(config.agents, 4200);
   assert.equal(config.data.groups * config.data.perGroup, 4200);
   assert.is(config.data.groups, 6);
   // a size the groups do not divide: the error says which sizes work
-  assert.throws(() => experimentOf('meeting', { set: ['agents=1000000'], options: {} }, 'train'), (e: Error) => e instanceof ConfigError && /multiple of data\.groups = 6, e\.g\. 1000002/.test(e.message));
+  assert.throws(() => experimentOf({ game: 'meeting', set: ['agents=1000000'] }, 'train'), (e: Error) => e instanceof ConfigError && /multiple of data\.groups = 6, e\.g\. 1000002/.test(e.message));
   // data.perGroup given too: taken as it is
-  const own = experimentOf('meeting', { set: ['agents=120', 'data.groups=10', 'data.perGroup=12'], options: {} }, 'train') as { config: MeetingConfig };
+  const own = experimentOf({ game: 'meeting', set: ['agents=120', 'data.groups=10', 'data.perGroup=12'] }, 'train') as { config: MeetingConfig };
   assert.equal([own.config.data.groups, own.config.data.perGroup], [10, 12]);
 });
 
@@ -194,9 +195,10 @@ test('the GPU engine runs the paper\'s model only: the new options say why they 
 });
 
 test('--neural is refused where it does not apply; network.kind "none" needs a neural diffusion', () => {
-  assert.throws(() => experimentOf('liars-dice', { set: [], options: { '--neural <kind>': 'agent' } }, 'train'), /--neural is an option of the/);
+  // the CLI maps a game's flag onto its field: a flag of another game is refused there
+  assert.throws(() => experimentSpec('liars-dice', { seed: 10, backend: 'wasm', set: [], neural: 'agent' }), /--neural is an option of the/);
   assert.throws(() => meetingConfig(['network.kind="none"']), (e: Error) => e instanceof ConfigError && /network\.kind/.test(e.message));
-  const agent = experimentOf('el-farol', { set: [], options: { '--neural <kind>': 'agent' } }, 'train');
+  const agent = experimentOf(experimentSpec('el-farol', { seed: 10, backend: 'wasm', set: [], neural: 'agent' }), 'train');
   assert.is(agent.config.network.kind, 'agent');
 });
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { testBackend } from './helpers/backend.ts';
 import { loadModel, ModelFileError } from '../src/index.ts';
+import { execute } from '../src/run/execute.ts';
 import { tf } from '../src/tf.ts';
 
 test.before(testBackend);
@@ -134,6 +135,56 @@ test('eval reports the loss and the meeting distances on the bundled validation 
   assert.ok(s.loss > 0.65, 'the loss is above the irreducible error 0.65');
   assert.ok(Math.abs(s.finalMean - 15) < 0.3);
   assert.ok(s.wasserstein1 > 0 && s.wasserstein1 < 0.5);
+});
+
+test('a model trained with the agent network at 420 agents simulates 1,000,002 agents from Node, as typed arrays with their shape', async () => {
+  const dir = join(await mkdtemp(join(tmpdir(), 'neural-mfg-agents-')), 'run');
+  const quiet = { out: () => {}, note: () => {} };
+  const sets = ['agents=420', 'training.steps=2', 'training.validationSamples=2', 'training.evaluationPopulations=2', 'time.t1=5', 'time.saveAt=[1,2,3,4,5]'];
+  assert.is(await execute({ kind: 'train', game: 'meeting', set: sets, options: { 'network.kind': 'agent' }, seed: 10, out: dir }, quiet), 0);
+  const model = await loadModel(dir);
+  assert.is(model.config.agents, 420);
+  const big = model.simulate({ agents: 1000002 });
+  assert.instance(big.array.data, Float32Array);
+  assert.equal(big.array.shape, [5, 1000002]);
+  assert.is(big.array.data.length, 5 * 1000002);
+  let finite = true;
+  for (const x of big.array.data) finite &&= Number.isFinite(x);
+  assert.ok(finite, 'every state is finite');
+  assert.throws(() => big.states, /too many for nested arrays.*\.array/);
+  // small populations keep the nested form, the same numbers as the view
+  const small = model.simulate({ agents: 42, seed: 3 });
+  assert.is(small.states[2][41], small.array.get(2, 41));
+  // the same overrides as the CLI's, refused the same way where they would change the network
+  assert.throws(() => model.simulate({ set: ['network.width=4'] }), /changes the network of the model/);
+  assert.throws(() => model.simulate({ agents: 0 }), /agents must be a positive whole number/);
+  const population = await loadModel(SHIPPED);
+  assert.throws(() => population.simulate({ agents: 84 }), /changes the network/);
+  model.dispose();
+});
+
+test("what a simulation saves: given times, every step of the grid ('steps') or the final save time ('final'), on every engine alike", async () => {
+  for (const engine of ['fused', 'graph'] as const) {
+    const model = await loadModel(SHIPPED, { engine });
+    const steps = model.simulate({ times: 'steps', seed: 2 });
+    const { t0, t1, dt } = model.config.time;
+    assert.is(steps.times.length, Math.round((t1 - t0) / dt) + 1);
+    assert.equal(steps.array.shape, [steps.times.length, 42]);
+    const final = model.simulate({ times: 'final', seed: 2 });
+    assert.equal(final.times, [model.config.time.saveAt.at(-1)]);
+    assert.equal(Array.from(final.array.data), Array.from(steps.array.data.subarray(steps.array.data.length - 42)), `${engine}: the final save is the last step`);
+    model.dispose();
+  }
+});
+
+test('observations read from CSV come as a typed array with its shape', async () => {
+  const model = await loadModel(SHIPPED);
+  const data = await model.readObservations(join(import.meta.dirname, '..', 'data', 'meeting', 'validation.csv'));
+  assert.instance(data.array.data, Float64Array);
+  assert.is(data.array.shape.length, 2);
+  assert.is(data.array.shape[1], 42);
+  assert.is(data.labels.length, data.array.shape[0]);
+  await model.readObservations('nowhere.csv').then(() => assert.unreachable('a missing file was read'), (err: Error) => assert.match(err.message, /nowhere\.csv/));
 });
 
 test.run();

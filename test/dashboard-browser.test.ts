@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { programNeed, testWith } from './helpers/requires.ts';
 import { BIN, cli } from './helpers/cli.ts';
-import { seedStats } from '../src/sweep/stats.ts';
+import { seedStats } from '../src/data/seed-stats.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const browserNeed = programNeed('chromium', CHROMIUM, 'apt-get install chromium');

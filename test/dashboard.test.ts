@@ -15,7 +15,7 @@ import { runStatus } from '../src/dashboard/status.ts';
 import { APP_FILE, startDashboard, type Dashboard } from '../src/dashboard/server.ts';
 import { openMetricsLog, METRICS_HEADER } from '../src/run/metrics-log.ts';
 import { buildManifest, gridPoints } from '../src/sweep/manifest.ts';
-import { seedStats } from '../src/sweep/stats.ts';
+import { seedStats } from '../src/data/seed-stats.ts';
 import { BIN, cli } from './helpers/cli.ts';
 
 const tmp = (what: string) => mkdtemp(join(tmpdir(), `neural-mfg-dashboard-${what}-`));
@@ -156,7 +156,8 @@ test("a run's status from its folder: a live lock runs, a dead one was interrupt
 /** A grid sweep of `train` as `sweep run` leaves it: 2 learning rates × 3 seeds, known train losses. */
 async function sweepFolder(dir: string): Promise<Record<string, number[]>> {
   const axis = { field: 'training.learningRate', values: ['0.001', '0.01'] };
-  const manifest = buildManifest({ command: 'train', target: 'meeting', shared: [], resume: [], seeds: [1, 2, 3], points: gridPoints([axis]), grid: [axis] });
+  const base = { kind: 'train' as const, game: 'meeting', preset: 'fig2b', set: [], seed: 10 };
+  const manifest = buildManifest({ target: 'meeting', base, seeds: [1, 2, 3], points: gridPoints([axis]), grid: [axis] });
   await mkdir(join(dir, 'state'), { recursive: true });
   await writeFile(join(dir, 'sweep.json'), JSON.stringify(manifest));
   const losses: Record<string, number[]> = { '0.001': [], '0.01': [] };

@@ -17,8 +17,8 @@ import { FusedMlp } from '../src/fused/mlp.ts';
 import { learnedAmplitude } from '../src/run/diffusion.ts';
 import { batchOf } from '../src/data/dataset.ts';
 import { RandomStream } from '../src/random.ts';
-import { randomStreams } from '../src/run/streams.ts';
-import { trainModel } from '../src/train/train.ts';
+import { randomStreams } from '../src/streams.ts';
+import { trainLoop } from '../src/train/loop.ts';
 import { tf } from '../src/tf.ts';
 import type { EngineName } from '../src/mfg/engine.ts';
 
@@ -110,7 +110,7 @@ test('the neural diffusion\'s gradient matches finite differences (fused; the gr
 test('the learned amplitude starts at noise.sigma where the diffusion network gives 0, and is equivariant', () => {
   const config = meetingConfig(['noise.diffusion="neural"', 'noise.layout="independent"', 'noise.sigma=0.37']);
   const s = randomStreams(5);
-  const model = new MeanFieldModel(meeting, config, s.dynamics, s.parameters);
+  const model = new MeanFieldModel(meeting, config, s.dynamics, s.parameters, { engine: 'fused' });
   const spec = model.diffusionSpec!;
   const start = new FusedMlp(model.spec).parameterCount;
   const block = model.params.subarray(start, start + new FusedMlp(spec).parameterCount);
@@ -134,7 +134,7 @@ test('the MFG-only dynamics of a model with a neural diffusion keep the constant
   const neural = meetingConfig(['noise.layout="independent"', 'noise.diffusion="neural"']);
   const run = (config: ExperimentConfig) => {
     const s = randomStreams(8);
-    const model = new MeanFieldModel(meeting, config, s.dynamics, s.parameters);
+    const model = new MeanFieldModel(meeting, config, s.dynamics, s.parameters, { engine: 'fused' });
     return model.simulate({ y0: model.startStates(meeting.initialState(config, s.initialState), 1), trajectories: 1, path: model.nextPath(1), network: false }).states;
   };
   assert.equal(Array.from(run(neural)), Array.from(run(fixed)));
@@ -148,7 +148,7 @@ test('training with an agent network, a neural diffusion and a distributional lo
     const train = meeting.observations.generate(config, s.data, 8);
     const validation = meeting.observations.generate(config, s.data, 4);
     const counts: number[] = [];
-    const { metrics } = await trainModel({ model, train, validation, streams: s, onStep: () => counts.push(tf.memory().numTensors) });
+    const { metrics } = await trainLoop({ model, train, validation, streams: s, onStep: () => counts.push(tf.memory().numTensors) });
     assert.is(metrics.length, 6);
     assert.ok(metrics.every((m) => Number.isFinite(m.trainLoss)));
     assert.ok(counts.every((c) => c === counts[0]), `${loss}: tensors per step ${counts.join(', ')}`);
@@ -160,7 +160,7 @@ test('a short training run moves the learned amplitude towards the noise level o
   const base = ['noise.layout="independent"', 'noise.path="fresh"', 'time.dt=0.25'];
   const truth = meetingConfig([...base, 'noise.sigma=0.5']);
   const s0 = randomStreams(11);
-  const dataModel = new MeanFieldModel(meeting, truth, s0.dynamics, s0.parameters);
+  const dataModel = new MeanFieldModel(meeting, truth, s0.dynamics, s0.parameters, { engine: 'fused' });
   const samples = 40;
   const y0 = new Float32Array(samples * 42);
   for (let k = 0; k < samples; k++) y0.set(meeting.initialState(truth, s0.initialState), k * 42);
@@ -168,13 +168,13 @@ test('a short training run moves the learned amplitude towards the noise level o
   const train = { values: Float64Array.from(finals), shape: [samples, 42], labels: Array.from({ length: samples }, (_, k) => String(k)) };
   const config = meetingConfig([...base, 'noise.sigma=1', 'network.kind="none"', 'noise.diffusion="neural"', 'training.loss="energy"', 'training.learningRate=0.01', 'training.steps=120', 'training.batchSize=8', 'training.trajectories=4']);
   const s = randomStreams(12);
-  const model = new MeanFieldModel(meeting, config, s.dynamics, s.parameters);
+  const model = new MeanFieldModel(meeting, config, s.dynamics, s.parameters, { engine: 'fused' });
   const amplitude = () => {
     const run = model.simulate({ y0: model.startStates(meeting.initialState(config, s.initialState), 1), trajectories: 1, path: model.nextPath(1), network: true });
     return learnedAmplitude(model, populationsAt(run, 1), config.time.saveAt)!.byTime.at(-1)!;
   };
   const before = amplitude();
-  await trainModel({ model, train, validation: null, streams: s });
+  await trainLoop({ model, train, validation: null, streams: s });
   const after = amplitude();
   assert.ok(Math.abs(after - 0.5) < 0.5 * Math.abs(before - 0.5), `the final-turn amplitude went from ${before} to ${after} (truth 0.5)`);
 });

@@ -7,7 +7,7 @@ import { solve } from '../src/ode/solve.ts';
 import { odeTerm } from '../src/ode/terms.ts';
 import { SOLVERS } from '../src/ode/solvers/index.ts';
 import { elFarol } from '../games/el-farol/index.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 
 test.before(testBackend);
 

@@ -8,7 +8,7 @@ import { elFarolMechanics, type ElFarolMechanics } from '../games/el-farol/mecha
 import { meanFieldDrift } from '../src/mfg/drift.ts';
 import { MeanFieldModel, populationsAt, turnStats } from '../src/mfg/model.ts';
 import { RandomStream } from '../src/random.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { applyOverrides } from '../src/config.ts';
 
 test.before(testBackend);
@@ -131,7 +131,7 @@ test('the loss compares every agent with each sample’s mean attendance rate', 
 function simulateFig3a(seed: number) {
   const config = elFarol.parseConfig(elFarol.presets.fig3a);
   const streams = randomStreams(seed);
-  const model = new MeanFieldModel(elFarol, config, streams.dynamics, streams.parameters);
+  const model = new MeanFieldModel(elFarol, config, streams.dynamics, streams.parameters, { engine: 'fused' });
   const y0 = Float32Array.from(elFarol.initialState(config, streams.initialState));
   return turnStats(config.time.saveAt, populationsAt(model.simulate({ y0, trajectories: 1, path: null, network: false }), 1));
 }

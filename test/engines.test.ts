@@ -1,20 +1,20 @@
-// The fused engine against the graph engine (TF.js autodiff, the reference): for every game and
-// every preset, the loss, every parameter gradient and the states at every save time agree within
-// float32 tolerance — on the presets' own initial states and on random ones, with rounds of Liar's
-// dice that end at different turns — and short training runs end at the same losses.
+// The engines' own parts against TF.js and each other: the fused engine's threads, the shipped
+// models on either engine, the engine decision, the quantile by selection, the fused MLP and its
+// reverse pass, constant inputs, Liar's dice's belief drift, the large-batch loss. The comparisons
+// of every registered game and preset (fused = graph, GPU = fused, kernels against finite
+// differences, short trainings) are test/games.test.ts, driven by the registry.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertSameTraining } from './helpers/short-run.ts';
 import { testBackend } from './helpers/backend.ts';
-import { GAMES } from '../games/index.ts';
+import { GAMES, REGISTRY_MODULE } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
-import { overridable } from '../src/config-fields.ts';
 import { MeanFieldModel, networkSpec, stateShape } from '../src/mfg/model.ts';
 import { FusedEngine } from '../src/fused/engine.ts';
 import { POOL_LIMITS } from '../src/fused/pool.ts';
-import { EngineError, resolveEngine, type EngineName, type SolveRequest } from '../src/mfg/engine.ts';
+import { EngineError } from '../src/mfg/engine.ts';
+import { decideEngine } from '../src/run/engine.ts';
 import { RandomStream } from '../src/random.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { batchOf, subset } from '../src/data/dataset.ts';
 import { loadModel } from '../src/api.ts';
 import { quantile } from '../src/fused/select.ts';
@@ -29,134 +29,6 @@ import type { GraphEngine } from '../src/mfg/graph.ts';
 
 test.before(testBackend);
 
-// float32 through many solver steps: the loss relative to itself, gradients relative to their
-// largest entry, states relative to the largest state
-const LOSS_TOLERANCE = 1e-5;
-const GRADIENT_TOLERANCE = 1e-4;
-const STATE_TOLERANCE = 1e-5;
-
-/** Every preset of every game, kept small enough for a test (fewer games per batch, shorter grids). */
-const CASES: { game: string; preset: string; sets: string[] }[] = [
-  { game: 'meeting', preset: 'fig2a', sets: ['time.t1=6', 'time.saveAt=[1,2,3,4,5,6]'] },
-  { game: 'meeting', preset: 'fig2b', sets: [] },
-  { game: 'meeting', preset: 'fig2b', sets: ['noise.path="fresh"', 'noise.layout="independent"', 'training.trajectories=3'] },
-  { game: 'el-farol', preset: 'fig3a', sets: ['time.t1=6', 'time.saveAt=[1,2,3,4,5,6]'] },
-  { game: 'el-farol', preset: 'fig3b', sets: [] },
-  { game: 'el-farol', preset: 'fig3b', sets: ['mechanics.attendance="fresh"', 'mechanics.clipGradient="zero"', 'training.trajectories=2'] },
-  { game: 'liars-dice', preset: 'train', sets: ['training.batchSize=6', 'data.trainGames=6'] },
-  // the MFG-only demo (its network is the default one, untrained)
-  { game: 'liars-dice', preset: 'demo', sets: [] },
-  { game: 'liars-dice', preset: 'bluff-sweep-fair', sets: ['training.batchSize=3', 'data.trainGames=3', 'layout.players=10', 'turns.saves=30'] },
-  { game: 'liars-dice', preset: 'bluff-sweep-unfair', sets: ['training.batchSize=3', 'data.trainGames=3', 'layout.players=10', 'initial.bluffRate=3'] },
-  { game: 'liars-dice', preset: 'data-efficiency', sets: ['training.batchSize=4', 'data.trainGames=4'] },
-  // beyond the paper (issue #15): the agent network, the neural diffusion and the distributional losses
-  { game: 'meeting', preset: 'fig2b', sets: ['network.kind="agent"'] },
-  { game: 'meeting', preset: 'fig2b', sets: ['network.kind="agent"', 'noise.path="fresh"', 'noise.layout="independent"', 'training.trajectories=3'] },
-  { game: 'meeting', preset: 'fig2a', sets: ['network.kind="agent"', 'network.quantiles=[0.8]', 'time.t1=6', 'time.saveAt=[1,2.5,6]'] },
-  { game: 'el-farol', preset: 'fig3b', sets: ['network.kind="agent"'] },
-  { game: 'el-farol', preset: 'fig3b', sets: ['network.kind="agent"', 'mechanics.attendance="fresh"', 'mechanics.clipGradient="zero"', 'training.trajectories=2'] },
-  { game: 'meeting', preset: 'fig2b', sets: ['network.kind="agent"', 'noise.diffusion="neural"', 'noise.layout="independent"', 'noise.path="fresh"', 'training.trajectories=2'] },
-  { game: 'meeting', preset: 'fig2b', sets: ['noise.diffusion="neural"'] },
-  { game: 'meeting', preset: 'fig2b', sets: ['network.kind="none"', 'noise.diffusion="neural"', 'noise.layout="independent"', 'training.loss="energy"'] },
-  { game: 'meeting', preset: 'fig2b', sets: ['training.loss="energy"', 'training.trajectories=2', 'noise.path="fresh"'] },
-  { game: 'meeting', preset: 'fig2b', sets: ['training.loss="sliced-wasserstein"', 'network.kind="agent"', 'training.batchSize=3'] },
-  { game: 'el-farol', preset: 'fig3b', sets: ['training.loss="energy"'] },
-  { game: 'el-farol', preset: 'fig3b', sets: ['training.loss="sliced-wasserstein"', 'network.kind="agent"'] },
-  {
-    game: 'el-farol',
-    preset: 'fig3b',
-    sets: ['network.kind="agent"', 'noise.diffusion="neural"', 'noise.layout="independent"', 'noise.sigma=0.1', 'solver="euler-maruyama"', 'training.loss="energy"'],
-  },
-  { game: 'lq', preset: 'train', sets: [] },
-  { game: 'lq', preset: 'relax', sets: ['time.t1=1', 'time.saveAt=[0,0.5,1]', 'training.trajectories=2'] },
-  { game: 'lq', preset: 'relax', sets: ['time.t1=1', 'time.saveAt=[0.5,1]', 'noise.layout="common"', 'noise.path="frozen"'] },
-];
-
-function configOf(c: (typeof CASES)[number]) {
-  const game = GAMES[c.game];
-  // over the parsed preset, as --set applies (fields a preset leaves to their defaults included)
-  return { game, config: game.parseConfig(applyOverrides(overridable(game, game.parseConfig(game.presets[c.preset])), c.sets)) };
-}
-
-interface Outcome {
-  loss: number;
-  gradient: Float32Array;
-  states: Float32Array;
-  endSteps?: (number | null)[];
-}
-
-/**
- * One training step's loss and gradient, and a simulation at every save time, on `engine`, from
- * the preset's initial state or (random) from a perturbed one per trajectory.
- */
-function outcome(c: (typeof CASES)[number], engine: EngineName, seed: number, random: boolean): Outcome {
-  const { game, config } = configOf(c);
-  const s = randomStreams(seed);
-  const paired = game.observations.pairing === 'paired';
-  const batch = Math.max(1, Math.min(config.training.batchSize, config.training.trainSamples));
-  const train = game.observations.generate(config, s.data, batch);
-  const model = new MeanFieldModel(game, config, s.dynamics, s.parameters, { engine });
-  const n = paired ? batch : config.training.trajectories;
-  const y0 = model.startStates(game.initialState(config, s.initialState), n);
-  if (random) perturb(c.game, y0, model.size, new RandomStream(seed + 100));
-  const rows = Array.from({ length: batch }, (_, i) => i);
-  const keys = s.dynamics.keys(n);
-  const ctx = () => (paired ? { observations: subset(train, rows), keys } : undefined);
-  const request = (): SolveRequest => ({ y0, trajectories: n, path: model.nextPath(n), network: true, ctx: ctx() });
-  const { loss, gradient } = model.lossAndGradient(request(), batchOf(train, rows));
-  const run = model.simulate(request());
-  return { loss, gradient, states: run.states, endSteps: run.endSteps };
-}
-
-/** Random states: arrival times spread over hours, probabilities partly outside [0, 1], beliefs and bluff rates per player. */
-function perturb(game: string, y0: Float32Array, size: number, rng: RandomStream): void {
-  for (let r = 0; r < y0.length / size; r++) {
-    const row = y0.subarray(r * size, (r + 1) * size);
-    if (game === 'meeting' || game === 'lq') row.forEach((x, i) => (row[i] = x + rng.normal(0, 2)));
-    else if (game === 'el-farol') row.forEach((_, i) => (row[i] = rng.uniform() * 1.4 - 0.2));
-    else {
-      // carry rows 2.. hold each player's 6 logits and raw bluff rate
-      for (let i = 2 * 7; i < size; i++) row[i] = i % 7 === 6 ? rng.uniform() * 3 - 0.5 : rng.normal(0, 1);
-    }
-  }
-}
-
-function assertAgree(graph: Outcome, fused: Outcome, what: string): void {
-  const lossError = Math.abs(fused.loss - graph.loss) / Math.max(Math.abs(graph.loss), 1e-12);
-  assert.ok(lossError < LOSS_TOLERANCE, `${what}: loss fused ${fused.loss} vs graph ${graph.loss} (relative ${lossError.toExponential(2)})`);
-  const scale = Math.max(...graph.gradient.map(Math.abs));
-  assert.ok(scale > 0, `${what}: a gradient to compare`);
-  let worst = 0;
-  graph.gradient.forEach((g, i) => (worst = Math.max(worst, Math.abs(fused.gradient[i] - g) / scale)));
-  assert.ok(worst < GRADIENT_TOLERANCE, `${what}: gradients differ by ${worst.toExponential(2)} of the largest entry`);
-  assert.is(fused.states.length, graph.states.length, `${what}: saved states`);
-  let top = 0;
-  graph.states.forEach((x) => Number.isFinite(x) && (top = Math.max(top, Math.abs(x))));
-  let stateError = 0;
-  graph.states.forEach((x, i) => (stateError = Math.max(stateError, Math.abs(fused.states[i] - x) / Math.max(top, 1))));
-  assert.ok(stateError < STATE_TOLERANCE, `${what}: states at the save times differ by ${stateError.toExponential(2)}`);
-  assert.equal(fused.endSteps, graph.endSteps, `${what}: the rounds end at the same turns`);
-}
-
-for (const c of CASES) {
-  const name = `${c.game}/${c.preset}${c.sets.length ? ` (${c.sets.join(' ')})` : ''}`;
-  test(`fused = graph for ${name}: loss, every gradient, states at every save time`, () => {
-    for (const random of [false, true]) {
-      const what = `${name}, ${random ? 'random' : 'preset'} initial state`;
-      assertAgree(outcome(c, 'graph', 3, random), outcome(c, 'fused', 3, random), what);
-    }
-  });
-}
-
-test("Liar's dice rounds that end at different turns agree turn for turn", () => {
-  const c = CASES.find((x) => x.preset === 'train')!;
-  const graph = outcome(c, 'graph', 5, true);
-  const fused = outcome(c, 'fused', 5, true);
-  const ends = graph.endSteps!.filter((e) => e !== null);
-  assert.ok(new Set(ends).size >= 3, `rounds ended at turns ${ends.join(', ')}: some should differ`);
-  assertAgree(graph, fused, 'random carries');
-});
-
 test('the fused engine gives the same numbers on one thread as on two, chunks taken from a shared counter or in fixed shares', () => {
   const game = GAMES['liars-dice'];
   const config = game.parseConfig(applyOverrides(game.presets.train, ['layout.players=3', 'layout.dice=5']));
@@ -169,7 +41,7 @@ test('the fused engine gives the same numbers on one thread as on two, chunks ta
     const train = game.observations.generate(config, s.data, n);
     const spec = networkSpec(game, config);
     const params = Float32Array.from(initialParameters(spec, s.parameters));
-    const engine = new FusedEngine({ game, config, dynamics: s.dynamics, params, spec, shape: stateShape(game, config) }, { threads, eagerThreads: true });
+    const engine = new FusedEngine({ game, config, dynamics: s.dynamics, params, spec, shape: stateShape(game, config), registry: REGISTRY_MODULE }, { threads, eagerThreads: true });
     const rows = Array.from({ length: n }, (_, i) => i);
     const y0 = new Float32Array(n * 35);
     const x0 = game.initialState(config, s.initialState);
@@ -189,15 +61,6 @@ test('the fused engine gives the same numbers on one thread as on two, chunks ta
   }
 });
 
-test('a short training run ends at the same losses on either engine', async () => {
-  const runs: [string, string, string[]][] = [
-    ['meeting', 'fig2b', ['training.steps=25', 'training.validationSamples=50']],
-    ['el-farol', 'fig3b', ['training.steps=25']],
-    ['liars-dice', 'train', ['training.steps=8', 'training.batchSize=8', 'data.trainGames=16', 'data.validationGames=8', 'layout.players=3', 'layout.dice=5']],
-  ];
-  for (const [game, preset, sets] of runs) await assertSameTraining(game, preset, sets, 'fused', 'graph');
-});
-
 test('a shipped model gives the same simulation with either engine', async () => {
   for (const dir of ['models/meeting-fig2b', 'models/el-farol-fig3b', 'models/liars-dice-train']) {
     const graph = await loadModel(dir, { engine: 'graph' });
@@ -215,15 +78,18 @@ test('a shipped model gives the same simulation with either engine', async () =>
 test('the default engine is fused wherever a game has kernels; asking fused where it cannot run is an error', () => {
   const meeting = GAMES.meeting;
   const config = meeting.parseConfig(meeting.presets.fig2b);
-  assert.equal(resolveEngine(meeting, config), { engine: 'fused', note: null });
-  assert.equal(resolveEngine(meeting, config, 'graph'), { engine: 'graph', note: null });
-  const heun = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['solver="heun"']));
-  const fallback = resolveEngine(meeting, heun);
-  assert.is(fallback.engine, 'graph');
-  assert.match(fallback.note!, /heun/);
-  assert.throws(() => resolveEngine(meeting, heun, 'fused'), (e: Error) => e instanceof EngineError && /--engine graph/.test(e.message));
+  assert.equal(decideEngine(meeting, config, {}, { gpu: false }), { name: 'fused', note: null });
+  assert.equal(decideEngine(meeting, config, { engine: 'graph' }, { gpu: false }), { name: 'graph', note: null });
+  // every solver runs on the fused engine (src/fused/schemes.ts)
+  for (const solver of ['heun', 'rk4']) {
+    const other = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, [`solver="${solver}"`, 'noise.layout="none"']));
+    assert.equal(decideEngine(meeting, other, {}, { gpu: false }), { name: 'fused', note: null }, solver);
+  }
   const noKernels = { ...meeting, name: 'plain', kernels: undefined };
-  assert.is(resolveEngine(noKernels, config).engine, 'graph');
+  const fallback = decideEngine(noKernels, config, {}, { gpu: false });
+  assert.is(fallback.name, 'graph');
+  assert.match(fallback.note!, /no fused kernels/);
+  assert.throws(() => decideEngine(noKernels, config, { engine: 'fused' }, { gpu: false }), (e: Error) => e instanceof EngineError && /--engine graph/.test(e.message));
 });
 
 test('the fused quantile by selection equals the sorted one (ties, large populations) and TF.js\'s', () => {

@@ -14,7 +14,7 @@ import { epidemic, epidemicInitialState, type EpidemicConfig } from '../games/ep
 import { applyOverrides } from '../src/config.ts';
 import { overridable } from '../src/config-fields.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { RandomStream } from '../src/random.ts';
 import { batchOf, type Dataset } from '../src/data/dataset.ts';
 import type { EngineName, SolveRequest } from '../src/mfg/engine.ts';

@@ -94,7 +94,7 @@ test('train and eval summaries give nashGap of the model and mfgOnlyNashGap of t
   const exp = { game: GAMES.meeting, preset: 'fig2b', config: configOf('meeting', 'fig2b', ['training.steps=2', 'training.validationSamples=4', 'training.evaluationPopulations=4']) };
   const started = performance.now();
   const fitted = await fitModel(exp, 10, 'fused');
-  const req = { exp, seed: 10, engine: { engine: 'fused' as const, backend: null, note: null }, data: null, validation: null, dir };
+  const req = { exp, seed: 10, engine: { name: 'fused' as const, backend: null, note: null }, data: null, validation: null, dir };
   const report = await saveTrainedRun({ req, ...fitted, started });
   const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
   for (const key of ['nashGap', 'mfgOnlyNashGap']) assert.equal(Object.keys(summary[key]), ['mean', 'max'], key);
@@ -103,7 +103,7 @@ test('train and eval summaries give nashGap of the model and mfgOnlyNashGap of t
   assert.ok(report.files.includes('nash-gap.svg') && existsSync(join(dir, 'nash-gap.svg')));
   const evalDir = await tmp();
   const data = GAMES.meeting.observations.generate(exp.config, new RandomStream(5), 3);
-  const ev = await evaluateOnData({ dir: evalDir, exp, params: fitted.model.params, seed: 10, engine: { engine: 'fused', backend: null }, data, dataPath: 'x.csv', modelDir: dir, started });
+  const ev = await evaluateOnData({ dir: evalDir, exp, params: fitted.model.params, seed: 10, engine: { name: 'fused', backend: null }, data, dataPath: 'x.csv', modelDir: dir, started });
   assert.equal(Object.keys(ev.summary.nashGap as object), ['mean', 'max']);
   assert.equal(Object.keys(ev.summary.mfgOnlyNashGap as object), ['mean', 'max']);
   assert.ok(ev.files.includes('nash-gap.svg'));

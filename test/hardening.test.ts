@@ -288,7 +288,7 @@ test('the library checks its arguments: TypeError or RangeError naming the argum
   throwsWith(() => meeting.simulate({ initialState: 'abc' as unknown as number[] }), TypeError, /initialState must be an array of numbers/);
   throwsWith(() => meeting.simulate({ seed: -1 }), RangeError, /seed must be a whole number/);
   throwsWith(() => meeting.simulate({ network: 'no' as unknown as boolean }), TypeError, /network must be true or false/);
-  throwsWith(() => meeting.simulate({ time: [1] } as object), TypeError, /unknown option options.time \(known: initialState, times, seed, network, observation\)/);
+  throwsWith(() => meeting.simulate({ time: [1] } as object), TypeError, /unknown option options.time \(known: initialState, times, seed, network, observation, agents, set\)/);
   throwsWith(() => meeting.simulate({ observation: { values: [1], shape: [1, 1] } }), TypeError, /meeting does not pair a trajectory with an observation/);
   const dice = await loadModel(shippedModel('liars-dice-train'));
   throwsWith(() => dice.simulate({ observation: { values: [1, 2, 3], shape: [3] } }), RangeError, /observation.shape must be \[1, \d+(, \d+)*\] \(one liars-dice observation: .*\), got \[3\]/);

@@ -17,12 +17,12 @@ import { MeanFieldModel } from '../src/mfg/model.ts';
 import { EngineError } from '../src/mfg/engine.ts';
 import { LearnedMechanics } from '../src/mfg/learned.ts';
 import { smoothedDelta } from '../src/fused/surrogate.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { generateFromDynamics } from '../src/run/generate.ts';
-import { fitModel, saveTrainedRun, train } from '../src/run/training.ts';
+import { fitModel, saveTrainedRun, trainRun } from '../src/run/training.ts';
 import { percentile, studentQuantile } from '../src/run/inverse.ts';
 import { readModel } from '../src/io/model.ts';
-import type { TrainState } from '../src/train/train.ts';
+import type { TrainState } from '../src/train/loop.ts';
 import { SURROGATE_WIDTH } from '../games/meeting/kernels.ts';
 
 function configOf(game: string, preset: string, sets: string[] = []): ExperimentConfig {
@@ -205,7 +205,7 @@ test('train --learn --bootstrap: summary.json has learned and intervals; the sav
   const csv = join(dir, 'data.csv');
   await GAMES.lq.observations.write(csv, data);
   const replicates: number[] = [];
-  const run = await train({ exp, seed: 10, engine: { engine: 'fused', backend: null, note: null }, data: csv, validation: null, dir }, { onBootstrap: (r) => replicates.push(r) });
+  const run = await trainRun({ exp, seed: 10, engine: { name: 'fused', backend: null, note: null }, data: csv, validation: null, dir }, { onBootstrap: (r) => replicates.push(r) });
   assert.equal(replicates, [1, 2, 3, 4]);
   await saveTrainedRun(run);
   const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { tf, type Tensor } from '../src/tf.ts';
 import { testBackend } from './helpers/backend.ts';
 import { LightStream, RandomStream } from '../src/random.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { CsvInputError } from '../src/data/csv.ts';
 import { binomialPmf, binomialTail } from '../games/liars-dice/binomial.ts';
 import {
@@ -32,7 +32,7 @@ import {
 } from '../games/liars-dice/rules.ts';
 import { recordFromStates, type RoundRecord } from '../games/liars-dice/transcript.ts';
 import { liarsDice } from '../games/liars-dice/index.ts';
-import { mechanicsOptions } from '../games/liars-dice/experiment.ts';
+import { mechanicsOptions } from '../games/liars-dice/engine-config.ts';
 import { diceMechanics } from '../games/liars-dice/mechanics.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import { meanFieldDrift } from '../src/mfg/drift.ts';
@@ -388,7 +388,7 @@ function demoRounds(keys: number[], faithful: boolean, rolls?: Int32Array, maxTu
   const batches = faithful ? keys.map((k, g) => ({ seed: k, rows: [g] })) : [{ seed: 1, rows: keys.map((_, g) => g) }];
   for (const { seed, rows } of batches) {
     const streams = randomStreams(seed);
-    const model = new MeanFieldModel(liarsDice, config, streams.dynamics, streams.parameters, { engine });
+    const model = new MeanFieldModel(liarsDice, config, streams.dynamics, streams.parameters, { engine: engine ?? 'fused' });
     const size = model.size;
     const observations = { values: Float64Array.from(rows.flatMap((g) => Array.from(all.subarray(g * 42, (g + 1) * 42)))), shape: [rows.length, 7, 6], labels: rows.map(String) };
     const gameKeys = Uint32Array.from(rows.map((g) => keys[g]));

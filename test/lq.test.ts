@@ -5,11 +5,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { testBackend } from './helpers/backend.ts';
+import { need, testWith } from './helpers/requires.ts';
+import { isInstalled } from '../src/backend.ts';
+import { startGpu } from '../src/gpu/device.ts';
+import { gpuUnsupported } from '../src/gpu/support.ts';
 import { GAMES } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import type { EngineName } from '../src/mfg/engine.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { RandomStream } from '../src/random.ts';
 import { nashGapTurns } from '../src/run/equilibrium.ts';
 import { generateFromDynamics } from '../src/run/generate.ts';
@@ -18,7 +22,17 @@ import { evaluateModel, evaluationStarts } from '../src/train/evaluate.ts';
 import { analyticMean, analyticMeanVariance, analyticVariance, meanEquilibriumGap, stepFactor } from '../games/lq/analytic.ts';
 import type { LqConfig } from '../games/lq/index.ts';
 
-test.before(testBackend);
+const webgpu = need('webgpu', () => (isInstalled('webgpu') ? null : 'the webgpu package is not installed (npm install --no-save webgpu@0.6.2)'));
+
+test.before(async () => {
+  await testBackend();
+  if (webgpu.missing === null) await startGpu({ allowSoftware: true });
+});
+
+/** The engines every order test runs on, each with the solvers it integrates (the GPU engine: src/gpu/support.ts). */
+const ENGINES: EngineName[] = ['graph', 'fused', 'gpu'];
+const integrates = (engine: EngineName, solver: string) => engine !== 'gpu' || gpuUnsupported(lq, configOf('relax', [`solver="${solver}"`, 'noise.layout="none"'])) === null;
+const registrar = (engine: EngineName) => (engine === 'gpu' ? testWith(test, webgpu) : test);
 
 const lq = GAMES.lq;
 
@@ -47,14 +61,14 @@ function solveOnce(solver: string, dt: number, engine: EngineName, t1 = 2) {
   return { config, x0, end, t1 };
 }
 
-for (const [solver, order, steps] of [
+for (const [solver, order, steps, engine] of ENGINES.flatMap((engine) => ([
   ['euler', 1, [0.1, 0.05, 0.025, 0.0125]],
   ['heun', 2, [0.2, 0.1, 0.05, 0.025]],
   ['rk4', 4, [0.4, 0.2, 0.1]],
-] as const) {
-  test(`${solver}: the MFG-only mean and spread converge to the Ornstein–Uhlenbeck solution at order ${order}`, () => {
+] as const).map(([solver, order, steps]) => [solver, order, steps, engine] as const)).filter(([solver, , , engine]) => integrates(engine, solver))) {
+  registrar(engine)(`${solver} on the ${engine} engine: the MFG-only mean and spread converge to the Ornstein–Uhlenbeck solution at order ${order}`, () => {
     const errors = steps.map((dt) => {
-      const { config, x0, end, t1 } = solveOnce(solver, dt, 'graph');
+      const { config, x0, end, t1 } = solveOnce(solver, dt, engine);
       const m = config.mechanics;
       const meanError = Math.abs(meanOf(end) - analyticMean(m, meanOf(x0), t1));
       const spreadError = Math.abs(Math.sqrt(varianceOf(end)) - Math.sqrt(analyticVariance(m, varianceOf(x0), t1, { layout: 'none', sigma: 0, agents: config.agents })));
@@ -71,9 +85,9 @@ for (const [solver, order, steps] of [
     }
   });
 
-  test(`${solver}: the solve is the solver's own recursion (1 − ah + …)^k of the mean and (… (a + b)h …)^k of the spread, to float32`, () => {
+  registrar(engine)(`${solver} on the ${engine} engine: the solve is the solver's own recursion (1 − ah + …)^k of the mean and (… (a + b)h …)^k of the spread, to float32`, () => {
     const dt = steps[0];
-    const { config, x0, end, t1 } = solveOnce(solver, dt, 'graph');
+    const { config, x0, end, t1 } = solveOnce(solver, dt, engine);
     const m = config.mechanics;
     const k = Math.round(t1 / dt);
     const mean = m.target + (meanOf(x0) - m.target) * stepFactor(solver, m.targetWeight * dt) ** k;
@@ -83,10 +97,12 @@ for (const [solver, order, steps] of [
   });
 }
 
-test('the fused engine integrates the same Euler recursion as the graph engine', () => {
-  const graph = solveOnce('euler', 0.05, 'graph');
-  const fused = solveOnce('euler', 0.05, 'fused');
-  fused.end.forEach((x, i) => assert.ok(Math.abs(x - graph.end[i]) < 1e-5, `agent ${i}: ${x} vs ${graph.end[i]}`));
+test('the fused engine integrates the same Euler, Heun and RK4 recursions as the graph engine', () => {
+  for (const solver of ['euler', 'heun', 'rk4']) {
+    const graph = solveOnce(solver, 0.05, 'graph');
+    const fused = solveOnce(solver, 0.05, 'fused');
+    fused.end.forEach((x, i) => assert.ok(Math.abs(x - graph.end[i]) < 1e-5, `${solver}, agent ${i}: ${x} vs ${graph.end[i]}`));
+  }
 });
 
 test('with independent noise, the spread and the mean follow the Euler–Maruyama recursions of the Ornstein–Uhlenbeck moments', () => {

@@ -8,7 +8,7 @@ import { meetingMechanics } from '../games/meeting/mechanics.ts';
 import { meanFieldDrift } from '../src/mfg/drift.ts';
 import { hinge, rowQuantile } from '../src/mfg/functions.ts';
 import { MeanFieldModel, populationsAt, turnStats } from '../src/mfg/model.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { applyOverrides } from '../src/config.ts';
 
 test.before(testBackend);
@@ -85,7 +85,7 @@ test('the population statistic gets no gradient: the drift has zero Jacobian', (
 function simulateFig2a(layout: string, seed = 10) {
   const config = meeting.parseConfig(applyOverrides(meeting.presets.fig2a, [`noise.layout="${layout}"`]));
   const streams = randomStreams(seed);
-  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
+  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters, { engine: 'fused' });
   const y0 = Float32Array.from(meeting.initialState(config, streams.initialState));
   const run = model.simulate({ y0, trajectories: 1, path: model.nextPath(1), network: false });
   return turnStats(config.time.saveAt, populationsAt(run, 1));

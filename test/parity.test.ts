@@ -11,7 +11,7 @@ import { GAMES } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
 import { batchOf, subset } from '../src/data/dataset.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 
 const OPTIONAL = BACKENDS.filter((b) => !['wasm', 'cpu'].includes(b.name));
 // float32 through a few hundred solver steps: relative to the largest gradient entry
@@ -28,7 +28,7 @@ interface StepResult {
   gradient: Float32Array;
 }
 
-/** Loss and gradient of the first training step on the graph engine, as src/train/train.ts computes them. */
+/** Loss and gradient of the first training step on the graph engine, as src/train/loop.ts computes them. */
 function firstStep(gameName: string): StepResult {
   const game = GAMES[gameName];
   const config = game.parseConfig(applyOverrides(game.presets[game.defaultPresets.train], SMALL[gameName] ?? []));

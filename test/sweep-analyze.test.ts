@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { analysisTools } from '../src/run/analysis.ts';
 import * as assert from 'uvu/assert';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,12 +26,12 @@ test('analyze runs its points as jobs of a sweep and puts them together: the sam
   assert.is(s.seed, 10);
   assert.is(s.jobs, 2);
   const m = await json(join(out, 'sweep.json'));
-  assert.equal(m.jobs.map((j: { argv: string[] }) => j.argv.slice(-4)), [['--set', 'sweep.values=[0]', '--seed', '10'], ['--set', 'sweep.values=[5]', '--seed', '10']]);
+  assert.equal(m.jobs.map((j: { request: { set: string[]; seed: number } }) => [j.request.set.at(-1), j.request.seed]), [['sweep.values=[0]', 10], ['sweep.values=[5]', 10]]);
 
   const game = GAMES['liars-dice'];
   const sets = TINY.filter((_, i) => i % 2 === 1);
   const config = game.parseConfig(applyOverrides(game.presets['bluff-sweep-fair'], sets));
-  const whole = await game.analyses!['bluff-sweep-fair'].run({ game, config, seed: 10, engine: 'fused', progress: () => {} });
+  const whole = await game.analyses!['bluff-sweep-fair'].run({ game, config, seed: 10, ...analysisTools({ game, preset: 'bluff-sweep-fair', config }, 'fused'), progress: () => {} });
   assert.equal(s.rows, (whole.summary as { rows: unknown }).rows);
   const csv = (await readFile(join(out, 'bluff-sweep-fair.csv'), 'utf8')).trim().split('\n');
   assert.equal(csv, [whole.tables['bluff-sweep-fair'].header.join(','), ...whole.tables['bluff-sweep-fair'].rows.map((row) => row.join(','))]);

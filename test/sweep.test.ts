@@ -6,7 +6,8 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildManifest, gridPoints, parseGridAxis, parseSeeds } from '../src/sweep/manifest.ts';
-import { seedStats } from '../src/sweep/stats.ts';
+import { seedStats } from '../src/data/seed-stats.ts';
+import { requestKey } from '../src/run/requests.ts';
 import { aggregateTable, summaryMetrics } from '../src/sweep/aggregate.ts';
 import { BIN, cli } from './helpers/cli.ts';
 
@@ -44,13 +45,23 @@ test('seeds and grid values: ranges, lists, and commas inside brackets belong to
   assert.equal(points[1], { values: { a: '1', b: 'y' }, set: ['a=1', 'b=y'] });
 });
 
-test('a job is one command line, its folder named by point and seed, its key the hash of its command line', () => {
-  const m = buildManifest({ command: 'train', target: 'meeting', shared: ['--preset', 'fig2b'], resume: [], seeds: [3, 4], points: gridPoints([parseGridAxis('training.steps=5')]), grid: [] });
+test('a job is one request, its folder named by point and seed, its key the hash of its request', () => {
+  const base = { kind: 'train' as const, game: 'meeting', preset: 'fig2b', set: [], seed: 10 };
+  const m = buildManifest({ target: 'meeting', base, seeds: [3, 4], points: gridPoints([parseGridAxis('training.steps=5')]), grid: [] });
   assert.equal(m.jobs.map((j) => j.dir), ['jobs/training.steps=5,seed=3', 'jobs/training.steps=5,seed=4']);
-  assert.equal(m.jobs[1].argv, ['train', 'meeting', '--preset', 'fig2b', '--set', 'training.steps=5', '--seed', '4', '--quiet']);
+  assert.equal(m.jobs[1].request, { kind: 'train', game: 'meeting', preset: 'fig2b', set: ['training.steps=5'], seed: 4 });
+  assert.is(m.jobs[1].key, requestKey(m.jobs[1].request));
   assert.is.not(m.jobs[0].key, m.jobs[1].key);
   // the same plan has the same id: planning again changes nothing
-  assert.is(buildManifest({ command: 'train', target: 'meeting', shared: ['--preset', 'fig2b'], resume: [], seeds: [3, 4], points: gridPoints([parseGridAxis('training.steps=5')]), grid: [] }).id, m.id);
+  assert.is(buildManifest({ target: 'meeting', base, seeds: [3, 4], points: gridPoints([parseGridAxis('training.steps=5')]), grid: [] }).id, m.id);
+});
+
+test('a manifest of command lines (version 1) is refused with what to do', async () => {
+  const dir = await tmp();
+  await writeFile(join(dir, 'sweep.json'), JSON.stringify({ format: 'neural-mfg-sweep', version: 1, id: 'x', command: 'train', target: 'meeting', jobs: [{ index: 0, dir: 'jobs/seed=10', argv: ['train', 'meeting'] }] }));
+  const r = cli('sweep', 'run', dir);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /manifest version 1: each job a command line.*Plan it again .*--force/);
 });
 
 test("95% confidence interval over seeds from Student's t: [1, 2, 3] gives 2 ± 4.303/√3", () => {

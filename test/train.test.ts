@@ -4,14 +4,14 @@ import { tf, type Scalar, type Tensor } from '../src/tf.ts';
 import { testBackend } from './helpers/backend.ts';
 import { createOptimizer, OPTIMIZER_DEFAULTS } from '../src/train/optimizers.ts';
 import { BatchLoader } from '../src/train/loader.ts';
-import { DivergenceError, trainModel, type TrainState } from '../src/train/train.ts';
+import { DivergenceError, trainLoop, type TrainState } from '../src/train/loop.ts';
 import { MeanFieldModel } from '../src/mfg/model.ts';
 import type { EngineName } from '../src/mfg/engine.ts';
 import type { GraphEngine } from '../src/mfg/graph.ts';
 import { bindMlp } from '../src/nn/mlp.ts';
 import { initialParameters, layerShapes, parameterCount } from '../src/nn/spec.ts';
 import { RandomStream } from '../src/random.ts';
-import { randomStreams } from '../src/run/streams.ts';
+import { randomStreams } from '../src/streams.ts';
 import { meeting } from '../games/meeting/index.ts';
 import { GAMES } from '../games/index.ts';
 import { applyOverrides, ConfigError } from '../src/config.ts';
@@ -146,9 +146,9 @@ async function smallRun(seed: number, steps: number, engine?: EngineName) {
   const streams = randomStreams(seed);
   const train = meeting.observations.generate(config, streams.data, 10);
   const validation = meeting.observations.generate(config, streams.data, 50);
-  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters, { engine });
+  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters, { engine: engine ?? 'fused' });
   const counts: number[] = [];
-  const result = await trainModel({ model, train, validation, streams, onStep: () => counts.push(tf.memory().numTensors) });
+  const result = await trainLoop({ model, train, validation, streams, onStep: () => counts.push(tf.memory().numTensors) });
   return { result, counts, params: Array.from(model.params) };
 }
 
@@ -170,7 +170,7 @@ test('training a paired game (Liar\'s dice: one trajectory per roll) also keeps 
     const validation = game.observations.generate(config, streams.data, 8);
     const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine });
     const counts: number[] = [];
-    const result = await trainModel({ model, train, validation, streams, onStep: () => counts.push(tf.memory().numTensors) });
+    const result = await trainLoop({ model, train, validation, streams, onStep: () => counts.push(tf.memory().numTensors) });
     assert.ok(counts.every((c) => c === counts[1]), `${engine}: tensor counts ${counts.join(',')}`);
     assert.ok(result.metrics.every((m) => Number.isFinite(m.trainLoss) && m.validationLoss !== null));
   }
@@ -196,10 +196,10 @@ test('training on fig2b lowers the validation loss from its starting value', asy
 test('a training run can be stopped between steps', async () => {
   const config = meeting.parseConfig(meeting.presets.fig2b);
   const streams = randomStreams(1);
-  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
+  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters, { engine: 'fused' });
   const train = meeting.observations.generate(config, streams.data, 10);
   let n = 0;
-  const r = await trainModel({ model, train, validation: null, streams, onStep: () => n++, shouldStop: () => n >= 3 });
+  const r = await trainLoop({ model, train, validation: null, streams, onStep: () => n++, shouldStop: () => n >= 3 });
   assert.ok(r.stoppedEarly);
   assert.is(r.metrics.length, 3);
 });
@@ -223,13 +223,13 @@ test('a run stopped and resumed from its state ends with the same weights as an 
       return { streams, train, validation, model };
     };
     const a = fresh(4);
-    await trainModel({ model: a.model, train: a.train, validation: a.validation, streams: a.streams });
+    await trainLoop({ model: a.model, train: a.train, validation: a.validation, streams: a.streams });
     const straight = Array.from(a.model.params);
 
     const b = fresh(4);
     const box: { saved: TrainState | null } = { saved: null };
     let n = 0;
-    await trainModel({
+    await trainLoop({
       model: b.model, train: b.train, validation: b.validation, streams: b.streams,
       onStep: () => n++, shouldStop: () => n >= 4,
       checkpoint: { every: 0, save: async (s) => { box.saved = structuredClone(s); } },
@@ -239,7 +239,7 @@ test('a run stopped and resumed from its state ends with the same weights as an 
     assert.is(saved!.step, 4);
 
     const c = fresh(4); // a new process would rebuild everything from the seed, then restore
-    const r = await trainModel({ model: c.model, train: c.train, validation: c.validation, streams: c.streams, resume: saved! });
+    const r = await trainLoop({ model: c.model, train: c.train, validation: c.validation, streams: c.streams, resume: saved! });
     assert.equal(Array.from(c.model.params), straight, engine);
     assert.is(r.metrics.length, 9);
   }
@@ -248,12 +248,12 @@ test('a run stopped and resumed from its state ends with the same weights as an 
 test('NaN weights stop training with a DivergenceError naming the step; the last checkpoint stays the last good one', async () => {
   const config = meeting.parseConfig(applyOverrides(meeting.presets.fig2b, ['training.steps=20']));
   const streams = randomStreams(1);
-  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters);
+  const model = new MeanFieldModel(meeting, config, streams.dynamics, streams.parameters, { engine: 'fused' });
   const train = meeting.observations.generate(config, streams.data, 10);
   const saves: number[] = [];
   let n = 0;
   try {
-    await trainModel({
+    await trainLoop({
       model, train, validation: null, streams,
       checkpoint: { every: 2, save: async (s) => { saves.push(s.step); } },
       onStep: () => {

@@ -16,6 +16,7 @@ import fig3a from './presets/fig3a.json' with { type: 'json' };
 import fig3b from './presets/fig3b.json' with { type: 'json' };
 import { elFarolFields } from './fields.ts';
 import { elFarolEquilibriumGap } from './equilibrium.ts';
+import { elFarolChecks } from './checks.ts';
 
 export interface ElFarolData extends GroupedNormalSpec {
   /** attendance counts observed per sample (docs/el-farol.md §4: n_obs = 10) */
@@ -199,4 +200,6 @@ export const elFarol: Game<ElFarolConfig> = {
     ],
     lastTurnHistogram: { binWidth: 0.05, domain: [0, 1], xTitle: 'Density at t=15' },
   }),
+  // the registry-driven checks' small settings (test/games.test.ts)
+  checks: elFarolChecks,
 };

@@ -2,20 +2,17 @@
 // same name: Figures 4/5 (round length, learned bluff rate and challenge success against the
 // initial bluff rate λ₀, docs/liars-dice.md §14) and Figure 6 (KL to the true odds against the number of
 // training dice, docs/liars-dice.md §15).
-import type { Analysis, AnalysisInput, AnalysisPoint, AnalysisResult, AnalysisSweep, Dataset, Game, PointRun } from '../../src/game.ts';
+import type { Analysis, AnalysisEvaluation as Evaluation, AnalysisInput, AnalysisPoint, AnalysisResult, AnalysisSweep, Dataset, Game, PointRun } from '../../src/game.ts';
 import { ConfigError } from '../../src/config.ts';
-import { resolveEngine, type EngineName } from '../../src/mfg/engine.ts';
 import { subset } from '../../src/data/dataset.ts';
-import { fitModel } from '../../src/run/training.ts';
-import { evaluateModel, type Evaluation } from '../../src/train/evaluate.ts';
 import { RandomStream } from '../../src/random.ts';
-import { drawSeed, streamOf } from '../../src/run/streams.ts';
+import { drawSeed, streamOf } from '../../src/streams.ts';
 import { mean, std } from '../../src/data/stats.ts';
-import { seedStats } from '../../src/sweep/stats.ts';
+import { seedStats } from '../../src/data/seed-stats.ts';
 import { linePlot, linePlotSpec, renderSvg, type LineSeries } from '../../src/plot/figures.ts';
 import { carryColumns, initialCarry, STATE_ROW } from './carry.ts';
 import type { LiarsDiceConfig } from './config.ts';
-import { toExperiment, type LiarsDiceExperiment } from './experiment.ts';
+import { toExperiment, type LiarsDiceExperiment } from './engine-config.ts';
 import { klDivergence, meanBeliefs } from './metrics.ts';
 
 
@@ -27,16 +24,6 @@ function sweepOf(s: LiarsDiceConfig, field: SweepField): number[] {
     throw new ConfigError(`configuration field "sweep.field": the ${s.name} analysis sweeps ${field}, got ${JSON.stringify(s.sweep.field)}`);
   }
   return s.sweep.values;
-}
-
-/**
- * One network trained as `train liars-dice` trains it with the same seed (same data, parameters,
- * shuffling), without the per-step validation loss, which does not change the result.
- */
-async function trainedModel(game: Game<LiarsDiceExperiment>, config: LiarsDiceExperiment, seed: number, engine: EngineName | undefined, given?: Dataset) {
-  const exp = { game, preset: config.scenario.name, config };
-  const { model } = await fitModel(exp, seed, engine ?? resolveEngine(game, config).engine, { train: given, validation: null });
-  return model;
 }
 
 /** The test games, from a stream of their own: the same games at every sweep point. */
@@ -158,7 +145,7 @@ function describeBluffPoint(s: LiarsDiceConfig, [mfg, net]: BluffRow[], p: Bluff
   );
 }
 
-async function bluffSweep({ game, config, seed, data, progress, engine }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
+async function bluffSweep({ game, config, seed, data, progress, fit, evaluate }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
   const s = config.scenario;
   const lambdas = sweepOf(s, 'initial.bluffRate');
   if (s.sweep!.draws !== 1) throw new ConfigError('configuration field "sweep.draws": the bluff sweeps take one training set (1)');
@@ -169,14 +156,15 @@ async function bluffSweep({ game, config, seed, data, progress, engine }: Analys
     const started = performance.now();
     // λ₀ in the training carry and in the test carry (docs/liars-dice.md §14)
     const pointConfig = toExperiment({ ...s, initial: { ...s.initial, bluffRate: lambda } });
-    // analyze --data: the file's games are the training set
-    const model = await trainedModel(game, pointConfig, seed, engine, data);
+    // analyze --data: the file's games are the training set; trained as `train liars-dice` trains
+    // it with the same seed, without the per-step validation loss (which does not change the result)
+    const model = await fit(pointConfig, seed, data);
     const trainSeconds = seconds(started);
     {
       const starts = () => ({ states: testStart(pointConfig.scenario), keys: streamOf(seed, 'evaluationKeys') });
       const n = test.shape[0];
-      const mfg = roundRow(evaluateModel(model, test, starts(), n, { network: false }), s, lambda, 'mfg');
-      const net = roundRow(evaluateModel(model, test, starts(), n, { network: true }), s, lambda, 'network');
+      const mfg = roundRow(evaluate(model, test, starts(), n, { network: false }), s, lambda, 'mfg');
+      const net = roundRow(evaluate(model, test, starts(), n, { network: true }), s, lambda, 'network');
       rows.push(mfg, net);
       points.push({ lambda, trainSeconds, seconds: seconds(started) });
       progress(describeBluffPoint(s, [mfg, net], points[i], i, lambdas.length));
@@ -331,7 +319,7 @@ interface EfficiencySeed {
   points: EfficiencyPoint[];
 }
 
-async function dataEfficiency({ game, config, seed, data, dataFile, progress, engine }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
+async function dataEfficiency({ game, config, seed, data, dataFile, progress, fit, evaluate }: AnalysisInput<LiarsDiceExperiment>): Promise<AnalysisResult> {
   const s = config.scenario;
   const sizes = sweepOf(s, 'data.trainGames');
   const draws = s.sweep!.draws;
@@ -353,14 +341,14 @@ async function dataEfficiency({ game, config, seed, data, dataFile, progress, en
     const stds: number[] = [];
     for (let r = 0; r < draws; r++) {
       const given = data ? gamesFromFile(data, dataFile, games, r, seed) : undefined;
-      const model = await trainedModel(game, pointConfig, drawSeed(seed, r), engine, given);
+      const model = await fit(pointConfig, drawSeed(seed, r), given);
       {
         if (!mfgOnly) {
           // the MFG-only dynamics do not depend on the training set: one reference for all sizes
-          const kl = klPerGame(evaluateModel(model, test, starts(), n, { network: false }), pointConfig);
+          const kl = klPerGame(evaluate(model, test, starts(), n, { network: false }), pointConfig);
           mfgOnly = { mean: mean(kl), std: std(kl) };
         }
-        const kl = klPerGame(evaluateModel(model, test, starts(), n, { network: true }), pointConfig);
+        const kl = klPerGame(evaluate(model, test, starts(), n, { network: true }), pointConfig);
         perDraw[r].push(mean(kl));
         stds.push(std(kl));
       }

@@ -4,7 +4,7 @@
 import type { Dataset } from '../../src/game.ts';
 import { readLongTable, writeLongTable } from '../../src/data/csv.ts';
 import type { RandomStream } from '../../src/random.ts';
-import { randomStreams } from '../../src/run/streams.ts';
+import { randomStreams } from '../../src/streams.ts';
 import type { CarryLayout } from './carry.ts';
 import { sampleFace } from './rules.ts';
 

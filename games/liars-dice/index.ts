@@ -6,17 +6,18 @@ import type { Dataset, Game } from '../../src/game.ts';
 import { mean, std } from '../../src/data/stats.ts';
 import { initialCarry, carryColumns, carryRows, STATE_ROW } from './carry.ts';
 import { parseLiarsDiceConfig, presets, turnOptions } from './config.ts';
-import { randomStreams } from '../../src/run/streams.ts';
+import { randomStreams } from '../../src/streams.ts';
 import { readRolls, rollDice, writeRolls, CSV_HEADER } from './data.ts';
 import { diceMechanics, diceNetwork, frequenciesOf, klSum } from './mechanics.ts';
 import { diceKernels } from './kernels.ts';
-import { lossWeights, mechanicsOptions, toExperiment, type LiarsDiceExperiment } from './experiment.ts';
+import { lossWeights, mechanicsOptions, toExperiment, type LiarsDiceExperiment } from './engine-config.ts';
 import { klDivergence, meanBeliefs } from './metrics.ts';
 import { formatTranscript, recordFromStates } from './transcript.ts';
 import { analyses } from './analyses.ts';
 
-export type { LiarsDiceExperiment } from './experiment.ts';
+export type { LiarsDiceExperiment } from './engine-config.ts';
 import { liarsDiceFields } from './fields.ts';
+import { liarsDiceChecks } from './checks.ts';
 
 function parseConfig(raw: unknown): LiarsDiceExperiment {
   // a configuration saved with a model or checkpoint carries the game's own one as `scenario`
@@ -124,4 +125,6 @@ export const liarsDice: Game<LiarsDiceExperiment> = {
       return out;
     },
   },
+  // the registry-driven checks' small settings (test/games.test.ts)
+  checks: liarsDiceChecks,
 };

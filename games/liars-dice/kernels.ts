@@ -13,7 +13,7 @@ import type { SolveContext } from '../../src/game.ts';
 import type { GameKernels, NetworkKernels, RunningMask } from '../../src/fused/kernels.ts';
 import { BID_ROW, STATE_ROW, carryColumns, carryRows, softmaxInto, totalDice } from './carry.ts';
 import { countFaces, decideTurn } from './rules.ts';
-import type { DiceMechanicsOptions } from './experiment.ts';
+import type { DiceMechanicsOptions } from './engine-config.ts';
 import { klTerm } from './metrics.ts';
 
 /** What every turn of one solve reads about its games: rolls, true counts, θ̂ and keys. */

@@ -9,7 +9,7 @@ import { carryColumns, carryRows, STATE_ROW, totalDice, type CarryLayout } from 
 import { countFaces, decideTurn } from './rules.ts';
 import { softmax } from '../../src/mfg/functions.ts';
 import type { Variant } from './config.ts';
-import type { DiceMechanicsOptions } from './experiment.ts';
+import type { DiceMechanicsOptions } from './engine-config.ts';
 
 /** The statistic one turn hands to the cost and the transition, per game: [B, STAT_SIZE]. */
 function statSize(l: CarryLayout): number {

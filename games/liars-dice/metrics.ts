@@ -1,7 +1,7 @@
 // What is measured of Liar's dice rounds on the host, in float64: the players' mean beliefs and the
 // KL divergence, the one KL function of the game's reports and of its fused loss.
 import { carryColumns, softmax } from './carry.ts';
-import type { LiarsDiceExperiment } from './experiment.ts';
+import type { LiarsDiceExperiment } from './engine-config.ts';
 
 /** Mean beliefs softmax(z_p) over the players of each final carry: [games][F]. */
 export function meanBeliefs(finals: number[][], config: LiarsDiceExperiment): number[][] {

@@ -6,9 +6,11 @@ import { NETWORK_OPTIONS } from '../../src/mfg/networks.ts';
 import { agentStateObservations } from '../../src/mfg/agent-observations.ts';
 import { lqEquilibriumGap, lqMechanics, type LqMechanics } from './mechanics.ts';
 import { lqKernels } from './kernels.ts';
+import { lqGpuKernels } from './gpu.ts';
 import { lqFields } from './fields.ts';
 import relax from './presets/relax.json' with { type: 'json' };
 import train from './presets/train.json' with { type: 'json' };
+import { lqChecks } from './checks.ts';
 
 export interface LqConfig extends ExperimentConfig {
   mechanics: LqMechanics;
@@ -62,6 +64,7 @@ export const lq: Game<LqConfig> = {
   initialState: (config, rng) => rng.normals(config.agents, config.initial.mean, config.initial.std),
   mechanics: (config) => lqMechanics(config.mechanics),
   kernels: (config) => lqKernels(config.mechanics, config.agents),
+  gpuKernels: (config) => lqGpuKernels(config.mechanics, config.agents),
   // README §Observations: every agent of every sample i.i.d. N(data.mean, data.std²); the mean
   // squared error against them
   observations: agentStateObservations('position', (config, rng, samples) => rng.normals(samples * config.agents, config.data.mean, config.data.std)),
@@ -81,4 +84,6 @@ export const lq: Game<LqConfig> = {
       ...(observedMean === undefined ? [] : [{ y: observedMean, label: `μ_data = ${observedMean.toFixed(3)}`, color: 'red' }]),
     ],
   }),
+  // the registry-driven checks' small settings (test/games.test.ts)
+  checks: lqChecks,
 };

@@ -11,6 +11,7 @@ import fig2a from './presets/fig2a.json' with { type: 'json' };
 import fig2b from './presets/fig2b.json' with { type: 'json' };
 import { meetingFields } from './fields.ts';
 import { meetingEquilibriumGap } from './equilibrium.ts';
+import { meetingChecks } from './checks.ts';
 
 export interface MeetingConfig extends ExperimentConfig {
   mechanics: MeetingMechanics;
@@ -96,4 +97,6 @@ export const meeting: Game<MeetingConfig> = {
     referenceLines:
       observedMean === undefined ? [] : [{ y: observedMean, label: `μ_data = ${observedMean.toFixed(2)}`, color: 'red' }],
   }),
+  // the registry-driven checks' small settings (test/games.test.ts)
+  checks: meetingChecks,
 };

@@ -1,5 +1,5 @@
 // tsx scripts/gpu/bench-backends.ts [--backends webgpu,wasm] [--sizes paper,4200,100000] [--steps 5]
-//   [--out gpu-check.json]: ms per training step of the graph engine (TF.js's kernels; trainModel,
+//   [--out gpu-check.json]: ms per training step of the graph engine (TF.js's kernels; trainLoop,
 // median after the first step, which includes shader compilation) of the meeting game at the paper's size (fig2b: 42 agents, batch 4)
 // and at large populations (batch 64), per backend, on this machine. Prints a line per run and
 // writes all results as JSON. A backend that is missing or does not start is recorded, not fatal.
@@ -10,8 +10,8 @@ import { tf } from '../../src/tf.ts';
 import { checkBackend, useBackend, type BackendReport } from '../../src/backend.ts';
 import { GAMES } from '../../games/index.ts';
 import { MeanFieldModel } from '../../src/mfg/model.ts';
-import { randomStreams } from '../../src/run/streams.ts';
-import { trainModel } from '../../src/train/train.ts';
+import { randomStreams } from '../../src/streams.ts';
+import { trainLoop } from '../../src/train/loop.ts';
 import { applyOverrides } from '../../src/config.ts';
 
 const { values } = parseArgs({
@@ -88,7 +88,7 @@ for (const name of values.backends.split(',')) {
       const validation = config.training.validationSamples > 0
         ? game.observations.generate(config, streams.data, config.training.validationSamples)
         : null;
-      const { metrics } = await trainModel({ model, train, validation, streams });
+      const { metrics } = await trainLoop({ model, train, validation, streams });
       result.firstStepMs = metrics[0].ms;
       result.msPerStep = median(metrics.slice(metrics.length > 1 ? 1 : 0).map((m) => m.ms));
       result.trainLoss = metrics[metrics.length - 1].trainLoss;

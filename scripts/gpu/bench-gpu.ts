@@ -43,9 +43,9 @@ const report = {
   software: a.software,
   host: { cpu: os.cpus()[0]?.model ?? 'cpu', cores: os.cpus().length, node: process.version },
   columns: {
-    loop: 'ms per step through src/train/train.ts (lossAndGradient: loss and gradient read back, host optimiser, parameters uploaded)',
+    loop: 'ms per step through src/train/loop.ts (lossAndGradient: loss and gradient read back, host optimiser, parameters uploaded)',
     resident: 'ms per step with GpuFusedEngine.trainStep (optimiser on the GPU, parameters stay there, one read: the loss)',
-    cpuFusedMs: 'the fused CPU engine through src/train/train.ts',
+    cpuFusedMs: 'the fused CPU engine through src/train/loop.ts',
   },
   results,
 };

@@ -1,7 +1,7 @@
 // Timing the fused GPU engine (src/gpu/): ms per training step and what a step dispatches and
 // moves between host and GPU, at the paper's size and at large populations (batch 64), beside the
 // fused CPU engine. Two ways to train on the GPU are timed:
-//   loop      the training loop as it is (src/train/train.ts): lossAndGradient, one read of the
+//   loop      the training loop as it is (src/train/loop.ts): lossAndGradient, one read of the
 //             loss and the gradient, the host's optimiser, the parameters uploaded again
 //   resident  GpuFusedEngine.trainStep: the optimiser on the GPU, the parameters staying there, one
 //             read of the loss; the same batch each step (its constants computed once), which is
@@ -10,8 +10,8 @@
 import { GAMES } from '../../games/index.ts';
 import { applyOverrides } from '../../src/config.ts';
 import { MeanFieldModel } from '../../src/mfg/model.ts';
-import { randomStreams } from '../../src/run/streams.ts';
-import { trainModel } from '../../src/train/train.ts';
+import { randomStreams } from '../../src/streams.ts';
+import { trainLoop } from '../../src/train/loop.ts';
 import { batchOf } from '../../src/data/dataset.ts';
 import { OPTIMIZER_DEFAULTS } from '../../src/train/optimizers.ts';
 import { startGpu } from '../../src/gpu/device.ts';
@@ -96,7 +96,7 @@ export async function measureGpuStep(c: GpuCase, opts: { steps: number; seed: nu
   const model = new MeanFieldModel(game, config, streams.dynamics, streams.parameters, { engine: 'gpu' });
   const engine = model.engine as GpuFusedEngine;
   let loopCounts: GpuCounters | null = null;
-  const { metrics } = await trainModel({
+  const { metrics } = await trainLoop({
     model,
     train,
     validation: null,
@@ -128,7 +128,7 @@ export async function measureGpuStep(c: GpuCase, opts: { steps: number; seed: nu
   if (opts.cpu) {
     const s3 = randomStreams(opts.seed);
     const cpuModel = new MeanFieldModel(game, config, s3.dynamics, s3.parameters, { engine: 'fused' });
-    const cpu = await trainModel({ model: cpuModel, train, validation: null, streams: s3 });
+    const cpu = await trainLoop({ model: cpuModel, train, validation: null, streams: s3 });
     cpuFusedMs = median(cpu.metrics.slice(1).map((m) => m.ms));
   }
   return {
@@ -189,7 +189,7 @@ export async function gpuSection(sizes: string[], opts: { steps: number; seed: n
   const ctx = await startGpu({ allowSoftware: true });
   const a = ctx.adapter;
   console.log(`\nthe fused GPU engine (--backend webgpu) on ${adapterName(a)}${a.software ? ' — SOFTWARE RENDERING on the CPU: no GPU timings' : ''}`);
-  console.log('ms per training step (median): loop = src/train/train.ts (gradient read back, host optimiser); resident = trainStep (optimiser on the GPU, one read: the loss)');
+  console.log('ms per training step (median): loop = src/train/loop.ts (gradient read back, host optimiser); resident = trainStep (optimiser on the GPU, one read: the loss)');
   console.log(gpuTableHeader());
   const out: Record<string, unknown>[] = [];
   for (const label of sizes) {

@@ -1,60 +1,59 @@
 // `neural-mfg analyze GAME --preset NAME`: one of the game's analyses (the sweeps of experiments
-// behind a paper figure), run from the preset of the same name. Several points or seeds run as a
-// sweep (src/sweep/analysis.ts): a job per point and seed on every core, or `--plan-only` for a
-// cluster. Writes DIR/summary.json, one CSV per table and the figures, prints one line per
-// sweep point (stderr) and the final table.
-import { join } from 'node:path';
-import { gameByName } from '../../games/index.ts';
+// behind a paper figure), run from the preset of the same name through the run layer
+// (src/run/analysis.ts). Several points or seeds run as a sweep (src/sweep/analysis.ts): a job per
+// point and seed on every core, or `--plan-only` for a cluster.
+import type { Command } from 'commander';
+import { GAMES } from '../../games/index.ts';
+import { analysisFolder, analysisOf } from '../run/analysis.ts';
 import { claimSweepFolder } from '../run/folder.ts';
-import { runAnalysisSweep, writeAnalysis } from '../sweep/analysis.ts';
-import { parseSeeds, type AnalysisPlan } from '../sweep/manifest.ts';
-import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './experiment.ts';
+import type { AnalyzeRequest } from '../run/requests.ts';
+import { runAnalysisSweep } from '../sweep/analysis.ts';
+import { parseSeeds } from '../sweep/manifest.ts';
+import { engineAsk, experimentSpec, parseCount, runRequest, UsageError, withCommonOptions, workersOption, type CommonOptions } from './options.ts';
 
 export interface AnalyzeCommandOptions extends CommonOptions {
-  /** the analysis's reduced preview settings, applied before --set */
   quick?: boolean;
-  /** training observations from a CSV file instead of generated ones */
   data?: string;
   seeds?: string;
   workers: number;
   retries: number;
   planOnly?: boolean;
-  force?: boolean;
 }
 
-/** `shared`: the command's own options as given, for the jobs of a sweep (without --out, --seed(s) and the sweep's options). */
-export async function analyzeCommand(gameName: string, opts: AnalyzeCommandOptions, shared: string[] = []): Promise<number> {
-  const started = performance.now();
-  const game = gameByName(gameName);
-  const names = Object.keys(game.analyses ?? {});
-  if (names.length === 0) throw new UsageError(`game "${game.name}" has no analyses`);
-  if (!opts.preset) throw new UsageError(`analyze ${game.name} needs --preset: one of ${names.join(', ')}`);
-  const analysis = game.analyses?.[opts.preset];
-  if (!analysis) throw new UsageError(`game "${game.name}" has no analysis "${opts.preset}": choose one of ${names.join(', ')}`);
-  const quick = opts.quick ? analysis.quick : [];
-  const exp = resolveExperiment(game.name, { ...opts, set: [...quick, ...opts.set] }, 'train');
-  const dir = opts.out ?? join('runs', `${game.name}-${exp.preset}${opts.quick ? '-quick' : ''}`);
-  const seeds = opts.seeds ? parseSeeds(opts.seeds) : [opts.seed];
-  const plan: AnalysisPlan = { game: game.name, name: exp.preset, description: analysis.description, quick: opts.quick ?? false, overrides: [...quick, ...opts.set], dataFile: opts.data ?? null, config: exp.config };
-  process.stderr.write(`analyze ${game.name} ${exp.preset}${opts.quick ? ' (quick preview)' : ''}: ${analysis.description}\n`);
-  // the same analysis into its folder goes on where it stopped (--force: afresh); another run's results are refused
-  const claim = await claimSweepFolder(dir, { command: 'analyze', game: game.name, force: opts.force === true });
-  try {
-    if (analysis.sweep && (opts.planOnly || analysis.sweep.points(exp.config).length > 1 || seeds.length > 1)) {
-      const label = `analyze ${exp.preset}`;
-      const r = await runAnalysisSweep(dir, game, plan, { shared, seeds, label, workers: opts.workers, retries: opts.retries, planOnly: opts.planOnly === true, force: opts.force === true, started });
+export function registerAnalyze(program: Command): void {
+  const cmd = withCommonOptions(
+    program
+      .command('analyze')
+      .argument('<game>', `one of: ${Object.keys(GAMES).join(', ')}`)
+      .description("run one of the game's analyses (the sweeps behind a paper figure) from the preset of the same name, e.g. analyze liars-dice --preset data-efficiency"),
+    'output folder (summary.json, one CSV per table, SVG figures; default runs/GAME-PRESET)',
+  )
+    .option('--quick', "a reduced preview (fewer sweep points, steps and test games), not the paper's setting")
+    .option('--data <csv>', "training observations from a CSV file instead of generated ones (the game's schema; see its README)")
+    .option('--seeds <list>', 'run every point with each of these seeds (e.g. 10-14): the tables and figures show the mean and 95% CI over seeds')
+    .addOption(workersOption('processes that run the points at once'))
+    .option('--retries <n>', 'extra attempts for a point that fails', parseCount('--retries'), 1)
+    .option('--plan-only', 'write the sweep (DIR/sweep.json, a job per point and seed) without running it: for sweep run, sweep export or a queue');
+  cmd.action(async (game: string, opts: AnalyzeCommandOptions) => {
+    const started = performance.now();
+    const spec = experimentSpec(game, opts);
+    const names = Object.keys(GAMES[spec.game].analyses ?? {});
+    if (names.length === 0) throw new UsageError(`game "${spec.game}" has no analyses`);
+    if (!opts.preset) throw new UsageError(`analyze ${spec.game} needs --preset: one of ${names.join(', ')}`);
+    const seeds = opts.seeds ? parseSeeds(opts.seeds) : [opts.seed];
+    const req: AnalyzeRequest = { kind: 'analyze', ...spec, preset: opts.preset, ...engineAsk(opts), seed: seeds[0], ...(opts.quick ? { quick: true } : {}), ...(opts.data ? { data: opts.data } : {}), out: opts.out, force: opts.force === true };
+    const { analysis, exp } = analysisOf(req);
+    process.stderr.write(`analyze ${spec.game} ${exp.preset}${opts.quick ? ' (quick preview)' : ''}: ${analysis.description}\n`);
+    if (!(analysis.sweep && (opts.planOnly || analysis.sweep.points(exp.config).length > 1 || seeds.length > 1))) return runRequest(req);
+    // the same analysis into its folder goes on where it stopped (--force: afresh); another run's results are refused
+    const dir = analysisFolder(req);
+    const claim = await claimSweepFolder(dir, { command: 'analyze', game: spec.game, force: opts.force === true });
+    try {
+      const r = await runAnalysisSweep(dir, req, { seeds, label: `analyze ${exp.preset}`, workers: opts.workers, retries: opts.retries, planOnly: opts.planOnly === true, force: opts.force === true, started });
       (r.code === 0 ? process.stdout : process.stderr).write(r.text);
-      return r.code;
+      if (r.code !== 0) process.exitCode = r.code;
+    } finally {
+      await claim.release();
     }
-    const data = opts.data ? await exp.game.observations.read(opts.data, exp.config) : undefined;
-    const { engine, backend } = await startEngine(exp.game, exp.config, opts);
-    const result = await analysis.run({ game: exp.game, config: exp.config, seed: seeds[0], engine, ...(data ? { data, dataFile: opts.data } : {}), progress: (line) => process.stderr.write(`${line}\n`) });
-    const wallSeconds = (performance.now() - started) / 1000;
-    const files = await writeAnalysis(dir, result, { plan, seed: seeds[0], backend, engine, wallSeconds });
-    process.stdout.write(`${result.text}\n${wallSeconds.toFixed(1)} s in all (seed ${seeds[0]}, ${engine} engine${backend ? ` on ${backend}` : ''})\n`);
-    process.stdout.write(`wrote ${dir}/: summary.json, ${files.join(', ')}\n`);
-    return 0;
-  } finally {
-    await claim.release();
-  }
+  });
 }

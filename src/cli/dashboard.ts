@@ -21,7 +21,7 @@ function parsePort(value: string): number {
 }
 
 /** Registers `dashboard` on the program. */
-export function dashboardCommand(program: Command): void {
+export function registerDashboard(program: Command): void {
   program
     .command('dashboard')
     .argument('[dir...]', 'folders holding runs, sweeps, analyses and forecasts (searched 4 levels deep; they may not exist yet)', ['runs'])

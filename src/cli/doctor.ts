@@ -4,6 +4,7 @@
 // fused GPU engine runs on it. A report, not a check: it exits 0 whatever it finds.
 import { BACKEND_NAMES, checkBackend, DEFAULT_BACKEND, type BackendReport } from '../backend.ts';
 import type { AdapterReport } from '../gpu/dawn.ts';
+import type { Command } from 'commander';
 
 export async function doctorReport(): Promise<BackendReport[]> {
   const reports: BackendReport[] = [];
@@ -49,4 +50,12 @@ export function adapterLines(a: AdapterReport): string[] {
 export async function doctorCommand(opts: { json?: boolean }): Promise<void> {
   const reports = await doctorReport();
   process.stdout.write(opts.json ? JSON.stringify(reports, null, 2) + '\n' : formatDoctor(reports));
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('list the TF.js backends: installed?, starts?, on what device?, and how to install a missing one')
+    .option('--json', 'print the report as JSON')
+    .action(doctorCommand);
 }

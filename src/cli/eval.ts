@@ -1,60 +1,31 @@
 // `neural-mfg eval MODEL_DIR --data FILE.csv --out DIR`: a trained model against new observations
-// through the run layer (src/run/report.ts): the training loss and the game's own distances.
-// MODEL_DIR is a model folder or a training run's folder (its model/ is used).
-import { ConfigError } from '../config.ts';
-import { withOverrides } from '../config-fields.ts';
-import { diffusionSpec, networkSpec } from '../mfg/model.ts';
-import { inspectModel } from '../run/models.ts';
-import { evaluateOnData } from '../run/report.ts';
-import { claimOutput } from '../run/folder.ts';
-import { formatMetric } from './print.ts';
-import { startEngine, UsageError, type CommonOptions } from './experiment.ts';
+// through the run layer (src/run/evaluation.ts): the training loss and the game's own distances.
+import { Option, type Command } from 'commander';
+import { BACKEND_NAMES, DEFAULT_BACKEND } from '../backend.ts';
+import { collect, engineAsk, engineOption, parsePositiveInt, runRequest, UsageError, type CommonOptions } from './options.ts';
 
-export interface EvalCommandOptions extends Pick<CommonOptions, 'out' | 'backend' | 'engine'> {
+export interface EvalCommandOptions extends Pick<CommonOptions, 'out' | 'backend' | 'engine' | 'allowSoftware' | 'force'> {
   data?: string;
   seed?: number;
-  set?: string[];
-  force?: boolean;
-  allowSoftware?: boolean;
+  set: string[];
 }
 
-export async function evalCommand(modelDir: string, opts: EvalCommandOptions): Promise<void> {
-  const started = performance.now();
-  if (!opts.out) throw new UsageError('eval needs --out DIR');
-  if (!opts.data) throw new UsageError('eval needs --data FILE.csv');
-  const inspected = await inspectModel(modelDir);
-  const { manifest, params, game } = inspected;
-  // --set changes how the model is evaluated (populations, times, mechanics), never its network
-  let config = inspected.config;
-  if (opts.set && opts.set.length > 0) {
-    try {
-      config = withOverrides(game, config, opts.set);
-    } catch (err) {
-      if (err instanceof ConfigError) throw new UsageError(err.message);
-      throw err;
-    }
-    // the agent network's shape does not depend on the number of agents: --set agents=N runs it on N
-    const networks = (c: typeof config) => JSON.stringify([networkSpec(game, c), diffusionSpec(c), c.network.kind, c.network.quantiles, c.noise.diffusion]);
-    if (networks(config) !== networks(inspected.config)) {
-      throw new UsageError(`--set ${opts.set.join(' ')}: that changes the network of the model in ${inspected.dir}, which eval cannot do (train a new model)`);
-    }
-  }
-  const claim = await claimOutput(opts.out, { command: 'eval', game: game.name, force: opts.force === true });
-  try {
-    const data = await game.observations.read(opts.data, config);
-    const engine = await startEngine(game, config, opts);
-    const exp = { game, preset: manifest.preset ?? '', config };
-    const seed = opts.seed ?? manifest.seed;
-    const r = await evaluateOnData({ dir: opts.out, exp, params, seed, engine, data, dataPath: opts.data, modelDir: inspected.dir, started });
-    const runs = r.paired ? ', one run each' : `, ${r.populations} initial populations`;
-    process.stdout.write(`${game.title}: ${inspected.dir} on ${opts.data} (${data.shape[0]} samples${runs})\n`);
-    process.stdout.write(`  loss ${r.summary.loss?.toFixed(4)}\n`);
-    for (const [k, v] of Object.entries(r.metrics)) process.stdout.write(`  ${k} ${formatMetric(v)}\n`);
-    const gap = r.summary.nashGap as { mean: number; max: number } | undefined;
-    const mfgGap = r.summary.mfgOnlyNashGap as { mean: number; max: number } | undefined;
-    if (gap && mfgGap) process.stdout.write(`  equilibrium gap at the final turn: model mean ${gap.mean.toPrecision(3)} (largest ${gap.max.toPrecision(3)}), MFG only mean ${mfgGap.mean.toPrecision(3)} (largest ${mfgGap.max.toPrecision(3)})\n`);
-    process.stdout.write(`wrote ${opts.out}/${r.files.join(', ')}\n`);
-  } finally {
-    await claim.release();
-  }
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .argument('<model-dir>', "a model folder (a training run's folder DIR or DIR/model, or one shipped under models/)")
+    .description("evaluate a trained model on observations: loss, the game's distances, a figure, summary.json")
+    .requiredOption('--data <file.csv>', "observations in the game's CSV format")
+    .requiredOption('--out <dir>', 'output folder (summary.json, turns.svg, trajectory.csv)')
+    .option('--seed <n>', 'seed of the evaluation populations and noise (default: the training seed)', parsePositiveInt('--seed'))
+    .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default(DEFAULT_BACKEND))
+    .addOption(engineOption())
+    .option('--allow-software', 'with --backend webgpu: run on software rendering (the CPU, not a GPU), which is refused otherwise')
+    .option('--set <key=value>', "override a field of the model's configuration for this evaluation, e.g. --set training.evaluationPopulations=100 (repeatable; not the network's)", collect, [])
+    .option('--force', "write into an --out that holds another run's results (they are removed first)")
+    .action(async (model: string, opts: EvalCommandOptions) => {
+      if (!opts.out) throw new UsageError('eval needs --out DIR');
+      if (!opts.data) throw new UsageError('eval needs --data FILE.csv');
+      await runRequest({ kind: 'eval', model, data: opts.data, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), set: opts.set, ...engineAsk(opts), out: opts.out, force: opts.force === true });
+    });
 }

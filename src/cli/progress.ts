@@ -1,11 +1,7 @@
 // Progress on long runs: a bar with loss and ETA on a terminal (cli-progress), plain lines
 // otherwise (logs, CI), both on stderr so that stdout keeps the results.
 import cliProgress from 'cli-progress';
-
-export interface Progress {
-  update(step: number, fields: { loss: number; val: number | null }): void;
-  stop(): void;
-}
+import type { Progress } from '../run/io.ts';
 
 export function trainingProgress(label: string, total: number, startAt = 0, stream: NodeJS.WriteStream = process.stderr): Progress {
   const fmt = (x: number | null) => (x === null || !Number.isFinite(x) ? '—' : x.toPrecision(4));

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PACKAGE_ROOT as ROOT } from '../package.ts';
-import { UsageError } from './experiment.ts';
+import type { Command } from 'commander';
+import { UsageError } from './options.ts';
 
 /** Runs scripts/reproduce.ts with the same arguments; returns its exit status. */
 export function reproduceCommand(args: string[]): number {
@@ -19,4 +20,18 @@ export function reproduceCommand(args: string[]): number {
   const tsx = createRequire(import.meta.url).resolve('tsx');
   const run = spawnSync(process.execPath, ['--import', tsx, script, ...args], { cwd: ROOT, stdio: 'inherit' });
   return run.status ?? 1;
+}
+
+export function registerReproduce(program: Command): void {
+  program
+    .command('reproduce')
+    .description("from a checkout of the repository: run the paper's experiments with fixed seeds and write REPORT.md (targets T1-T14, pass/fail, wall times); the same as npm run reproduce (see its --help)")
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .helpOption(false)
+    .argument('[args...]', 'passed to npm run reproduce: all (default) or fig2a … fig6, --quick, --out DIR, --backend NAME, --engine NAME')
+    .action((args: string[]) => {
+      const code = reproduceCommand(args);
+      if (code !== 0) process.exitCode = code;
+    });
 }

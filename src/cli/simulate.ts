@@ -1,32 +1,15 @@
 // `neural-mfg simulate GAME`: the MFG-only dynamics of a preset (no network) through the run layer
 // (src/run/simulate.ts): per-turn statistics, or the game's own description of the run.
-import { simulate, saveSimulation } from '../run/simulate.ts';
-import { claimOutput } from '../run/folder.ts';
-import { formatValue } from './print.ts';
-import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './experiment.ts';
+import type { Command } from 'commander';
+import { GAMES } from '../../games/index.ts';
+import { engineAsk, experimentSpec, runRequest, UsageError, withCommonOptions, type CommonOptions } from './options.ts';
 
-export async function simulateCommand(gameName: string, opts: CommonOptions): Promise<void> {
-  const started = performance.now();
-  if (!opts.out) throw new UsageError('simulate needs --out DIR');
-  const exp = resolveExperiment(gameName, opts, 'simulate');
-  const claim = await claimOutput(opts.out, { command: 'simulate', game: exp.game.name, force: opts.force === true });
-  let saved;
-  try {
-    const { engine, backend } = await startEngine(exp.game, exp.config, opts);
-    const req = { exp, seed: opts.seed, engine, network: false };
-    saved = await saveSimulation(opts.out, req, simulate(req), { backend, started });
-  } finally {
-    await claim.release();
-  }
-  if (saved.kind === 'described') process.stdout.write(saved.text + '\n');
-  else {
-    const style = exp.game.figureStyle?.(exp.config).yFormat ?? 'number';
-    for (const s of saved.turns) {
-      process.stdout.write(
-        `t=${String(s.t).padStart(3)}  mean ${formatValue(s.mean, style)}  std ${s.std.toFixed(3)}  min ${formatValue(s.min, style)}  max ${formatValue(s.max, style)}\n`,
-      );
-    }
-    if (saved.nashGap) process.stdout.write(`equilibrium gap at the last turn: mean ${saved.nashGap.mean.toPrecision(4)}, largest ${saved.nashGap.max.toPrecision(4)}\n`);
-  }
-  process.stdout.write(`wrote ${opts.out}/${saved.files.join(', ')}\n`);
+export function registerSimulate(program: Command): void {
+  withCommonOptions(
+    program.command('simulate').argument('<game>', `one of: ${Object.keys(GAMES).join(', ')}`).description('run the MFG dynamics alone (no network) and report each turn'),
+    'output folder (summary.json, trajectory.csv, turns.svg)',
+  ).action(async (game: string, opts: CommonOptions) => {
+    if (!opts.out) throw new UsageError('simulate needs --out DIR');
+    await runRequest({ kind: 'simulate', ...experimentSpec(game, opts), ...engineAsk(opts), seed: opts.seed, out: opts.out, force: opts.force === true });
+  });
 }

@@ -1,10 +1,10 @@
-// What `train`'s own flags mean before the run layer sees them: the options `--resume` accepts
+// What `train`'s own flags mean before they become a request: the options `--resume` accepts
 // (everything else is the run's own, fixed when it started) and --learn/--bootstrap as the
 // configuration fields they set.
 import { resolve } from 'node:path';
 import { gameByName } from '../../games/index.ts';
 import { learnableField } from '../mfg/learned.ts';
-import { UsageError, type CommonOptions } from './experiment.ts';
+import { UsageError, type CommonOptions } from './options.ts';
 
 export interface TrainCommandOptions extends CommonOptions {
   data?: string;

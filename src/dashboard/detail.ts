@@ -125,7 +125,7 @@ export async function sweepDetail(index: FolderIndex, e: Entry) {
   const tables = m.analysis ? await Promise.all(files.filter((f) => f.path.endsWith('.csv') && !f.path.includes('/')).map((f) => csvTable(join(e.dir, f.path)))) : [];
   return {
     info: e.info,
-    manifest: { id: m.id, command: m.command, target: m.target, grid: m.grid, seeds: m.seeds, shared: m.shared, analysis: m.analysis ? { name: m.analysis.name, description: m.analysis.description, quick: m.analysis.quick } : null },
+    manifest: { id: m.id, command: m.command, target: m.target, grid: m.grid, seeds: m.seeds, request: m.request, analysis: m.analysis ? { name: m.analysis.name, description: m.analysis.description, quick: m.analysis.quick } : null },
     jobs,
     aggregate: aggregate.value,
     problems: [...e.info.problems, ...(aggregate.problem ? [aggregate.problem] : [])],

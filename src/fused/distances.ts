@@ -12,17 +12,9 @@
 //   sliced-wasserstein: W(p, q) = ∫₀¹ (F_p⁻¹(u) − F_q⁻¹(u))² du, the squared 2-Wasserstein distance;
 //                       a state of one number per agent has one slice, the line itself.
 // Both are ≥ 0 and 0 exactly when the two empirical distributions are equal.
-import type { ExperimentConfig, LossKind } from '../config.ts';
-import type { Game } from '../game.ts';
-import type { ObservationBatch } from '../data/dataset.ts';
+import type { LossKind } from '../config.ts';
 
-/** The observations of a batch pooled on the scale of an agent's state (the game's comparableValues). */
-export function observedPopulation<C extends ExperimentConfig>(game: Game<C>, config: C, observations: ObservationBatch): Float64Array {
-  const comparable = game.observations.comparableValues;
-  if (!comparable) throw new Error(`the ${game.name} game has no observations on the scale of an agent's state for training.loss`);
-  const data = { values: Float64Array.from(observations.values), shape: observations.shape.slice(), labels: [] };
-  return Float64Array.from(comparable(data, config));
-}
+export { observedPopulation } from '../mfg/distances.ts';
 
 /** A sample sorted ascending with its prefix sums (prefix[k] = Σ of the k smallest). */
 interface SortedSample {

@@ -1,12 +1,12 @@
-// The fused engine: a whole solve, its loss and its gradient as one pass of plain typed-array code
-// (src/fused/solve.ts) over the game's kernels and the MLP, with no TF.js kernel and no tensor at
+// The fused engine: a whole solve (any of the solvers: schemes.ts), its loss and its gradient as one
+// pass of plain typed-array code (src/fused/solve.ts) over the game's kernels and the MLP, with no TF.js kernel and no tensor at
 // all. It reads the model's flat parameter vector in place. Where the game's trajectories are
 // independent (a batch of Liar's dice games), it solves them in fixed chunks, spread over worker
 // threads (pool.ts); the numbers do not depend on how many threads there are.
 import type { ExperimentConfig } from '../config.ts';
 import type { SolveContext } from '../data/dataset.ts';
 import type { BrownianIncrements } from '../ode/brownian.ts';
-import { savePlan } from '../ode/solve.ts';
+import { savePlan, saveTimes } from '../ode/solve.ts';
 import type { Engine, EngineInput, ObservationBatch, SolveRequest, SolveResult } from '../mfg/engine.ts';
 import type { GameKernels } from './kernels.ts';
 import { FusedMlp } from './mlp.ts';
@@ -15,6 +15,7 @@ import { availableParallelism } from 'node:os';
 import { CHUNK, chunksOf, observationsPart, requestPart, type Chunk } from './chunks.ts';
 import { poolRunning, workerPool, type WorkerSetup, type WorkerTask } from './pool.ts';
 import { agentNetworkKernels } from './agent-network.ts';
+import { fusedScheme, type FusedScheme } from './schemes.ts';
 import { distributionalLoss, observedPopulation } from './distances.ts';
 import { diffusionOffset, lossKind, networkKind, summaryQuantiles } from '../mfg/networks.ts';
 import { lossInput, lossTimes, swapLeadingAxes } from '../mfg/observed.ts';
@@ -61,6 +62,8 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   private readonly setup: WorkerSetup;
   private readonly id = nextEngineId++;
   private slowCalls = 0;
+  /** the solver's scheme (schemes.ts) */
+  private readonly scheme: FusedScheme;
   /** where each learned mechanics parameter sits in the kernels' parameters hook (null: nothing learned) */
   private readonly learnedAt: number[] | null = null;
 
@@ -73,6 +76,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     // a worker rebuilds the kernels from the same stream state (they may draw from it)
     const kernelStream = Uint32Array.from(dynamics.state);
     this.kernels = game.kernels(config, dynamics);
+    this.scheme = fusedScheme(config.solver);
     this.mlp = new FusedMlp(spec);
     this.diffusionMlp = input.diffusion ? new FusedMlp(input.diffusion) : null;
     this.size = shape.reduce((a, b) => a * b, 1);
@@ -81,9 +85,10 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     if (count !== input.params.length) {
       throw new Error(`the network has ${count} parameters, the model holds ${input.params.length}`);
     }
-    this.threads = opts.threads ?? defaultThreads();
+    // worker threads rebuild the engine from the game's registry module: without one, this thread alone
+    this.threads = input.registry ? (opts.threads ?? defaultThreads()) : 1;
     this.eagerThreads = opts.eagerThreads ?? false;
-    this.setup = { game: game.name, config, spec, diffusion: input.diffusion ?? null, shape, kernelStream };
+    this.setup = { registry: input.registry ?? '', game: game.name, config, spec, diffusion: input.diffusion ?? null, shape, kernelStream };
     // learned mechanics (train --learn): the kernels' parameters hook must know them
     const learned = input.learned ?? null;
     if (learned) {
@@ -137,6 +142,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
       ...(this.agents < this.size ? { noisy: this.agents } : {}),
       t0: config.time.t0,
       dt: config.time.dt,
+      scheme: this.scheme,
       noise: path
         ? {
             sigma: config.noise.sigma,
@@ -183,8 +189,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   }
 
   private finalTime(): number[] {
-    const { saveAt } = this.input.config.time;
-    return [saveAt[saveAt.length - 1]];
+    return saveTimes('final', this.input.config.time);
   }
 
   /** the save times the loss reads (src/mfg/observed.ts): the last one, or all of them for a time series */
@@ -282,7 +287,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   }
 
   simulate(req: SolveRequest): SolveResult {
-    const saveAt = req.saveAt ?? this.input.config.time.saveAt;
+    const saveAt = saveTimes(req.saveAt, this.input.config.time);
     const chunks = this.chunked(req);
     if (!chunks) {
       const r = this.simulateChunk(req, saveAt);

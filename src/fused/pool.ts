@@ -21,6 +21,8 @@ function tsxEsmApi(): string {
 
 /** What a worker builds its engine from (plain data: it crosses the thread boundary). */
 export interface WorkerSetup {
+  /** the module whose `GAMES` export holds the game (games/index.ts), and the game's name in it */
+  registry: string;
   game: string;
   config: ExperimentConfig;
   spec: MlpSpec;

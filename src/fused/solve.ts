@@ -1,11 +1,14 @@
-// The fused solve: explicit Euler / Euler–Maruyama over typed arrays with the game's kernels, the
-// neural term and the noise, then a hand-written reverse pass through every step (the discrete
-// adjoint: exactly the gradient of the discretised solve, as autodiff through the unrolled steps
-// gives it). One step, as src/ode/solvers/euler.ts takes it in float32:
-//   y_{k+1} = y_k + (b(t_k, y_k)·h + f_θ(t_k, y_k)·h + σ·ΔW_k)
-// with each product and sum rounded to float32 in that order, so that the states are TF.js's up to
-// the network's order of summation. Trajectories that have ended stay frozen; the solve stops when
-// all have ended. Reverse: a_k = a_{k+1} + h·(∂b/∂y)ᵀa_{k+1} + h·(∂f/∂y)ᵀa_{k+1}, ∂L/∂θ += h·(∂f/∂θ)ᵀa_{k+1}.
+// The fused solve: an explicit Runge–Kutta scheme (schemes.ts: Euler / Euler–Maruyama, Heun, RK4)
+// over typed arrays with the game's kernels, the neural term and the noise, then a hand-written
+// reverse pass through every stage of every step (the discrete adjoint: exactly the gradient of the
+// discretised solve, as autodiff through the unrolled steps gives it). A stage's contribution, as
+// src/ode/terms.ts adds the terms in float32:
+//   K_s = b(t_s, Y_s)·h + f_θ(t_s, Y_s)·h + σ·ΔW_k,   Y_s = y_k + a_s·K_{s−1},   y_{k+1} = y_k + Σ b_s·K_s
+// with each product and sum rounded to float32 in the TF.js solver's order, so that the states are
+// TF.js's up to the network's order of summation (Euler: one stage, y_{k+1} = y_k + K₁). Trajectories
+// that have ended stay frozen; the solve stops when all have ended. Reverse, stage by stage from the
+// last: K̄_s = b_s·a_{k+1} + Σ_r a_r·Ȳ_r (r the stages reading K_s), Ȳ_s = (∂K_s/∂Y_s)ᵀK̄_s
+// = h·(∂b/∂y)ᵀK̄_s + h·(∂f/∂y)ᵀK̄_s, ∂L/∂θ += h·(∂f/∂θ)ᵀK̄_s; then a_k = a_{k+1} + Σ_s Ȳ_s.
 //
 // With a neural diffusion (noise.diffusion "neural") the noise term of agent i is σ_i·ΔW with
 // σ_i = softplus(g_θ(x_i, t, s) + c), and the reverse pass adds (∂σ/∂y)ᵀ(a_{k+1} ⊙ ΔW_k) to a_k and
@@ -14,6 +17,7 @@
 import type { SolveContext } from '../data/dataset.ts';
 import type { GameKernels, NetworkKernels, ParameterKernels, RunningMask } from './kernels.ts';
 import { activate, activationSlope, type ConstantInputs, type FusedMlp, type MlpTape } from './mlp.ts';
+import { FUSED_SCHEMES, type FusedScheme } from './schemes.ts';
 
 const fround = Math.fround;
 
@@ -52,6 +56,8 @@ export interface FusedSystem {
   t0: number;
   dt: number;
   noise: FusedNoise | null;
+  /** the solver's scheme (default: Euler) */
+  scheme?: FusedScheme;
 }
 
 /** What a forward solve leaves: the states it kept and, when recording, what the reverse pass needs. */
@@ -63,10 +69,12 @@ export interface FusedRun {
   taken: number;
   /** for games that end: the step after which each trajectory ended (0: ended at the start) */
   endSteps: (number | null)[] | null;
-  /** per step k: the network's tape (record only; null when the reverse pass recomputes it) */
+  /** per step k and stage s (index k·stages + s): the network's tape (record only; null when the reverse pass recomputes it) */
   tapes: (MlpTape | null)[];
-  /** per step k: the diffusion network's tape (record only; null when recomputed) */
+  /** per step k and stage s: the diffusion network's tape (record only; null when recomputed) */
   diffusionTapes: (MlpTape | null)[];
+  /** per step k and stage s ≥ 1 (index k·stages + s): the stage's input Y_s (record only; stage 0 reads state k) */
+  stageInputs: (Float32Array | null)[];
   /** true: the tapes were not kept (too large), the reverse pass recomputes each step's networks */
   recompute: boolean;
   /** the drift network's constant inputs of this solve and their share of its first layer (NetworkKernels.constantInputs) */
@@ -174,6 +182,8 @@ export function fusedForward(
   },
 ): FusedRun {
   const { kernels, network, size, t0, dt, noise } = sys;
+  const scheme = sys.scheme ?? FUSED_SCHEMES.euler;
+  const S = scheme.b.length;
   const total = n * size;
   if (y0.length !== total) throw new Error(`fused solve: y0 has ${y0.length} values, expected ${n} × ${size}`);
   const record = opts.record ?? false;
@@ -182,7 +192,8 @@ export function fusedForward(
   const tapes: (MlpTape | null)[] = [];
   const diffusion = sys.diffusion ?? null;
   const diffusionTapes: (MlpTape | null)[] = [];
-  const perStep = (network ? tapeBytes(network, rowsOf(network, n)) : 0) + (diffusion ? tapeBytes(diffusion, rowsOf(diffusion, n)) : 0);
+  const stageInputs: (Float32Array | null)[] = [];
+  const perStep = S * ((network ? tapeBytes(network, rowsOf(network, n)) : 0) + (diffusion ? tapeBytes(diffusion, rowsOf(diffusion, n)) : 0));
   const recompute = record && (opts.recompute ?? perStep * opts.steps > TAPE_BUDGET_BYTES);
   const keepTapes = record && !recompute;
   let y = Float32Array.from(y0);
@@ -206,6 +217,44 @@ export function fusedForward(
   const sigmaf = noise ? fround(noise.sigma) : 0;
   const pathStride = noise ? noise.trajectories * noise.perTrajectory : 0;
   const noisy = sys.noisy ?? size;
+  // the stages' contributions K_s [n, size]
+  const K = Array.from({ length: S > 1 ? S : 0 }, () => new Float32Array(total));
+
+  /**
+   * K_s = b·h + f·h + σ·ΔW_k at the stage input Y (time t), for the running trajectories, into K[s];
+   * with `step` (Euler's one stage), y_{k+1} = Y + K₁ straight into it instead.
+   */
+  const contribution = (t: number, Y: Float32Array, k: number, s: number, step: Float32Array | null) => {
+    kernels.drift(t, Y, n, ctx, drift, running);
+    if (network && increment && netOut) {
+      const tape = networkForward(network, t, Y, n, ctx, running, netOut, keepTapes, constants);
+      network.adapter.output(t, netOut, n, increment, running);
+      if (record) tapes.push(tape);
+    } else if (record) tapes.push(null);
+    if (diffusion && amplitude && diffusionOut) {
+      // a kept tape reads its output g in the reverse pass: a buffer of its own per stage
+      const out = keepTapes ? new Float32Array(diffusionOut.length) : diffusionOut;
+      const tape = networkForward(diffusion, t, Y, n, ctx, running, out, keepTapes);
+      diffusion.adapter.output(t, out, n, amplitude, running);
+      for (let i = 0; i < total; i++) amplitude[i] = diffusionAmplitude(amplitude[i], diffusion.offset);
+      if (record) diffusionTapes.push(tape);
+    } else if (record) diffusionTapes.push(null);
+    const Ks = step ?? K[s];
+    for (let r = 0; r < n; r++) {
+      const o = r * size;
+      if (running && !running[r]) {
+        if (step) for (let i = 0; i < size; i++) step[o + i] = Y[o + i];
+        continue;
+      }
+      const path = noise ? k * pathStride + (noise.trajectories === 1 ? 0 : r * noise.perTrajectory) : 0;
+      for (let i = 0; i < size; i++) {
+        let acc = fround(drift[o + i] * dtf);
+        if (increment) acc = fround(acc + fround(increment[o + i] * dtf));
+        if (noise && i < noisy) acc = fround(acc + fround((amplitude ? amplitude[o + i] : sigmaf) * fround(noise.increments[path + (noise.perTrajectory === 1 ? 0 : i)])));
+        Ks[o + i] = step ? fround(Y[o + i] + acc) : acc;
+      }
+    }
+  };
 
   let taken = 0;
   for (let k = 0; k < opts.steps; k++) {
@@ -218,35 +267,28 @@ export function fusedForward(
       if (!any) break;
     }
     const t = t0 + k * dt;
-    kernels.drift(t, y, n, ctx, drift, running);
-    if (network && increment && netOut) {
-      const tape = networkForward(network, t, y, n, ctx, running, netOut, keepTapes, constants);
-      network.adapter.output(t, netOut, n, increment, running);
-      if (record) tapes.push(tape);
-    } else if (record) tapes.push(null);
-    if (diffusion && amplitude && diffusionOut) {
-      // a kept tape reads its output g in the reverse pass: a buffer of its own per step
-      const out = keepTapes ? new Float32Array(diffusionOut.length) : diffusionOut;
-      const tape = networkForward(diffusion, t, y, n, ctx, running, out, keepTapes);
-      diffusion.adapter.output(t, out, n, amplitude, running);
-      for (let i = 0; i < total; i++) amplitude[i] = diffusionAmplitude(amplitude[i], diffusion.offset);
-      if (record) diffusionTapes.push(tape);
-    }
-
     const next = new Float32Array(total);
-    for (let r = 0; r < n; r++) {
+    for (let s = 0; s < S; s++) {
+      let Y = y;
+      if (s > 0) {
+        // the stage's input; an ended trajectory's stays its state
+        Y = Float32Array.from(y);
+        for (let r = 0; r < n; r++) {
+          if (running && !running[r]) continue;
+          for (let i = r * size; i < (r + 1) * size; i++) Y[i] = scheme.stageInput(y[i], K, s, i);
+        }
+      }
+      if (record) stageInputs.push(s > 0 ? Y : null);
+      contribution(t + scheme.c[s] * dt, Y, k, s, S === 1 ? next : null);
+    }
+    // several stages: y_{k+1} = y_k + Σ b_s·K_s, rounded as the TF.js solver rounds it
+    for (let r = 0; S > 1 && r < n; r++) {
       const o = r * size;
       if (running && !running[r]) {
         for (let i = 0; i < size; i++) next[o + i] = y[o + i];
         continue;
       }
-      const path = noise ? k * pathStride + (noise.trajectories === 1 ? 0 : r * noise.perTrajectory) : 0;
-      for (let i = 0; i < size; i++) {
-        let acc = fround(drift[o + i] * dtf);
-        if (increment) acc = fround(acc + fround(increment[o + i] * dtf));
-        if (noise && i < noisy) acc = fround(acc + fround((amplitude ? amplitude[o + i] : sigmaf) * fround(noise.increments[path + (noise.perTrajectory === 1 ? 0 : i)])));
-        next[o + i] = fround(y[o + i] + acc);
-      }
+      for (let i = o; i < o + size; i++) next[i] = scheme.combine(y[i], K, i);
     }
     if (endSteps && kernels.ended) {
       kernels.ended(next, n, flags);
@@ -256,7 +298,7 @@ export function fusedForward(
     taken = k + 1;
     if (record || keep.has(taken)) states.set(taken, y);
   }
-  return { states, last: y, taken, endSteps, tapes, diffusionTapes, recompute, constant: constants };
+  return { states, last: y, taken, endSteps, tapes, diffusionTapes, stageInputs, recompute, constant: constants };
 }
 
 /** The state after `j` steps of a run (a stopped run repeats its last state). */
@@ -277,10 +319,12 @@ export function fusedReverse(
   n: number,
   ctx: SolveContext,
   seeds: Map<number, Float64Array>,
-  /** learned mechanics (train --learn): `gradient` += h·(∂b/∂θ)ᵀa_{k+1} over the steps */
+  /** learned mechanics (train --learn): `gradient` += h·(∂b/∂θ)ᵀK̄_s over the steps and stages */
   mechanics: { parameters: ParameterKernels; gradient: Float64Array } | null = null,
 ): Float64Array {
   const { kernels, network, size, t0, dt } = sys;
+  const scheme = sys.scheme ?? FUSED_SCHEMES.euler;
+  const S = scheme.b.length;
   const total = n * size;
   let gParams = new Float64Array(network ? network.mlp.parameterCount : 0);
   const a = new Float64Array(total);
@@ -295,7 +339,6 @@ export function fusedReverse(
     }
     return merged;
   };
-  const extra = new Float64Array(total);
   const vOut = network ? new Float64Array(rowsOf(network, n) * network.adapter.outputSize) : null;
   const gIn = network ? new Float64Array(rowsOf(network, n) * network.adapter.inputSize) : null;
   const running = run.endSteps ? new Uint8Array(n) : null;
@@ -318,32 +361,28 @@ export function fusedReverse(
   const netOut = network ? new Float32Array(rowsOf(network, n) * network.adapter.outputSize) : null;
   // the constant inputs' first-layer gradients, summed over the steps (turned into ∂L/∂W at the end)
   const gBase = run.constant ? new Float64Array(run.constant.base.length) : null;
-  for (let j = run.taken; j >= 1; j--) {
-    const s = seedAt(j);
-    if (s) for (let i = 0; i < total; i++) a[i] += s[i];
-    const k = j - 1;
-    const t = t0 + k * dt;
-    const y = run.states.get(k);
-    if (!y) throw new Error(`fused solve: state ${k} was not recorded`);
-    if (running && run.endSteps) {
-      for (let r = 0; r < n; r++) running[r] = run.endSteps[r] === null || run.endSteps[r]! > k ? 1 : 0;
-    }
-    extra.fill(0);
-    kernels.driftVjp?.(t, y, a, dtf, n, ctx, extra, running);
-    mechanics?.parameters.vjp(t, y, a, dtf, n, ctx, mechanics.gradient, running);
+  // per stage: Ȳ_s (∂L/∂Y_s) and K̄_s; Euler's one stage reads a_{k+1} itself (b = 1)
+  const Ybar = Array.from({ length: S }, () => new Float64Array(total));
+  const Kbar = S === 1 && scheme.b[0] === 1 ? null : new Float64Array(total);
+
+  /** Ȳ = (∂K_s/∂Y)ᵀ v at stage s of step k (input Y, time t), added into `into`. */
+  const stageVjp = (k: number, s: number, t: number, Y: Float32Array, v: Float64Array, into: Float64Array) => {
+    kernels.driftVjp?.(t, Y, v, dtf, n, ctx, into, running);
+    mechanics?.parameters.vjp(t, Y, v, dtf, n, ctx, mechanics.gradient, running);
+    const at = k * S + s;
     if (network && vOut && gIn && netOut) {
-      const tape = run.tapes[k] ?? (run.recompute ? networkForward(network, t, y, n, ctx, running, netOut, true, run.constant) : null);
+      const tape = run.tapes[at] ?? (run.recompute ? networkForward(network, t, Y, n, ctx, running, netOut, true, run.constant) : null);
       if (!tape) throw new Error(`fused solve: the network's tape of step ${k} was not recorded`);
       vOut.fill(0);
-      network.adapter.outputVjp(t, a, n, vOut, running);
+      network.adapter.outputVjp(t, v, n, vOut, running);
       for (let i = 0; i < vOut.length; i++) vOut[i] *= dtf;
       gIn.fill(0);
       network.mlp.backward(network.params, tape, vOut, gParams, gIn, gBase);
-      network.adapter.inputVjp(t, y, gIn, n, ctx, extra, running);
+      network.adapter.inputVjp(t, Y, gIn, n, ctx, into, running);
     }
     if (diffusion && dOut && dvOut && dgIn && scaled && noise) {
-      // σ_i·ΔW_i: the adjoint of σ_i is a_i·ΔW_i, of g_i that times softplus'(g_i + offset)
-      const tape = run.diffusionTapes[k] ?? (run.recompute ? networkForward(diffusion, t, y, n, ctx, running, dOut, true) : null);
+      // σ_i·ΔW_i: the adjoint of σ_i is v_i·ΔW_i, of g_i that times softplus'(g_i + offset)
+      const tape = run.diffusionTapes[at] ?? (run.recompute ? networkForward(diffusion, t, Y, n, ctx, running, dOut, true) : null);
       if (!tape) throw new Error(`fused solve: the diffusion network's tape of step ${k} was not recorded`);
       const g = tape.post[tape.post.length - 1];
       for (let r = 0; r < n; r++) {
@@ -351,7 +390,7 @@ export function fusedReverse(
         const path = k * pathStride + (noise.trajectories === 1 ? 0 : r * noise.perTrajectory);
         const runs = !running || running[r] === 1;
         for (let i = 0; i < size; i++) {
-          scaled[o + i] = runs && i < noisy ? a[o + i] * fround(noise.increments[path + (noise.perTrajectory === 1 ? 0 : i)]) : 0;
+          scaled[o + i] = runs && i < noisy ? v[o + i] * fround(noise.increments[path + (noise.perTrajectory === 1 ? 0 : i)]) : 0;
         }
       }
       dvOut.fill(0);
@@ -359,9 +398,44 @@ export function fusedReverse(
       for (let i = 0; i < dvOut.length; i++) dvOut[i] *= activationSlope(fround(g[i] + diffusion.offset), 'softplus');
       dgIn.fill(0);
       diffusion.mlp.backward(diffusion.params, tape, dvOut, gParams.subarray(driftCount), dgIn);
-      diffusion.adapter.inputVjp(t, y, dgIn, n, ctx, extra, running);
+      diffusion.adapter.inputVjp(t, Y, dgIn, n, ctx, into, running);
     }
-    for (let i = 0; i < total; i++) a[i] += extra[i];
+  };
+
+  for (let j = run.taken; j >= 1; j--) {
+    const seed = seedAt(j);
+    if (seed) for (let i = 0; i < total; i++) a[i] += seed[i];
+    const k = j - 1;
+    const t = t0 + k * dt;
+    const y = run.states.get(k);
+    if (!y) throw new Error(`fused solve: state ${k} was not recorded`);
+    if (running && run.endSteps) {
+      for (let r = 0; r < n; r++) running[r] = run.endSteps[r] === null || run.endSteps[r]! > k ? 1 : 0;
+    }
+    for (let s = S - 1; s >= 0; s--) {
+      // K̄_s = b_s·a + Σ over the later stages that read K_s of their weight·Ȳ
+      let v: Float64Array = a;
+      if (Kbar) {
+        const b = scheme.b[s];
+        for (let i = 0; i < total; i++) Kbar[i] = b * a[i];
+        for (let r = s + 1; r < S; r++) {
+          const input = scheme.inputs[r];
+          if (input?.from !== s) continue;
+          const w = input.weight;
+          const Yr = Ybar[r];
+          for (let i = 0; i < total; i++) Kbar[i] += w * Yr[i];
+        }
+        v = Kbar;
+      }
+      Ybar[s].fill(0);
+      const Y = s === 0 ? y : run.stageInputs[k * S + s];
+      if (!Y) throw new Error(`fused solve: the input of stage ${s} of step ${k} was not recorded`);
+      stageVjp(k, s, t + scheme.c[s] * dt, Y, v, Ybar[s]);
+    }
+    for (let s = 0; s < S; s++) {
+      const Ys = Ybar[s];
+      for (let i = 0; i < total; i++) a[i] += Ys[i];
+    }
   }
   if (network && run.constant && gBase) network.mlp.addConstantGradient(run.constant.values, run.constant.variable, gBase, gParams);
   return gParams;

@@ -8,7 +8,7 @@
 // back nothing but its loss; the parameters then live on the GPU until `downloadParams()`.
 import type { ExperimentConfig } from '../config.ts';
 import type { Engine, EngineInput, ObservationBatch, SolveRequest, SolveResult } from '../mfg/engine.ts';
-import { savePlan } from '../ode/solve.ts';
+import { savePlan, saveTimes } from '../ode/solve.ts';
 import { FusedMlp } from '../fused/mlp.ts';
 import type { OptimizerConfig, OptimizerState } from '../train/optimizers.ts';
 import { gpuContext, GpuNotStartedError, type GpuContext, type GpuCounters } from './device.ts';
@@ -16,9 +16,10 @@ import type { GpuGameKernels } from './kernels.ts';
 import { radixPasses, selectWorkgroupBytes } from './select.wgsl.ts';
 import { FLAG, optimizerProgram, solveProgram, STEP_FIELDS, STEP_RECORD_BYTES, type StepField } from './solve.wgsl.ts';
 import { gpuUnsupported } from './support.ts';
+import { fusedScheme, type FusedScheme } from '../fused/schemes.ts';
 
 const fround = Math.fround;
-const ENTRIES = ['advance', 'radix', 'finalize', 'loss_seed', 'reverse_mid', 'reverse_step', 'gather'] as const;
+const ENTRIES = ['advance', 'radix', 'finalize', 'loss_seed', 'reverse_mid', 'reverse_step', 'stage_seed', 'stage_back', 'gather'] as const;
 type Entry = (typeof ENTRIES)[number];
 /** at most this many sweep workgroups: each thread then takes several agents */
 const MAX_SWEEP_WORKGROUPS = 1024;
@@ -54,6 +55,9 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
   readonly agents: number;
   /** sweep workgroups and their size */
   readonly sweep: { workgroups: number; size: number };
+  /** the solver's scheme (src/fused/schemes.ts), and its number of stages */
+  readonly scheme: FusedScheme;
+  private readonly stages: number;
   /** the radix digits of the quantile's passes (empty for a fraction) */
   readonly radix: number[];
   private readonly width: number;
@@ -93,7 +97,7 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
   constructor(private readonly input: EngineInput<C>) {
     const ctx = gpuContext();
     if (!ctx) {
-      throw new GpuNotStartedError('the fused GPU engine needs the GPU started first: await startGpu() (src/gpu/device.ts); the CLI does it for --backend webgpu');
+      throw new GpuNotStartedError('the fused GPU engine needs the GPU started first: await startGpu() (src/gpu/device.ts); the run layer does it when it chooses this engine (src/run/engine.ts)');
     }
     this.ctx = ctx;
     const { game, config, dynamics, spec } = input;
@@ -109,6 +113,8 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     this.layers = spec.depth + 1;
     // drawn now, as the CPU engines draw their kernels' randomness when they are built
     this.kernels = game.gpuKernels!(config, dynamics);
+    this.scheme = fusedScheme(config.solver);
+    this.stages = this.scheme.b.length;
     const limits = ctx.limits;
     // a power of two (the tree reductions halve it)
     const wg = 2 ** Math.floor(Math.log2(Math.min(256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX)));
@@ -140,6 +146,7 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
       g: this.sweep.workgroups,
       gameWgsl: this.kernels.wgsl,
       driftVjp: this.kernels.driftVjp,
+      scheme: this.scheme,
     });
     const cached = ctx.programs.get(source) as Program | undefined;
     if (cached) return cached;
@@ -225,21 +232,27 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     const W = this.width;
     const G = this.sweep.workgroups;
     const block = n * S;
-    const ys = { stride: block, adj: (steps + 1) * block, seed2: (steps + 2) * block, out: (steps + 3) * block };
-    const yFloats = (steps + 3 + saves) * block;
+    // the stage inputs' slots (step·stages + stage; step `steps` the final state), then the reverse
+    // pass's adjoint and second seed, the saved states, and with several stages their contributions
+    // K_s, K̄_s, Ȳ_s and the sum of the Ȳ
+    const slots = steps * this.stages + 1;
+    const k = (slots + 2 + saves) * block;
+    const ys = { stride: block, adj: slots * block, seed2: (slots + 1) * block, out: (slots + 2) * block, k, kbar: k + this.stages * block, ybar: k + (this.stages + 1) * block, acc: k + (this.stages + 2) * block };
+    const yFloats = k + (this.stages + 3) * block;
     const tape = 2 * G * n * W;
-    const stats = tape + Math.max(steps, 1) * n * (this.layers - 1) * 2 * W;
-    const delta = stats + (steps + 1) * n;
+    const stats = tape + Math.max(slots - 1, 1) * n * (this.layers - 1) * 2 * W;
+    const delta = stats + slots * n;
     const loss = delta + n * W;
     const savesAt = loss + G;
-    const workFloats = savesAt + 4 * Math.max(saves, 1);
+    const msum = savesAt + 4 * Math.max(saves, 1);
+    const workFloats = msum + G * n;
     const quantile = this.kernels.statistic.kind === 'quantile';
     const bins = quantile ? 1 << Math.max(...this.radix) : 0;
     const histSlot = quantile ? this.radix.length * n * 2 * bins + (this.radix.length - 1) * n * 4 : n;
     return {
       ys,
       yFloats,
-      work: { part: 0, back: G * n * W, tape, stats, delta, loss, saves: savesAt },
+      work: { part: 0, back: G * n * W, tape, stats, delta, loss, saves: savesAt, msum },
       workFloats,
       histSlot,
     };
@@ -258,7 +271,7 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     this.allocate('work', lay.workFloats);
     this.allocate('hist', 2 * lay.histSlot);
     const OUT_SLOPE = this.input.spec.outputActivation !== 'identity';
-    if (OUT_SLOPE) this.allocate('oslope', Math.max(steps, 1) * n * S);
+    if (OUT_SLOPE) this.allocate('oslope', Math.max(steps * this.stages, 1) * n * S);
     // the game's data: constants, per-step draws, observation constants
     const stepSize = this.kernels.stepData?.size(n) ?? 0;
     const stepBase = align4(this.constants.length);
@@ -320,6 +333,11 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
       off_delta: lay.work.delta,
       off_loss: lay.work.loss,
       off_saves: lay.work.saves,
+      off_msum: lay.work.msum,
+      off_k: lay.ys.k,
+      off_kbar: lay.ys.kbar,
+      off_ybar: lay.ys.ybar,
+      off_acc: lay.ys.acc,
       stride: lay.ys.stride,
       off_adj: lay.ys.adj,
       off_seed2: lay.ys.seed2,
@@ -329,12 +347,18 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     return { n, lay, common, noise: noise.on, network: req.network };
   }
 
-  /** The dispatches of the forward solve: the statistic and network of each step, then its update. */
+  /**
+   * The dispatches of the forward solve: for each stage of each step (slot k = step·stages + stage),
+   * the statistic and network of its input, then its update.
+   */
   private forward(list: Dispatch[], steps: number, n: number, network: boolean, noise: boolean): void {
     const G = this.sweep.workgroups;
     const net = network ? FLAG.network : 0;
     list.push({ entry: 'advance', workgroups: G, fields: { k: 0, flags: FLAG.next | net } });
-    for (let k = 0; k < steps; k++) {
+    const slots = steps * this.stages;
+    for (let k = 0; k < slots; k++) {
+      const step = Math.floor(k / this.stages);
+      const stage = k % this.stages;
       if (this.kernels.statistic.kind === 'quantile') {
         for (let p = 1; p < this.radix.length; p++) {
           const first = p === 1;
@@ -347,8 +371,8 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
       } else {
         list.push({ entry: 'finalize', workgroups: n, fields: { k, flags: net | FLAG.zeroNext } });
       }
-      const flags = FLAG.update | (k + 1 < steps ? FLAG.next : 0) | net | (noise ? FLAG.noise : 0);
-      list.push({ entry: 'advance', workgroups: G, fields: { k, flags } });
+      const flags = FLAG.update | (k + 1 < slots ? FLAG.next : 0) | net | (noise ? FLAG.noise : 0);
+      list.push({ entry: 'advance', workgroups: G, fields: { k, step, stage, flags } });
     }
   }
 
@@ -358,6 +382,7 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
     const net = network ? FLAG.network : 0;
     const interp = position.frac > 0 ? 1 : 0;
     const reverse = grad && network && steps > 0;
+    const S = this.stages;
     list.push({
       entry: 'loss_seed',
       workgroups: G,
@@ -367,14 +392,25 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
         interp,
         wa: fround(1 - position.frac),
         wb: fround(position.frac),
-        flags: net | (observe ? FLAG.observe : 0) | (reverse ? FLAG.grad : 0),
+        // several stages: the output layer's reverse runs per stage (stage_seed), not here
+        flags: (S === 1 ? net : 0) | (observe ? FLAG.observe : 0) | (reverse ? FLAG.grad : 0),
       },
     });
     if (!reverse) return;
-    for (let k = steps - 1; k >= 0; k--) {
-      list.push({ entry: 'reverse_mid', workgroups: 1, fields: { k } });
-      const seed2 = interp && k === position.k ? FLAG.seed2 : 0;
-      list.push({ entry: 'reverse_step', workgroups: G, fields: { k, flags: net | (k >= 1 ? FLAG.grad : 0) | seed2 } });
+    for (let step = steps - 1; step >= 0; step--) {
+      const seed2 = interp && step === position.k ? FLAG.seed2 : 0;
+      if (S === 1) {
+        list.push({ entry: 'reverse_mid', workgroups: 1, fields: { k: step } });
+        list.push({ entry: 'reverse_step', workgroups: G, fields: { k: step, step, flags: net | (step >= 1 ? FLAG.grad : 0) | seed2 } });
+        continue;
+      }
+      // stage by stage from the last: K̄_s and the output layer, the hidden layers, Ȳ_s and the first layer
+      for (let stage = S - 1; stage >= 0; stage--) {
+        const k = step * S + stage;
+        list.push({ entry: 'stage_seed', workgroups: G, fields: { k, step, stage, flags: net } });
+        list.push({ entry: 'reverse_mid', workgroups: 1, fields: { k } });
+        list.push({ entry: 'stage_back', workgroups: G, fields: { k, step, stage, flags: net | (stage === 0 ? seed2 : 0) } });
+      }
     }
   }
 
@@ -437,8 +473,8 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
   }
 
   private finalPosition(): { k: number; frac: number; steps: number } {
-    const { t0, t1, dt, saveAt } = this.input.config.time;
-    const plan = savePlan([saveAt[saveAt.length - 1]], t0, t1, dt);
+    const { t0, t1, dt } = this.input.config.time;
+    const plan = savePlan(saveTimes('final', this.input.config.time), t0, t1, dt);
     return { ...plan.positions[0], steps: plan.steps };
   }
 
@@ -447,7 +483,7 @@ export class GpuFusedEngine<C extends ExperimentConfig = ExperimentConfig> imple
 
   simulate(req: SolveRequest): SolveResult {
     return this.measure(() => {
-      const saveAt = req.saveAt ?? this.input.config.time.saveAt;
+      const saveAt = saveTimes(req.saveAt, this.input.config.time);
       const { t0, t1, dt } = this.input.config.time;
       const plan = savePlan(saveAt, t0, t1, dt);
       const saves = plan.positions.length;

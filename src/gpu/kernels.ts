@@ -9,7 +9,8 @@
 //   state and writes a state-shaped increment (no NetworkKernels adapter);
 // - the population statistic of each trajectory is one of the engine's exact reductions: the
 //   q-quantile of a per-agent value (linear interpolation between order statistics, as
-//   src/fused/select.ts), or the fraction of agents whose value is > 0 (a count, divided exactly);
+//   src/fused/select.ts), the fraction of agents whose value is > 0 (a count, divided exactly), or
+//   the mean of a per-agent value (summed in float32: to float32 rounding of the CPU's mean);
 // - the drift of agent i depends on its own state, the statistic (held fixed) and the game's data:
 //   its vector-Jacobian product is diagonal (meeting: zero; El Farol: −2γ);
 // - no trajectory ends (no `ended`);
@@ -35,7 +36,9 @@ export type GpuStatistic =
   /** the q-quantile of population_value over the agents of a trajectory (exact order statistics) */
   | { kind: 'quantile'; q: number }
   /** the fraction of agents with population_value > 0: count / agents, rounded to float32 exactly */
-  | { kind: 'fraction' };
+  | { kind: 'fraction' }
+  /** the mean of population_value over the agents (float32 partial sums per workgroup, then their sum / agents) */
+  | { kind: 'mean' };
 
 export interface GpuGameKernels {
   statistic: GpuStatistic;
@@ -62,4 +65,49 @@ export interface GpuGameKernels {
 export function f32(x: number): string {
   const bits = new Uint32Array(Float32Array.of(x).buffer)[0];
   return `bitcast<f32>(0x${bits.toString(16).padStart(8, '0')}u)`;
+}
+
+/**
+ * The loss of games that observe agents' own final states (src/mfg/agent-observations.ts: meeting,
+ * LQ), the mean over trajectories, samples b and agents i of (y_{b,i} − x̂_i)², summed per agent as
+ * B·(x̂_i − ȳ_i)² + Σ_b (y_{b,i} − ȳ_i)² with the sample mean ȳ_i and the spread around it computed
+ * on the host in float64: loss_term and loss_grad, and the observations' constants.
+ */
+export function agentSquaredErrorGpu(agents: number): { wgsl: string; observations: GpuGameKernels['observations'] } {
+  const wgsl = /* wgsl */ `
+// game_obs: [scale, batch, ȳ (agents), spread (agents)]
+fn loss_term(i: u32, x: f32) -> f32 {
+  let d = x - game_obs(2u + i);
+  return game_obs(0u) * (game_obs(1u) * d * d + game_obs(2u + AGENTS + i));
+}
+fn loss_grad(i: u32, x: f32) -> f32 {
+  return game_obs(0u) * 2.0 * game_obs(1u) * (x - game_obs(2u + i));
+}
+`;
+  return {
+    wgsl,
+    observations(values, batch, trajectories) {
+      // per agent: the sample mean and the sum of squares around it, in float64 (row by row, in memory order)
+      const sum = new Float64Array(agents);
+      for (let b = 0; b < batch; b++) {
+        const o = b * agents;
+        for (let i = 0; i < agents; i++) sum[i] += values[o + i];
+      }
+      for (let i = 0; i < agents; i++) sum[i] /= batch;
+      const spread = new Float64Array(agents);
+      for (let b = 0; b < batch; b++) {
+        const o = b * agents;
+        for (let i = 0; i < agents; i++) {
+          const d = values[o + i] - sum[i];
+          spread[i] += d * d;
+        }
+      }
+      const out = new Float32Array(2 + 2 * agents);
+      out[0] = 1 / (trajectories * batch * agents);
+      out[1] = batch;
+      out.set(sum, 2);
+      out.set(spread, 2 + agents);
+      return out;
+    },
+  };
 }

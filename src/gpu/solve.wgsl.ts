@@ -1,5 +1,6 @@
-// The fused solve as WGSL compute shaders: the same explicit Euler / Euler–Maruyama steps, network
-// and hand-written reverse pass as src/fused/solve.ts, for games of one number per agent whose
+// The fused solve as WGSL compute shaders: the same explicit Runge–Kutta steps (src/fused/schemes.ts:
+// Euler / Euler–Maruyama, Heun, RK4; each stage's input a slot of the state buffer, with its own
+// statistic and network pass), network and hand-written reverse pass as src/fused/solve.ts, for games of one number per agent whose
 // network reads the whole state (see src/gpu/kernels.ts). Every agent is one lane of a sweep
 // (`G` workgroups of `WG` threads, each thread taking agents i, i + G·WG, …); what needs the whole
 // population — the statistic, the network's first layer (a sum over agents) and its reverse (the
@@ -10,7 +11,8 @@
 //                     partial sums of y_k·W₀
 //   radix(k, p=1..)   the further radix passes of the quantile; the first one also runs, in n extra
 //                     workgroups, `finalize`: the network's hidden layers for y_k (tape)
-//   finalize(k)       (fraction statistics: no radix passes) the exact fraction and the hidden layers
+//   finalize(k)       (fraction and mean statistics: no radix passes) the exact fraction, or the mean
+//                     from the sweep workgroups' partial sums, and the hidden layers
 // so a meeting step is 4 dispatches (8-bit digits) or 3 (11-bit), an El Farol step 2.
 // Reverse (the discrete adjoint, as fusedReverse):
 //   loss_seed         the loss (partial sums), its gradient as the adjoint's seed, and the output
@@ -18,10 +20,15 @@
 //   reverse_mid(k)    the hidden layers' reverse (one workgroup): δ₀ of step k
 //   reverse_step(k)   the first layer's reverse at step k and a_k = a_{k+1} + h·(∂b/∂y)ᵀa + (∂f/∂y)ᵀ…,
 //                     then the output layer's reverse of step k − 1
-// so 2 dispatches per step. Float32 throughout; sums run in another order than on the CPU.
+// so 2 dispatches per step. With several stages (slot k = step·stages + stage), per stage from the last:
+//   stage_seed(k)     K̄_s = b_s·a_{k+1} + w·Ȳ_{s+1}, and the output layer's reverse with it
+//   reverse_mid(k)    as above
+//   stage_back(k)     the first layer's reverse and Ȳ_s; at stage 0, a_k = a_{k+1} + Σ_s Ȳ_s
+// Float32 throughout; sums run in another order than on the CPU.
 import { selectWgsl } from './select.wgsl.ts';
 import type { Activation } from '../nn/spec.ts';
 import { f32 } from './kernels.ts';
+import type { FusedScheme } from '../fused/schemes.ts';
 
 /** The fields of the per-dispatch uniform record, in order (all 32-bit). */
 export const STEP_FIELDS = [
@@ -57,6 +64,13 @@ export const STEP_FIELDS = [
   ['off_out', 'u32'],
   ['hist_slot', 'u32'],
   ['interp', 'u32'],
+  ['off_msum', 'u32'],
+  ['step', 'u32'],
+  ['stage', 'u32'],
+  ['off_k', 'u32'],
+  ['off_kbar', 'u32'],
+  ['off_ybar', 'u32'],
+  ['off_acc', 'u32'],
 ] as const;
 export type StepField = (typeof STEP_FIELDS)[number][0];
 /** bytes between two records (the uniform binding offset alignment) */
@@ -88,13 +102,61 @@ export interface SolveProgramSpec {
   layers: number;
   activation: Activation;
   outputActivation: Activation;
-  statistic: 'quantile' | 'fraction';
+  statistic: 'quantile' | 'fraction' | 'mean';
   radix: number[];
   wg: number;
   /** sweep workgroups */
   g: number;
   gameWgsl: string;
   driftVjp: boolean;
+  /** the solver's scheme (src/fused/schemes.ts): Euler's one stage, or Heun's two, RK4's four */
+  scheme: FusedScheme;
+}
+
+/** The scheme as WGSL: stage inputs, the step's combination and the reverse pass's weights (as src/fused/schemes.ts). */
+function schemeWgsl(scheme: FusedScheme): string {
+  const S = scheme.b.length;
+  const cases = (f: (s: number) => string) => Array.from({ length: S }, (_, s) => `    case ${s}u: { ${f(s)} }`).join('\n');
+  const input = (s: number) => {
+    const i = scheme.inputs[s];
+    if (!i) return 'return y0;';
+    return i.weight === 1 ? `return y0 + kval(${i.from}u, r, i);` : `return y0 + kval(${i.from}u, r, i) * ${f32(i.weight)};`;
+  };
+  // the weight with which the next stage reads K_s (0: none)
+  const readBy = (s: number) => scheme.inputs.findIndex((x, r) => r > s && x?.from === s);
+  const combine: Record<string, string> = {
+    euler: 'return y0 + last;',
+    'euler-maruyama': 'return y0 + last;',
+    heun: 'return y0 + (kval(0u, r, i) + last) * 0.5;',
+    rk4: 'return y0 + (((kval(0u, r, i) + kval(1u, r, i) * 2.0) + kval(2u, r, i) * 2.0) + last) / 6.0;',
+  };
+  return `
+const STAGES: u32 = ${S}u;
+/** K_j of the current step, agent i of trajectory r */
+fn kval(j: u32, r: u32, i: u32) -> f32 { return ys[st.off_k + j * st.stride + r * S + i]; }
+/** the input of stage s from the step's state y0 */
+fn stage_input(s: u32, y0: f32, r: u32, i: u32) -> f32 {
+  switch s {
+${cases(input)}
+    default: { return y0; }
+  }
+}
+/** y_{k+1} from y_k and the step's contributions (the last one, not yet stored, is \`last\`) */
+fn combine(y0: f32, last: f32, r: u32, i: u32) -> f32 { ${combine[scheme.name]} }
+/** b_s, and the weight with which the next stage reads K_s */
+fn stage_b(s: u32) -> f32 {
+  switch s {
+${cases((s) => `return ${f32(scheme.b[s])};`)}
+    default: { return 0.0; }
+  }
+}
+fn read_weight(s: u32) -> f32 {
+  switch s {
+${cases((s) => `return ${readBy(s) < 0 ? '0.0' : f32(scheme.inputs[readBy(s)]!.weight)};`)}
+    default: { return 0.0; }
+  }
+}
+`;
 }
 
 const SOFTPLUS_THRESHOLD = Math.log(1.1920928955078125e-7) + 2;
@@ -126,6 +188,7 @@ export function solveProgram(spec: SolveProgramSpec): string {
   const hiddenMaps = L - 2; // the W×W maps between the first and the last
   const struct = STEP_FIELDS.map(([name, type]) => `  ${name}: ${type},`).join('\n');
   const quantile = spec.statistic === 'quantile';
+  const mean = spec.statistic === 'mean';
   return /* wgsl */ `
 const AGENTS: u32 = ${S}u;
 const S: u32 = ${S}u;
@@ -190,11 +253,14 @@ fn state_idx(k: u32, r: u32, i: u32) -> u32 { return k * st.stride + r * S + i; 
 fn mid_w(l: u32) -> u32 { return MID + (l - 1u) * (W * W + W); }
 fn mid_b(l: u32) -> u32 { return mid_w(l) + W * W; }
 
+${schemeWgsl(spec.scheme)}
 ${activationWgsl('act_hidden', spec.activation)}
 ${activationWgsl('act_out', spec.outputActivation)}
 ${selectWgsl(spec.radix, WG)}
 
 var<workgroup> lcount: atomic<u32>;
+// the mean statistic: this thread's sum of population_value over its agents
+var<private> psum: f32;
 var<workgroup> red: array<f32, ${WG * RCH}>;
 var<workgroup> hid: array<f32, ${W}>;
 var<workgroup> hid2: array<f32, ${W}>;
@@ -264,13 +330,19 @@ ${quantile
 /** The statistic's first pass (or count) of agent i of trajectory r at step k, in workgroup memory. */
 fn visit_first(k: u32, r: u32, i: u32, y: f32) {
   let v = population_value(k, r, i, y);
-${quantile ? '  select_count(v, 0u);' : '  if (v > 0.0) { atomicAdd(&lcount, 1u); }'}
+${quantile ? '  select_count(v, 0u);' : mean ? '  psum += v;' : '  if (v > 0.0) { atomicAdd(&lcount, 1u); }'}
 }
 
-fn flush_first(lid: u32, k: u32, r: u32) {
+fn flush_first(lid: u32, g: u32, k: u32, r: u32) {
 ${quantile
     ? '  select_flush(lid, k, 0u, r);'
-    : `  if (lid == 0u) {
+    : mean
+      ? `  // the workgroup's partial sum (finalize adds the G partials)
+  reduce_one(lid, psum);
+  if (lid == 0u) { work[st.off_msum + g * st.n + r] = red[0]; }
+  psum = 0.0;
+  workgroupBarrier();`
+      : `  if (lid == 0u) {
     let c = atomicLoad(&lcount);
     if (c > 0u) { atomicAdd(&hist[count_idx(k, r)], c); }
     atomicStore(&lcount, 0u);
@@ -278,14 +350,20 @@ ${quantile
 }
 
 fn clear_first(lid: u32) {
-${quantile ? '  select_clear(lid);' : '  if (lid == 0u) { atomicStore(&lcount, 0u); }'}
+${quantile ? '  select_clear(lid);' : mean ? '  psum = 0.0;' : '  if (lid == 0u) { atomicStore(&lcount, 0u); }'}
 }
 
 /** The network's hidden layers for trajectory r at step k, from the first layer's partial sums (one workgroup). */
 fn finalize_row(lid: u32, k: u32, r: u32) {
 ${quantile
     ? ''
-    : `  if (lid == 0u) { work[st.off_stats + k * st.n + r] = exact_div(atomicLoad(&hist[count_idx(k, r)]), AGENTS); }`}
+    : mean
+      ? `  if (lid == 0u) {
+    var s = 0.0;
+    for (var g = 0u; g < G; g++) { s += work[st.off_msum + g * st.n + r]; }
+    work[st.off_stats + k * st.n + r] = s / f32(AGENTS);
+  }`
+      : `  if (lid == 0u) { work[st.off_stats + k * st.n + r] = exact_div(atomicLoad(&hist[count_idx(k, r)]), AGENTS); }`}
   if (!has(F_NETWORK)) { return; }
   gather_partials(lid, st.off_part, r);
   if (lid < W) {
@@ -322,7 +400,9 @@ fn zero_slot(flat: u32, count: u32, k: u32) {
 fn advance(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: vec3u) {
   let lid = l3.x;
   let g = w3.x;
+  // k: the slot of the stage input (step·STAGES + stage); the step draws its noise and game data
   let k = st.k;
+  let stp = st.step;
   let update = has(F_UPDATE);
   let next = has(F_NEXT);
   let net = has(F_NETWORK);
@@ -341,8 +421,7 @@ fn advance(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: v
     for (var i = g * WG + lid; i < S; i += G * WG) {
       var y = ys[state_idx(k, r, i)];
       if (update) {
-        var inc = 0.0;
-        var step = drift(k, r, i, y, stat) * st.dt;
+        var step = drift(stp, r, i, y, stat) * st.dt;
         if (net) {
           var z = 0.0;
           for (var j = 0u; j < W; j++) { z += h[j] * params[WL + j * S + i]; }
@@ -351,9 +430,20 @@ fn advance(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: v
           step = step + a.x * st.dt;
         }
         if (has(F_NOISE)) {
-          step = step + st.sigma * noise[k * st.noise_step + r * st.noise_tr + i * st.noise_per];
+          step = step + st.sigma * noise[stp * st.noise_step + r * st.noise_tr + i * st.noise_per];
         }
-        y = y + step;
+        if (STAGES == 1u) {
+          y = y + step;
+        } else {
+          // the stage's contribution K_s, then the next stage's input or the step's end
+          let y0 = ys[state_idx(k - st.stage, r, i)];
+          if (st.stage + 1u < STAGES) {
+            ys[st.off_k + st.stage * st.stride + r * S + i] = step;
+            y = stage_input(st.stage + 1u, y0, r, i);
+          } else {
+            y = combine(y0, step, r, i);
+          }
+        }
         ys[state_idx(k + 1u, r, i)] = y;
       }
       if (next) {
@@ -365,7 +455,7 @@ fn advance(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: v
     }
     if (next) {
       workgroupBarrier();
-      flush_first(lid, kn, r);
+      flush_first(lid, g, kn, r);
       if (net) { reduce_store(lid, &acc, st.off_part + (g * st.n + r) * W); }
       workgroupBarrier();
     }
@@ -420,9 +510,9 @@ fn output_reverse(k: u32, r: u32, i: u32, a: f32, h: ptr<function, array<f32, ${
 
 /** The saved state at step kf (or between kf and kf + 1), unobserved. */
 fn saved(kf: u32, interp: bool, wa: f32, wb: f32, r: u32, i: u32) -> f32 {
-  let a = ys[state_idx(kf, r, i)];
+  let a = ys[state_idx(kf * STAGES, r, i)];
   if (!interp) { return a; }
-  return a * wa + ys[state_idx(kf + 1u, r, i)] * wb;
+  return a * wa + ys[state_idx((kf + 1u) * STAGES, r, i)] * wb;
 }
 
 /**
@@ -532,13 +622,83 @@ fn reverse_step(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) 
         }
       }
       var extra = 0.0;
-      if (HAS_VJP) { extra = st.dt * drift_vjp(k, r, i, y, stat, a); }
+      if (HAS_VJP) { extra = st.dt * drift_vjp(st.step, r, i, y, stat, a); }
       a = a + (extra + gin);
       if (has(F_SEED2)) { a = a + ys[st.off_seed2 + r * S + i]; }
       ys[st.off_adj + r * S + i] = a;
       if (prev) { output_reverse(k - 1u, r, i, a, &h, &back); }
     }
     if (prev) { reduce_store(lid, &back, st.off_back + (g * st.n + r) * W); }
+  }
+}
+
+/**
+ * (Schemes of several stages) stage s of step st.step, slot k: K̄_s = b_s·a_{k+1} + w·Ȳ_{s+1} (w: the
+ * weight with which stage s + 1 reads K_s), then the output layer's reverse with it.
+ */
+@compute @workgroup_size(${WG})
+fn stage_seed(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: vec3u) {
+  let lid = l3.x;
+  let g = w3.x;
+  let k = st.k;
+  let net = has(F_NETWORK);
+  let b = stage_b(st.stage);
+  let w = read_weight(st.stage);
+  for (var r = 0u; r < st.n; r++) {
+    var h: array<f32, ${W}>;
+    var back: array<f32, ${W}>;
+    if (net) {
+      for (var j = 0u; j < W; j++) { h[j] = work[tape_idx(k, r, L - 2u, 0u, j)]; }
+    }
+    for (var i = g * WG + lid; i < S; i += G * WG) {
+      var kb = b * ys[st.off_adj + r * S + i];
+      if (w != 0.0) { kb = kb + w * ys[st.off_ybar + r * S + i]; }
+      ys[st.off_kbar + r * S + i] = kb;
+      if (net) { output_reverse(k, r, i, kb, &h, &back); }
+    }
+    if (net) { reduce_store(lid, &back, st.off_back + (g * st.n + r) * W); }
+  }
+}
+
+/**
+ * (Schemes of several stages) the first layer's reverse at slot k and Ȳ_s = h·(∂b/∂y)ᵀK̄_s + (∂f/∂y)ᵀK̄_s,
+ * summed over the step's stages; at stage 0, a_k = a_{k+1} + Σ_s Ȳ_s (plus a seed at k, F_SEED2).
+ */
+@compute @workgroup_size(${WG})
+fn stage_back(@builtin(local_invocation_id) l3: vec3u, @builtin(workgroup_id) w3: vec3u) {
+  let lid = l3.x;
+  let g = w3.x;
+  let k = st.k;
+  let net = has(F_NETWORK);
+  for (var r = 0u; r < st.n; r++) {
+    var d0: array<f32, ${W}>;
+    for (var j = 0u; j < W; j++) { d0[j] = work[st.off_delta + r * W + j]; }
+    var stat = 0.0;
+    if (HAS_VJP) { stat = work[st.off_stats + k * st.n + r]; }
+    for (var i = g * WG + lid; i < S; i += G * WG) {
+      let y = ys[state_idx(k, r, i)];
+      let kb = ys[st.off_kbar + r * S + i];
+      var gin = 0.0;
+      if (net) {
+        for (var j = 0u; j < W; j++) {
+          grads[W0 + i * W + j] += y * d0[j];
+          gin += params[W0 + i * W + j] * d0[j];
+        }
+      }
+      var extra = 0.0;
+      if (HAS_VJP) { extra = st.dt * drift_vjp(st.step, r, i, y, stat, kb); }
+      let yb = extra + gin;
+      ys[st.off_ybar + r * S + i] = yb;
+      var acc = yb;
+      if (st.stage + 1u < STAGES) { acc = acc + ys[st.off_acc + r * S + i]; }
+      if (st.stage == 0u) {
+        var a = ys[st.off_adj + r * S + i] + acc;
+        if (has(F_SEED2)) { a = a + ys[st.off_seed2 + r * S + i]; }
+        ys[st.off_adj + r * S + i] = a;
+      } else {
+        ys[st.off_acc + r * S + i] = acc;
+      }
+    }
   }
 }
 

@@ -4,8 +4,8 @@
 // atomically, so a crash mid-write leaves the previous checkpoint intact.
 import { readFile } from 'node:fs/promises';
 import type { ExperimentConfig } from '../config.ts';
-import type { TrainState } from '../train/train.ts';
-import type { TrainingStreamName as StreamName } from '../run/streams.ts';
+import type { TrainState } from '../train/loop.ts';
+import type { TrainingStreamName as StreamName } from '../streams.ts';
 import { writeJsonAtomic } from './atomic.ts';
 
 export const CHECKPOINT_FORMAT = 'neural-mfg-checkpoint';

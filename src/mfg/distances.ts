@@ -1,4 +1,5 @@
-// Distributional losses on TF.js, for the graph engine (the reference of src/fused/distances.ts):
+// Distributional losses on TF.js, the graph engine's own (src/fused/distances.ts sorts instead, and
+// the engines are held against each other):
 // the distance between each simulated final population p (a row of pred; the engine passes one row,
 // every trajectory pooled) and the observed population q (constant: the batch's observations pooled
 // on an agent's scale), averaged over the rows.
@@ -7,7 +8,17 @@
 //   sliced-wasserstein: the sorted p (a gather by topk's order, differentiable) against sorted q
 //           on the merged breakpoints of the two quantile functions (which depend on n and m only).
 import { tf, type GradSaveFunc, type Scalar, type Tensor } from '../tf.ts';
-import type { LossKind } from '../config.ts';
+import type { ExperimentConfig, LossKind } from '../config.ts';
+import type { Game } from '../game.ts';
+import type { ObservationBatch } from '../data/dataset.ts';
+
+/** The observations of a batch pooled on the scale of an agent's state (the game's comparableValues). */
+export function observedPopulation<C extends ExperimentConfig>(game: Game<C>, config: C, observations: ObservationBatch): Float64Array {
+  const comparable = game.observations.comparableValues;
+  if (!comparable) throw new Error(`the ${game.name} game has no observations on the scale of an agent's state for training.loss`);
+  const data = { values: Float64Array.from(observations.values), shape: observations.shape.slice(), labels: [] };
+  return Float64Array.from(comparable(data, config));
+}
 
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 

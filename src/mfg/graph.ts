@@ -6,7 +6,7 @@ import { tf, type Scalar, type Tensor } from '../tf.ts';
 import type { ExperimentConfig } from '../config.ts';
 import type { Mechanics, NetworkAdapter, SolveContext } from '../game.ts';
 import type { BrownianIncrements } from '../ode/brownian.ts';
-import { solve } from '../ode/solve.ts';
+import { saveTimes, solve } from '../ode/solve.ts';
 import { solverByName } from '../ode/solvers/index.ts';
 import { controlTerm, odeTerm, type Term } from '../ode/terms.ts';
 import { bindMlp } from '../nn/mlp.ts';
@@ -14,8 +14,7 @@ import { meanFieldDrift } from './drift.ts';
 import type { Engine, EngineInput, ObservationBatch, SolveRequest, SolveResult } from './engine.ts';
 import { agentAdapter, neuralDiffusion } from './agent-network.ts';
 import { lossKind, networkKind, parameterCounts } from './networks.ts';
-import { distributionalLossTensor } from './distances.ts';
-import { distributionalLoss, observedPopulation } from '../fused/distances.ts';
+import { distributionalLossTensor, observedPopulation } from './distances.ts';
 import { lossInput, lossTimes, observesPaths } from './observed.ts';
 
 /** The default network adapter: the whole (flattened) state in, a state-shaped increment out. */
@@ -96,7 +95,7 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   }
 
   simulate(req: SolveRequest): SolveResult {
-    const saveAt = req.saveAt ?? this.input.config.time.saveAt;
+    const saveAt = saveTimes(req.saveAt, this.input.config.time);
     let endSteps: (number | null)[] | undefined;
     const states = tf.tidy(() => {
       const params = tf.tensor1d(this.input.params);
@@ -130,9 +129,13 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   lossOfStates(final: Float32Array, trajectories: number, observations: ObservationBatch): number {
     const { game, config } = this.input;
     const shape = observesPaths(game) ? [lossTimes(game, config).length, ...this.input.shape] : this.input.shape;
-    // a distance between populations is no mean over the observations: computed whole, on the host
+    // a distance between populations is no mean over the observations: computed whole, every
+    // trajectory pooled into one population (TF.js ops, distances.ts)
     const kind = lossKind(config);
-    if (kind !== 'mse') return distributionalLoss(kind, final, 1, final.length, observedPopulation(game, config, observations), null);
+    if (kind !== 'mse') {
+      const q = observedPopulation(game, config, observations);
+      return tf.tidy(() => distributionalLossTensor(kind, tf.tensor(final, [1, final.length]), q).dataSync()[0]);
+    }
     const count = observations.shape[0];
     const row = observations.values.length / count;
     const size = final.length / trajectories;

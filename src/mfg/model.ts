@@ -1,8 +1,8 @@
 // A neural mean-field model: a game's mechanics, its noise, and the neural term with its flat
-// parameter vector, solved by one of two engines (engine.ts): `fused` (typed-array kernels with a
-// hand-written reverse pass) or `graph` (TF.js autodiff, the reference). The model owns the
-// parameters (a Float32Array that the optimiser updates in place) and the experiment's frozen
-// noise path; everything it returns is plain host data.
+// parameter vector, solved by the engine it is handed (engine.ts: `fused`, `graph` or `gpu`; the run
+// layer decides which, src/run/engine.ts). The model owns the parameters (a Float32Array that the
+// optimiser updates in place) and the experiment's frozen noise path; everything it returns is
+// plain host data.
 import type { ExperimentConfig } from '../config.ts';
 import type { Game, NetworkAdapter } from '../game.ts';
 import { BrownianIncrements } from '../ode/brownian.ts';
@@ -14,7 +14,7 @@ import { diffusionSpec, emptySpec, initialModelParameters, mlpSpec, networkKind,
 import type { RandomStream } from '../random.ts';
 import { FusedEngine } from '../fused/engine.ts';
 import { GpuFusedEngine } from '../gpu/engine.ts';
-import { EngineError, resolveEngine, type Engine, type EngineName, type ObservationBatch, type SolveRequest, type SolveResult } from './engine.ts';
+import { EngineError, type Engine, type EngineName, type ObservationBatch, type SolveRequest, type SolveResult } from './engine.ts';
 import { GraphEngine, wholeStateAdapter } from './graph.ts';
 import { learnedMechanics, type LearnedMechanics } from './learned.ts';
 
@@ -44,10 +44,10 @@ export function networkSpec<C extends ExperimentConfig>(game: Game<C>, config: C
 export { diffusionSpec } from './networks.ts';
 
 export interface ModelOptions {
-  /** the engine to solve with (default: fused wherever the game provides kernels, else graph) */
-  engine?: EngineName;
-  /** a TF.js backend chosen explicitly: the default engine is then graph (see resolveEngine) */
-  backend?: string;
+  /** the engine to solve with (the run layer chooses it: src/run/engine.ts) */
+  engine: EngineName;
+  /** where the engine's worker threads find the game (EngineInput.registry) */
+  registry?: string;
 }
 
 export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
@@ -69,8 +69,6 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
   /** the mechanics parameters learned with the network (inverse.learn), or null */
   readonly learned: LearnedMechanics | null;
   readonly engine: Engine;
-  /** why the default engine is not `fused` for this game and configuration (null when it is, or when asked for) */
-  readonly engineNote: string | null;
   private readonly frozenPath: BrownianIncrements | null = null;
 
   constructor(
@@ -79,7 +77,7 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
     /** the dynamics stream: noise paths and the game's own randomness */
     private readonly dynamics: RandomStream,
     params: Float64Array | Float32Array | RandomStream,
-    opts: ModelOptions = {},
+    opts: ModelOptions,
   ) {
     const unsupported = networkOptionsUnsupported(game, config);
     if (unsupported) throw new ConfigError(unsupported);
@@ -98,10 +96,9 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
     }
     this.params = new Float32Array(count + extra);
     this.params.set(values);
-    const { engine, note } = resolveEngine(game, config, opts.engine, { backend: opts.backend });
-    this.engineNote = note;
+    const engine = opts.engine;
     if (this.learned && engine !== 'fused') {
-      throw new EngineError(`inverse.learn (--learn): the ${engine} engine does not learn mechanics parameters; the fused engine does (solvers euler, euler-maruyama)`);
+      throw new EngineError(`inverse.learn: the ${engine} engine does not learn mechanics parameters; the fused engine does`);
     }
     const learned = this.learned;
     const coordinates = this.params.subarray(count);
@@ -114,6 +111,7 @@ export class MeanFieldModel<C extends ExperimentConfig = ExperimentConfig> {
       diffusion: this.diffusionSpec,
       shape: this.shape,
       learned: learned ? { names: learned.names, values: () => learned.values(coordinates) } : null,
+      registry: opts.registry,
     };
     this.engine = engine === 'fused' ? new FusedEngine(input) : engine === 'gpu' ? new GpuFusedEngine(input) : new GraphEngine(input);
     if (config.noise.layout !== 'none' && config.noise.path === 'frozen') this.frozenPath = this.samplePath(1);

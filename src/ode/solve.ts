@@ -55,6 +55,21 @@ export function savePosition(t: number, t0: number, dt: number): { k: number; fr
   return { k: lo, frac: r - lo };
 }
 
+/**
+ * What a solve saves, as diffrax's SaveAt: the states at given times (on the grid, or between two
+ * steps: interpolated), at every step of the grid, or at the final save time only (the one the
+ * training loss observes). Every engine resolves it with saveTimes.
+ */
+export type SaveAt = readonly number[] | 'steps' | 'final';
+
+/** The times a SaveAt names, for a configuration's time grid and save times (the default when absent). */
+export function saveTimes(saveAt: SaveAt | undefined, time: { t0: number; t1: number; dt: number; saveAt: number[] }): number[] {
+  if (saveAt === undefined) return time.saveAt.slice();
+  if (saveAt === 'final') return [time.saveAt[time.saveAt.length - 1]];
+  if (saveAt === 'steps') return Array.from({ length: gridSteps(time.t0, time.t1, time.dt) + 1 }, (_, k) => time.t0 + k * time.dt);
+  return saveAt.slice();
+}
+
 /** Where each save time falls on the grid, and how many steps the saves need (no more are taken). */
 export interface SavePlan {
   positions: { k: number; frac: number }[];

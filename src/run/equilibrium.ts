@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ExperimentConfig } from '../config.ts';
 import type { Game } from '../game.ts';
 import { linePlot, writeSvg } from '../plot/figures.ts';
-import { streamOf } from './streams.ts';
+import { streamOf } from '../streams.ts';
 
 /** The mean and the largest equilibrium gap over the agents (of one or several populations). */
 export interface NashGap {

@@ -10,7 +10,7 @@
 // neither correction. (Over the 30 recoveries of scripts/recovery.ts --datasets 10, 10 samples each,
 // both covered the truth 26 times: 9, 8, 9 and 7, 9, 10 for meeting, El Farol, LQ.)
 import { subset, type Dataset } from '../data/dataset.ts';
-import { bootstrapSeed, streamOf } from './streams.ts';
+import { bootstrapSeed, streamOf } from '../streams.ts';
 import type { RandomStream } from '../random.ts';
 
 export interface BootstrapResult {

@@ -4,7 +4,7 @@
 // batches at most FLUSH_MS after they come: a step of a small game takes well under a millisecond, and a
 // write per step would cost more than the step. The run's end rewrites the file whole (saveTrainedRun).
 import { closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import type { StepMetrics } from '../train/train.ts';
+import type { StepMetrics } from '../train/loop.ts';
 
 /** metrics.csv's columns (a public contract: add, never rename). */
 export const METRICS_HEADER = ['step', 'train_loss', 'validation_loss', 'ms'];

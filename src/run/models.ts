@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { GAMES } from '../../games/index.ts';
 import type { Game } from '../game.ts';
 import { ConfigError, type ExperimentConfig } from '../config.ts';
+import { withOverrides } from '../config-fields.ts';
+import { RequestError } from './requests.ts';
 import { diffusionSpec, networkSpec } from '../mfg/model.ts';
 import { parameterCount, type MlpSpec } from '../nn/spec.ts';
 import { readModel, ModelFileError, type ModelManifest } from '../io/model.ts';
@@ -56,4 +58,27 @@ export async function inspectModel(runOrModelDir: string): Promise<InspectedMode
     );
   }
   return { manifest, params, game, config, dir };
+}
+
+/**
+ * A model's configuration with overrides for one use of it (eval --set, the library's simulate
+ * options): populations, times, mechanics, the number of agents where the network does not depend
+ * on it (the agent network), never the network itself. `what` names the overrides in errors.
+ */
+export function overriddenConfig(model: { game: Game; config: ExperimentConfig; dir: string }, sets: string[], what: string, use: string): ExperimentConfig {
+  if (sets.length === 0) return model.config;
+  const { game } = model;
+  let config: ExperimentConfig;
+  try {
+    config = withOverrides(game, model.config, sets);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new RequestError(err.message);
+    throw err;
+  }
+  // the agent network's shape does not depend on the number of agents: agents=N runs it on N
+  const networks = (c: ExperimentConfig) => JSON.stringify([networkSpec(game, c), diffusionSpec(c), c.network.kind, c.network.quantiles, c.noise.diffusion]);
+  if (networks(config) !== networks(model.config)) {
+    throw new RequestError(`${what}: that changes the network of the model in ${model.dir}, which ${use} cannot do (train a new model)`);
+  }
+  return config;
 }

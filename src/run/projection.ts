@@ -28,8 +28,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, INVERSE_DEFAULTS, type ExperimentConfig } from '../config.ts';
 import type { Game } from '../game.ts';
-import { resolveEngine, type EngineName } from '../mfg/engine.ts';
-import { DEFAULT_BACKEND, startEngineBackend } from '../backend.ts';
+import { chooseEngine } from './engine.ts';
 import { inspectModel, modelFolder } from './models.ts';
 import { buildModel } from './experiment.ts';
 import { median } from '../data/stats.ts';
@@ -115,8 +114,7 @@ export async function projectRun(req: ProjectionRequest): Promise<Projection> {
     noise: { ...base.noise, path: 'fresh' },
     inverse: structuredClone(INVERSE_DEFAULTS),
   };
-  const { engine } = resolveEngine(game, extended);
-  await startEngineBackend(engine as EngineName, DEFAULT_BACKEND, { explicit: false });
+  const engine = (await chooseEngine(game, extended, {})).name;
   const saveAt = Array.from({ length: saves }, (_, k) => base.time.t0 + k);
   // paths grouped by the mechanics they use (bootstrap replicates), each group one solve
   const parameters = Array.from({ length: req.paths }, (_, p) => parametersOf(facts.estimates, p));

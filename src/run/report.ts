@@ -13,7 +13,7 @@ import { evaluateModel, evaluationPopulations, evaluationStarts } from '../train
 import type { EngineName } from '../mfg/engine.ts';
 import { buildModel, type Experiment } from './experiment.ts';
 import { writePopulation } from './outputs.ts';
-import { streamOf } from './streams.ts';
+import { streamOf } from '../streams.ts';
 import { diffusionSummary } from './diffusion.ts';
 import { equilibriumReport } from './equilibrium.ts';
 
@@ -220,7 +220,7 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
   exp: Experiment<C>;
   params: Float32Array;
   seed: number;
-  engine: { engine: EngineName; backend: string | null };
+  engine: { name: EngineName; backend: string | null };
   data: Dataset;
   dataPath: string;
   modelDir: string;
@@ -231,7 +231,7 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
   const configured = r.exp.game.observations.configureFrom?.(data, r.exp.config);
   const exp = configured ? { ...r.exp, config: configured } : r.exp;
   const { game, config } = exp;
-  const { model, streams } = buildModel(exp, seed, r.engine.engine, r.params);
+  const { model, streams } = buildModel(exp, seed, r.engine.name, r.params);
   // the training's own first initial population (what a fixed-start model was trained from)
   const firstStart = game.initialState(config, streams.initialState);
   const K = evaluationPopulations(config, model.size); // fewer for very large populations (evaluate.ts)
@@ -274,7 +274,7 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
     ...(data.about ? { observations: data.about } : {}),
     seed,
     backend: r.engine.backend,
-    engine: r.engine.engine,
+    engine: r.engine.name,
     populations,
     loss: ev.loss,
     ...metrics,

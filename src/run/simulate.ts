@@ -1,17 +1,24 @@
-// One simulated trajectory of an experiment, as `neural-mfg simulate` and the library's
+// One simulated trajectory of an experiment, as a simulate request and the library's
 // `model.simulate()` run it: the initial state and (for paired games) the observation drawn from
 // the seed unless given, the frozen or fresh noise path, the states at the save times.
 import type { ExperimentConfig } from '../config.ts';
 import type { Dataset } from '../game.ts';
 import type { EngineName } from '../mfg/engine.ts';
-import { populationsAt, type TurnStats } from '../mfg/model.ts';
+import { saveTimes, type SaveAt } from '../ode/solve.ts';
+import type { TurnStats } from '../mfg/model.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
-import { buildModel, type Experiment } from './experiment.ts';
+import { buildModel, experimentOf, type Experiment } from './experiment.ts';
+import { chooseEngine } from './engine.ts';
+import { claimOutput } from './folder.ts';
+import { RequestError, type SimulateRequest } from './requests.ts';
+import type { RunIO } from './io.ts';
+import { formatValue } from './text.ts';
 import { writePopulation } from './outputs.ts';
 import { nashGapTurns, writeNashGapFigure, type NashGap } from './equilibrium.ts';
 import { join } from 'node:path';
 
-export interface SimulateRequest<C extends ExperimentConfig = ExperimentConfig> {
+/** One trajectory to simulate: the experiment, the seed, the engine, and what is given instead of drawn. */
+export interface SimulationSetup<C extends ExperimentConfig = ExperimentConfig> {
   exp: Experiment<C>;
   seed: number;
   engine: EngineName;
@@ -23,14 +30,16 @@ export interface SimulateRequest<C extends ExperimentConfig = ExperimentConfig> 
   initialState?: ArrayLike<number>;
   /** games that pair trajectories with observations: one observation (default: drawn from the generator) */
   observation?: Dataset;
-  /** default: the configuration's save times */
-  saveAt?: number[];
+  /** what to save (times, 'steps', 'final'; src/ode/solve.ts); default: the configuration's save times */
+  saveAt?: SaveAt;
 }
 
 export interface Simulated {
   times: number[];
-  /** states[k]: the observed state at times[k], flattened */
-  states: number[][];
+  /** the observed states at the save times, [times, ...state] row-major (no boxed numbers at any population size) */
+  values: Float32Array;
+  /** the shape of one state */
+  shape: number[];
   /** for games that end: the step after which the run ended (null: still running at the cap) */
   endStep: number | null;
   initialState: Float64Array;
@@ -41,10 +50,10 @@ export interface Simulated {
 }
 
 /** Simulates one trajectory; arguments are checked with errors that name them. */
-export function simulate<C extends ExperimentConfig>(req: SimulateRequest<C>): Simulated {
+export function simulate<C extends ExperimentConfig>(req: SimulationSetup<C>): Simulated {
   const { exp, seed } = req;
   const { game, config } = exp;
-  const times = req.saveAt ?? config.time.saveAt;
+  const times = saveTimes(req.saveAt, config.time);
   const { t0, t1 } = config.time;
   times.forEach((t, k) => {
     if (!Number.isFinite(t) || t < t0 || t > t1) throw new RangeError(`simulate: times[${k}] = ${t} lies outside [${t0}, ${t1}]`);
@@ -72,12 +81,19 @@ export function simulate<C extends ExperimentConfig>(req: SimulateRequest<C>): S
   });
   return {
     times: times.slice(),
-    states: populationsAt(run, 1),
+    values: run.states,
+    shape: model.shape.slice(),
     endStep: run.endSteps?.[0] ?? null,
     initialState: start,
     observation,
     key: keys[0],
   };
+}
+
+/** states[k]: the observed state at times[k], flattened, as plain arrays (for writing and describing a run). */
+export function nestedStates(sim: Simulated): number[][] {
+  const size = sim.values.length / sim.times.length;
+  return sim.times.map((_, k) => Array.from(sim.values.subarray(k * size, (k + 1) * size)));
 }
 
 /** What `simulate` prints: the game's own description (Liar's dice's transcript) or the per-turn statistics. */
@@ -91,14 +107,15 @@ export type SavedSimulation =
  */
 export async function saveSimulation<C extends ExperimentConfig>(
   dir: string,
-  req: SimulateRequest<C>,
+  req: SimulationSetup<C>,
   sim: Simulated,
   facts: { backend: string | null; started: number },
 ): Promise<SavedSimulation> {
   const { game, config } = req.exp;
+  const states = nestedStates(sim);
   const head = { command: 'simulate', game: game.name, preset: req.exp.preset, seed: req.seed, backend: facts.backend, engine: req.engine };
   if (game.describeRun) {
-    const { text, summary } = game.describeRun(config, sim.states, sim.endStep, { observation: sim.observation, key: sim.key, seed: req.seed });
+    const { text, summary } = game.describeRun(config, states, sim.endStep, { observation: sim.observation, key: sim.key, seed: req.seed });
     await writeFileAtomic(join(dir, 'transcript.txt'), text + '\n');
     await writeJsonAtomic(join(dir, 'summary.json'), {
       ...head,
@@ -110,13 +127,42 @@ export async function saveSimulation<C extends ExperimentConfig>(
     return { kind: 'described', text, files: ['summary.json', 'transcript.txt'] };
   }
   const what = req.network ? 'MFG + neural term' : 'MFG only';
-  const turns = await writePopulation(dir, req.exp, sim.states, { title: `${game.title}: ${what} (${req.exp.preset})` });
+  const turns = await writePopulation(dir, req.exp, states, { title: `${game.title}: ${what} (${req.exp.preset})` });
   const files = ['summary.json', 'trajectory.csv', 'turns.svg'];
   // the equilibrium gap turn by turn (nash-gap.svg), and at the last save time
-  const gapTurns = nashGapTurns(game, config, sim.times, sim.states, req.seed);
+  const gapTurns = nashGapTurns(game, config, sim.times, states, req.seed);
   const nashGap = gapTurns ? { mean: gapTurns[gapTurns.length - 1].mean, max: gapTurns[gapTurns.length - 1].max } : undefined;
   if (gapTurns) files.push(await writeNashGapFigure(dir, `${game.title}: equilibrium gap, ${what} (${req.exp.preset})`, [{ name: req.network ? 'model' : 'MFG only', turns: gapTurns }]));
   const gap = gapTurns ? { nashGap, nashGapTurns: gapTurns } : {};
   await writeJsonAtomic(join(dir, 'summary.json'), { ...head, config, turns, ...gap, wallSeconds: (performance.now() - facts.started) / 1000 });
   return { kind: 'population', turns, files, ...(nashGap ? { nashGap } : {}) };
+}
+
+/** `simulate GAME`: the MFG-only dynamics of the experiment into `out`, and what it printed. */
+export async function runSimulate(r: SimulateRequest, io: RunIO): Promise<number> {
+  const started = performance.now();
+  if (!r.out) throw new RequestError('a simulate request needs an output folder (out)');
+  const exp = experimentOf(r, 'simulate');
+  const claim = await claimOutput(r.out, { command: 'simulate', game: exp.game.name, force: r.force === true });
+  let saved;
+  try {
+    const choice = await chooseEngine(exp.game, exp.config, r);
+    if (choice.note) io.note(`note: ${choice.note}`);
+    const req = { exp, seed: r.seed, engine: choice.name, network: false };
+    saved = await saveSimulation(r.out, req, simulate(req), { backend: choice.backend, started });
+  } finally {
+    await claim.release();
+  }
+  const lines: string[] = [];
+  if (saved.kind === 'described') lines.push(saved.text);
+  else {
+    const style = exp.game.figureStyle?.(exp.config).yFormat ?? 'number';
+    for (const s of saved.turns) {
+      lines.push(`t=${String(s.t).padStart(3)}  mean ${formatValue(s.mean, style)}  std ${s.std.toFixed(3)}  min ${formatValue(s.min, style)}  max ${formatValue(s.max, style)}`);
+    }
+    if (saved.nashGap) lines.push(`equilibrium gap at the last turn: mean ${saved.nashGap.mean.toPrecision(4)}, largest ${saved.nashGap.max.toPrecision(4)}`);
+  }
+  lines.push(`wrote ${r.out}/${saved.files.join(', ')}`);
+  io.out(lines.join('\n'));
+  return 0;
 }

@@ -1,27 +1,37 @@
-// A training run, start to finish, as `neural-mfg train` runs it: the observations (the user's CSV
+// A training run, start to finish, as a train request runs it: the observations (the user's CSV
 // files, or the paper's data generated from the seed), the model, the training loop with its
 // checkpoints in the run's folder, then the saved model, metrics.csv, loss.svg and the evaluation
-// report with summary.json (report.ts). Everything it returns is plain data; a front end prints it.
+// report with summary.json (report.ts), and the report in words. fitModel, the model fitted in
+// memory, is what analyses are handed to train with (src/run/analysis.ts).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type ExperimentConfig } from '../config.ts';
 import { subset, type Dataset } from '../data/dataset.ts';
-import { streamOf } from './streams.ts';
+import { streamOf } from '../streams.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
 import type { EngineName } from '../mfg/engine.ts';
 import { readCheckpoint, writeCheckpoint, type CheckpointRun } from '../io/checkpoint.ts';
 import { saveModel } from '../io/model.ts';
 import { writeCsv } from '../data/csv.ts';
 import { lossCurve, writeSvg } from '../plot/figures.ts';
-import { trainModel, type StepMetrics, type TrainResult, type TrainState } from '../train/train.ts';
+import { DivergenceError, trainLoop, type StepMetrics, type TrainResult, type TrainState } from '../train/loop.ts';
 import { GENERATED_VALUES, populationsThatFit } from '../train/evaluate.ts';
-import { buildModel, type EngineChoice, type Experiment } from './experiment.ts';
+import { buildModel, experimentOf, type Experiment } from './experiment.ts';
+import { chooseEngine, type EngineChoice } from './engine.ts';
 import { reportTraining, type RunFacts, type TrainingReport } from './report.ts';
 import { bootstrapLearned, type BootstrapResult } from './inverse.ts';
 import { inverseOf } from '../mfg/learned.ts';
 import { withOverrides } from '../config-fields.ts';
 import { METRICS_HEADER, metricsRow, openMetricsLog } from './metrics-log.ts';
+import { claimOutput, type Claim } from './folder.ts';
+import { GAMES } from '../../games/index.ts';
+import { RequestError, type ResumeRequest, type TrainRequest } from './requests.ts';
+import type { RunIO } from './io.ts';
+import { EXIT_DIVERGED, EXIT_INTERRUPTED } from './exit.ts';
+import { trainingText } from './text.ts';
 
-export interface TrainRequest<C extends ExperimentConfig = ExperimentConfig> {
+/** A training run resolved: its experiment, seed, engine, observations and folder. */
+export interface TrainingRun<C extends ExperimentConfig = ExperimentConfig> {
   exp: Experiment<C>;
   seed: number;
   engine: EngineChoice;
@@ -40,12 +50,12 @@ export interface TrainHooks {
   onStep?: (m: StepMetrics) => void;
   /** checked between steps: true stops the run after a checkpoint */
   shouldStop?: () => boolean;
-  /** after each bootstrap replicate (train --bootstrap): its learned values */
+  /** after each bootstrap replicate (inverse.bootstrap): its learned values */
   onBootstrap?: (r: number, total: number, learned: Record<string, number>) => void;
 }
 
 export interface TrainedRun<C extends ExperimentConfig = ExperimentConfig> {
-  req: TrainRequest<C>;
+  req: TrainingRun<C>;
   model: MeanFieldModel<C>;
   result: TrainResult;
   train: Dataset;
@@ -54,6 +64,68 @@ export interface TrainedRun<C extends ExperimentConfig = ExperimentConfig> {
   started: number;
   /** the bootstrap of the learned mechanics (inverse.bootstrap > 0), when the training finished */
   bootstrap?: BootstrapResult;
+}
+
+/** `train GAME`: a fresh run into `out`. */
+export async function runTrain(req: TrainRequest, io: RunIO): Promise<number> {
+  if (!req.out) throw new RequestError('a train request needs an output folder (out)');
+  const exp = experimentOf(req, 'train');
+  const claim = await claimOutput(req.out, { command: 'train', game: exp.game.name, force: req.force === true, continues: false });
+  return recordingFailure(claim, () => trainIn({ exp, seed: req.seed, data: req.data ?? null, validation: req.validation ?? null, dir: req.out! }, req, io));
+}
+
+/** `train --resume DIR`: the run of DIR from its checkpoint, in its own folder. */
+export async function runResume(req: ResumeRequest, io: RunIO): Promise<number> {
+  const claim = await claimOutput(req.run, { command: 'train', game: req.game ?? null, force: req.force === true, continues: true });
+  return recordingFailure(claim, async () => trainIn(await readResume(req.run, GAMES, { game: req.game, steps: req.steps ?? null }), req, io));
+}
+
+/** Runs the training and releases its folder, recording why it failed if it did (what `neural-mfg dashboard` shows). */
+async function recordingFailure(claim: Claim, training: () => Promise<number>): Promise<number> {
+  let failed: string | undefined;
+  try {
+    const code = await training();
+    if (code === EXIT_DIVERGED) failed = 'diverged: the loss or the weights stopped being finite';
+    return code;
+  } catch (err) {
+    failed = err instanceof Error ? err.message : String(err);
+    throw err;
+  } finally {
+    await claim.release(failed);
+  }
+}
+
+async function trainIn(partial: Omit<TrainingRun, 'engine'>, ask: TrainRequest | ResumeRequest, io: RunIO): Promise<number> {
+  const { game, config } = partial.exp;
+  if (partial.resume && partial.resume.step >= config.training.steps) {
+    io.note(`note: ${partial.dir} had trained all ${config.training.steps} steps; nothing to train (--set training.steps=N trains it further): writing its model and report again`);
+  }
+  const engine = await chooseEngine(game, config, ask);
+  if (engine.note) io.note(`note: ${engine.note}`);
+  const req: TrainingRun = { ...partial, engine };
+  const progress = io.progress?.(`train ${game.name}`, config.training.steps, req.resume?.step ?? 0) ?? null;
+  try {
+    const run = await trainRun(req, {
+      onStep: (m) => progress?.update(m.step + 1, { loss: m.trainLoss, val: m.validationLoss }),
+      shouldStop: io.shouldStop,
+      onBootstrap: (r, total, learned) => {
+        if (r === 1) progress?.stop();
+        io.info?.(`bootstrap ${r}/${total}: ${Object.entries(learned).map(([f, v]) => `${f} = ${v.toPrecision(5)}`).join(', ')}`);
+      },
+    });
+    progress?.stop();
+    io.out(trainingText(await saveTrainedRun(run), game.figureStyle?.(config).yFormat ?? 'number', game.title, req.dir));
+    return run.result.stoppedEarly ? EXIT_INTERRUPTED : 0;
+  } catch (err) {
+    if (!(err instanceof DivergenceError)) throw err;
+    progress?.stop();
+    const checkpoint = join(req.dir, 'checkpoint.json');
+    const kept = existsSync(checkpoint) ? `the last good checkpoint is kept: ${checkpoint} (train --resume ${req.dir} continues from it)` : 'no checkpoint had been written yet';
+    io.note(`neural-mfg: ${err.message}. The model was not saved; ${kept}. Try a smaller training.learningRate.`);
+    return EXIT_DIVERGED;
+  } finally {
+    progress?.stop();
+  }
 }
 
 /** The run's observations read from CSV files (the validation file is optional). */
@@ -75,7 +147,7 @@ export async function readResume(
   dir: string,
   games: Record<string, Experiment['game']>,
   opts: { game?: string; steps?: number | null } = {},
-): Promise<Omit<TrainRequest, 'engine'>> {
+): Promise<Omit<TrainingRun, 'engine'>> {
   const ck = await readCheckpoint(join(dir, 'checkpoint.json'));
   const game = games[ck.run.game];
   if (!game) throw new Error(`${join(dir, 'checkpoint.json')}: unknown game "${ck.run.game}"`);
@@ -124,7 +196,7 @@ export async function fitModel<C extends ExperimentConfig>(
     validation && opts.validation && validation.shape[0] > limit && limit > 0
       ? subset(validation, streamOf(seed, 'validationSubsample').permutation(validation.shape[0]).slice(0, limit))
       : validation;
-  const result = await trainModel({
+  const result = await trainLoop({
     model,
     train,
     validation: stepValidation,
@@ -138,11 +210,10 @@ export async function fitModel<C extends ExperimentConfig>(
 }
 
 /**
- * Trains as the request says, writing DIR/checkpoint.json every `training.checkpointEvery` steps
- * and when stopped. Throws DivergenceError (nothing saved) when the loss or weights stop being
- * finite.
+ * Trains as the run says, writing DIR/checkpoint.json every `training.checkpointEvery` steps and
+ * when stopped. Throws DivergenceError (nothing saved) when the loss or weights stop being finite.
  */
-export async function train<C extends ExperimentConfig>(request: TrainRequest<C>, hooks: TrainHooks = {}): Promise<TrainedRun<C>> {
+export async function trainRun<C extends ExperimentConfig>(request: TrainingRun<C>, hooks: TrainHooks = {}): Promise<TrainedRun<C>> {
   const started = performance.now();
   const req = withObservations(request);
   const { seed } = req;
@@ -153,7 +224,7 @@ export async function train<C extends ExperimentConfig>(request: TrainRequest<C>
   const run: CheckpointRun = { game: exp.game.name, preset: exp.preset, config: exp.config, seed, data: req.data, validationData: req.validation };
   // metrics.csv grows as the run trains (metrics-log.ts), for whoever follows it live
   const log = openMetricsLog(join(req.dir, 'metrics.csv'), req.resume?.metrics ?? []);
-  const fitted = await fitModel(exp, seed, req.engine.engine, {
+  const fitted = await fitModel(exp, seed, req.engine.name, {
     ...(files ? { train: files.train, validation: files.validation } : {}),
     resume: req.resume,
     checkpoint: { every: exp.config.training.checkpointEvery, save: (state) => writeCheckpoint(join(req.dir, 'checkpoint.json'), run, state) },
@@ -169,7 +240,7 @@ export async function train<C extends ExperimentConfig>(request: TrainRequest<C>
   const { bootstrap: total, level } = inverseOf(exp.config);
   if (total === 0 || !fitted.model.learned || fitted.result.stoppedEarly) return { req: { ...req, exp }, ...fitted, started };
   const fit = async (resampled: Dataset, replicateSeed: number) =>
-    (await fitModel(exp, replicateSeed, req.engine.engine, { train: resampled, validation: null, hooks: { shouldStop: hooks.shouldStop } })).model.learnedValues()!;
+    (await fitModel(exp, replicateSeed, req.engine.name, { train: resampled, validation: null, hooks: { shouldStop: hooks.shouldStop } })).model.learnedValues()!;
   const estimate = fitted.model.learnedValues()!;
   const bootstrap = await bootstrapLearned(fitted.train, seed, estimate, { total, level }, fit, {
     shouldStop: hooks.shouldStop,
@@ -180,7 +251,7 @@ export async function train<C extends ExperimentConfig>(request: TrainRequest<C>
 }
 
 /** The request with the game's own observations file where none was given (Game.observations.defaultFile). */
-function withObservations<C extends ExperimentConfig>(req: TrainRequest<C>): TrainRequest<C> {
+function withObservations<C extends ExperimentConfig>(req: TrainingRun<C>): TrainingRun<C> {
   if (req.data) return req;
   const file = req.exp.game.observations.defaultFile?.(req.exp.config) ?? null;
   return file ? { ...req, data: file } : req;
@@ -220,7 +291,7 @@ export async function saveTrainedRun<C extends ExperimentConfig>(run: TrainedRun
       ...(model.diffusionSpec ? { diffusion: model.diffusionSpec } : {}),
       seed,
       backend: engine.backend,
-      engine: engine.engine,
+      engine: engine.name,
       training: {
         steps: metrics.length,
         finalTrainLoss: last?.trainLoss ?? null,
@@ -250,7 +321,7 @@ export async function saveTrainedRun<C extends ExperimentConfig>(run: TrainedRun
     preset: exp.preset,
     seed,
     backend: engine.backend,
-    engine: engine.engine,
+    engine: engine.name,
     ...(engine.note ? { engineNote: engine.note } : {}),
     data: req.data,
     validationData: req.validation,

@@ -8,7 +8,7 @@ import { writeCsv } from '../data/csv.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { jobState, type JobState } from './job.ts';
 import type { SweepJob, SweepManifest } from './manifest.ts';
-import { seedStats, type SeedStats } from './stats.ts';
+import { seedStats, type SeedStats } from '../data/seed-stats.ts';
 import { metricFigure, writeFigure, type MetricFigure, type MetricSeries } from './figures.ts';
 
 /** Parts of a summary that describe the run rather than measure it. */
@@ -147,7 +147,7 @@ export async function aggregateGrid(dir: string, manifest: SweepManifest): Promi
   };
   await writeJsonAtomic(join(dir, 'summary.json'), {
     command: 'sweep aggregate',
-    sweep: { id: manifest.id, command: manifest.command, target: manifest.target, shared: manifest.shared, grid: manifest.grid, seeds: manifest.seeds },
+    sweep: { id: manifest.id, command: manifest.command, target: manifest.target, request: manifest.request, grid: manifest.grid, seeds: manifest.seeds },
     confidence: 0.95,
     ...report,
   });

@@ -1,79 +1,31 @@
 // The paper's analyses on the sweep machinery: an analysis with several points (or seeds) becomes a
-// sweep whose jobs are `analyze` runs of one point and one seed each (DIR/jobs/…), run on the local
-// pool or planned for a cluster; its result is then put back together from the jobs' summary.json
-// files by the analysis's own `combine` (the same numbers as a whole run in one process, for one
-// seed), and written as `analyze` always wrote it: DIR/summary.json, a CSV per table, the figures.
+// sweep whose jobs are analyze requests of one point and one seed each (DIR/jobs/…), run on the
+// local pool or planned for a cluster; its result is then put back together from the jobs'
+// summary.json files by the analysis's own `combine` (the same numbers as a whole run in one
+// process, for one seed), and written as a whole run writes it (src/run/analysis.ts).
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { AnalysisResult, PointRun } from '../game.ts';
+import { analysisOf, writeAnalysis, type AnalysisFacts } from '../run/analysis.ts';
+import { withoutOutput, type AnalyzeRequest } from '../run/requests.ts';
 import { gameByName } from '../../games/index.ts';
-import type { AnalysisResult, Game, PointRun } from '../game.ts';
-import { writeCsv } from '../data/csv.ts';
-import { writeJsonAtomic } from '../io/atomic.ts';
-import { writeFigure } from './figures.ts';
 import { jobState } from './job.ts';
-import { buildManifest, clearSweep, writeManifest, type AnalysisPlan, type SweepManifest } from './manifest.ts';
+import { buildManifest, clearSweep, writeManifest, type SweepManifest } from './manifest.ts';
 import { runSession, sessionVerdict } from './session.ts';
 
-/** What summary.json says about the analysis besides its result. */
-export interface AnalysisFacts {
-  plan: AnalysisPlan;
-  seed: number;
-  /** every seed, when there are several */
-  seeds?: number[];
-  backend: string | null;
-  engine: string;
-  wallSeconds: number;
-  /** the sweep behind it, when the points ran as jobs */
-  sweep?: { id: string; jobs: number };
-}
-
-/** Writes an analysis's outputs into DIR; returns the files written (besides summary.json). */
-export async function writeAnalysis(dir: string, result: AnalysisResult, f: AnalysisFacts): Promise<string[]> {
-  const files: string[] = [];
-  for (const [name, table] of Object.entries(result.tables)) {
-    await writeCsv(join(dir, `${name}.csv`), table.header, table.rows);
-    files.push(`${name}.csv`);
-  }
-  for (const [name, svg] of Object.entries(result.figures)) {
-    // SVG, and a PNG beside it where @resvg/resvg-js loads
-    files.push(...(await writeFigure(join(dir, name), svg)).map((file) => file.slice(dir.length + 1)));
-  }
-  const p = f.plan;
-  await writeJsonAtomic(join(dir, 'summary.json'), {
-    command: 'analyze',
-    game: p.game,
-    analysis: p.name,
-    description: p.description,
-    quick: p.quick,
-    overrides: p.overrides,
-    seed: f.seed,
-    ...(f.seeds ? { seeds: f.seeds } : {}),
-    dataFile: p.dataFile,
-    backend: f.backend,
-    engine: f.engine,
-    ...(f.sweep ? { sweepId: f.sweep.id, jobs: f.sweep.jobs } : {}),
-    ...result.summary,
-    wallSeconds: f.wallSeconds,
-    config: p.config,
-  });
-  return files;
-}
-
 /**
- * The sweep of an analysis: a job per point and seed, each `analyze GAME --preset NAME` with the
- * command's own options (`shared`) and the point's --set overrides.
+ * The sweep of an analysis: a job per point and seed, each the analyze request with the point's
+ * overrides and the seed.
  */
-export function analysisManifest(game: Game, plan: AnalysisPlan, shared: string[], seeds: number[]): SweepManifest {
-  const analysis = game.analyses?.[plan.name];
-  if (!analysis?.sweep) throw new Error(`the ${plan.name} analysis of ${game.name} does not split into points`);
-  const config = game.parseConfig(plan.config);
-  const points = analysis.sweep.points(config);
+export function analysisManifest(req: AnalyzeRequest, seeds: number[]): SweepManifest {
+  const { game, analysis, exp, plan } = analysisOf(req);
+  if (!analysis.sweep) throw new Error(`the ${plan.name} analysis of ${game.name} does not split into points`);
+  const points = analysis.sweep.points(exp.config);
   const fields = [...new Set(points.flatMap((p) => Object.keys(p.values)))];
   return buildManifest({
-    command: 'analyze',
     target: game.name,
-    shared,
-    resume: [],
+    // the jobs read the data file from wherever they run: its absolute path
+    base: { ...withoutOutput(req), ...(req.data ? { data: resolve(req.data) } : {}) },
     seeds,
     points,
     grid: fields.map((field) => ({ field, values: points.map((p) => p.values[field]) })),
@@ -134,11 +86,10 @@ export async function combineAnalysis(dir: string, manifest: SweepManifest, star
  */
 export async function runAnalysisSweep(
   dir: string,
-  game: Game,
-  plan: AnalysisPlan,
-  o: { shared: string[]; seeds: number[]; label: string; workers: number; retries: number; planOnly: boolean; force: boolean; started: number },
+  req: AnalyzeRequest,
+  o: { seeds: number[]; label: string; workers: number; retries: number; planOnly: boolean; force: boolean; started: number },
 ): Promise<{ code: number; text: string }> {
-  const manifest = analysisManifest(game, plan, o.shared, o.seeds);
+  const manifest = analysisManifest(req, o.seeds);
   const points = manifest.jobs.length / o.seeds.length;
   if (o.force) await clearSweep(dir);
   await writeManifest(dir, manifest, true);

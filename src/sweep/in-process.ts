@@ -1,7 +1,12 @@
-// A command line of this tool run inside the current process, its output appended to a log file
-// (and still shown, with `echo`). The pool's processes run their jobs through here, one after
-// another, so that a job costs its own work and not Node's, tsx's and vega's start-up (about 1 s).
+// A job's request run inside the current process through the run layer (src/run/execute.ts), its
+// output appended to a log file (and still shown, with `echo`). The pool's processes run their jobs
+// through here, one after another, so that a job costs its own work and not Node's, tsx's and
+// vega's start-up (about 1 s); `sweep run-one` runs its one job here too.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { execute } from '../run/execute.ts';
+import { consoleIO } from '../run/io.ts';
+import { EXIT_INTERRUPTED } from '../run/exit.ts';
+import type { RunRequest } from '../run/requests.ts';
 
 type Write = typeof process.stdout.write;
 
@@ -21,22 +26,38 @@ function tee(fd: number, echo: boolean): () => void {
   return () => streams.forEach((stream, i) => (stream.write = originals[i]));
 }
 
+/** Whether a request trains (it then stops at a signal after its step and saves a checkpoint). */
+export function trains(request: RunRequest): boolean {
+  return request.kind === 'train' || request.kind === 'resume';
+}
+
 /**
- * Runs `neural-mfg <argv>` here and returns its exit code (what `process.exitCode` says after it;
- * the code is reset so that the next job starts clean).
+ * Runs the request here and returns its exit status (an error is written as `neural-mfg: …` and
+ * gives 2). SIGINT/SIGTERM while it runs: a training stops after its current step and saves a
+ * checkpoint (a second signal aborts with 130); any other request ends at once with 130.
  */
-export async function runInProcess(argv: string[], log: string, echo = false): Promise<number> {
-  // imported here, not at the top: the CLI imports the sweep modules
-  const { main } = await import('../cli/main.ts');
+export async function runInProcess(request: RunRequest, log: string, echo = false, signalled: () => boolean = () => false): Promise<number> {
   const fd = openSync(log, 'a');
   const undo = tee(fd, echo);
-  process.exitCode = 0;
+  // `signalled`: whether a signal reached the process's own handler (it may come before this one is in place)
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping || !trains(request)) process.exit(EXIT_INTERRUPTED);
+    stopping = true;
+    process.stderr.write('\ninterrupted: finishing this step, then saving a checkpoint and what was trained (a second signal aborts)\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    await main(['node', 'neural-mfg', ...argv]);
-    return Number(process.exitCode ?? 0);
+    return await execute(request, { ...consoleIO({ quiet: true }), shouldStop: () => stopping || signalled() });
+  } catch (err) {
+    process.stderr.write(`neural-mfg: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.NEURAL_MFG_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return 2;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     undo();
-    process.exitCode = 0;
     closeSync(fd);
   }
 }

@@ -1,12 +1,14 @@
-// A process of the local pool (pool.ts forks it): it runs the command lines it is sent one at a
-// time, in-process, and answers each with the exit code. On SIGINT/SIGTERM a `train` job stops
-// after its current step and saves a checkpoint (train's own handler; a second signal aborts it);
-// any other job, or an idle process, exits at once: the job is then simply run again.
-import { runInProcess } from './in-process.ts';
-import { EXIT_INTERRUPTED } from './job.ts';
+// A process of the local pool (pool.ts forks it): it runs the requests it is sent one at a time,
+// in-process (in-process.ts), and answers each with the exit status. On SIGINT/SIGTERM a training
+// stops after its current step and saves a checkpoint (a second signal aborts it); any other job,
+// or an idle process, exits at once: the job is then simply run again.
+// The run layer is imported with the first job, after the signal handlers are in place: a signal
+// that comes while it loads finds them.
+import { EXIT_INTERRUPTED } from '../run/exit.ts';
+import type { RunRequest } from '../run/requests.ts';
 
 export interface JobMessage {
-  argv: string[];
+  request: RunRequest;
   log: string;
 }
 
@@ -17,8 +19,10 @@ export interface JobReply {
 let current: JobMessage | null = null;
 let closing = false;
 
+const trains = (request: RunRequest) => request.kind === 'train' || request.kind === 'resume';
+
 function onSignal() {
-  if (!current || current.argv[0] !== 'train') process.exit(EXIT_INTERRUPTED);
+  if (!current || !trains(current.request)) process.exit(EXIT_INTERRUPTED);
   closing = true;
 }
 process.on('SIGINT', onSignal);
@@ -33,7 +37,8 @@ process.on('message', async (message: JobMessage) => {
   current = message;
   let code: number;
   try {
-    code = await runInProcess(message.argv, message.log);
+    const { runInProcess } = await import('./in-process.ts');
+    code = await runInProcess(message.request, message.log, false, () => closing);
   } catch (err) {
     process.stderr.write(`neural-mfg: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     code = 70;

@@ -2,23 +2,24 @@
 // or Kubernetes, a queue worker): skip it if its folder says it finished under the same key,
 // resume an interrupted `train` from its checkpoint, otherwise start it afresh in a clean folder;
 // then record how it ended. The record (DIR/state/<job>.json) is what makes a job idempotent; the
-// job's folder (DIR/jobs/<job>/) holds only what its command wrote, its log is DIR/logs/<job>.log.
+// job's folder (DIR/jobs/<job>/) holds only what its request wrote, its log is DIR/logs/<job>.log.
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { LOCK_FILE } from '../run/folder.ts';
-import type { SweepJob, SweepManifest } from './manifest.ts';
+import { EXIT_INTERRUPTED } from '../run/exit.ts';
+import { canonicalJson, type RunRequest } from '../run/requests.ts';
+import type { SweepJob } from './manifest.ts';
 
-/** Where a job's files are, relative to the sweep's folder: its command's --out, its record, its log. */
+export { EXIT_INTERRUPTED } from '../run/exit.ts';
+
+/** Where a job's files are, relative to the sweep's folder: its request's output, its record, its log. */
 export function jobFiles(job: Pick<SweepJob, 'dir'>): { out: string; record: string; log: string } {
   const name = basename(job.dir);
   return { out: job.dir, record: join('state', `${name}.json`), log: join('logs', `${name}.log`) };
 }
-/** Exit code of a command stopped by Ctrl-C or SIGTERM (train: after saving a checkpoint). */
-export const EXIT_INTERRUPTED = 130;
-
 export type JobState = 'pending' | 'started' | 'done' | 'failed' | 'interrupted';
 
 /** DIR/state/<job>.json: how the job's last attempt went. */
@@ -34,15 +35,12 @@ export interface JobRecord {
   host: string;
   /** whether this attempt continued a checkpoint */
   resumed: boolean;
-  /** why the last attempt failed (the command's error message) */
+  /** why the last attempt failed (the run's error message) */
   error?: string;
 }
 
-/** What a job needs from its manifest besides itself. */
-export type JobContext = Pick<SweepManifest, 'command' | 'resume'>;
-
-/** Runs a command line of this tool with its output appended to `log`; resolves with the exit code. */
-export type CommandRunner = (argv: string[], log: string) => Promise<number>;
+/** Runs a request through the run layer with its output appended to `log`; resolves with the exit status. */
+export type RequestRunner = (request: RunRequest, log: string) => Promise<number>;
 
 export interface JobOutcome {
   job: SweepJob;
@@ -76,7 +74,7 @@ export async function jobState(sweepDir: string, job: SweepJob): Promise<{ state
   return { state: record.state, record };
 }
 
-/** Why the attempt failed, in a line: the command's own error message, else the log's last line. */
+/** Why the attempt failed, in a line: the run's own error message, else the log's last line. */
 async function failureReason(log: string): Promise<string> {
   try {
     const all = (await readFile(log, 'utf8')).split('\n').map((l) => l.trim());
@@ -91,23 +89,24 @@ async function failureReason(log: string): Promise<string> {
 
 /**
  * Runs the job unless it has finished under its key. A `train` job whose folder holds a checkpoint
- * of the same key continues it (`train --resume`: the same result as an uninterrupted run).
+ * of the same key continues it (a resume request: the same result as an uninterrupted run).
  */
-export async function executeJob(ctx: JobContext, job: SweepJob, sweepDir: string, run: CommandRunner): Promise<JobOutcome> {
+export async function executeJob(job: SweepJob, sweepDir: string, run: RequestRunner): Promise<JobOutcome> {
   const files = jobFiles(job);
   const jobDir = join(sweepDir, files.out);
   const { state, record } = await jobState(sweepDir, job);
   if (state === 'done') {
     return { job, state: 'done', skipped: true, exitCode: 0, seconds: 0, attempts: record!.attempts, resumed: false };
   }
-  const resumed = record !== null && ctx.command === 'train' && existsSync(join(jobDir, 'checkpoint.json'));
+  const resumed = record !== null && job.request.kind === 'train' && existsSync(join(jobDir, 'checkpoint.json'));
   // a fresh start in an empty folder: nothing of an earlier attempt (or of another definition) is mixed in
   if (!resumed) await rm(jobDir, { recursive: true, force: true });
   // The runner owns the job's folder (one runner per job: the pool's lock on DIR, the queue, the
   // cluster's index), so a lock left by an attempt that died, on this host or another one, is stale.
   else await rm(join(jobDir, LOCK_FILE), { force: true });
   await mkdir(join(sweepDir, 'logs'), { recursive: true });
-  const argv = resumed ? ['train', '--resume', jobDir, ...ctx.resume, '--quiet'] : [...job.argv, '--out', jobDir];
+  const { engine, backend, allowSoftware } = job.request;
+  const request: RunRequest = resumed ? { kind: 'resume', run: jobDir, engine, backend, allowSoftware } : { ...job.request, out: jobDir };
   const attempts = (record?.attempts ?? 0) + 1;
   const started: JobRecord = {
     key: job.key,
@@ -122,9 +121,9 @@ export async function executeJob(ctx: JobContext, job: SweepJob, sweepDir: strin
   };
   await writeJobRecord(sweepDir, job, started);
   const log = join(sweepDir, files.log);
-  await appendFile(log, `--- attempt ${attempts} on ${started.host} at ${started.startedAt}${resumed ? ' (resumed from checkpoint.json)' : ''}\n$ neural-mfg ${argv.join(' ')}\n`);
+  await appendFile(log, `--- attempt ${attempts} on ${started.host} at ${started.startedAt}${resumed ? ' (resumed from checkpoint.json)' : ''}\nrequest ${canonicalJson(request)}\n`);
   const t0 = performance.now();
-  const exitCode = await run(argv, log);
+  const exitCode = await run(request, log);
   const seconds = (performance.now() - t0) / 1000;
   const ended = exitCode === 0 ? 'done' : exitCode === EXIT_INTERRUPTED ? 'interrupted' : 'failed';
   const error = ended === 'failed' ? (await failureReason(log)) || `exit code ${exitCode}` : undefined;

@@ -1,18 +1,30 @@
-// A sweep is a manifest of independent jobs (DIR/sweep.json): each job is one command line of this
-// tool (`train`, `simulate`, `eval`, or one point of an analysis) with its own --set values and
-// seed, written to its own folder under DIR/jobs/. The manifest is plain data, so that any engine
-// (the local pool, a job queue, a Slurm array, a Kubernetes Indexed Job) can run job i by itself.
+// A sweep is a manifest of independent jobs (DIR/sweep.json): each job is one run request
+// (src/run/requests.ts: a `train`, `simulate`, `eval`, or one point of an analysis) with its own
+// --set values and seed, written to its own folder under DIR/jobs/. The manifest is plain data, so
+// that any engine (the local pool, a job queue, a Slurm array, a Kubernetes Indexed Job) can run job
+// i by itself, through the run layer.
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { PACKAGE_VERSION } from '../package.ts';
+import { parseRequest, requestKey, type RunRequest } from '../run/requests.ts';
+import type { AnalysisPlan } from '../run/analysis.ts';
+
+export type { AnalysisPlan } from '../run/analysis.ts';
 
 export const SWEEP_FORMAT = 'neural-mfg-sweep';
-export const SWEEP_FORMAT_VERSION = 1;
+/** 2: each job a request (1, before: each job a command line) */
+export const SWEEP_FORMAT_VERSION = 2;
 export const MANIFEST_FILE = 'sweep.json';
+/** the BullMQ queue of `sweep run --queue` and `worker`, unless --queue-name says otherwise */
+export const DEFAULT_QUEUE_NAME = 'neural-mfg';
 
-export type JobCommand = 'train' | 'simulate' | 'eval' | 'analyze';
+/** A job's request: a run request without its output (the job's folder is added when it runs). */
+export type JobRequest = RunRequest extends infer R ? (R extends RunRequest ? Omit<R, 'out' | 'force'> : never) : never;
+/** The requests a sweep's jobs make: a train, simulate, eval or analyze request with a seed and overrides. */
+export type SweepBase = Extract<JobRequest, { set: string[] }>;
+export type JobCommand = SweepBase['kind'];
 
 /** One field of the grid and the values it takes (as given: each becomes `--set field=value`). */
 export interface GridAxis {
@@ -32,22 +44,10 @@ export interface SweepJob {
   /** position of the point in the grid (jobs of one point differ only in their seed) */
   pointIndex: number;
   seed: number;
-  /** the command line after `neural-mfg`, without --out (the runner adds the job's folder) */
-  argv: string[];
-  /** sha256 of the command line: a folder finished under another key holds a stale result */
+  /** what the job runs (without its folder: the runner adds it) */
+  request: SweepBase;
+  /** sha256 of the request: a folder finished under another key holds a stale result */
   key: string;
-}
-
-/** What `sweep aggregate` needs to rebuild an analysis from its points (`analyze --plan-only`). */
-export interface AnalysisPlan {
-  game: string;
-  name: string;
-  description: string;
-  quick: boolean;
-  overrides: string[];
-  dataFile: string | null;
-  /** the validated configuration of the whole analysis (all points) */
-  config: unknown;
 }
 
 export interface SweepManifest {
@@ -60,10 +60,8 @@ export interface SweepManifest {
   command: JobCommand;
   /** the game (or, for eval, the model folder) */
   target: string;
-  /** the options every job shares, as given (file paths made absolute) */
-  shared: string[];
-  /** the options a resumed `train --resume` keeps (engine and backend) */
-  resume: string[];
+  /** what every job shares: each job's request is this one with its point's overrides and its seed */
+  request: SweepBase;
   grid: GridAxis[];
   seeds: number[];
   analysis?: AnalysisPlan;
@@ -71,10 +69,9 @@ export interface SweepManifest {
 }
 
 export interface SweepPlan {
-  command: JobCommand;
   target: string;
-  shared: string[];
-  resume: string[];
+  /** the request every job shares (file paths absolute) */
+  base: SweepBase;
   seeds: number[];
   /** the grid's points in order; each its values (for people) and its --set overrides */
   points: { values: Record<string, string>; set: string[] }[];
@@ -158,13 +155,12 @@ export function buildManifest(plan: SweepPlan): SweepManifest {
   const dirs = new Set<string>();
   plan.points.forEach((p, pointIndex) => {
     for (const seed of plan.seeds) {
-      const argv = [plan.command, plan.target, ...plan.shared, ...p.set.flatMap((s) => ['--set', s]), '--seed', String(seed)];
-      if (plan.command === 'train') argv.push('--quiet');
+      const request = { ...plan.base, set: [...plan.base.set, ...p.set], seed } as SweepBase;
       let dir = `jobs/${folderName(p.values, seed)}`;
       if (dirs.has(dir)) dir = `${dir}-${jobs.length}`;
       dirs.add(dir);
       const words = [...Object.entries(p.values).map(([f, v]) => `${f}=${v}`), `seed ${seed}`].join(' ');
-      jobs.push({ index: jobs.length, id: words, dir, point: p.values, pointIndex, seed, argv, key: sha256(JSON.stringify(argv)) });
+      jobs.push({ index: jobs.length, id: words, dir, point: p.values, pointIndex, seed, request, key: requestKey(request) });
     }
   });
   return {
@@ -173,10 +169,9 @@ export function buildManifest(plan: SweepPlan): SweepManifest {
     id: sha256(jobs.map((j) => j.key).join('\n')).slice(0, 10),
     packageVersion: PACKAGE_VERSION,
     createdAt: new Date().toISOString(),
-    command: plan.command,
+    command: plan.base.kind,
     target: plan.target,
-    shared: plan.shared,
-    resume: plan.resume,
+    request: plan.base,
     grid: plan.grid,
     seeds: plan.seeds,
     ...(plan.analysis ? { analysis: plan.analysis } : {}),
@@ -206,15 +201,23 @@ export async function readManifest(dir: string): Promise<SweepManifest> {
   if (m.version > SWEEP_FORMAT_VERSION) {
     throw new ManifestError(`${file}: written by a newer neural-mfg (manifest version ${m.version}; this one reads ${SWEEP_FORMAT_VERSION})`);
   }
-  if (!Array.isArray(m.jobs) || m.jobs.some((j, i) => j.index !== i || !Array.isArray(j.argv) || typeof j.dir !== 'string')) {
-    throw new ManifestError(`${file}: field "jobs": expected the jobs in index order, each with argv and dir`);
+  if (m.version < SWEEP_FORMAT_VERSION) {
+    // version 1 stored command lines, which the run layer no longer reads
+    throw new ManifestError(
+      `${file}: planned by an earlier neural-mfg (manifest version ${m.version}: each job a command line; this one runs version ${SWEEP_FORMAT_VERSION}, each job a request). ` +
+        `Plan it again into the same folder with the same options and --force (neural-mfg sweep plan … --out ${dir} --force, or analyze … --plan-only --force); finished jobs then run again`,
+    );
   }
+  if (!Array.isArray(m.jobs) || m.jobs.some((j, i) => j.index !== i || typeof j.dir !== 'string')) {
+    throw new ManifestError(`${file}: field "jobs": expected the jobs in index order, each with its request and dir`);
+  }
+  m.jobs.forEach((j, i) => parseRequest(j.request, `${file} job ${i}`));
   return m;
 }
 
 /**
  * Writes DIR/sweep.json. The same plan again changes nothing (finished jobs stay finished); a
- * different plan over an existing one is refused unless `force`: then the jobs whose command line
+ * different plan over an existing one is refused unless `force`: then the jobs whose request
  * is unchanged keep their results (their folders are named by point and seed), the others rerun.
  */
 export async function writeManifest(dir: string, manifest: SweepManifest, force = false): Promise<'written' | 'unchanged' | 'replaced'> {
@@ -230,7 +233,7 @@ export async function writeManifest(dir: string, manifest: SweepManifest, force 
   if (old && !force) {
     throw new ManifestError(
       `${join(dir, MANIFEST_FILE)} holds another sweep (${old.jobs.length} jobs of ${old.command} ${old.target}); ` +
-        'plan into a new folder, or give --force to replace it (jobs whose command line is unchanged keep their results)',
+        'plan into a new folder, or give --force to replace it (jobs whose request is unchanged keep their results)',
     );
   }
   await writeJsonAtomic(join(dir, MANIFEST_FILE), manifest);
@@ -244,26 +247,18 @@ export function jobAt(manifest: SweepManifest, index: number): SweepJob {
   return job;
 }
 
-const EVAL_OPTIONS = ['--data', '--set', '--engine', '--backend', '--allow-software'];
-
 export interface GridSweepRequest {
-  command: 'train' | 'simulate' | 'eval';
   target: string;
-  shared: string[];
-  resume: string[];
+  /** the request every job shares */
+  base: SweepBase;
   grid: GridAxis[];
   seeds: number[];
-  /** checks one job's configuration (its --set overrides) before anything is written (eval: when it runs) */
+  /** checks one job's configuration (its overrides) before anything is written (eval: when it runs) */
   validate(set: string[]): void;
 }
 
 /** `sweep plan`: a job per grid point and seed, every point's configuration checked first. */
 export function planGridSweep(r: GridSweepRequest): SweepManifest {
-  if (r.command === 'eval') {
-    // eval evaluates the model's own configuration: only these of train's options apply
-    const foreign = r.shared.filter((a) => a.startsWith('--') && !EVAL_OPTIONS.includes(a));
-    if (foreign.length > 0) throw new Error(`an eval sweep takes ${EVAL_OPTIONS.join(', ')}, not ${foreign.join(', ')}`);
-  }
   const points = gridPoints(r.grid);
   for (const p of points) {
     try {
@@ -273,7 +268,7 @@ export function planGridSweep(r: GridSweepRequest): SweepManifest {
       throw new Error(`${at ? `grid point ${at}: ` : ''}${(err as Error).message}`);
     }
   }
-  return buildManifest({ command: r.command, target: r.target, shared: r.shared, resume: r.resume, seeds: r.seeds, points, grid: r.grid });
+  return buildManifest({ target: r.target, base: r.base, seeds: r.seeds, points, grid: r.grid });
 }
 
 /** Removes what the sweep's jobs left in DIR (their folders, records and logs), keeping sweep.json. */

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { RunRequest } from '../run/requests.ts';
 import type { JobMessage, JobReply } from './job-process.ts';
 
 // the pool's processes run the same code as this module: the compiled JavaScript (dist/, the CLI),
@@ -43,12 +44,12 @@ export class JobPool {
     this.threads = process.env.NEURAL_MFG_THREADS ?? String(opts.threads ?? threadsPerProcess(opts.size));
   }
 
-  /** Runs `neural-mfg <argv>` in an idle process (forking one if fewer than `size` exist). */
-  run(argv: string[], log: string): Promise<number> {
+  /** Runs a request in an idle process (forking one if fewer than `size` exist). */
+  run(request: RunRequest, log: string): Promise<number> {
     const member = this.members.find((m) => m.job === null) ?? this.spawn();
     return new Promise((resolve) => {
       member.job = { log, done: resolve };
-      member.child.send({ argv, log } satisfies JobMessage);
+      member.child.send({ request, log } satisfies JobMessage);
     });
   }
 

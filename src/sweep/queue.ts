@@ -9,12 +9,11 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { DelayedError, Queue, QueueEvents, Worker, type Job } from 'bullmq';
-import { executeJob, jobFiles, jobState, writeJobRecord, type JobContext, type JobOutcome } from './job.ts';
+import { executeJob, jobFiles, jobState, writeJobRecord, type JobOutcome } from './job.ts';
 import { readManifest, type SweepJob, type SweepManifest } from './manifest.ts';
 import { JobPool } from './pool.ts';
 import type { RunSummary, SweepCounts, SweepEvent } from './run-local.ts';
 
-export const DEFAULT_QUEUE_NAME = 'neural-mfg';
 /** Results sent back through the queue above this size are refused: use a shared folder. */
 const MAX_RESULT_BYTES = 64 * 1024 * 1024;
 
@@ -23,7 +22,6 @@ export interface QueuedJob {
   sweepId: string;
   /** the sweep's folder as the enqueuing machine sees it */
   sweepDir: string;
-  context: JobContext;
   job: SweepJob;
 }
 
@@ -103,7 +101,7 @@ export function runOnQueue(dir: string, manifest: SweepManifest, o: QueueRunOpti
         const existing = await queue.getJob(id);
         if (existing && (await existing.getState()) === 'failed') await existing.remove();
         else if (existing) continue; // waiting, active, delayed or completed: collected below
-        const data: QueuedJob = { sweepId: manifest.id, sweepDir, context: { command: manifest.command, resume: manifest.resume }, job };
+        const data: QueuedJob = { sweepId: manifest.id, sweepDir, job };
         await queue.add(job.id, data, { jobId: id, attempts: o.retries + 1, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
       }
       const active = new Set<string>();
@@ -240,7 +238,7 @@ export function startWorker(o: WorkerOptions): QueueWorker {
       if (o.results === 'shared' && !shared) throw new Error(`${data.sweepDir}: sweep ${data.sweepId} is not on ${hostname()} (worker --results shared)`);
       const base = shared ? data.sweepDir : join(tmpdir(), 'neural-mfg-worker', data.sweepId);
       o.log(`worker ${hostname()}: job ${data.job.index} of sweep ${data.sweepId} (${data.job.id}) started${shared ? '' : ', results through the queue'}`);
-      const outcome = await executeJob(data.context, data.job, base, (argv, log) => pool.run(argv, log));
+      const outcome = await executeJob(data.job, base, (request, log) => pool.run(request, log));
       o.log(`worker ${hostname()}: job ${data.job.index} of sweep ${data.sweepId} ${outcome.state}${outcome.skipped ? ' (already)' : ` after ${outcome.seconds.toFixed(1)} s`}`);
       if (outcome.state === 'interrupted') {
         // back to the queue without using up an attempt: the next worker resumes it

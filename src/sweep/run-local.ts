@@ -93,7 +93,7 @@ export function runLocal(dir: string, manifest: SweepManifest, opts: RunOptions)
           opts.onEvent?.({ kind: 'start', job }, counts);
           let outcome: JobOutcome;
           try {
-            outcome = await executeJob(manifest, job, dir, (argv, log) => pool!.run(argv, log));
+            outcome = await executeJob(job, dir, (request, log) => pool!.run(request, log));
           } catch (err) {
             outcome = { job, state: 'failed', skipped: false, exitCode: null, seconds: 0, attempts: tries.get(job.index)!, resumed: false, error: (err as Error).message };
           }
@@ -134,12 +134,12 @@ export function runLocal(dir: string, manifest: SweepManifest, opts: RunOptions)
  * process, its output shown and logged, so that the cluster's signals reach it directly (a train
  * saves a checkpoint on SIGTERM). Returns the exit code: 0 done (or done before), 1 failed, 130 interrupted.
  */
-export async function runOne(dir: string, manifest: SweepManifest, job: SweepJob, retries: number): Promise<JobOutcome> {
+export async function runOne(dir: string, job: SweepJob, retries: number): Promise<JobOutcome> {
   const { runInProcess } = await import('./in-process.ts');
   let outcome: JobOutcome;
   let attempt = 0;
   do {
-    outcome = await executeJob(manifest, job, dir, (argv, log) => runInProcess(argv, log, true));
+    outcome = await executeJob(job, dir, (request, log) => runInProcess(request, log, true));
   } while (outcome.state === 'failed' && attempt++ < retries);
   return outcome;
 }

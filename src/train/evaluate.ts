@@ -5,7 +5,7 @@ import { batchOfAll, type Dataset, type SolveContext } from '../data/dataset.ts'
 import type { ExperimentConfig } from '../config.ts';
 import { emptyContext, type MeanFieldModel } from '../mfg/model.ts';
 import type { RandomStream } from '../random.ts';
-import { streamOf } from '../run/streams.ts';
+import { streamOf } from '../streams.ts';
 import { lossInput, lossTimes } from '../mfg/observed.ts';
 
 /**

@@ -5,8 +5,8 @@ import { GAMES } from '../../games/index.ts';
 import { applyOverrides } from '../../src/config.ts';
 import { MeanFieldModel } from '../../src/mfg/model.ts';
 import type { EngineName } from '../../src/mfg/engine.ts';
-import { randomStreams } from '../../src/run/streams.ts';
-import { trainModel } from '../../src/train/train.ts';
+import { randomStreams } from '../../src/streams.ts';
+import { trainLoop } from '../../src/train/loop.ts';
 
 export async function shortRun(gameName: string, preset: string, sets: string[], engine: EngineName) {
   const game = GAMES[gameName];
@@ -15,7 +15,7 @@ export async function shortRun(gameName: string, preset: string, sets: string[],
   const train = game.observations.generate(config, s.data, config.training.trainSamples);
   const validation = game.observations.generate(config, s.data, config.training.validationSamples);
   const model = new MeanFieldModel(game, config, s.dynamics, s.parameters, { engine });
-  const { metrics } = await trainModel({ model, train, validation, streams: s });
+  const { metrics } = await trainLoop({ model, train, validation, streams: s });
   return { metrics, params: model.params };
 }
 

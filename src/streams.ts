@@ -2,7 +2,7 @@
 // here and nowhere else, so that no two uses share a stream by accident and changing one use never
 // shifts another (docs/framework.md §5 keeps data, initial states, dynamics, initialisation and shuffling
 // apart; evaluation and test games have streams of their own).
-import { deriveSeed, RandomStream } from '../random.ts';
+import { deriveSeed, RandomStream } from './random.ts';
 
 /** Every stream a run derives from its seed, by name; the numbers are part of reproducibility. */
 const STREAM_INDEX = {

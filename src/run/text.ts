@@ -1,6 +1,6 @@
 // What the commands print for people: state values as the game's figures show them, quantile
 // tables, metrics, and the closing lines of a training run.
-import type { TrainingReport } from '../run/report.ts';
+import type { TrainingReport } from './report.ts';
 import { mean, sortedCopy } from '../data/stats.ts';
 
 /** Formats a state value the way the game's figures do (clock times for arrival times). */
@@ -40,8 +40,10 @@ export function engineLabel(s: { engine?: unknown; backend?: unknown }): string 
   return `${String(s.engine)} engine${s.backend ? ` on ${String(s.backend)}` : ''}`;
 }
 
-/** The table and closing lines of a finished training run (stdout). */
-export function printTrainingReport(r: TrainingReport, style: 'clock' | 'number', title: string, dir: string, out: NodeJS.WritableStream = process.stdout): void {
+/** The table and closing lines of a finished training run. */
+export function trainingText(r: TrainingReport, style: 'clock' | 'number', title: string, dir: string): string {
+  const lines: string[] = [];
+  const out = { write: (text: string) => void lines.push(text) };
   const s = r.summary as Record<string, any>;
   if (r.kind === 'population') {
     const qs = [0, 0.25, 0.5, 0.75, 1];
@@ -76,4 +78,5 @@ export function printTrainingReport(r: TrainingReport, style: 'clock' | 'number'
       `${formatMs(s.msPerStep)} ms/step; ${s.wallSeconds.toFixed(1)} s in all\n`,
   );
   out.write(`wrote ${dir}/: ${r.files.join(', ')}\n`);
+  return lines.join('');
 }

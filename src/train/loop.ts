@@ -6,7 +6,7 @@ import { batchOf, batchOfAll, subset, type Dataset, type SolveContext } from '..
 import type { ExperimentConfig } from '../config.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
 import type { RandomStream } from '../random.ts';
-import type { TrainingStreamName as StreamName } from '../run/streams.ts';
+import type { TrainingStreamName as StreamName } from '../streams.ts';
 import { BatchLoader, type LoaderState } from './loader.ts';
 import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerConfig, type OptimizerState } from './optimizers.ts';
 import type { ObservationBatch, SolveRequest } from '../mfg/engine.ts';
@@ -72,7 +72,7 @@ function deviceTraining(engine: object): DeviceTraining | null {
   return 'trainStep' in engine && 'attachOptimizer' in engine ? (engine as unknown as DeviceTraining) : null;
 }
 
-export async function trainModel<C extends ExperimentConfig>(opts: TrainOptions<C>): Promise<TrainResult> {
+export async function trainLoop<C extends ExperimentConfig>(opts: TrainOptions<C>): Promise<TrainResult> {
   const { model, streams } = opts;
   const { config, game } = model;
   const tc = config.training;

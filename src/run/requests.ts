@@ -1,0 +1,148 @@
+// Every unit of work as a plain, serialisable request: what the CLI makes of its flags, what a sweep
+// manifest stores for each job (its hash is the job's key), what the pool, the queue worker and a
+// cluster task hand to the run layer (execute.ts). A request is checked once, here (parseRequest),
+// with errors that name the field; the run layer then resolves it into an experiment and an engine.
+// Adding a kind of work: its request here, its executor in execute.ts.
+import { createHash } from 'node:crypto';
+import type { EngineAsk } from './engine.ts';
+import type { ExperimentSpec } from './experiment.ts';
+import { ENGINE_NAMES } from '../mfg/engine-name.ts';
+import { BACKEND_NAMES } from '../backend.ts';
+import { SOLVER_NAMES } from '../ode/solvers/index.ts';
+
+/** Where a request writes (absent in a sweep manifest: the job's folder is added when it runs). */
+export interface OutputAsk {
+  out?: string;
+  /** replace another run's results in `out` */
+  force?: boolean;
+}
+
+/** `train GAME`: fit the neural term (and `inverse.learn` fields) to observations, save the model. */
+export interface TrainRequest extends ExperimentSpec, EngineAsk, OutputAsk {
+  kind: 'train';
+  seed: number;
+  /** training observations (CSV); absent: generated from the seed as in the paper */
+  data?: string;
+  /** validation observations (CSV; needs `data`) */
+  validation?: string;
+}
+
+/** `train --resume DIR`: continue a run from its checkpoint (`steps`: train a finished one further). */
+export interface ResumeRequest extends EngineAsk, OutputAsk {
+  kind: 'resume';
+  /** the run's folder (its checkpoint.json) */
+  run: string;
+  /** the run must be of this game */
+  game?: string;
+  steps?: number;
+}
+
+/** `simulate GAME`: the MFG dynamics alone from the preset's initial population. */
+export interface SimulateRequest extends ExperimentSpec, EngineAsk, OutputAsk {
+  kind: 'simulate';
+  seed: number;
+}
+
+/** `generate GAME`: synthetic observations (a CSV file `out`) from the generator or the dynamics. */
+export interface GenerateRequest extends ExperimentSpec, EngineAsk, OutputAsk {
+  kind: 'generate';
+  seed: number;
+  /** default: the configuration's training.trainSamples */
+  samples?: number;
+  fromDynamics?: boolean;
+}
+
+/** `eval MODEL`: a trained model on a file of observations. */
+export interface EvalRequest extends EngineAsk, OutputAsk {
+  kind: 'eval';
+  /** a model folder, or a training run's folder holding model/ */
+  model: string;
+  data: string;
+  /** default: the training seed */
+  seed?: number;
+  /** overrides of the model's configuration for this evaluation (never its network) */
+  set: string[];
+}
+
+/** `analyze GAME --preset NAME`: one of the game's analyses, run whole in this process, for one seed. */
+export interface AnalyzeRequest extends ExperimentSpec, EngineAsk, OutputAsk {
+  kind: 'analyze';
+  /** the analysis: a preset of the same name */
+  preset: string;
+  seed: number;
+  /** the analysis's reduced preview settings, applied before `set` */
+  quick?: boolean;
+  /** training observations from a CSV file instead of generated ones */
+  data?: string;
+}
+
+export type RunRequest = TrainRequest | ResumeRequest | SimulateRequest | GenerateRequest | EvalRequest | AnalyzeRequest;
+export type RunKind = RunRequest['kind'];
+export const RUN_KINDS: RunKind[] = ['train', 'resume', 'simulate', 'generate', 'eval', 'analyze'];
+
+export class RequestError extends Error {}
+
+/** The fields of each kind besides the engine's and the output's, with their checks. */
+type Check = (v: unknown) => string | null;
+const str: Check = (v) => (typeof v === 'string' && v !== '' ? null : 'expected a non-empty string');
+const bool: Check = (v) => (typeof v === 'boolean' ? null : 'expected true or false');
+const seed: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff ? null : 'expected a whole number from 0 to 4294967295');
+const count: Check = (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'expected a positive whole number');
+const strings: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'expected a list of strings ("field=value")');
+const record: Check = (v) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((s) => typeof s === 'string') ? null : 'expected an object of strings (field → value)';
+const oneOf = (names: readonly string[]): Check => (v) => (typeof v === 'string' && names.includes(v) ? null : `expected one of ${names.join(', ')}`);
+
+const ENGINE: Record<string, Check> = { engine: oneOf(ENGINE_NAMES), backend: oneOf(BACKEND_NAMES), allowSoftware: bool, out: str, force: bool };
+const EXPERIMENT: Record<string, Check> = { game: str, preset: str, faithful: bool, set: strings, options: record, solver: oneOf(SOLVER_NAMES) };
+const FIELDS: Record<RunKind, { required: string[]; checks: Record<string, Check> }> = {
+  train: { required: ['game', 'set', 'seed'], checks: { ...EXPERIMENT, ...ENGINE, seed, data: str, validation: str } },
+  resume: { required: ['run'], checks: { ...ENGINE, run: str, game: str, steps: count } },
+  simulate: { required: ['game', 'set', 'seed'], checks: { ...EXPERIMENT, ...ENGINE, seed } },
+  generate: { required: ['game', 'set', 'seed'], checks: { ...EXPERIMENT, ...ENGINE, seed, samples: count, fromDynamics: bool } },
+  eval: { required: ['model', 'data', 'set'], checks: { ...ENGINE, model: str, data: str, seed, set: strings } },
+  analyze: { required: ['game', 'preset', 'set', 'seed'], checks: { ...EXPERIMENT, ...ENGINE, seed, quick: bool, data: str } },
+};
+
+/**
+ * Checks a request (from the CLI, a manifest, a queue) once: its kind, every field's type, no
+ * field it does not know; `where` names it in errors ("sweep.json job 3: request field …").
+ */
+export function parseRequest(raw: unknown, where = 'request'): RunRequest {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new RequestError(`${where}: expected an object with a "kind"`);
+  const r = raw as Record<string, unknown>;
+  const kind = r.kind as RunKind;
+  const fields = FIELDS[kind];
+  if (!fields) throw new RequestError(`${where} field "kind": expected one of ${RUN_KINDS.join(', ')}, got ${JSON.stringify(r.kind)}`);
+  for (const name of fields.required) if (r[name] === undefined) throw new RequestError(`${where} field "${name}": missing (a ${kind} request needs it)`);
+  for (const [name, value] of Object.entries(r)) {
+    if (name === 'kind' || value === undefined) continue;
+    const check = fields.checks[name];
+    if (!check) throw new RequestError(`${where} field "${name}": a ${kind} request has no such field`);
+    const why = check(value);
+    if (why) throw new RequestError(`${where} field "${name}": ${why}, got ${JSON.stringify(value)}`);
+  }
+  if (kind === 'train' && r.validation !== undefined && r.data === undefined) throw new RequestError(`${where} field "validation": needs "data" as well`);
+  return r as unknown as RunRequest;
+}
+
+/** JSON with its keys sorted at every level, undefined fields dropped: the same request, the same text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The request without where it writes: what a sweep stores for a job. */
+export function withoutOutput<R extends RunRequest>(req: R): Omit<R, 'out' | 'force'> {
+  const { out: _out, force: _force, ...rest } = req;
+  return rest;
+}
+
+/** sha256 of the request (without its output): a job's key; a folder finished under another key holds a stale result. */
+export function requestKey(req: RunRequest | Omit<RunRequest, 'out' | 'force'>): string {
+  return createHash('sha256').update(canonicalJson(req)).digest('hex');
+}
