@@ -1,0 +1,139 @@
+// src/forecast/: the game-independent parts of a forecast (dates, 7-day means, bands, scores,
+// baselines), against values worked out by hand or in closed form.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { addDays, dateRange, dayNumber, daysBetween, sliceDates, trailingMean } from '../src/forecast/series.ts';
+import { bandsOf, quantileSorted } from '../src/forecast/bands.ts';
+import { coverage, scoreForecast, scorePoint } from '../src/forecast/scores.ts';
+import { fitSir, naiveForecast, sirForecast, sirIncidence } from '../src/forecast/baselines.ts';
+
+const close = (a: number, b: number, tol: number, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} against ${b} (±${tol})`);
+const closeAll = (a: ArrayLike<number>, b: number[], tol: number) => {
+  assert.is(a.length, b.length);
+  for (let i = 0; i < b.length; i++) close(a[i], b[i], tol, `[${i}]`);
+};
+
+test('dates: leap days, month ends and year ends counted in UTC; no such day is an error', () => {
+  assert.is(addDays('2020-02-28', 1), '2020-02-29');
+  assert.is(addDays('2021-02-28', 1), '2021-03-01');
+  assert.is(addDays('2020-12-31', 1), '2021-01-01');
+  assert.is(addDays('2020-04-01', -1), '2020-03-31');
+  assert.is(daysBetween('2020-01-01', '2021-01-01'), 366);
+  assert.is(dayNumber('1970-01-02'), 1);
+  assert.equal(dateRange('2022-12-30', 3), ['2022-12-30', '2022-12-31', '2023-01-01']);
+  assert.throws(() => dayNumber('2021-02-30'), /no such day/);
+  assert.throws(() => dayNumber('2021/02/03'), /YYYY-MM-DD/);
+});
+
+test('the 7-day trailing mean averages the last 7 days, and the days there are at the start', () => {
+  closeAll(trailingMean([7, 0, 0, 0, 0, 0, 0, 14, 7]), [7, 3.5, 7 / 3, 1.75, 1.4, 7 / 6, 1, 2, 3], 1e-12);
+  closeAll(trailingMean([1, 2, 3, 4], 2), [1, 1.5, 2.5, 3.5], 1e-12);
+});
+
+test('sliceDates cuts a series by dates, inclusive, and refuses days it does not hold', () => {
+  const s = { dates: dateRange('2020-04-01', 5), values: Float64Array.from([1, 2, 3, 4, 5]) };
+  const part = sliceDates(s, '2020-04-02', '2020-04-04');
+  assert.equal(part.dates, ['2020-04-02', '2020-04-03', '2020-04-04']);
+  assert.equal(Array.from(part.values), [2, 3, 4]);
+  assert.throws(() => sliceDates(s, '2020-03-31', '2020-04-02'), /not all in the series/);
+});
+
+test('quantiles interpolate between order statistics (type 7)', () => {
+  const v = [1, 2, 3, 4, 5];
+  assert.is(quantileSorted(v, 0.5), 3);
+  assert.is(quantileSorted(v, 0.25), 2);
+  close(quantileSorted(v, 0.05), 1.2, 1e-12);
+  close(quantileSorted(v, 0.95), 4.8, 1e-12);
+  assert.is(quantileSorted([7], 0.95), 7);
+});
+
+test('bands from paths: per day the median, 50% and 90% bands, whatever the paths\' order', () => {
+  const paths = [[3, 30], [1, 50], [5, 10], [2, 40], [4, 20]];
+  const b = bandsOf(paths);
+  closeAll(b.median, [3, 30], 1e-12);
+  closeAll(b.low50, [2, 20], 1e-12);
+  closeAll(b.high50, [4, 40], 1e-12);
+  closeAll(b.low90, [1.2, 12], 1e-12);
+  closeAll(b.high90, [4.8, 48], 1e-12);
+  assert.throws(() => bandsOf([[1, NaN]]), /day 1 is NaN/);
+});
+
+test('MALE, peak date and height of a point forecast over the covered days only', () => {
+  // day 0: |log10(1 + 9999) − log10(1 + 99)| = 2; day 1: |log10(1 + 9) − log10(1 + 99)| = 1; day 2 not observed
+  const s = scorePoint([99, 99, NaN], [9999, 9, 5])!;
+  assert.is(s.days, 2);
+  close(s.male, 1.5, 1e-12);
+  // the first day is the forecast's peak (9999), the observed peak is day 0 too (first of the ties)
+  assert.is(s.peakDateError, 0);
+  close(s.peakHeightError, 100, 1e-12);
+  const late = scorePoint([10, 50, 20], [10, 20, 60])!;
+  assert.is(late.peakDateError, 1);
+  close(late.peakHeightError, 0.2, 1e-12);
+  assert.is(scorePoint([NaN, NaN], [1, 2]), null);
+});
+
+test('coverage counts the covered days inside the band, ends included', () => {
+  close(coverage([1, 2, 3, 4, NaN], [0, 3, 3, 5, 0], [1, 4, 3, 6, 0]), 0.5, 1e-12);
+  const b = bandsOf([[1, 1, 1], [3, 3, 3], [2, 2, 2], [2.5, 2.5, 2.5], [1.5, 1.5, 1.5]]);
+  // low90 1.1, low50 1.5, median 2, high50 2.5, high90 2.9
+  const s = scoreForecast([2.2, 2.7, 3.5], b)!;
+  close(s.coverage50, 1 / 3, 1e-12);
+  close(s.coverage90, 2 / 3, 1e-12);
+});
+
+test('the naive forecast continues the last week\'s growth rate; flat where the week starts at 0', () => {
+  const window = [5, 5, 10, 11, 12, 13, 14, 15, 16, 20];
+  // the last week: 10 → 20, doubling in 7 days
+  closeAll(naiveForecast(window, 14).filter((_, h) => h === 6 || h === 13), [40, 80], 1e-9);
+  closeAll(naiveForecast([0, 1, 2, 3, 4, 5, 6, 7], 3), [7, 7, 7], 0);
+});
+
+test('the SIR\'s daily incidence is the closed form N β i0 (e^{r(k+1)} − e^{rk}) / r while S stays near 1', () => {
+  const p = { beta: 0.3, gamma: 0.1, infectedShare: 1e-7 };
+  const setting = { population: 1e8, removedShare: 0 };
+  const inc = sirIncidence(p, setting, 20);
+  const r = p.beta - p.gamma;
+  for (let k = 0; k < 20; k++) {
+    const exact = (1e8 * p.beta * p.infectedShare * (Math.exp(r * (k + 1)) - Math.exp(r * k))) / r;
+    close(inc[k] / exact, 1, 1e-4, `day ${k}`);
+  }
+});
+
+test('the SIR\'s epidemic ends at its final size z = 1 − exp(−R0 z) (R0 = 2: z = 0.7968)', () => {
+  const inc = sirIncidence({ beta: 0.2, gamma: 0.1, infectedShare: 1e-7 }, { population: 1e6, removedShare: 0 }, 2000);
+  const total = inc.reduce((a, b) => a + b, 0) / 1e6;
+  let z = 0.5;
+  for (let i = 0; i < 200; i++) z = 1 - Math.exp(-2 * z);
+  close(z, 0.7968, 1e-4);
+  close(total, z, 1e-4);
+  // nothing infected: no cases, ever
+  assert.equal(Array.from(sirIncidence({ beta: 0.5, gamma: 0.1, infectedShare: 0 }, { population: 1e6, removedShare: 0.1 }, 5)), [0, 0, 0, 0, 0]);
+});
+
+test('the least-squares SIR recovers β, γ and the infected share of a wave it generated, and continues it', () => {
+  const setting = { population: 1.25e8, removedShare: 0.01 };
+  const truth = { beta: 0.3, gamma: 0.2, infectedShare: 1e-3 };
+  const all = sirIncidence(truth, setting, 84);
+  const fit = fitSir(all.slice(0, 56), setting);
+  close(fit.beta / truth.beta, 1, 1e-4, 'β');
+  close(fit.gamma / truth.gamma, 1, 1e-4, 'γ');
+  close(fit.infectedShare / truth.infectedShare, 1, 1e-4, 'i0');
+  assert.ok(fit.rmsLogError < 1e-6);
+  const ahead = sirForecast(fit, setting, 28);
+  for (let h = 0; h < 28; h++) close(ahead[h] / all[56 + h], 1, 1e-3, `day ${h}`);
+});
+
+test('the least-squares SIR of a noisy growing window fits it to its noise and grows on', () => {
+  const setting = { population: 1.25e8, removedShare: 0.002 };
+  const truth = { beta: 0.25, gamma: 1 / 7, infectedShare: 2e-5 };
+  const clean = sirIncidence(truth, setting, 56);
+  // ±10% multiplicative noise of a fixed pattern
+  const noisy = clean.map((v, k) => v * (1 + 0.1 * Math.sin(2.7 * k)));
+  const fit = fitSir(noisy, setting);
+  assert.ok(fit.rmsLogError < 0.08, `rms ${fit.rmsLogError}`);
+  close(fit.beta * (1 - 0.002) - fit.gamma, truth.beta * (1 - 0.002) - truth.gamma, 0.01, 'growth rate β S0 − γ');
+  const ahead = sirForecast(fit, setting, 7);
+  assert.ok(ahead[6] > fit.fitted[55]);
+});
+
+test.run();
