@@ -6,6 +6,8 @@ import { addDays, dateRange, dayNumber, daysBetween, sliceDates, trailingMean } 
 import { bandsOf, quantileSorted } from '../src/forecast/bands.ts';
 import { coverage, scoreForecast, scorePoint } from '../src/forecast/scores.ts';
 import { fitSir, naiveForecast, sirForecast, sirIncidence } from '../src/forecast/baselines.ts';
+import { rollingWindows } from '../src/forecast/rolling.ts';
+import { baselineTable, buildForecast, FORECAST_HEADER, forecastRows } from '../src/forecast/forecast.ts';
 
 const close = (a: number, b: number, tol: number, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} against ${b} (±${tol})`);
 const closeAll = (a: ArrayLike<number>, b: number[], tol: number) => {
@@ -134,6 +136,69 @@ test('the least-squares SIR of a noisy growing window fits it to its noise and g
   close(fit.beta * (1 - 0.002) - fit.gamma, truth.beta * (1 - 0.002) - truth.gamma, 0.01, 'growth rate β S0 − γ');
   const ahead = sirForecast(fit, setting, 7);
   assert.ok(ahead[6] > fit.fitted[55]);
+});
+
+test('the Japanese rolling plan: 33 windows of 56 days every 4 weeks from 2020-04-01, each forecast 28 days, the last ending by 2022-12-31', () => {
+  const w = rollingWindows({ first: '2020-04-01', last: '2022-12-31', fitDays: 56, horizon: 28, every: 28 });
+  assert.is(w.length, 33);
+  assert.equal(w[0], { index: 0, from: '2020-04-01', to: '2020-05-26', forecastFrom: '2020-05-27', forecastTo: '2020-06-23' });
+  assert.equal(w[1].from, '2020-04-29');
+  assert.equal(w[32], { index: 32, from: '2022-09-14', to: '2022-11-08', forecastFrom: '2022-11-09', forecastTo: '2022-12-06' });
+});
+
+test('a quick rolling plan: 14 days fitted, 7 forecast, every week within January 2021', () => {
+  const w = rollingWindows({ first: '2021-01-01', last: '2021-01-31', fitDays: 14, horizon: 7, every: 7 });
+  assert.equal(w.map((x) => [x.from, x.to, x.forecastTo]), [['2021-01-01', '2021-01-14', '2021-01-21'], ['2021-01-08', '2021-01-21', '2021-01-28']]);
+  assert.throws(() => rollingWindows({ first: '2021-01-01', last: '2021-01-10', fitDays: 14, horizon: 7, every: 7 }), /shorter than one window/);
+  assert.throws(() => rollingWindows({ first: '2021-01-01', last: '2021-03-10', fitDays: 14, horizon: 0, every: 7 }), /"horizon"/);
+});
+
+/** 70 days of 70 cases a day from 2021-01-01; the window is its first 56 days. */
+function flatInput(paths: number[][], days = 14) {
+  return {
+    daily: { dates: dateRange('2021-01-01', 70), values: new Float64Array(70).fill(70) },
+    window: { from: '2021-01-01', to: '2021-02-25' },
+    days,
+    paths,
+    sir: { population: 1e6, removedShare: 0.01 },
+  };
+}
+
+test('a forecast with no infection after the window: its 7-day mean falls by a seventh a day to 0, against the data\'s 70', () => {
+  const path = [...new Array(56).fill(70), ...new Array(14).fill(0)];
+  const f = buildForecast(flatInput([path, path, path]));
+  assert.equal(f.dates.slice(0, 2), ['2021-02-26', '2021-02-27']);
+  const expected = Array.from({ length: 14 }, (_, h) => (70 * Math.max(0, 6 - h)) / 7);
+  closeAll(f.bands.median, expected, 1e-9);
+  closeAll(f.bands.low90, expected, 1e-9);
+  closeAll(f.observed, new Array(14).fill(70), 1e-9);
+  closeAll(f.window.fitted, new Array(56).fill(70), 1e-9);
+  const male = expected.reduce((a, v) => a + Math.abs(Math.log10(1 + v) - Math.log10(71)), 0) / 14;
+  close(f.scores.model!.male, male, 1e-12);
+  assert.is(f.scores.model!.coverage90, 0);
+  // the naive forecast of a flat week is flat; so is the fitted SIR, to its fit
+  closeAll(f.baselines.naive!, new Array(14).fill(70), 1e-9);
+  close(f.scores.baselines.naive!.male, 0, 1e-12);
+  assert.ok(f.scores.baselines.sir!.male < 0.02, `SIR MALE ${f.scores.baselines.sir!.male}`);
+});
+
+test('forecast.csv rows: the exact header, one row per horizon day, observed empty after the data ends', () => {
+  assert.equal([...FORECAST_HEADER], ['date', 'observed', 'median', 'low50', 'high50', 'low90', 'high90']);
+  const path = new Array(56 + 20).fill(70);
+  const f = buildForecast(flatInput([path], 20));
+  const rows = forecastRows(f);
+  assert.is(rows.length, 20);
+  assert.equal(rows[0], ['2021-02-26', 70, 70, 70, 70, 70, 70]);
+  assert.is(rows[13][1], 70);
+  assert.is(rows[14][0], '2021-03-12');
+  assert.is(rows[14][1], '');
+  // scores over the 14 covered days only
+  assert.is(f.scores.model!.days, 14);
+  assert.is(f.scores.model!.coverage90, 1);
+  const table = baselineTable(f);
+  assert.equal(table.header, ['date', 'observed', 'sir', 'naive']);
+  assert.is(table.rows.length, 20);
+  assert.throws(() => buildForecast(flatInput([path.slice(1)], 20)), /path 0 holds 75 days, expected 76/);
 });
 
 test.run();
