@@ -2,7 +2,7 @@
 // baselines), against values worked out by hand or in closed form.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { addDays, dateRange, dayNumber, daysBetween, sliceDates, trailingMean } from '../src/forecast/series.ts';
+import { addDays, dateRange, dayNumber, dayOffset, sliceDates, trailingMean } from '../src/forecast/series.ts';
 import { bandsOf, quantileSorted } from '../src/forecast/bands.ts';
 import { coverage, scoreForecast, scorePoint } from '../src/forecast/scores.ts';
 import { fitSir, naiveForecast, sirForecast, sirIncidence } from '../src/forecast/baselines.ts';
@@ -20,7 +20,7 @@ test('dates: leap days, month ends and year ends counted in UTC; no such day is 
   assert.is(addDays('2021-02-28', 1), '2021-03-01');
   assert.is(addDays('2020-12-31', 1), '2021-01-01');
   assert.is(addDays('2020-04-01', -1), '2020-03-31');
-  assert.is(daysBetween('2020-01-01', '2021-01-01'), 366);
+  assert.is(dayOffset('2020-01-01', '2021-01-01'), 366);
   assert.is(dayNumber('1970-01-02'), 1);
   assert.equal(dateRange('2022-12-30', 3), ['2022-12-30', '2022-12-31', '2023-01-01']);
   assert.throws(() => dayNumber('2021-02-30'), /no such day/);
@@ -30,6 +30,9 @@ test('dates: leap days, month ends and year ends counted in UTC; no such day is 
 test('the 7-day trailing mean averages the last 7 days, and the days there are at the start', () => {
   closeAll(trailingMean([7, 0, 0, 0, 0, 0, 0, 14, 7]), [7, 3.5, 7 / 3, 1.75, 1.4, 7 / 6, 1, 2, 3], 1e-12);
   closeAll(trailingMean([1, 2, 3, 4], 2), [1, 1.5, 2.5, 3.5], 1e-12);
+  // a day not known (NaN) is left out of the means that read it
+  closeAll(trailingMean([2, NaN, 4, 6], 2), [2, 2, 4, 5], 1e-12);
+  assert.ok(Number.isNaN(trailingMean([NaN, NaN, 1], 2)[1]));
 });
 
 test('sliceDates cuts a series by dates, inclusive, and refuses days it does not hold', () => {

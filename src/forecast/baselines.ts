@@ -8,13 +8,14 @@ import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 /**
  * The naive forecast: the growth rate of the window's last week, r = ln(y[n−1] / y[n−8]) / 7,
  * continued: y[n−1] · exp(r·h) on day h = 1 … days after the window. Flat (r = 0) where either
- * end of that week is 0 (no rate to continue).
+ * end of that week is 0 or not known (no rate to continue).
  */
 export function naiveForecast(fitted: ArrayLike<number>, days: number): Float64Array {
   const n = fitted.length;
   if (n < 8) throw new Error(`naiveForecast: the window needs at least 8 days, got ${n}`);
   const last = fitted[n - 1];
   const weekBefore = fitted[n - 8];
+  if (!Number.isFinite(last)) throw new Error('naiveForecast: the window\'s last 7-day mean is not known');
   const rate = last > 0 && weekBefore > 0 ? Math.log(last / weekBefore) / 7 : 0;
   return Float64Array.from({ length: days }, (_, h) => last * Math.exp(rate * (h + 1)));
 }
@@ -42,7 +43,7 @@ export interface SirParameters {
 export interface SirFit extends SirParameters {
   /** the model's new cases a day over the window */
   fitted: Float64Array;
-  /** root mean square of log(1 + model) − log(1 + observed) over the window */
+  /** root mean square of log(1 + model) − log(1 + observed) over the window's days with a count */
   rmsLogError: number;
 }
 
@@ -87,7 +88,7 @@ const fromVector = (v: ArrayLike<number>): SirParameters => ({ beta: Math.exp(v[
 /** Sum over days of (log(1 + model) − log(1 + observed))². */
 function logSquaredError(model: ArrayLike<number>, observed: ArrayLike<number>): number {
   let sum = 0;
-  for (let k = 0; k < observed.length; k++) sum += (Math.log1p(model[k]) - Math.log1p(observed[k])) ** 2;
+  for (let k = 0; k < observed.length; k++) if (Number.isFinite(observed[k])) sum += (Math.log1p(model[k]) - Math.log1p(observed[k])) ** 2;
   return sum;
 }
 
@@ -104,21 +105,25 @@ export function fitSir(observed: ArrayLike<number>, setting: SirSetting): SirFit
   if (!(setting.population > 0)) throw new Error(`fitSir: population must be > 0, got ${setting.population}`);
   if (!(setting.removedShare >= 0 && setting.removedShare < 1)) throw new Error(`fitSir: removedShare must be in [0, 1), got ${setting.removedShare}`);
   const y = Float64Array.from(observed);
-  const logY = y.map((v) => Math.log1p(v));
-  const x = Float64Array.from({ length: n }, (_, k) => k);
+  // the days with a count (a 7-day mean with no known day is NaN): the fit reads those only
+  const days = Array.from({ length: n }, (_, k) => k).filter((k) => Number.isFinite(y[k]));
+  if (days.length < 7) throw new Error(`fitSir: the window needs at least 7 days with a count, got ${days.length}`);
+  const x = Float64Array.from(days);
+  const logY = Float64Array.from(days, (k) => Math.log1p(y[k]));
   // one simulation per parameter vector: the library asks for the model one day at a time
   const model = (v: number[]) => {
     const inc = sirIncidence(fromVector(v), setting, n);
     return (k: number) => Math.log1p(inc[k]);
   };
+  const [first, last] = [days[0], days[days.length - 1]];
   const growth = (a: number, b: number) => (Math.log1p(y[b]) - Math.log1p(y[a])) / (b - a);
-  const rates = [growth(0, 6), growth(n - 8, n - 1), growth(0, n - 1)];
+  const rates = [growth(first, days[6]), growth(days[days.length - 7], last), growth(first, last)];
   const s0 = 1 - setting.removedShare;
   const starts: SirParameters[] = [];
   for (const gamma of [1 / 4, 1 / 7, 1 / 14, 1 / 28]) {
     for (const r of rates) {
       const beta = clamp(Math.max(gamma + r, 0.01) / s0, BOUNDS.beta);
-      const infectedShare = clamp(Math.max(y[0], 1) / (setting.population * beta * s0), BOUNDS.infectedShare);
+      const infectedShare = clamp(Math.max(y[first], 1) / (setting.population * beta * s0), BOUNDS.infectedShare);
       starts.push({ beta, gamma, infectedShare });
     }
   }
@@ -145,7 +150,7 @@ export function fitSir(observed: ArrayLike<number>, setting: SirSetting): SirFit
   const best = [...polished, ...scouted].filter((r) => Number.isFinite(r.error)).sort((a, b) => a.error - b.error)[0];
   if (!best) throw new Error('fitSir: no start gave a finite fit');
   const fitted = sirIncidence(best.p, setting, n);
-  return { ...best.p, fitted, rmsLogError: Math.sqrt(best.error / n) };
+  return { ...best.p, fitted, rmsLogError: Math.sqrt(best.error / days.length) };
 }
 
 /** The fitted SIR continued `days` days after the window (the same run, not restarted). */

@@ -5,7 +5,7 @@
 import { bandsOf, type Bands } from './bands.ts';
 import { fitSir, naiveForecast, sirForecast, type SirFit, type SirSetting } from './baselines.ts';
 import { scoreForecast, scorePoint, type ForecastScores, type PointScores } from './scores.ts';
-import { dateRange, daysBetween, addDays, trailingMean, type DailySeries } from './series.ts';
+import { dateRange, dayOffset, addDays, trailingMean, type DailySeries } from './series.ts';
 
 /** forecast.csv's header: a public contract (issue #20), read by the dashboard. */
 export const FORECAST_HEADER = ['date', 'observed', 'median', 'low50', 'high50', 'low90', 'high90'] as const;
@@ -49,7 +49,7 @@ export interface Forecast {
 
 /** The 7-day mean of a series of daily counts, by index from the window's first day (earlier data counted where there). */
 function smoothedFrom(daily: DailySeries, from: string, count: number): Float64Array {
-  const start = daysBetween(daily.dates[0], from);
+  const start = dayOffset(daily.dates[0], from);
   const lead = Math.min(6, Math.max(0, start));
   const out = new Float64Array(count).fill(NaN);
   const available = Math.max(0, Math.min(count, daily.values.length - start));
@@ -60,10 +60,10 @@ function smoothedFrom(daily: DailySeries, from: string, count: number): Float64A
 
 export function buildForecast(input: ForecastInput): Forecast {
   const { daily, window, days } = input;
-  const n = daysBetween(window.from, window.to) + 1;
+  const n = dayOffset(window.from, window.to) + 1;
   if (n < 14) throw new Error(`the window ${window.from} to ${window.to} holds ${n} days; a forecast needs at least 14`);
   if (!Number.isInteger(days) || days < 1) throw new Error(`days: expected a whole number ≥ 1, got ${days}`);
-  if (daysBetween(daily.dates[0], window.from) < 0 || daysBetween(window.to, daily.dates[daily.dates.length - 1]) < 0) {
+  if (dayOffset(daily.dates[0], window.from) < 0 || dayOffset(window.to, daily.dates[daily.dates.length - 1]) < 0) {
     throw new Error(`the window ${window.from} to ${window.to} is not all in the data (${daily.dates[0]} to ${daily.dates[daily.dates.length - 1]})`);
   }
   const all = smoothedFrom(daily, window.from, n + days);

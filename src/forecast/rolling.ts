@@ -2,7 +2,7 @@
 // `fitDays` days every `every` days from `first`, each followed by `horizon` forecast days, as long
 // as the horizon ends by `last`. Japan: 56 days fitted, 28 forecast, every 4 weeks from
 // 2020-04-01 to 2022-12-31 (33 windows).
-import { addDays, daysBetween } from './series.ts';
+import { addDays, dayOffset } from './series.ts';
 
 export interface RollingPlan {
   /** the first window's first day */
@@ -30,7 +30,7 @@ export function rollingWindows(p: RollingPlan): RollingWindow[] {
   for (const k of ['fitDays', 'horizon', 'every'] as const) {
     if (!Number.isInteger(p[k]) || p[k] < 1) throw new Error(`rolling plan field "${k}": expected a whole number ≥ 1, got ${p[k]}`);
   }
-  const span = daysBetween(p.first, p.last) + 1;
+  const span = dayOffset(p.first, p.last) + 1;
   const length = p.fitDays + p.horizon;
   if (span < length) throw new Error(`rolling plan: ${p.first} to ${p.last} is ${span} days, shorter than one window and its horizon (${length})`);
   const count = Math.floor((span - length) / p.every) + 1;

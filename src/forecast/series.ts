@@ -35,7 +35,7 @@ export function addDays(iso: string, days: number): string {
 }
 
 /** Whole days from `from` to `to` (negative when `to` is earlier). */
-export function daysBetween(from: string, to: string): number {
+export function dayOffset(from: string, to: string): number {
   return dayNumber(to) - dayNumber(from);
 }
 
@@ -47,17 +47,25 @@ export function dateRange(first: string, count: number): string[] {
 
 /**
  * The trailing mean over `window` days (default 7: the weekly reporting cycle): entry k is the
- * mean of values[k − window + 1 … k]. The first window − 1 entries average the days there are
- * (a series that starts mid-week has no earlier days to borrow).
+ * mean of the known values among values[k − window + 1 … k] (NaN marks a day not known, e.g. a
+ * day whose cumulative count fell; NaN where none is known). The first window − 1 entries average
+ * the days there are (a series that starts mid-week has no earlier days to borrow).
  */
 export function trailingMean(values: ArrayLike<number>, window = 7): Float64Array {
   if (!Number.isInteger(window) || window < 1) throw new Error(`trailingMean: window must be a whole number ≥ 1, got ${window}`);
   const out = new Float64Array(values.length);
   let sum = 0;
+  let known = 0;
   for (let k = 0; k < values.length; k++) {
-    sum += values[k];
-    if (k >= window) sum -= values[k - window];
-    out[k] = sum / Math.min(k + 1, window);
+    if (!Number.isNaN(values[k])) {
+      sum += values[k];
+      known++;
+    }
+    if (k >= window && !Number.isNaN(values[k - window])) {
+      sum -= values[k - window];
+      known--;
+    }
+    out[k] = known > 0 ? sum / known : NaN;
   }
   return out;
 }
@@ -67,8 +75,8 @@ export function trailingMean(values: ArrayLike<number>, window = 7): Float64Arra
  * every day of it.
  */
 export function sliceDates(series: DailySeries, from: string, to: string): DailySeries {
-  const start = daysBetween(series.dates[0], from);
-  const end = daysBetween(series.dates[0], to);
+  const start = dayOffset(series.dates[0], from);
+  const end = dayOffset(series.dates[0], to);
   if (start < 0 || end >= series.dates.length || end < start) {
     throw new Error(`the days ${from} to ${to} are not all in the series (${series.dates[0]} to ${series.dates[series.dates.length - 1]})`);
   }
