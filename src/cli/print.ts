@@ -11,9 +11,11 @@ export function formatValue(x: number, style: 'clock' | 'number'): string {
   return `${sign}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
-/** A metric for people: 4 decimals, lists in brackets. */
+/** A metric for people: 4 decimals, lists in brackets (a long one, a time series: its ends and its length; summary.json has it whole). */
 export function formatMetric(v: number | number[]): string {
-  return Array.isArray(v) ? `[${v.map((x) => x.toFixed(4)).join(', ')}]` : v.toFixed(4);
+  if (!Array.isArray(v)) return v.toFixed(4);
+  if (v.length <= 12) return `[${v.map((x) => x.toFixed(4)).join(', ')}]`;
+  return `[${v.slice(0, 3).map((x) => x.toFixed(4)).join(', ')}, …, ${v.slice(-3).map((x) => x.toFixed(4)).join(', ')}] (${v.length} values)`;
 }
 
 /** A time per step for people: three significant digits (fused steps take fractions of a millisecond). */

@@ -172,8 +172,10 @@ async function gameMetricsReport<C extends ExperimentConfig>(r: ReportInput<C>):
     ? `${test.shape[0]} fresh games from the generator`
     : `${test.shape[0]} games of ${facts.validationData ?? facts.data} (${facts.validationData ? 'the validation file' : 'the training file'})`;
   const starts = () => evaluationStarts(config, seed, r.lastInitialState);
-  const trained = evaluateModel(model, test, starts(), test.shape[0], { network: true });
-  const mfgOnlyRun = evaluateModel(model, test, starts(), test.shape[0], { network: false });
+  // paired games run once per observation; the others over the evaluation populations (a time series: its noise paths)
+  const runs = game.observations.pairing === 'paired' ? test.shape[0] : evaluationPopulations(config, model.size);
+  const trained = evaluateModel(model, test, starts(), runs, { network: true });
+  const mfgOnlyRun = evaluateModel(model, test, starts(), runs, { network: false });
   const metrics = game.observations.metrics(trained.finalPopulations, test, config, {
     endSteps: trained.endSteps,
     mfgOnlyFinals: mfgOnlyRun.finalPopulations,
@@ -186,6 +188,8 @@ async function gameMetricsReport<C extends ExperimentConfig>(r: ReportInput<C>):
     validationLoss: facts.lastStep?.validationLoss ?? null,
     evaluatedOn,
     testGames: test.shape[0],
+    // what the reader found in the file (a time series' window, its repairs: Dataset.about)
+    ...(test.about ? { observations: test.about } : {}),
     testLoss: trained.loss,
     ...metrics,
     mfgOnly,
@@ -264,6 +268,7 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
     model: r.modelDir,
     data: r.dataPath,
     samples: data.shape[0],
+    ...(data.about ? { observations: data.about } : {}),
     seed,
     backend: r.engine.backend,
     engine: r.engine.engine,

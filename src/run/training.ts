@@ -141,10 +141,14 @@ export async function fitModel<C extends ExperimentConfig>(
  * and when stopped. Throws DivergenceError (nothing saved) when the loss or weights stop being
  * finite.
  */
-export async function train<C extends ExperimentConfig>(req: TrainRequest<C>, hooks: TrainHooks = {}): Promise<TrainedRun<C>> {
+export async function train<C extends ExperimentConfig>(request: TrainRequest<C>, hooks: TrainHooks = {}): Promise<TrainedRun<C>> {
   const started = performance.now();
-  const { exp, seed } = req;
-  const files = req.data ? await readObservations(exp, req.data, req.validation) : null;
+  const req = withObservations(request);
+  const { seed } = req;
+  const files = req.data ? await readObservations(req.exp, req.data, req.validation) : null;
+  // the configuration that follows from the observations (the epidemic: its initial compartments)
+  const configured = files && req.exp.game.observations.configureFrom?.(files.train, req.exp.config);
+  const exp = configured ? { ...req.exp, config: configured } : req.exp;
   const run: CheckpointRun = { game: exp.game.name, preset: exp.preset, config: exp.config, seed, data: req.data, validationData: req.validation };
   const fitted = await fitModel(exp, seed, req.engine.engine, {
     ...(files ? { train: files.train, validation: files.validation } : {}),
@@ -154,12 +158,23 @@ export async function train<C extends ExperimentConfig>(req: TrainRequest<C>, ho
   });
   // learned mechanics with --bootstrap K: K retrainings on resamples of the training set (inverse.ts)
   const { bootstrap: total, level } = inverseOf(exp.config);
-  if (total === 0 || !fitted.model.learned || fitted.result.stoppedEarly) return { req, ...fitted, started };
+  if (total === 0 || !fitted.model.learned || fitted.result.stoppedEarly) return { req: { ...req, exp }, ...fitted, started };
   const fit = async (resampled: Dataset, replicateSeed: number) =>
     (await fitModel(exp, replicateSeed, req.engine.engine, { train: resampled, validation: null, hooks: { shouldStop: hooks.shouldStop } })).model.learnedValues()!;
   const estimate = fitted.model.learnedValues()!;
-  const bootstrap = await bootstrapLearned(fitted.train, seed, estimate, { total, level }, fit, { shouldStop: hooks.shouldStop, onReplicate: hooks.onBootstrap });
-  return { req, ...fitted, started, bootstrap };
+  const bootstrap = await bootstrapLearned(fitted.train, seed, estimate, { total, level }, fit, {
+    shouldStop: hooks.shouldStop,
+    onReplicate: hooks.onBootstrap,
+    resample: exp.game.observations.bootstrap,
+  });
+  return { req: { ...req, exp }, ...fitted, started, bootstrap };
+}
+
+/** The request with the game's own observations file where none was given (Game.observations.defaultFile). */
+function withObservations<C extends ExperimentConfig>(req: TrainRequest<C>): TrainRequest<C> {
+  if (req.data) return req;
+  const file = req.exp.game.observations.defaultFile?.(req.exp.config) ?? null;
+  return file ? { ...req, data: file } : req;
 }
 
 /** What summary.json says about a bootstrap besides the intervals. */

@@ -6,6 +6,7 @@ import type { ExperimentConfig } from '../config.ts';
 import { emptyContext, type MeanFieldModel } from '../mfg/model.ts';
 import type { RandomStream } from '../random.ts';
 import { streamOf } from '../run/streams.ts';
+import { lossInput, lossTimes } from '../mfg/observed.ts';
 
 /**
  * The most final-state values an evaluation keeps (and solves at once): 2^22, 64 populations of up
@@ -52,7 +53,10 @@ export function evaluationStarts(config: ExperimentConfig, seed: number, fixedSt
 export interface Evaluation {
   /** the loss against the observations, averaged over the populations; null without data */
   loss: number | null;
-  /** final observed state of each trajectory, flattened [trajectories][...state] */
+  /**
+   * final observed state of each trajectory, flattened [trajectories][...state]; for games that
+   * observe time series (Game.observations.observes 'trajectory'), its whole path [saves · state]
+   */
   finalPopulations: number[][];
   /** for games that end: the step after which each trajectory ended */
   endSteps?: (number | null)[];
@@ -84,9 +88,13 @@ export function evaluateModel<C extends ExperimentConfig>(
     y0.set(start, k * size);
   }
   const ctx: SolveContext = paired ? { observations: data, keys: starts.keys.keys(n) } : emptyContext(n);
-  const request = { y0, trajectories: n, path: model.nextPath(n), network: opts.network, ctx, saveAt: config.time.saveAt.slice(-1) };
-  const result = model.simulate(request); // only the final state is used
+  // only what the loss reads: the final state, or every save time of a time series
+  const times = lossTimes(game, config);
+  const request = { y0, trajectories: n, path: model.nextPath(n), network: opts.network, ctx, saveAt: times };
+  const solved = model.simulate(request);
+  const result = { ...solved, states: lossInput(game, solved.states, times.length, n, size) };
   const loss = data ? model.lossOfStates(result.states, n, batchOfAll(data)) : null;
-  const finalPopulations = Array.from({ length: n }, (_, k) => Array.from(result.states.subarray(k * size, (k + 1) * size)));
+  const per = times.length * size;
+  const finalPopulations = Array.from({ length: n }, (_, k) => Array.from(result.states.subarray(k * per, (k + 1) * per)));
   return { loss, finalPopulations, ...(result.endSteps ? { endSteps: result.endSteps } : {}) };
 }
