@@ -95,6 +95,12 @@ export interface ObservationModel<C> {
    */
   bootstrap?: { units(data: Dataset): number; resample(data: Dataset, rng: RandomStream): Dataset };
   /**
+   * For games that observe time series: the named series (the epidemic: confirmed, fatal, severe)
+   * of a simulated path and of an observed sample, and the date of each save time, also past the
+   * configuration's last one (src/run/projection.ts projects a fit forward with them).
+   */
+  timeSeries?: TimeSeries<C>;
+  /**
    * The observations on the scale of an agent's state, pooled (meeting: every arrival time; El
    * Farol: each sample's attendance rate): what reports and figures compare the population with.
    */
@@ -115,6 +121,18 @@ export interface ObservationModel<C> {
       generated?: boolean;
     },
   ): Record<string, number | number[]>;
+}
+
+/** The series a time-series game observes, by name, one value per save time (index 0: the start, which has none). */
+export interface TimeSeries<C> {
+  /** the series' names, the first the main one (the epidemic: "confirmed") */
+  names: string[];
+  /** the date (YYYY-MM-DD) of save time k, k ≥ 0 (may pass the configuration's last save) */
+  date(config: C, k: number): string;
+  /** each series of one path [saves, ...state] at every save time (index 0: NaN) */
+  simulated(path: ArrayLike<number>, saves: number, config: C): Record<string, Float64Array>;
+  /** each series of observed sample `index` of a dataset at every save time (null: not known; index 0: null) */
+  observed(data: Dataset, index: number, config: C): Record<string, (number | null)[]>;
 }
 
 /** Where a learnable mechanics parameter is kept (train --learn): above `min` and below `max` where given. */

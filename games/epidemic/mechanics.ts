@@ -9,8 +9,11 @@ import { heldFixed } from '../../src/mfg/functions.ts';
 import type { EpidemicMechanics } from './config.ts';
 import { PER_MILLE, ROW, ROWS } from './layout.ts';
 
-/** Below this, the living contact mass Σ_j χ_j(1 − f_j) counts as none (Λ = 0 rather than 0/0). */
-export const TINY = 1e-30;
+/**
+ * Below this, the living contact mass Σ_j χ_j(1 − f_j) counts as none (Λ = 0 rather than 0/0). Its
+ * square stays a normal float32 (a smaller one would make the quotient's gradient 0/0 = NaN).
+ */
+export const TINY = 1e-12;
 
 /** Row r of states [trajectories, ROWS, N]: [trajectories, 1, N]. */
 export function row(y: Tensor, r: number): Tensor {

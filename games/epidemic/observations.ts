@@ -216,6 +216,13 @@ export function blockWeights(days: number, rng: RandomStream): Float64Array {
   return weights;
 }
 
+/** docs/epidemic.md §9: the series of a path and of a sample, by name, and the date of each save time. */
+const SERIES_NAMES = ['confirmed', 'fatal', 'severe'] as const;
+
+function timeSeriesOf(values: (d: number, k: number) => number | null, saves: number) {
+  return Object.fromEntries(SERIES_NAMES.map((name, k) => [name, Array.from({ length: saves }, (_, d) => (d === 0 ? null : values(d, k)))]));
+}
+
 export const epidemicObservations: ObservationModel<EpidemicConfig> = {
   csvHeader: [GENERIC_COLUMNS.date, GENERIC_COLUMNS.confirmed, GENERIC_COLUMNS.fatal, GENERIC_COLUMNS.severe, GENERIC_COLUMNS.population],
   observes: 'trajectory',
@@ -246,6 +253,24 @@ export const epidemicObservations: ObservationModel<EpidemicConfig> = {
         for (let d = 1; d < saves; d++) values[(s * saves + d) * CHANNELS + CHANNEL.weight] *= weights[d];
       }
       return { ...data, values };
+    },
+  },
+  timeSeries: {
+    names: [...SERIES_NAMES],
+    date: (config, k) => dateOf(dayOf(config.data.from)! - 1 + k),
+    simulated(path, saves, config) {
+      const series = pathSeries(path, saves, config.agents, seriesScale(config));
+      return Object.fromEntries(SERIES_NAMES.map((name, k) => [name, Float64Array.from({ length: saves }, (_, d) => (d === 0 ? NaN : series[d * 3 + k]))]));
+    },
+    observed(data, index, config) {
+      const saves = data.shape[1];
+      if (saves !== config.time.saveAt.length) throw new Error(`an epidemic sample of ${saves - 1} days against a window of ${config.time.saveAt.length - 1}`);
+      const o = index * saves * CHANNELS;
+      const channels = [CHANNEL.confirmed, CHANNEL.fatal, CHANNEL.severe];
+      return timeSeriesOf((d, k) => {
+        const v = data.values[o + d * CHANNELS + channels[k]];
+        return v === UNKNOWN ? null : v;
+      }, saves);
     },
   },
   metrics(paths, data, config) {
