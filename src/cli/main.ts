@@ -12,6 +12,7 @@ import { BACKEND_NAMES, DEFAULT_BACKEND } from '../backend.ts';
 import { doctorCommand } from './doctor.ts';
 import { quietPipes } from './pipes.ts';
 import { examplesText } from './examples.ts';
+import { registerForecast } from './forecast.ts';
 
 function parsePositiveInt(flag: string) {
   return (value: string) => {
@@ -108,6 +109,8 @@ export function buildProgram(): Command {
     .action(async (dir, opts) => {
       await evalCommand(dir, opts);
     });
+
+  registerForecast(program);
 
   withCommonOptions(
     program

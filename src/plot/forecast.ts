@@ -33,7 +33,7 @@ const BASELINE_COLORS = ['#d62728', '#2ca02c', '#9467bd', '#8c564b', '#e377c2'];
 export function forecastFigureSpec(o: ForecastFigureOptions): TopLevelSpec {
   const names = ['observed', 'model (fit and median)', ...o.baselines.map((b) => b.name)];
   const colors = [OBSERVED, MODEL, ...o.baselines.map((_, i) => BASELINE_COLORS[i % BASELINE_COLORS.length])];
-  const color = { field: 'series', type: 'nominal', scale: { domain: names, range: colors }, legend: { title: null, orient: 'bottom', direction: 'horizontal', labelLimit: 0 } };
+  const color = { field: 'series', type: 'nominal', scale: { domain: names, range: colors }, legend: { title: null, orient: 'bottom', direction: 'horizontal', columns: 3, labelLimit: 0 } };
   const x = { field: 'date', type: 'temporal', title: null, scale: { type: 'utc' }, axis: { format: '%Y-%m-%d', labelAngle: -30 } };
   const all = [
     ...o.observed.map((v) => v.value),
@@ -72,7 +72,7 @@ export function forecastFigureSpec(o: ForecastFigureOptions): TopLevelSpec {
   ];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: o.title, subtitle: "shaded: the model's 50% and 90% bands; dashed: the baselines' forecasts; dotted rule: the window's last day" },
+    title: { text: o.title, subtitle: ["shaded: the model's 50% and 90% bands; dashed: the baselines' forecasts", "dotted rule: the fitted window's last day"] },
     width: 560,
     height: 320,
     config: { title: { anchor: 'middle' } },
