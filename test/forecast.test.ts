@@ -6,7 +6,7 @@ import { addDays, dateRange, dayNumber, dayOffset, sliceDates, trailingMean } fr
 import { bandsOf, quantileSorted } from '../src/forecast/bands.ts';
 import { coverage, scoreForecast, scorePoint } from '../src/forecast/scores.ts';
 import { fitSir, naiveForecast, sirForecast, sirIncidence } from '../src/forecast/baselines.ts';
-import { rollingWindows } from '../src/forecast/rolling.ts';
+import { rollingWindows, summariseRolling, type WindowOutcome } from '../src/forecast/rolling.ts';
 import { baselineTable, buildForecast, FORECAST_HEADER, forecastRows } from '../src/forecast/forecast.ts';
 
 const close = (a: number, b: number, tol: number, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} against ${b} (±${tol})`);
@@ -154,6 +154,27 @@ test('a quick rolling plan: 14 days fitted, 7 forecast, every week within Januar
   assert.equal(w.map((x) => [x.from, x.to, x.forecastTo]), [['2021-01-01', '2021-01-14', '2021-01-21'], ['2021-01-08', '2021-01-21', '2021-01-28']]);
   assert.throws(() => rollingWindows({ first: '2021-01-01', last: '2021-01-10', fitDays: 14, horizon: 7, every: 7 }), /shorter than one window/);
   assert.throws(() => rollingWindows({ first: '2021-01-01', last: '2021-03-10', fitDays: 14, horizon: 0, every: 7 }), /"horizon"/);
+});
+
+test('the rolling summary: medians over the scored windows, the best baseline, the improvement and the coverage pooled over days', () => {
+  const w = rollingWindows({ first: '2021-01-01', last: '2021-03-31', fitDays: 14, horizon: 7, every: 7 });
+  const outcome = (i: number, male: Record<string, number | null>, days: number, c90: number | null): WindowOutcome => ({ window: w[i], male, coveredDays: days, coverage50: c90 === null ? null : c90 / 2, coverage90: c90 });
+  const s = summariseRolling(
+    [
+      outcome(0, { model: 0.1, sir: 0.4, naive: 0.2 }, 7, 1),
+      outcome(1, { model: 0.3, sir: 0.2, naive: 0.3 }, 7, 0.5),
+      outcome(2, { model: 0.2, sir: 0.6, naive: 0.25 }, 14, 0.75),
+      outcome(3, { model: null, sir: null, naive: null }, 0, null),
+    ],
+    ['model', 'sir', 'naive'],
+  );
+  assert.is(s.windowsScored, 3);
+  assert.equal(s.medianMale, { model: 0.2, sir: 0.4, naive: 0.25 });
+  assert.equal(s.bestBaseline, { name: 'naive', medianMale: 0.25 });
+  close(s.improvement!, 0.2, 1e-12);
+  // (7·1 + 7·0.5 + 14·0.75) / 28
+  close(s.coverage90!, 0.75, 1e-12);
+  close(s.coverage50!, 0.375, 1e-12);
 });
 
 /** 70 days of 70 cases a day from 2021-01-01; the window is its first 56 days. */

@@ -84,3 +84,88 @@ export function forecastFigureSpec(o: ForecastFigureOptions): TopLevelSpec {
 export async function forecastFigure(o: ForecastFigureOptions): Promise<string> {
   return renderSvg(forecastFigureSpec(o), 'forecast figure');
 }
+
+export interface RollingMaleOptions {
+  title: string;
+  /** per method (the model first): its MALE at each window's first forecast day */
+  series: { name: string; points: { date: string; male: number }[]; median: number | null }[];
+}
+
+/** MALE per window of the rolling evaluation, one line per method, each method's median as a dashed rule. */
+export function rollingMaleFigureSpec(o: RollingMaleOptions): TopLevelSpec {
+  const names = o.series.map((s) => s.name);
+  const colors = [MODEL, ...o.series.slice(1).map((_, i) => BASELINE_COLORS[i % BASELINE_COLORS.length])];
+  const color = { field: 'series', type: 'nominal', scale: { domain: names, range: colors }, legend: { title: null, orient: 'bottom', direction: 'horizontal', columns: 2, labelLimit: 0 } };
+  const x = { field: 'date', type: 'temporal', title: 'First forecast day of the window', scale: { type: 'utc' }, axis: { format: '%Y-%m', labelAngle: -30 } };
+  const y = { field: 'male', type: 'quantitative', title: 'MALE of the 28-day forecast (log10)', scale: { zero: true }, axis: { grid: true } };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: o.title, subtitle: 'dashed: each method\'s median over the windows' },
+    width: 560,
+    height: 300,
+    config: { title: { anchor: 'middle' } },
+    layer: [
+      {
+        data: { values: o.series.flatMap((s) => s.points.map((p) => ({ series: s.name, date: p.date, male: p.male }))) },
+        mark: { type: 'line', point: { filled: true, size: 25 }, strokeWidth: 1.2 },
+        encoding: { x, y, color },
+      },
+      {
+        data: { values: o.series.filter((s) => s.median !== null).map((s) => ({ series: s.name, male: s.median })) },
+        mark: { type: 'rule', strokeDash: [6, 3], strokeWidth: 1.5 },
+        encoding: { y: { field: 'male', type: 'quantitative' }, color },
+      },
+    ],
+  } as unknown as TopLevelSpec;
+}
+
+export async function rollingMaleFigure(o: RollingMaleOptions): Promise<string> {
+  return renderSvg(rollingMaleFigureSpec(o), 'rolling MALE figure');
+}
+
+export interface RollingForecastsOptions {
+  title: string;
+  yTitle: string;
+  observed: DatedValue[];
+  /** each window's forecast: its days, median and 90% band */
+  windows: { index: number; days: { date: string; median: number; low90: number; high90: number }[] }[];
+}
+
+/** Every window's forecast over the whole period: the observed 7-day mean, each median and 90% band. */
+export function rollingForecastsFigureSpec(o: RollingForecastsOptions): TopLevelSpec {
+  const all = [...o.observed.map((v) => v.value), ...o.windows.flatMap((w) => w.days.flatMap((d) => [d.median, d.high90]))].filter((v) => v > 0 && Number.isFinite(v));
+  const hi = Math.max(1, ...all) * 1.2;
+  const floor = Math.max(Math.min(hi / 1.2, ...all) / 1.2, hi * 1e-4);
+  const at = (v: number) => Math.max(v, floor);
+  const yScale = { type: 'log', domain: [floor, hi], nice: false };
+  const x = { field: 'date', type: 'temporal', title: null, scale: { type: 'utc' }, axis: { format: '%Y-%m', labelAngle: -30 } };
+  const days = o.windows.flatMap((w) => w.days.map((d) => ({ window: w.index, date: d.date, median: at(d.median), lo: at(d.low90), hi: at(d.high90) })));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: o.title, subtitle: 'black: observed; blue: each window\'s median forecast and 90% band' },
+    width: 760,
+    height: 320,
+    config: { title: { anchor: 'middle' } },
+    layer: [
+      {
+        data: { values: days },
+        mark: { type: 'area', color: MODEL, opacity: 0.2 },
+        encoding: { x, y: { field: 'lo', type: 'quantitative', title: o.yTitle, scale: yScale }, y2: { field: 'hi' }, detail: { field: 'window', type: 'nominal' } },
+      },
+      {
+        data: { values: days },
+        mark: { type: 'line', color: MODEL, strokeWidth: 1.5 },
+        encoding: { x, y: { field: 'median', type: 'quantitative', scale: yScale }, detail: { field: 'window', type: 'nominal' } },
+      },
+      {
+        data: { values: o.observed.map((v) => ({ date: v.date, value: at(v.value) })) },
+        mark: { type: 'line', color: OBSERVED, strokeWidth: 1 },
+        encoding: { x, y: { field: 'value', type: 'quantitative', scale: yScale, axis: { grid: true } } },
+      },
+    ],
+  } as unknown as TopLevelSpec;
+}
+
+export async function rollingForecastsFigure(o: RollingForecastsOptions): Promise<string> {
+  return renderSvg(rollingForecastsFigureSpec(o), 'rolling forecasts figure');
+}
