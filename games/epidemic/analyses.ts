@@ -16,8 +16,8 @@ import { BASELINE_NAMES, BASELINE_TITLES } from '../../src/forecast/forecast.ts'
 import type { PointScores } from '../../src/forecast/scores.ts';
 import { rollingForecastsFigure, rollingMaleFigure } from '../../src/plot/forecast.ts';
 import { chooseEngine } from '../../src/run/choose.ts';
-import { saveTrainedRun, train } from '../../src/run/training.ts';
-import { forecastRun } from '../../src/run/forecast.ts';
+import { saveTrainedRun } from '../../src/run/training.ts';
+import { forecastRun, trainSteadily } from '../../src/run/forecast.ts';
 import type { EpidemicConfig } from './config.ts';
 import type { RollingSettings } from './rolling.ts';
 
@@ -38,6 +38,8 @@ interface WindowRun {
   forecast: { dates: string[]; median: number[]; low50: number[]; high50: number[]; low90: number[]; high90: number[] };
   baselines: Record<string, number[]>;
   learned: Record<string, number> | null;
+  /** 1, or the factor of the learning rates after a diverged fit (trainSteadily) */
+  learningRateFactor: number;
   fitSeconds: number;
   seconds: number;
 }
@@ -67,7 +69,10 @@ async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow,
   const tmp = await mkdtemp(join(tmpdir(), 'neural-mfg-rolling-'));
   try {
     const engine = await chooseEngine(game, config, { engine: input.engine, backend: DEFAULT_BACKEND });
-    const run = await train({ exp: { game, preset: 'japan-rolling', config }, seed, engine, data: dataFile, validation: null, dir: join(tmp, 'run') });
+    const { run, learningRateFactor } = await trainSteadily(
+      { exp: { game, preset: 'japan-rolling', config }, seed, engine, data: dataFile, validation: null, dir: join(tmp, 'run') },
+      { onRetry: (why, f) => input.progress(`window ${w.from} to ${w.to}: ${why}; again with the learning rates × ${f}`) },
+    );
     await saveTrainedRun(run);
     const fitSeconds = (performance.now() - started) / 1000;
     const { forecast: f, summary } = await forecastRun({ run: join(tmp, 'run'), days: r.horizon, data: dataFile, out: join(tmp, 'forecast'), paths: r.paths, seed, force: true });
@@ -82,6 +87,7 @@ async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow,
       forecast: { dates: f.dates, median: list(f.bands.median), low50: list(f.bands.low50), high50: list(f.bands.high50), low90: list(f.bands.low90), high90: list(f.bands.high90) },
       baselines: Object.fromEntries(Object.entries(f.baselines).map(([name, v]) => [name, list(v)])),
       learned: run.model.learnedValues() ?? null,
+      learningRateFactor,
       fitSeconds,
       seconds: (performance.now() - started) / 1000,
     };

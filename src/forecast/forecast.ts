@@ -6,6 +6,11 @@ import { bandsOf, type Bands } from './bands.ts';
 import { fitSir, naiveForecast, sirForecast, type SirFit, type SirSetting } from './baselines.ts';
 import { scoreForecast, scorePoint, type ForecastScores, type PointScores } from './scores.ts';
 import { dateRange, dayOffset, addDays, trailingMean, type DailySeries } from './series.ts';
+import { anchorFactor, calibratePaths, windowDispersion, type ForecastDispersion } from './calibration.ts';
+import type { RandomStream } from '../random.ts';
+
+/** Draws of 0: the anchor alone, without the dispersion. */
+const NO_DRAWS = { normal: () => 0 } as unknown as RandomStream;
 
 /** forecast.csv's header: a public contract (issue #20), read by the dashboard. */
 export const FORECAST_HEADER = ['date', 'observed', 'median', 'low50', 'high50', 'low90', 'high90'] as const;
@@ -28,6 +33,11 @@ export interface ForecastInput {
   noNetwork?: ArrayLike<number>;
   /** the SIR baseline's setting (population, removed share when the window starts) */
   sir: SirSetting;
+  /**
+   * What the forecast adds to the paths (calibration.ts): the anchor on the last observed week's
+   * level, and the dispersion fitted on the window drawn from `noise`. Absent: the paths as they are.
+   */
+  calibration?: { anchor: boolean; noise: RandomStream | null };
 }
 
 export interface Forecast {
@@ -43,6 +53,8 @@ export interface Forecast {
   /** the baselines' fits over the window */
   baselineFits: Partial<Record<BaselineName, Float64Array>>;
   sirFit: SirFit;
+  /** the anchor factor and the dispersion applied to the paths (null: none) */
+  calibration: { anchor: number; dispersion: ForecastDispersion | null } | null;
   /** null where no horizon day has data */
   scores: { model: ForecastScores | null; baselines: Partial<Record<BaselineName, PointScores | null>> };
 }
@@ -73,8 +85,16 @@ export function buildForecast(input: ForecastInput): Forecast {
     if (p.length !== n + days) throw new Error(`path ${i} holds ${p.length} days, expected ${n + days} (window and horizon)`);
     return trailingMean(p);
   });
-  const bands = bandsOf(smoothedPaths.map((p) => p.subarray(n)));
   const fitted = bandsOf(smoothedPaths.map((p) => p.subarray(0, n))).median;
+  let horizon: ArrayLike<number>[] = smoothedPaths.map((p) => p.subarray(n));
+  let calibration: Forecast['calibration'] = null;
+  if (input.calibration) {
+    const anchor = input.calibration.anchor ? anchorFactor(observedWindow, fitted) : 1;
+    const dispersion = input.calibration.noise ? windowDispersion(observedWindow, fitted) : null;
+    horizon = calibratePaths(horizon, anchor, dispersion ?? { level: 0, growth: 0 }, input.calibration.noise ?? NO_DRAWS);
+    calibration = { anchor, dispersion };
+  }
+  const bands = bandsOf(horizon);
 
   const sirFit = fitSir(observedWindow, input.sir);
   const baselines: Forecast['baselines'] = { sir: sirForecast(sirFit, input.sir, days), naive: naiveForecast(observedWindow, days) };
@@ -95,6 +115,7 @@ export function buildForecast(input: ForecastInput): Forecast {
     baselines,
     baselineFits,
     sirFit,
+    calibration,
     scores,
   };
 }

@@ -96,7 +96,7 @@ export function rollingMaleFigureSpec(o: RollingMaleOptions): TopLevelSpec {
   const names = o.series.map((s) => s.name);
   const colors = [MODEL, ...o.series.slice(1).map((_, i) => BASELINE_COLORS[i % BASELINE_COLORS.length])];
   const color = { field: 'series', type: 'nominal', scale: { domain: names, range: colors }, legend: { title: null, orient: 'bottom', direction: 'horizontal', columns: 2, labelLimit: 0 } };
-  const x = { field: 'date', type: 'temporal', title: 'First forecast day of the window', scale: { type: 'utc' }, axis: { format: '%Y-%m', labelAngle: -30 } };
+  const x = { field: 'date', type: 'temporal', title: 'First forecast day of the window', scale: { type: 'utc' }, axis: { format: '%Y-%m', labelAngle: -30, tickCount: { interval: 'month', step: 3 } } };
   const y = { field: 'male', type: 'quantitative', title: 'MALE of the 28-day forecast (log10)', scale: { zero: true }, axis: { grid: true } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -138,7 +138,7 @@ export function rollingForecastsFigureSpec(o: RollingForecastsOptions): TopLevel
   const floor = Math.max(Math.min(hi / 1.2, ...all) / 1.2, hi * 1e-4);
   const at = (v: number) => Math.max(v, floor);
   const yScale = { type: 'log', domain: [floor, hi], nice: false };
-  const x = { field: 'date', type: 'temporal', title: null, scale: { type: 'utc' }, axis: { format: '%Y-%m', labelAngle: -30 } };
+  const x = { field: 'date', type: 'temporal', title: null, scale: { type: 'utc' }, axis: { format: '%Y-%m', labelAngle: -30, tickCount: { interval: 'month', step: 3 } } };
   const days = o.windows.flatMap((w) => w.days.map((d) => ({ window: w.index, date: d.date, median: at(d.median), lo: at(d.low90), hi: at(d.high90) })));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

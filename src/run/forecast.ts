@@ -22,8 +22,11 @@ import { ForecastRequestError, type ForecastRequest } from './forecast-request.t
 import { inspectModel, modelFolder } from './models.ts';
 import { projectRun, type Projection } from './projection.ts';
 import { chooseEngine } from './choose.ts';
-import { saveTrainedRun, train } from './training.ts';
+import { saveTrainedRun, train, type TrainedRun, type TrainHooks, type TrainRequest } from './training.ts';
+import { DivergenceError } from '../train/train.ts';
+import { inverseOf } from '../mfg/learned.ts';
 import { claimOutput } from './folder.ts';
+import { streamOf } from './streams.ts';
 
 export { forecastRequest, ForecastRequestError, type ForecastRequest } from './forecast-request.ts';
 
@@ -54,6 +57,8 @@ export interface ForecastSummary {
   coverage90: number | null;
   /** every forecast's scores: the model's and each baseline's */
   scores: { model: ForecastScores | null } & Partial<Record<(typeof BASELINE_NAMES)[number], PointScores | null>>;
+  /** what the forecast added to the model's paths: the anchor factor, the level and growth dispersion (natural log) */
+  calibration: Forecast['calibration'];
   /** the baselines' own facts */
   baselines: {
     sir: { beta: number; gamma: number; infectedShare: number; rmsLogError: number; population: number; removedShare: number };
@@ -90,13 +95,32 @@ function timeSeriesOf(game: Game, run: string) {
 }
 
 /**
+ * A training run that does not give up on a diverged fit: a surge of cases (Japan, January 2022)
+ * can make the first steps overshoot; each retry halves the learning rates (network and learned
+ * mechanics), at most twice. Returns the trained run and the factor that worked.
+ */
+export async function trainSteadily<C extends ExperimentConfig>(req: TrainRequest<C>, hooks: TrainHooks = {}): Promise<{ run: TrainedRun<C>; learningRateFactor: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const factor = 0.5 ** attempt;
+    const { game, config } = req.exp;
+    const own = factor === 1 ? config : withOverrides(game, config, [`training.learningRate=${config.training.learningRate * factor}`, `inverse.learningRate=${inverseOf(config).learningRate * factor}`]);
+    try {
+      return { run: await train({ ...req, exp: { ...req.exp, config: own } }, hooks), learningRateFactor: factor };
+    } catch (err) {
+      if (!(err instanceof DivergenceError) || attempt === 2) throw err;
+      hooks.onRetry?.(err.message, factor / 2);
+    }
+  }
+}
+
+/**
  * The game without the network, fitted on the run's window and data from the run's configuration
  * (network.kind none; the learned mechanics learned again; no bootstrap), saved as a run in `dir`.
  */
-async function fitNoNetwork(game: Game, config: ExperimentConfig, preset: string, seed: number, data: string, dir: string) {
+async function fitNoNetwork(game: Game, config: ExperimentConfig, preset: string, seed: number, data: string, dir: string, say: (line: string) => void) {
   const own = withOverrides(game, config, ['network.kind=none', 'inverse.bootstrap=0']);
   const engine = await chooseEngine(game, own, { backend: DEFAULT_BACKEND });
-  const run = await train({ exp: { game, preset, config: own }, seed, engine, data, validation: null, dir });
+  const { run } = await trainSteadily({ exp: { game, preset, config: own }, seed, engine, data, validation: null, dir }, { onRetry: (why, f) => say(`the game without the network: ${why}; again with the learning rates × ${f}`) });
   await saveTrainedRun(run);
   return run.model.learnedValues() ?? null;
 }
@@ -134,7 +158,7 @@ export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {
     if (networkKind !== 'none') {
       const dir = join(req.out, NO_NETWORK_DIR);
       say(`fitting the game without the network on the same window (${inspected.config.training.steps} steps) into ${dir}`);
-      const learned = await fitNoNetwork(game, inspected.config, inspected.manifest.preset ?? '', projection.seed, dataFile, dir);
+      const learned = await fitNoNetwork(game, inspected.config, inspected.manifest.preset ?? '', projection.seed, dataFile, dir, say);
       noNetwork = await projectRun({ run: dir, days: req.days, paths: NO_NETWORK_PATHS, seed: projection.seed, data: dataFile });
       noNetworkFacts = { run: NO_NETWORK_DIR, learned };
     } else {
@@ -153,6 +177,7 @@ export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {
       paths: projection.simulated[main],
       noNetwork: medianPath(noNetwork.simulated[main]),
       sir,
+      calibration: { anchor: true, noise: streamOf(projection.seed, 'forecastNoise') },
     });
     const files = await writeForecast(req.out, forecast, game, projection);
     const model = forecast.scores.model;
@@ -175,6 +200,7 @@ export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {
       coverage50: model?.coverage50 ?? null,
       coverage90: model?.coverage90 ?? null,
       scores: { model, ...forecast.scores.baselines },
+      calibration: forecast.calibration,
       baselines: {
         sir: { beta: forecast.sirFit.beta, gamma: forecast.sirFit.gamma, infectedShare: forecast.sirFit.infectedShare, rmsLogError: forecast.sirFit.rmsLogError, ...sir },
         naive: { weeklyGrowth: last > 0 && weekBefore > 0 ? last / weekBefore : null },

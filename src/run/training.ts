@@ -41,6 +41,8 @@ export interface TrainHooks {
   shouldStop?: () => boolean;
   /** after each bootstrap replicate (train --bootstrap): its learned values */
   onBootstrap?: (r: number, total: number, learned: Record<string, number>) => void;
+  /** a diverged fit tried again with its learning rates × `factor` (src/run/forecast.ts trainSteadily) */
+  onRetry?: (why: string, factor: number) => void;
 }
 
 export interface TrainedRun<C extends ExperimentConfig = ExperimentConfig> {
