@@ -75,7 +75,7 @@ async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow,
     );
     await saveTrainedRun(run);
     const fitSeconds = (performance.now() - started) / 1000;
-    const { forecast: f, summary } = await forecastRun({ run: join(tmp, 'run'), days: r.horizon, data: dataFile, out: join(tmp, 'forecast'), paths: r.paths, seed, force: true });
+    const { forecast: f, summary } = await forecastRun({ run: join(tmp, 'run'), days: r.horizon, data: dataFile, out: join(tmp, 'forecast'), paths: r.paths, seed, calibrate: true, force: true });
     const list = (v: ArrayLike<number>) => Array.from(v);
     return {
       window: w,

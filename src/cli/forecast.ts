@@ -11,7 +11,7 @@ const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === u
 export async function forecastCommand(run: string, opts: Record<string, unknown>): Promise<void> {
   let req;
   try {
-    req = forecastRequest({ run, days: opts.days, data: opts.data, out: opts.out, paths: opts.paths, seed: opts.seed, force: opts.force === true });
+    req = forecastRequest({ run, days: opts.days, data: opts.data, out: opts.out, paths: opts.paths, seed: opts.seed, calibrate: opts.calibration !== false, force: opts.force === true });
   } catch (err) {
     if (err instanceof ForecastRequestError) throw new UsageError(err.message);
     throw err;
@@ -45,6 +45,7 @@ export function registerForecast(program: Command): void {
     .option('--out <dir>', 'output folder (forecast.csv, baselines.csv, forecast.svg/.png, summary.json, no-network/)')
     .option('--paths <n>', `noise paths behind the bands (default ${FORECAST_DEFAULTS.paths})`)
     .option('--seed <n>', "seed of the paths (default: the run's own)")
+    .option('--no-calibration', "the model's own noise paths as they are: without the anchor on the last observed week and the dispersion fitted on the window")
     .option('--force', "write into an --out that holds another run's results (they are removed first)")
     .addHelpText('after', '\nExample:\n  $ neural-mfg train epidemic --out runs/japan\n  $ neural-mfg forecast runs/japan --days 28 --out runs/japan-forecast')
     .action(async (run: string, opts: Record<string, unknown>) => {

@@ -16,6 +16,11 @@ export interface ForecastRequest {
   paths: number;
   /** seed of the paths; null: the run's own */
   seed: number | null;
+  /**
+   * the paths anchored on the last observed week and widened by the window's dispersion
+   * (src/forecast/calibration.ts); false: the model's own noise paths as they are
+   */
+  calibrate: boolean;
   /** write into a folder that holds another run's results (removed first) */
   force: boolean;
 }
@@ -46,7 +51,7 @@ function text(field: string, flag: string, v: unknown): string {
  * defaults filled in, every field checked.
  */
 export function forecastRequest(raw: Record<string, unknown>): ForecastRequest {
-  const known = new Set(['run', 'days', 'data', 'out', 'paths', 'seed', 'force']);
+  const known = new Set(['run', 'days', 'data', 'out', 'paths', 'seed', 'calibrate', 'force']);
   for (const k of Object.keys(raw)) if (!known.has(k) && raw[k] !== undefined) throw new ForecastRequestError(`forecast request: unknown field "${k}"`);
   return {
     run: text('the run folder', 'RUN_DIR', raw.run),
@@ -55,10 +60,13 @@ export function forecastRequest(raw: Record<string, unknown>): ForecastRequest {
     out: text('the output folder', '--out', raw.out),
     paths: raw.paths === undefined ? FORECAST_DEFAULTS.paths : wholeNumber('the number of noise paths', '--paths', raw.paths, 1, MAX_FORECAST_PATHS),
     seed: raw.seed === undefined || raw.seed === null ? null : wholeNumber('the seed', '--seed', raw.seed, 0, 0xffffffff),
-    force: raw.force === undefined ? false : raw.force === true || (raw.force === false ? false : bad('--force', raw.force)),
+    calibrate: flag('--no-calibration', raw.calibrate, true),
+    force: flag('--force', raw.force, false),
   };
 }
 
-function bad(flag: string, v: unknown): never {
-  throw new ForecastRequestError(`${flag}: expected true or false, got ${JSON.stringify(v)}`);
+function flag(name: string, v: unknown, otherwise: boolean): boolean {
+  if (v === undefined) return otherwise;
+  if (typeof v !== 'boolean') throw new ForecastRequestError(`${name}: expected true or false, got ${JSON.stringify(v)}`);
+  return v;
 }

@@ -63,6 +63,7 @@ export interface ForecastSummary {
   baselines: {
     sir: { beta: number; gamma: number; infectedShare: number; rmsLogError: number; population: number; removedShare: number };
     naive: { weeklyGrowth: number | null };
+    /** where the game without the network comes from: its own fit (no-network/), or the run (its mechanics alone) */
     no_network?: { run: string; learned: Record<string, number> | null };
   };
   files: string[];
@@ -151,18 +152,23 @@ export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {
     const history = await series.history(dataFile, inspected.config);
     const main = series.names[0];
 
-    // the game without the network: the run itself where it has none
+    // the game without the network: the run itself where it has none; its mechanics alone where
+    // it learns no mechanics (nothing to fit); else fitted afresh on the same window
     const networkKind = (inspected.config.network as { kind?: string }).kind;
+    const learns = inverseOf(inspected.config).learn.length > 0;
     let noNetwork: Projection = projection;
     let noNetworkFacts: ForecastSummary['baselines']['no_network'];
-    if (networkKind !== 'none') {
+    if (networkKind === 'none') {
+      noNetworkFacts = { run: req.run, learned: null };
+    } else if (!learns) {
+      noNetwork = await projectRun({ run: req.run, days: req.days, paths: NO_NETWORK_PATHS, seed: projection.seed, data: dataFile, network: false });
+      noNetworkFacts = { run: req.run, learned: null };
+    } else {
       const dir = join(req.out, NO_NETWORK_DIR);
       say(`fitting the game without the network on the same window (${inspected.config.training.steps} steps) into ${dir}`);
       const learned = await fitNoNetwork(game, inspected.config, inspected.manifest.preset ?? '', projection.seed, dataFile, dir, say);
       noNetwork = await projectRun({ run: dir, days: req.days, paths: NO_NETWORK_PATHS, seed: projection.seed, data: dataFile });
       noNetworkFacts = { run: NO_NETWORK_DIR, learned };
-    } else {
-      noNetworkFacts = { run: req.run, learned: null };
     }
 
     const daily = dailyOf(history, main);
@@ -177,7 +183,7 @@ export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {
       paths: projection.simulated[main],
       noNetwork: medianPath(noNetwork.simulated[main]),
       sir,
-      calibration: { anchor: true, noise: streamOf(projection.seed, 'forecastNoise') },
+      ...(req.calibrate ? { calibration: { anchor: true, noise: streamOf(projection.seed, 'forecastNoise') } } : {}),
     });
     const files = await writeForecast(req.out, forecast, game, projection);
     const model = forecast.scores.model;
@@ -206,7 +212,7 @@ export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {
         naive: { weeklyGrowth: last > 0 && weekBefore > 0 ? last / weekBefore : null },
         no_network: noNetworkFacts,
       },
-      files: [...files, ...(networkKind !== 'none' ? [`${NO_NETWORK_DIR}/`] : [])],
+      files: [...files, ...(noNetworkFacts.run === NO_NETWORK_DIR ? [`${NO_NETWORK_DIR}/`] : [])],
       wallSeconds: (performance.now() - started) / 1000,
     };
     await writeJsonAtomic(join(req.out, 'summary.json'), summary);
