@@ -8,6 +8,7 @@ import { coverage, scoreForecast, scorePoint } from '../src/forecast/scores.ts';
 import { fitSir, naiveForecast, sirForecast, sirIncidence } from '../src/forecast/baselines.ts';
 import { rollingWindows, summariseRolling, type WindowOutcome } from '../src/forecast/rolling.ts';
 import { baselineTable, buildForecast, FORECAST_HEADER, forecastRows } from '../src/forecast/forecast.ts';
+import { anchorTrend, windowDispersion } from '../src/forecast/calibration.ts';
 
 const close = (a: number, b: number, tol: number, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} against ${b} (±${tol})`);
 const closeAll = (a: ArrayLike<number>, b: number[], tol: number) => {
@@ -223,6 +224,30 @@ test('forecast.csv rows: the exact header, one row per horizon day, observed emp
   assert.equal(table.header, ['date', 'observed', 'sir', 'naive']);
   assert.is(table.rows.length, 20);
   assert.throws(() => buildForecast(flatInput([path.slice(1)], 20)), /path 0 holds 75 days, expected 76/);
+});
+
+test('anchored on the trend, a path keeps the data\'s last level and weekly growth and adds its own change of growth', () => {
+  // the data: 7-day means growing 10% a week to 1000 (on the 1 + y scale); 14 window days
+  const rObs = Math.log(1.1) / 7;
+  const observed = Array.from({ length: 14 }, (_, k) => 1001 * Math.exp(rObs * (k - 13)) - 1);
+  // a path that grows 3%/day in the window, then slows by 0.01/day each day after it
+  const log = Array.from({ length: 14 }, (_, k) => Math.log(50) + 0.03 * k);
+  for (let h = 1; h <= 3; h++) log.push(log[log.length - 1] + 0.03 - 0.01 * h);
+  const [path] = anchorTrend([log.map((v) => Math.expm1(v))], 14, observed);
+  const expected = [1, 2, 3].map((h) => 1001 * Math.exp(h * rObs - 0.01 * ((h * (h + 1)) / 2)) - 1);
+  closeAll(path, expected, 1e-6);
+  // a path without dynamics of its own (no infection: 0 a day) forecasts the naive growth
+  closeAll(anchorTrend([new Array(17).fill(0)], 14, observed)[0], [1, 2, 3].map((h) => 1001 * Math.exp(h * rObs) - 1), 1e-6);
+});
+
+test('the window\'s dispersion: the RMS of the log residuals and the spread of the weekly growth rates', () => {
+  // residuals ±0.1 on the log(1 + y) scale; growth rates of a straight log line: no spread
+  const fitted = Array.from({ length: 21 }, (_, k) => Math.expm1(5 + 0.02 * k));
+  const observed = fitted.map((f, k) => Math.expm1(Math.log1p(f) + (k % 2 ? 0.1 : -0.1)));
+  const d = windowDispersion(observed, fitted);
+  close(d.level, 0.1, 1e-12);
+  // weekly growth over 7 days: an odd number of days apart, ±0.2/7 around 0.02
+  close(d.growth, Math.sqrt((14 * (0.2 / 7) ** 2) / 13), 1e-12);
 });
 
 test.run();

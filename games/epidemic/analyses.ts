@@ -18,6 +18,7 @@ import { rollingForecastsFigure, rollingMaleFigure } from '../../src/plot/foreca
 import { chooseEngine } from '../../src/run/choose.ts';
 import { saveTrainedRun } from '../../src/run/training.ts';
 import { forecastRun, trainSteadily } from '../../src/run/forecast.ts';
+import { DivergenceError } from '../../src/train/train.ts';
 import type { EpidemicConfig } from './config.ts';
 import type { RollingSettings } from './rolling.ts';
 
@@ -28,6 +29,8 @@ const TITLES: Record<string, string> = { model: 'model (median)', ...BASELINE_TI
 /** What one window's run reports (a job's summary.json in a sweep). */
 interface WindowRun {
   window: RollingWindow;
+  /** why the window has no forecast (its fit diverged at every learning rate tried): not scored for any method */
+  failed?: string;
   scores: Record<string, PointScores | null>;
   coveredDays: number;
   coverage50: number | null;
@@ -69,10 +72,17 @@ async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow,
   const tmp = await mkdtemp(join(tmpdir(), 'neural-mfg-rolling-'));
   try {
     const engine = await chooseEngine(game, config, { engine: input.engine, backend: DEFAULT_BACKEND });
-    const { run, learningRateFactor } = await trainSteadily(
-      { exp: { game, preset: 'japan-rolling', config }, seed, engine, data: dataFile, validation: null, dir: join(tmp, 'run') },
-      { onRetry: (why, f) => input.progress(`window ${w.from} to ${w.to}: ${why}; again with the learning rates × ${f}`) },
-    );
+    let trained;
+    try {
+      trained = await trainSteadily(
+        { exp: { game, preset: 'japan-rolling', config }, seed, engine, data: dataFile, validation: null, dir: join(tmp, 'run') },
+        { onRetry: (why, f) => input.progress(`window ${w.from} to ${w.to}: ${why}; again with the learning rates × ${f}`) },
+      );
+    } catch (err) {
+      if (!(err instanceof DivergenceError)) throw err;
+      return failedWindow(w, err.message, started);
+    }
+    const { run, learningRateFactor } = trained;
     await saveTrainedRun(run);
     const fitSeconds = (performance.now() - started) / 1000;
     const { forecast: f, summary } = await forecastRun({ run: join(tmp, 'run'), days: r.horizon, data: dataFile, out: join(tmp, 'forecast'), paths: r.paths, seed, calibrate: true, force: true });
@@ -96,9 +106,29 @@ async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow,
   }
 }
 
+/** A window without a forecast: scored for no method, so that every method's median is over the same windows. */
+function failedWindow(w: RollingWindow, why: string, started: number): WindowRun {
+  return {
+    window: w,
+    failed: why,
+    scores: {},
+    coveredDays: 0,
+    coverage50: null,
+    coverage90: null,
+    observed: { dates: [], values: [] },
+    forecast: { dates: [], median: [], low50: [], high50: [], low90: [], high90: [] },
+    baselines: {},
+    learned: null,
+    learningRateFactor: 0.25,
+    fitSeconds: (performance.now() - started) / 1000,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
 const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '—' : v.toFixed(digits));
 
 function describeWindow(run: WindowRun, index: number, total: number): string {
+  if (run.failed) return `window ${run.window.from} to ${run.window.to} (${index + 1}/${total}): no forecast, not scored (${run.failed}); ${run.seconds.toFixed(1)} s`;
   const male = ROLLING_METHODS.map((m) => `${m} ${fmt(run.scores[m]?.male)}`).join(', ');
   return `window ${run.window.from} to ${run.window.to} (${index + 1}/${total}): MALE ${male}; 90% band ${fmt(run.coverage90, 2)}; ${run.seconds.toFixed(1)} s (fit ${run.fitSeconds.toFixed(1)} s)`;
 }
@@ -144,6 +174,7 @@ async function rollingResult(config: EpidemicConfig, runs: WindowRun[]): Promise
     observed: [...observed.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([date, value]) => ({ date, value })),
     windows: runs.map((run) => ({ index: run.window.index, days: run.forecast.dates.map((date, k) => ({ date, median: run.forecast.median[k], low90: run.forecast.low90[k], high90: run.forecast.high90[k] })) })),
   });
+  const failed = runs.filter((run) => run.failed);
   const lines = [
     `rolling evaluation: ${setting}; MALE = mean |log10(1 + forecast) − log10(1 + observed)| of the 7-day mean over the held-out days`,
     `${'forecast from'.padEnd(14)}${methods.map((m) => m.padStart(12)).join('')}${'90% band'.padStart(10)}`,
@@ -152,11 +183,13 @@ async function rollingResult(config: EpidemicConfig, runs: WindowRun[]): Promise
     s.bestBaseline
       ? `model against the best baseline (${s.bestBaseline.name}, median MALE ${fmt(s.bestBaseline.medianMale)}): ${fmt(s.improvement === null ? null : 100 * s.improvement, 1)}% lower (goal ≥ 20%); 90% band covers ${fmt(s.coverage90 === null ? null : 100 * s.coverage90, 1)}% of the held-out days (goal ≥ 80%)`
       : 'no window was scored',
+    ...(failed.length > 0 ? [`not scored (the fit diverged at every learning rate tried): ${failed.map((run) => run.window.from).join(', ')}`] : []),
   ];
   return {
     summary: {
       plan: { first: r.first, last: r.last, fitDays: r.fitDays, horizon: r.horizon, every: r.every, paths: r.paths },
       windows: runs.length,
+      failedWindows: failed.map((run) => ({ from: run.window.from, to: run.window.to, why: run.failed })),
       ...s,
       goals: {
         male: s.improvement !== null && s.improvement >= 0.2,

@@ -1,9 +1,10 @@
 // What a forecast adds to the model's own noise paths (README "Forecasts on real data"): the
-// paths start from the last observed week's level (the anchor), and carry the uncertainty the
-// window shows, fitted on it alone: a level error (the spread of the fit's log residuals) and a
-// growth-rate error (the spread of the window's weekly growth rates), drawn once per path, so
-// that the bands widen with the horizon as a trend that may change does. Process noise on the
-// contact levels alone gives bands far too narrow to cover real counts.
+// paths start from the data at the window's end (the anchor: the last observed week's level, or
+// its level and growth rate, the game giving how the growth changes from there), and carry the
+// uncertainty the window shows, fitted on it alone: a level error (the spread of the fit's log
+// residuals) and a growth-rate error (the spread of the window's weekly growth rates), drawn once
+// per path, so that the bands widen with the horizon as a trend that may change does. Process
+// noise on the contact levels alone gives bands far too narrow to cover real counts.
 import type { RandomStream } from '../random.ts';
 
 /** The dispersion fitted on a window (natural-log scale). */
@@ -53,5 +54,33 @@ export function calibratePaths(paths: ArrayLike<number>[], anchor: number, dispe
     const z = rng.normal();
     const g = rng.normal();
     return Float64Array.from(path, (y, h) => Math.max(0, (1 + y) * anchor * Math.exp(dispersion.level * z + dispersion.growth * g * (h + 1)) - 1));
+  });
+}
+
+/**
+ * Paths anchored on the last observed week's level and growth rate: path p's horizon is
+ *   (1 + o_T) · exp(Σ_{j ≤ h} (r_obs + r_p(j) − r_p)) − 1
+ * with r_obs = ln((1 + o_T)/(1 + o_{T−7}))/7 the data's last weekly growth rate, r_p the path's own
+ * over the same week, and r_p(j) its daily growth on day j after the window: the data give the
+ * level and the trend at the origin, the game how the trend changes from there (an epidemic that
+ * slows as contacts are cut or susceptibles run out). `paths` are 7-day means over the window
+ * (n days) and the horizon.
+ */
+export function anchorTrend(paths: ArrayLike<number>[], n: number, observed: ArrayLike<number>): Float64Array[] {
+  const oT = observed[n - 1];
+  const oW = observed[n - 8];
+  const rObs = Number.isFinite(oT) && Number.isFinite(oW) ? Math.log((1 + oT) / (1 + oW)) / 7 : 0;
+  const level = Number.isFinite(oT) ? Math.log1p(oT) : 0;
+  return paths.map((path) => {
+    const log = (k: number) => Math.log1p(Math.max(0, path[k]));
+    const rPath = (log(n - 1) - log(n - 8)) / 7;
+    const days = path.length - n;
+    const out = new Float64Array(days);
+    let x = level;
+    for (let h = 0; h < days; h++) {
+      x += rObs + (log(n + h) - log(n + h - 1)) - rPath;
+      out[h] = Math.expm1(x);
+    }
+    return out;
   });
 }

@@ -6,7 +6,7 @@ import { bandsOf, type Bands } from './bands.ts';
 import { fitSir, naiveForecast, sirForecast, type SirFit, type SirSetting } from './baselines.ts';
 import { scoreForecast, scorePoint, type ForecastScores, type PointScores } from './scores.ts';
 import { dateRange, dayOffset, addDays, trailingMean, type DailySeries } from './series.ts';
-import { anchorFactor, calibratePaths, windowDispersion, type ForecastDispersion } from './calibration.ts';
+import { anchorFactor, anchorTrend, calibratePaths, windowDispersion, type ForecastDispersion } from './calibration.ts';
 import type { RandomStream } from '../random.ts';
 
 /** Draws of 0: the anchor alone, without the dispersion. */
@@ -19,6 +19,12 @@ export const FORECAST_HEADER = ['date', 'observed', 'median', 'low50', 'high50',
 export const BASELINE_NAMES = ['sir', 'naive', 'no_network'] as const;
 export type BaselineName = (typeof BASELINE_NAMES)[number];
 export const BASELINE_TITLES: Record<BaselineName, string> = { sir: 'SIR (least squares)', naive: 'naive (last week\'s growth)', no_network: 'game without the network' };
+
+/**
+ * Where a forecast starts (calibration.ts): 'trend' the last observed week's level and growth
+ * rate (the game gives the change of the growth), 'level' its level alone, 'none' the model's own.
+ */
+export type Anchor = 'trend' | 'level' | 'none';
 
 export interface ForecastInput {
   /** daily new cases, as reported (not smoothed), over at least the window; days after it are held out */
@@ -37,7 +43,7 @@ export interface ForecastInput {
    * What the forecast adds to the paths (calibration.ts): the anchor on the last observed week's
    * level, and the dispersion fitted on the window drawn from `noise`. Absent: the paths as they are.
    */
-  calibration?: { anchor: boolean; noise: RandomStream | null };
+  calibration?: { anchor: Anchor; noise: RandomStream | null };
 }
 
 export interface Forecast {
@@ -53,8 +59,8 @@ export interface Forecast {
   /** the baselines' fits over the window */
   baselineFits: Partial<Record<BaselineName, Float64Array>>;
   sirFit: SirFit;
-  /** the anchor factor and the dispersion applied to the paths (null: none) */
-  calibration: { anchor: number; dispersion: ForecastDispersion | null } | null;
+  /** the anchor and the dispersion applied to the paths (and the anchor to the game without the network); null: none */
+  calibration: { anchor: Anchor; dispersion: ForecastDispersion | null } | null;
   /** null where no horizon day has data */
   scores: { model: ForecastScores | null; baselines: Partial<Record<BaselineName, PointScores | null>> };
 }
@@ -88,11 +94,17 @@ export function buildForecast(input: ForecastInput): Forecast {
   const fitted = bandsOf(smoothedPaths.map((p) => p.subarray(0, n))).median;
   let horizon: ArrayLike<number>[] = smoothedPaths.map((p) => p.subarray(n));
   let calibration: Forecast['calibration'] = null;
+  const anchored = (full: ArrayLike<number>[], horizonOnly: ArrayLike<number>[], windowFit: ArrayLike<number>): ArrayLike<number>[] => {
+    const anchor = input.calibration?.anchor ?? 'none';
+    if (anchor === 'trend') return anchorTrend(full, n, observedWindow);
+    if (anchor === 'level') return calibratePaths(horizonOnly, anchorFactor(observedWindow, windowFit), { level: 0, growth: 0 }, NO_DRAWS);
+    return horizonOnly;
+  };
   if (input.calibration) {
-    const anchor = input.calibration.anchor ? anchorFactor(observedWindow, fitted) : 1;
+    horizon = anchored(smoothedPaths, horizon, fitted);
     const dispersion = input.calibration.noise ? windowDispersion(observedWindow, fitted) : null;
-    horizon = calibratePaths(horizon, anchor, dispersion ?? { level: 0, growth: 0 }, input.calibration.noise ?? NO_DRAWS);
-    calibration = { anchor, dispersion };
+    if (dispersion) horizon = calibratePaths(horizon, 1, dispersion, input.calibration.noise!);
+    calibration = { anchor: input.calibration.anchor, dispersion };
   }
   const bands = bandsOf(horizon);
 
@@ -102,7 +114,8 @@ export function buildForecast(input: ForecastInput): Forecast {
   if (input.noNetwork) {
     if (input.noNetwork.length !== n + days) throw new Error(`the game without the network holds ${input.noNetwork.length} days, expected ${n + days}`);
     const smooth = trailingMean(input.noNetwork);
-    baselines.no_network = smooth.slice(n);
+    // the same start as the model's (its anchor), without the dispersion: a point forecast
+    baselines.no_network = Float64Array.from(anchored([smooth], [smooth.subarray(n)], smooth.subarray(0, n))[0]);
     baselineFits.no_network = smooth.slice(0, n);
   }
   const scores: Forecast['scores'] = { model: scoreForecast(observed, bands), baselines: {} };

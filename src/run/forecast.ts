@@ -183,7 +183,7 @@ export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {
       paths: projection.simulated[main],
       noNetwork: medianPath(noNetwork.simulated[main]),
       sir,
-      ...(req.calibrate ? { calibration: { anchor: true, noise: streamOf(projection.seed, 'forecastNoise') } } : {}),
+      ...(req.calibrate ? { calibration: { anchor: 'trend' as const, noise: streamOf(projection.seed, 'forecastNoise') } } : {}),
     });
     const files = await writeForecast(req.out, forecast, game, projection);
     const model = forecast.scores.model;
