@@ -3,7 +3,7 @@
 // form, and malformed requests (one line, status 2).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +76,32 @@ test('a model without infection forecasts no new case (its own paths, --no-calib
   const calibration = JSON.parse(await readFile(join(lifted, 'summary.json'), 'utf8')).calibration;
   assert.is(calibration.anchor, 'trend');
   assert.ok(calibration.dispersion.level > 0 && calibration.dispersion.growth > 0, JSON.stringify(calibration));
+});
+
+test('train, eval and forecast on a file in the generic format (date,confirmed,population)', async () => {
+  // Japan's Domestic rows of 2021 January to April, rewritten in the generic long format
+  const upstream = (await readFile(JAPAN, 'utf8')).split('\n').map((line) => line.split(','));
+  const rows = upstream.filter((c) => c[1] === 'Domestic' && c[0] >= '2021-01-01' && c[0] <= '2021-04-30');
+  const dir = await tmp();
+  const generic = join(dir, 'generic.csv');
+  await writeFile(generic, ['date,confirmed,population', ...rows.map((c) => `${c[0]},${c[2]},126708000`)].join('\n') + '\n');
+  const run = join(dir, 'run');
+  const t = cli('train', 'epidemic', '--preset', 'test', '--data', generic, '--learn', 'transmission', '--quiet', '--out', run);
+  assert.is(t.code, 0, t.stderr);
+  const e = cli('eval', run, '--data', generic, '--out', join(dir, 'eval'));
+  assert.is(e.code, 0, e.stderr);
+  const out = join(dir, 'forecast');
+  const f = cli('forecast', run, '--days', '7', '--paths', '10', '--out', out);
+  assert.is(f.code, 0, f.stderr);
+  const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+  assert.is(summary.data, generic);
+  assert.is(summary.coveredDays, 7);
+  // the same days as the upstream file's: the observed 7-day means agree
+  const upstreamForecast = await tmp();
+  assert.is(cli('forecast', run, '--days', '7', '--paths', '10', '--data', JAPAN, '--out', upstreamForecast).code, 0);
+  const a = await csvRows(join(out, 'forecast.csv'));
+  const b = await csvRows(join(upstreamForecast, 'forecast.csv'));
+  assert.equal(a.map((r) => r.slice(0, 2)), b.map((r) => r.slice(0, 2)));
 });
 
 test('malformed forecast requests get one line and status 2: bad --days, a folder that is no run, a run of another game', async () => {

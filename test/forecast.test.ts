@@ -238,6 +238,9 @@ test('anchored on the trend, a path keeps the data\'s last level and weekly grow
   closeAll(path, expected, 1e-6);
   // a path without dynamics of its own (no infection: 0 a day) forecasts the naive growth
   closeAll(anchorTrend([new Array(17).fill(0)], 14, observed)[0], [1, 2, 3].map((h) => 1001 * Math.exp(h * rObs) - 1), 1e-6);
+  // a path that dies out below 1 a day forecasts 0, never a negative count
+  const fading = anchorTrend([[...new Array(14).fill(0), 0, 0, 0]], 14, Array.from({ length: 14 }, (_, k) => Math.expm1(1 - 0.5 * k / 7)));
+  assert.equal(Array.from(fading[0]), [0, 0, 0]);
 });
 
 test('the window\'s dispersion: the RMS of the log residuals and the spread of the weekly growth rates', () => {

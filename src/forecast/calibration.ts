@@ -59,7 +59,7 @@ export function calibratePaths(paths: ArrayLike<number>[], anchor: number, dispe
 
 /**
  * Paths anchored on the last observed week's level and growth rate: path p's horizon is
- *   (1 + o_T) · exp(Σ_{j ≤ h} (r_obs + r_p(j) − r_p)) − 1
+ *   (1 + o_T) · exp(Σ_{j ≤ h} (r_obs + r_p(j) − r_p)) − 1, clipped at 0,
  * with r_obs = ln((1 + o_T)/(1 + o_{T−7}))/7 the data's last weekly growth rate, r_p the path's own
  * over the same week, and r_p(j) its daily growth on day j after the window: the data give the
  * level and the trend at the origin, the game how the trend changes from there (an epidemic that
@@ -79,7 +79,8 @@ export function anchorTrend(paths: ArrayLike<number>[], n: number, observed: Arr
     let x = level;
     for (let h = 0; h < days; h++) {
       x += rObs + (log(n + h) - log(n + h - 1)) - rPath;
-      out[h] = Math.expm1(x);
+      // below 0 cases a day is 0 (a path that dies out)
+      out[h] = Math.max(0, Math.expm1(x));
     }
     return out;
   });
