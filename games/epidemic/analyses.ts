@@ -162,17 +162,19 @@ async function rollingResult(config: EpidemicConfig, runs: WindowRun[]): Promise
   const rows = outcomes.map((o) => [o.window.index, o.window.from, o.window.to, o.window.forecastFrom, o.window.forecastTo, ...methods.map((m) => cell(o.male[m])), cell(o.coverage50), cell(o.coverage90), o.coveredDays]);
   const medianRow = ['median', '', '', '', '', ...methods.map((m) => cell(s.medianMale[m])), cell(s.coverage50), cell(s.coverage90), outcomes.reduce((a, o) => a + o.coveredDays, 0)];
   const setting = `${r.fitDays} days fitted, ${r.horizon} forecast, every ${r.every} days from ${r.first} (${runs.length} windows)`;
-  const maleFigure = await rollingMaleFigure({
+  // a job of one window whose fit failed has nothing to draw
+  const scoredRuns = runs.filter((run) => !run.failed);
+  const maleFigure = scoredRuns.length === 0 ? '' : await rollingMaleFigure({
     title: `Forecast error per window (${setting})`,
     series: methods.map((m) => ({ name: TITLES[m], median: s.medianMale[m], points: outcomes.filter((o) => o.male[m] !== null).map((o) => ({ date: o.window.forecastFrom, male: o.male[m]! })) })),
   });
   const observed = new Map<string, number>();
-  for (const run of runs) run.observed.dates.forEach((d, k) => run.observed.values[k] !== null && observed.set(d, run.observed.values[k]!));
-  const forecastsFigure = await rollingForecastsFigure({
+  for (const run of scoredRuns) run.observed.dates.forEach((d, k) => run.observed.values[k] !== null && observed.set(d, run.observed.values[k]!));
+  const forecastsFigure = scoredRuns.length === 0 ? '' : await rollingForecastsFigure({
     title: `Every window's forecast (${setting})`,
     yTitle: 'New confirmed cases a day (7-day mean)',
     observed: [...observed.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([date, value]) => ({ date, value })),
-    windows: runs.map((run) => ({ index: run.window.index, days: run.forecast.dates.map((date, k) => ({ date, median: run.forecast.median[k], low90: run.forecast.low90[k], high90: run.forecast.high90[k] })) })),
+    windows: scoredRuns.map((run) => ({ index: run.window.index, days: run.forecast.dates.map((date, k) => ({ date, median: run.forecast.median[k], low90: run.forecast.low90[k], high90: run.forecast.high90[k] })) })),
   });
   const failed = runs.filter((run) => run.failed);
   const lines = [
@@ -181,9 +183,9 @@ async function rollingResult(config: EpidemicConfig, runs: WindowRun[]): Promise
     ...outcomes.map((o) => `${o.window.forecastFrom.padEnd(14)}${methods.map((m) => fmt(o.male[m]).padStart(12)).join('')}${fmt(o.coverage90, 2).padStart(10)}`),
     `${'median'.padEnd(14)}${methods.map((m) => fmt(s.medianMale[m]).padStart(12)).join('')}${fmt(s.coverage90, 2).padStart(10)}`,
     s.bestBaseline
-      ? `model against the best baseline (${s.bestBaseline.name}, median MALE ${fmt(s.bestBaseline.medianMale)}): ${fmt(s.improvement === null ? null : 100 * s.improvement, 1)}% lower (goal ≥ 20%); 90% band covers ${fmt(s.coverage90 === null ? null : 100 * s.coverage90, 1)}% of the held-out days (goal ≥ 80%)`
+      ? `model against the best baseline (${s.bestBaseline.name}, median MALE ${fmt(s.bestBaseline.medianMale)}): ${s.improvement === null ? '—' : `${fmt(100 * Math.abs(s.improvement), 1)}% ${s.improvement >= 0 ? 'lower' : 'higher'}`} (goal: ≥ 20% lower); 90% band covers ${fmt(s.coverage90 === null ? null : 100 * s.coverage90, 1)}% of the held-out days (goal ≥ 80%)`
       : 'no window was scored',
-    ...(failed.length > 0 ? [`not scored (the fit diverged at every learning rate tried): ${failed.map((run) => run.window.from).join(', ')}`] : []),
+    ...(failed.length > 0 ? [`not scored (the fit diverged at every learning rate tried): ${failed.map((run) => `${run.window.from} to ${run.window.to} (forecast from ${run.window.forecastFrom})`).join(', ')}`] : []),
   ];
   return {
     summary: {
@@ -199,7 +201,7 @@ async function rollingResult(config: EpidemicConfig, runs: WindowRun[]): Promise
       runs,
     },
     tables: { rolling: { header, rows: [...rows, medianRow] } },
-    figures: { 'rolling-male': maleFigure, 'rolling-forecasts': forecastsFigure },
+    figures: scoredRuns.length > 0 ? { 'rolling-male': maleFigure, 'rolling-forecasts': forecastsFigure } : {},
     text: lines.join('\n'),
   };
 }

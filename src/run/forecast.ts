@@ -244,6 +244,7 @@ async function writeForecast(dir: string, f: Forecast, game: Game, projection: P
     forecast: f.dates.map((date, k) => ({ date, median: f.bands.median[k], low50: f.bands.low50[k], high50: f.bands.high50[k], low90: f.bands.low90[k], high90: f.bands.high90[k] })),
     baselines: BASELINE_NAMES.filter((name) => f.baselines[name]).map((name) => ({ name: BASELINE_TITLES[name], values: dated(f.dates, f.baselines[name]!) })),
     origin: projection.window.to,
+    ...(f.calibration?.anchor === 'trend' ? { note: "the forecast starts from the last observed week's level and growth (calibration: README)" } : {}),
   });
   const figures = (await writeFigure(join(dir, 'forecast'), svg)).map((file) => file.slice(dir.length + 1));
   return ['forecast.csv', 'baselines.csv', ...figures];
