@@ -5,6 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { readRecords, dailyCounts, recordDates, type EpidemicRecords } from '../games/epidemic/records.ts';
 import { windowSample, type WindowAbout } from '../games/epidemic/window.ts';
 import { epidemic } from '../games/epidemic/index.ts';
@@ -158,8 +160,8 @@ test('malformed input: bad date, unsorted and repeated dates, negative counts na
   assert.throws(() => epidemic.parseConfig(applyOverrides(epidemic.presets.test, ['data.from="2021-3-1"'])), /configuration field "data.from": expected a date YYYY-MM-DD/);
 });
 
-test('the command line: one line with the line number and exit status 2 for malformed input and for a window outside the data', () => {
-  const out = join(FIXTURES, 'never-written');
+test('the command line: one line with the line number and exit status 2 for malformed input and for a window outside the data', async () => {
+  const out = join(await mkdtemp(join(tmpdir(), 'epidemic-records-')), 'run');
   for (const [file, sets, message] of [
     ['negative-count.csv', [], /^neural-mfg: .*negative-count\.csv line 9, column "Positive": a count cannot be negative, got "-3"\n$/],
     ['bad-date.csv', [], /^neural-mfg: .*bad-date\.csv line 8, column "Date": expected a date YYYY-MM-DD, got "2021-02-30"\n$/],

@@ -254,7 +254,7 @@ test('a projection of a trained run: the window\'s observed series, the fitted m
   const csv = await readFile(file, 'utf8');
   assert.match(csv, /^date,confirmed,fatal,severe,population\n2021-02-28,0,/);
   const out = join(dir, 'run');
-  const train = cli('train', 'epidemic', '--preset', 'test', '--data', file, '--learn', 'transmission', '--out', out, '--quiet');
+  const train = cli('train', 'epidemic', '--preset', 'test', '--data', file, '--learn', 'transmission', '--bootstrap', '2', '--out', out, '--quiet');
   assert.is(train.code, 0, train.stderr);
   const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
   assert.is(summary.observations.from, '2021-03-01');
@@ -266,6 +266,11 @@ test('a projection of a trained run: the window\'s observed series, the fitted m
   assert.is(p.fitted.confirmed.length, 14);
   const last = p.simulated.confirmed.map((s) => s[20]);
   assert.ok(new Set(last).size > 1, 'the noise paths differ');
+  // --bootstrap 2: the paths take the replicates' learned β in turn
+  const betas = p.parameters.map((set) => set['mechanics.transmission']);
+  assert.equal(betas.slice(2, 4), betas.slice(0, 2));
+  assert.equal(betas.slice(0, 2), summary.bootstrap.estimates['mechanics.transmission']);
+  assert.is(p.dates.at(-1), '2021-03-21');
   const ev = cli('eval', out, '--data', file, '--out', join(dir, 'eval'));
   assert.is(ev.code, 0, ev.stderr);
   assert.match(ev.stdout, /fitMale/);

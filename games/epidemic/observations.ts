@@ -16,6 +16,7 @@ import { CHANNEL, CHANNELS, ROW, ROWS, TRAILING_DAYS, UNKNOWN } from './layout.t
 import { row } from './mechanics.ts';
 import { GENERIC_COLUMNS, readRecords } from './records.ts';
 import { lossPlan, pathSeries } from './series.ts';
+import { median } from '../../src/data/stats.ts';
 import { seriesScale } from './kernels.ts';
 import { windowSample, type WindowAbout, type WindowStart } from './window.ts';
 import { epidemicHistory } from './history.ts';
@@ -179,12 +180,6 @@ function trailingMeans(values: ArrayLike<number>, days: number, known: (d: numbe
   return out;
 }
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
 /** docs/epidemic.md §4: the infected, recovered and fatal shares at the window's start from the days before it. */
 export function startShares(start: WindowStart, config: EpidemicConfig): { infected: number; recovered: number; fatal: number } {
   const { population, ascertainment } = config.data;
@@ -234,6 +229,18 @@ export const epidemicObservations: ObservationModel<EpidemicConfig> = {
   generate: wave,
   fromStates: (paths, config) => fromPaths(paths, config),
   loss: lossTensor,
+  // what `generate` summarises: the known daily new confirmed cases of every sample
+  comparableValues(data) {
+    const [samples, saves] = data.shape;
+    const out: number[] = [];
+    for (let s = 0; s < samples; s++) {
+      for (let d = 1; d < saves; d++) {
+        const v = data.values[(s * saves + d) * CHANNELS + CHANNEL.confirmed];
+        if (v !== UNKNOWN) out.push(v);
+      }
+    }
+    return out;
+  },
   configureFrom(data, config) {
     const about = data.about as Partial<WindowAbout> | undefined;
     if (!about?.start) return config;

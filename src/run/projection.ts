@@ -30,9 +30,9 @@ import { ConfigError, INVERSE_DEFAULTS, type ExperimentConfig } from '../config.
 import type { Game } from '../game.ts';
 import { resolveEngine, type EngineName } from '../mfg/engine.ts';
 import { DEFAULT_BACKEND, startEngineBackend } from '../backend.ts';
-import { withOverrides } from '../config-fields.ts';
 import { inspectModel, modelFolder } from './models.ts';
 import { buildModel } from './experiment.ts';
+import { median } from '../data/stats.ts';
 
 export interface ProjectionRequest {
   run: string;
@@ -75,12 +75,6 @@ async function runFacts(run: string): Promise<{ data: string | null; estimates: 
   return { data: null, estimates: null };
 }
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
 /** The learned mechanics of path p: bootstrap replicate p mod K, or the run's own (none: {}). */
 function parametersOf(estimates: Record<string, number[]> | null, p: number): Record<string, number> {
   if (!estimates) return {};
@@ -88,6 +82,17 @@ function parametersOf(estimates: Record<string, number[]> | null, p: number): Re
   const replicates = Math.min(...fields.map((f) => estimates[f].length));
   if (!(replicates > 0)) return {};
   return Object.fromEntries(fields.map((f) => [f, estimates[f][p % replicates]]));
+}
+
+/** The configuration with learned mechanics fields ("mechanics.transmission" → value) replaced. */
+function withMechanics(config: ExperimentConfig, set: Record<string, number>): ExperimentConfig {
+  const mechanics = { ...(config.mechanics as Record<string, unknown>) };
+  for (const [field, value] of Object.entries(set)) {
+    const name = field.startsWith('mechanics.') ? field.slice('mechanics.'.length) : field;
+    if (!(name in mechanics) || !Number.isFinite(value)) throw new ConfigError(`projection: the run's bootstrap estimate of ${field} (${value}) is not a mechanics field of its configuration`);
+    mechanics[name] = value;
+  }
+  return { ...config, mechanics };
 }
 
 export async function projectRun(req: ProjectionRequest): Promise<Projection> {
@@ -124,7 +129,9 @@ export async function projectRun(req: ProjectionRequest): Promise<Projection> {
   let group = 0;
   for (const [key, members] of groups) {
     const set = JSON.parse(key) as Record<string, number>;
-    const config = withOverrides(game, extended, Object.entries(set).map(([field, value]) => `${field}=${value}`));
+    // the replicate's mechanics set on the extended configuration itself (parsing it again would
+    // give the window's own time grid back)
+    const config = withMechanics(extended, set);
     // Each group its own seed's streams (the first the run's own): the groups' noise paths differ
     const { model, streams } = buildModel({ game, preset: inspected.manifest.preset ?? '', config }, seed + group++, engine, inspected.params);
     const n = members.length;

@@ -226,7 +226,10 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
   modelDir: string;
   started: number;
 }): Promise<EvaluationReport> {
-  const { exp, seed, data } = r;
+  const { seed, data } = r;
+  // the configuration that follows from these observations (the epidemic: the start of another window)
+  const configured = r.exp.game.observations.configureFrom?.(data, r.exp.config);
+  const exp = configured ? { ...r.exp, config: configured } : r.exp;
   const { game, config } = exp;
   const { model, streams } = buildModel(exp, seed, r.engine.engine, r.params);
   // the training's own first initial population (what a fixed-start model was trained from)
