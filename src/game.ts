@@ -12,6 +12,7 @@ import type { ReferenceLine } from './plot/figures.ts';
 import type { GameKernels } from './fused/kernels.ts';
 import type { GpuGameKernels } from './gpu/kernels.ts';
 import type { EngineName } from './mfg/engine-name.ts';
+import type { ForecastRequest, ForecastResult } from './run/forecast.ts';
 
 /** A game's mechanics bound to one experiment (its configuration and dynamics stream). */
 export interface Mechanics {
@@ -189,6 +190,11 @@ export interface AnalysisInput<C extends ExperimentConfig> {
   engine?: EngineName;
   /** one line per sweep point, for people watching */
   progress(line: string): void;
+  /**
+   * The run layer's forecast of a trained run (src/run/forecast.ts), passed in by the caller: a
+   * game's analysis never imports the run layer that imports the games (the epidemic's rolling evaluation).
+   */
+  forecast?(request: ForecastRequest): Promise<ForecastResult>;
 }
 
 /** What an analysis returns; the CLI writes it: summary.json, <table>.csv, <figure>.svg, the text. */

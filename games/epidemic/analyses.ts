@@ -10,14 +10,12 @@ import { join } from 'node:path';
 import type { Analysis, AnalysisInput, AnalysisResult, AnalysisSweep, PointRun } from '../../src/game.ts';
 import { ConfigError } from '../../src/config.ts';
 import { withOverrides } from '../../src/config-fields.ts';
-import { DEFAULT_BACKEND } from '../../src/backend.ts';
 import { rollingWindows, summariseRolling, type RollingWindow, type WindowOutcome } from '../../src/forecast/rolling.ts';
 import { BASELINE_NAMES, BASELINE_TITLES } from '../../src/forecast/forecast.ts';
 import type { PointScores } from '../../src/forecast/scores.ts';
 import { rollingForecastsFigure, rollingMaleFigure } from '../../src/plot/forecast.ts';
-import { chooseEngine } from '../../src/run/choose.ts';
-import { saveTrainedRun } from '../../src/run/training.ts';
-import { forecastRun, trainSteadily } from '../../src/run/forecast.ts';
+import { resolveEngine } from '../../src/mfg/engine.ts';
+import { saveTrainedRun, trainSteadily } from '../../src/run/training.ts';
 import { DivergenceError } from '../../src/train/train.ts';
 import type { EpidemicConfig } from './config.ts';
 import type { RollingSettings } from './rolling.ts';
@@ -63,7 +61,10 @@ export function windowsOf(config: EpidemicConfig): RollingWindow[] {
 
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
 
-/** One window: trained as `train epidemic --from --to` trains it, forecast as `forecast` does. */
+/**
+ * One window: trained as `train epidemic --from --to` trains it, forecast as `forecast` does (the
+ * run layer's forecast, passed in: AnalysisInput.forecast).
+ */
 async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow, dataFile: string): Promise<WindowRun> {
   const started = performance.now();
   const { game, seed } = input;
@@ -71,7 +72,9 @@ async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow,
   const config = withOverrides(game, input.config, [`data.from=${w.from}`, `data.to=${w.to}`]);
   const tmp = await mkdtemp(join(tmpdir(), 'neural-mfg-rolling-'));
   try {
-    const engine = await chooseEngine(game, config, { engine: input.engine, backend: DEFAULT_BACKEND });
+    if (!input.forecast) throw new Error('the rolling evaluation needs the run layer\'s forecast (AnalysisInput.forecast)');
+    // the engine the command started (its backend too, for the graph engine)
+    const engine = { engine: input.engine ?? resolveEngine(game, config).engine, backend: null, note: null };
     let trained;
     try {
       trained = await trainSteadily(
@@ -85,7 +88,7 @@ async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow,
     const { run, learningRateFactor } = trained;
     await saveTrainedRun(run);
     const fitSeconds = (performance.now() - started) / 1000;
-    const { forecast: f, summary } = await forecastRun({ run: join(tmp, 'run'), days: r.horizon, data: dataFile, out: join(tmp, 'forecast'), paths: r.paths, seed, calibrate: true, force: true });
+    const { forecast: f, summary } = await input.forecast({ run: join(tmp, 'run'), days: r.horizon, data: dataFile, out: join(tmp, 'forecast'), paths: r.paths, seed, calibrate: true, force: true });
     const list = (v: ArrayLike<number>) => Array.from(v);
     return {
       window: w,

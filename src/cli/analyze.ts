@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { gameByName } from '../../games/index.ts';
 import { claimSweepFolder } from '../run/folder.ts';
 import { runAnalysisSweep, writeAnalysis } from '../sweep/analysis.ts';
+import { forecastRun } from '../run/forecast.ts';
 import { parseSeeds, type AnalysisPlan } from '../sweep/manifest.ts';
 import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './experiment.ts';
 
@@ -48,7 +49,7 @@ export async function analyzeCommand(gameName: string, opts: AnalyzeCommandOptio
     }
     const data = opts.data ? await exp.game.observations.read(opts.data, exp.config) : undefined;
     const { engine, backend } = await startEngine(exp.game, exp.config, opts);
-    const result = await analysis.run({ game: exp.game, config: exp.config, seed: seeds[0], engine, ...(data ? { data, dataFile: opts.data } : {}), progress: (line) => process.stderr.write(`${line}\n`) });
+    const result = await analysis.run({ game: exp.game, config: exp.config, seed: seeds[0], engine, ...(data ? { data, dataFile: opts.data } : {}), progress: (line) => process.stderr.write(`${line}\n`), forecast: forecastRun });
     const wallSeconds = (performance.now() - started) / 1000;
     const files = await writeAnalysis(dir, result, { plan, seed: seeds[0], backend, engine, wallSeconds });
     process.stdout.write(`${result.text}\n${wallSeconds.toFixed(1)} s in all (seed ${seeds[0]}, ${engine} engine${backend ? ` on ${backend}` : ''})\n`);

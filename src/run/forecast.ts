@@ -22,8 +22,7 @@ import { ForecastRequestError, type ForecastRequest } from './forecast-request.t
 import { inspectModel, modelFolder } from './models.ts';
 import { projectRun, type Projection } from './projection.ts';
 import { chooseEngine } from './choose.ts';
-import { saveTrainedRun, train, type TrainedRun, type TrainHooks, type TrainRequest } from './training.ts';
-import { DivergenceError } from '../train/train.ts';
+import { saveTrainedRun, trainSteadily } from './training.ts';
 import { inverseOf } from '../mfg/learned.ts';
 import { claimOutput } from './folder.ts';
 import { streamOf } from './streams.ts';
@@ -93,25 +92,6 @@ function timeSeriesOf(game: Game, run: string) {
     throw new ForecastRequestError(`${run}: a ${game.name} run; forecast projects runs of a game fitted to a time series (neural-mfg train epidemic --out DIR)`);
   }
   return { ...series, history: series.history };
-}
-
-/**
- * A training run that does not give up on a diverged fit: a surge of cases (Japan, January 2022)
- * can make the first steps overshoot; each retry halves the learning rates (network and learned
- * mechanics), at most twice. Returns the trained run and the factor that worked.
- */
-export async function trainSteadily<C extends ExperimentConfig>(req: TrainRequest<C>, hooks: TrainHooks = {}): Promise<{ run: TrainedRun<C>; learningRateFactor: number }> {
-  for (let attempt = 0; ; attempt++) {
-    const factor = 0.5 ** attempt;
-    const { game, config } = req.exp;
-    const own = factor === 1 ? config : withOverrides(game, config, [`training.learningRate=${config.training.learningRate * factor}`, `inverse.learningRate=${inverseOf(config).learningRate * factor}`]);
-    try {
-      return { run: await train({ ...req, exp: { ...req.exp, config: own } }, hooks), learningRateFactor: factor };
-    } catch (err) {
-      if (!(err instanceof DivergenceError) || attempt === 2) throw err;
-      hooks.onRetry?.(err.message, factor / 2);
-    }
-  }
 }
 
 /**

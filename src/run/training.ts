@@ -12,7 +12,7 @@ import { readCheckpoint, writeCheckpoint, type CheckpointRun } from '../io/check
 import { saveModel } from '../io/model.ts';
 import { writeCsv } from '../data/csv.ts';
 import { lossCurve, writeSvg } from '../plot/figures.ts';
-import { trainModel, type StepMetrics, type TrainResult, type TrainState } from '../train/train.ts';
+import { DivergenceError, trainModel, type StepMetrics, type TrainResult, type TrainState } from '../train/train.ts';
 import { GENERATED_VALUES, populationsThatFit } from '../train/evaluate.ts';
 import { buildModel, type EngineChoice, type Experiment } from './experiment.ts';
 import { reportTraining, type RunFacts, type TrainingReport } from './report.ts';
@@ -41,7 +41,7 @@ export interface TrainHooks {
   shouldStop?: () => boolean;
   /** after each bootstrap replicate (train --bootstrap): its learned values */
   onBootstrap?: (r: number, total: number, learned: Record<string, number>) => void;
-  /** a diverged fit tried again with its learning rates × `factor` (src/run/forecast.ts trainSteadily) */
+  /** a diverged fit tried again with its learning rates × `factor` (trainSteadily) */
   onRetry?: (why: string, factor: number) => void;
 }
 
@@ -170,6 +170,25 @@ export async function train<C extends ExperimentConfig>(request: TrainRequest<C>
     resample: exp.game.observations.bootstrap,
   });
   return { req: { ...req, exp }, ...fitted, started, bootstrap };
+}
+
+/**
+ * A training run that does not give up on a diverged fit: a surge of cases (Japan, January 2022)
+ * can make the first steps overshoot; each retry halves the learning rates (network and learned
+ * mechanics), at most twice. Returns the trained run and the factor that worked.
+ */
+export async function trainSteadily<C extends ExperimentConfig>(req: TrainRequest<C>, hooks: TrainHooks = {}): Promise<{ run: TrainedRun<C>; learningRateFactor: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const factor = 0.5 ** attempt;
+    const { game, config } = req.exp;
+    const own = factor === 1 ? config : withOverrides(game, config, [`training.learningRate=${config.training.learningRate * factor}`, `inverse.learningRate=${inverseOf(config).learningRate * factor}`]);
+    try {
+      return { run: await train({ ...req, exp: { ...req.exp, config: own } }, hooks), learningRateFactor: factor };
+    } catch (err) {
+      if (!(err instanceof DivergenceError) || attempt === 2) throw err;
+      hooks.onRetry?.(err.message, factor / 2);
+    }
+  }
 }
 
 /** The request with the game's own observations file where none was given (Game.observations.defaultFile). */
