@@ -11,6 +11,7 @@ import type { ExperimentConfig } from './config.ts';
 import type { ReferenceLine } from './plot/figures.ts';
 import type { GameKernels } from './fused/kernels.ts';
 import type { GpuGameKernels } from './gpu/kernels.ts';
+import type { ForecastRequest, ForecastResult } from './run/forecast.ts';
 
 /** A game's mechanics bound to one experiment (its configuration and dynamics stream). */
 export interface Mechanics {
@@ -132,6 +133,23 @@ export interface TimeSeries<C> {
   simulated(path: ArrayLike<number>, saves: number, config: C): Record<string, Float64Array>;
   /** each series of observed sample `index` of a dataset at every save time (null: not known; index 0: null) */
   observed(data: Dataset, index: number, config: C): Record<string, (number | null)[]>;
+  /**
+   * Every day a file holds, not only the configuration's window: what `forecast` scores the days
+   * after the window against (src/run/forecast.ts). Absent: forecasts are not scored.
+   */
+  history?(file: string, config: C): Promise<SeriesHistory>;
+}
+
+/** A file's whole record as daily series (TimeSeries.history). */
+export interface SeriesHistory {
+  /** the date of the first day; day k is k days later */
+  first: string;
+  /** each series (TimeSeries.names) per day, NaN where not known */
+  daily: Record<string, Float64Array>;
+  /** the main series' running total at the end of each day (the epidemic: cumulative confirmed cases), NaN where not known */
+  cumulative: Float64Array;
+  /** people in the population: the file's own (a generic file's column), else the configuration's */
+  population: number;
 }
 
 /** Where a learnable mechanics parameter is kept (train --learn): above `min` and below `max` where given. */
@@ -177,6 +195,11 @@ export interface AnalysisInput<C extends ExperimentConfig> {
   evaluate(model: unknown, observations: Dataset | null, starts: { states: RandomStream | Float64Array; keys: RandomStream }, populations: number, opts: { network: boolean }): AnalysisEvaluation;
   /** one line per sweep point, for people watching */
   progress(line: string): void;
+  /**
+   * The run layer's forecast of a trained run (src/run/forecast.ts), passed in by the caller: a
+   * game's analysis never imports the run layer that imports the games (the epidemic's rolling evaluation).
+   */
+  forecast?(request: ForecastRequest): Promise<ForecastResult>;
 }
 
 /** What `evaluate` returns: the final observed state of each trajectory and, for games that end, when. */

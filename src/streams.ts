@@ -30,6 +30,8 @@ const STREAM_INDEX = {
   equilibriumGap: 104,
   /** which training samples each bootstrap replicate resamples (train --bootstrap) */
   bootstrap: 105,
+  /** the level and growth-rate draws a forecast adds to each path (src/forecast/calibration.ts) */
+  forecastNoise: 106,
   /** the other draws of a training set in an analysis (draw r > 0 uses seed of index 1000 + r) */
   draws: 1000,
   /** the seed of bootstrap replicate r ≥ 1 (index 2000 + r): its own initial populations, noise and network */

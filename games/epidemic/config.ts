@@ -3,6 +3,7 @@
 // with one save a day, so that save k is the end of day k of the window.
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
 import { dayOf, daysBetween } from './dates.ts';
+import { readRolling, type RollingSettings } from './rolling.ts';
 
 export interface EpidemicMechanics {
   /** β: infections per day per infectious contact at contact level 1 */
@@ -68,6 +69,8 @@ export interface EpidemicConfig extends ExperimentConfig {
   mechanics: EpidemicMechanics;
   initial: EpidemicInitial;
   data: EpidemicData;
+  /** the rolling-origin evaluation (analyze epidemic --preset japan-rolling; rolling.ts), where set */
+  rolling?: RollingSettings;
 }
 
 /** The days of the configuration's window. */
@@ -147,6 +150,7 @@ export function parseEpidemicConfig(raw: unknown): EpidemicConfig {
   };
   vr.done();
   dr.done();
+  const rolling = root.has('rolling') ? readRolling(root.section('rolling')) : undefined;
   root.done();
   if (common.agents < 1) root.fail('agents', 'at least one cohort', common.agents);
   return {
@@ -154,5 +158,6 @@ export function parseEpidemicConfig(raw: unknown): EpidemicConfig {
     mechanics,
     initial,
     data: { location, from, to, population, ascertainment, severeShare, weights, bundled, wave },
+    ...(rolling ? { rolling } : {}),
   };
 }

@@ -1,4 +1,6 @@
 // What the epidemic game's own configuration fields mean (`neural-mfg config epidemic`; docs/epidemic.md).
+import { ROLLING_FIELDS } from './rolling.ts';
+
 export const epidemicFields: Record<string, string> = {
   'mechanics.transmission': 'β: infections per day per infectious contact at contact level 1 (learnable: --learn transmission)',
   'mechanics.recovery': 'γ: recoveries per infected per day (1/γ: the infectious period in days)',
@@ -27,4 +29,5 @@ export const epidemicFields: Record<string, string> = {
   'data.wave.peakDay': 'generator: the peak\'s day of the window',
   'data.wave.width': 'generator: the wave\'s width (standard deviation, days)',
   'data.wave.noise': 'generator: standard deviation of the log-normal noise on each day\'s count',
+  ...ROLLING_FIELDS,
 };

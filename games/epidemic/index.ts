@@ -13,6 +13,8 @@ import { ROW, ROWS } from './layout.ts';
 import japan from './presets/japan.json' with { type: 'json' };
 import synthetic from './presets/synthetic.json' with { type: 'json' };
 import testPreset from './presets/test.json' with { type: 'json' };
+import japanRolling from './presets/japan-rolling.json' with { type: 'json' };
+import { analyses } from './analyses.ts';
 
 export type { EpidemicConfig } from './config.ts';
 
@@ -38,7 +40,7 @@ export function epidemicInitialState(config: EpidemicConfig): Float64Array {
 export const epidemic: Game<EpidemicConfig> = {
   name: 'epidemic',
   title: 'Epidemic with chosen contact levels (SIR-F mean-field game)',
-  presets: { japan, synthetic, test: testPreset },
+  presets: { japan, synthetic, test: testPreset, 'japan-rolling': japanRolling },
   defaultPresets: { simulate: 'japan', train: 'japan', generate: 'synthetic' },
   options: [
     { flag: '--location <name>', field: 'data.location', description: 'epidemic: the location read from the file (upstream Japanese file: Domestic, Airport or Returnee; a generic file: its location column)', choices: [] },
@@ -67,4 +69,5 @@ export const epidemic: Game<EpidemicConfig> = {
     'mechanics.contactCost': { min: 0 },
     'mechanics.normalContact': { min: 0 },
   },
+  analyses,
 };

@@ -19,6 +19,7 @@ import { lossPlan, pathSeries } from './series.ts';
 import { median } from '../../src/data/stats.ts';
 import { seriesScale } from './kernels.ts';
 import { windowSample, type WindowAbout, type WindowStart } from './window.ts';
+import { epidemicHistory } from './history.ts';
 
 /** The window's dates and population, for datasets this game makes itself (generated, simulated). */
 function madeAbout(config: EpidemicConfig, how: string): Record<string, unknown> {
@@ -279,6 +280,7 @@ export const epidemicObservations: ObservationModel<EpidemicConfig> = {
         return v === UNKNOWN ? null : v;
       }, saves);
     },
+    history: epidemicHistory,
   },
   metrics(paths, data, config) {
     const saves = config.time.saveAt.length;

@@ -9,6 +9,7 @@ import { registerGenerate } from './generate.ts';
 import { registerTrain } from './train.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerEval } from './eval.ts';
+import { registerForecast } from './forecast.ts';
 import { registerAnalyze } from './analyze.ts';
 import { registerSweep } from './sweep.ts';
 import { registerWorker } from './worker.ts';
@@ -24,6 +25,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerTrain,
   registerDoctor,
   registerEval,
+  registerForecast,
   registerAnalyze,
   registerSweep,
   registerWorker,

@@ -23,6 +23,8 @@ export interface ForecastFigureOptions {
   baselines: { name: string; values: DatedValue[] }[];
   /** the window's last day (a vertical rule) */
   origin: string;
+  /** a last line under the title (how the forecast was made) */
+  note?: string;
 }
 
 const OBSERVED = '#222222';
@@ -72,7 +74,7 @@ export function forecastFigureSpec(o: ForecastFigureOptions): TopLevelSpec {
   ];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: o.title, subtitle: ["shaded: the model's 50% and 90% bands; dashed: the baselines' forecasts", "dotted rule: the fitted window's last day"] },
+    title: { text: o.title, subtitle: ["shaded: the model's 50% and 90% bands; dashed: the baselines' forecasts", "dotted rule: the fitted window's last day", ...(o.note ? [o.note] : [])] },
     width: 560,
     height: 320,
     config: { title: { anchor: 'middle' } },
@@ -133,10 +135,12 @@ export interface RollingForecastsOptions {
 
 /** Every window's forecast over the whole period: the observed 7-day mean, each median and 90% band. */
 export function rollingForecastsFigureSpec(o: RollingForecastsOptions): TopLevelSpec {
-  const all = [...o.observed.map((v) => v.value), ...o.windows.flatMap((w) => w.days.flatMap((d) => [d.median, d.high90]))].filter((v) => v > 0 && Number.isFinite(v));
-  const hi = Math.max(1, ...all) * 1.2;
-  const floor = Math.max(Math.min(hi / 1.2, ...all) / 1.2, hi * 1e-4);
-  const at = (v: number) => Math.max(v, floor);
+  // the axis follows the data (a factor 2 below their lowest, 5 above their highest): a band of a
+  // surge reaching millions is cut at the top (clip) rather than flattening three years of data
+  const seen = o.observed.map((v) => v.value).filter((v) => v > 0 && Number.isFinite(v));
+  const hi = Math.max(1, ...seen) * 5;
+  const floor = Math.max(Math.min(hi / 5, ...seen) / 2, 0.5);
+  const at = (v: number) => Math.min(Math.max(v, floor), hi);
   const yScale = { type: 'log', domain: [floor, hi], nice: false };
   const x = { field: 'date', type: 'temporal', title: null, scale: { type: 'utc' }, axis: { format: '%Y-%m', labelAngle: -30, tickCount: { interval: 'month', step: 3 } } };
   const days = o.windows.flatMap((w) => w.days.map((d) => ({ window: w.index, date: d.date, median: at(d.median), lo: at(d.low90), hi: at(d.high90) })));
@@ -149,12 +153,12 @@ export function rollingForecastsFigureSpec(o: RollingForecastsOptions): TopLevel
     layer: [
       {
         data: { values: days },
-        mark: { type: 'area', color: MODEL, opacity: 0.2 },
+        mark: { type: 'area', color: MODEL, opacity: 0.2, clip: true },
         encoding: { x, y: { field: 'lo', type: 'quantitative', title: o.yTitle, scale: yScale }, y2: { field: 'hi' }, detail: { field: 'window', type: 'nominal' } },
       },
       {
         data: { values: days },
-        mark: { type: 'line', color: MODEL, strokeWidth: 1.5 },
+        mark: { type: 'line', color: MODEL, strokeWidth: 1.5, clip: true },
         encoding: { x, y: { field: 'median', type: 'quantitative', scale: yScale }, detail: { field: 'window', type: 'nominal' } },
       },
       {

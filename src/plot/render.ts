@@ -88,22 +88,3 @@ export async function writeSvg(path: string, svg: string): Promise<void> {
   const { writeFileAtomic } = await import('../io/atomic.ts');
   await writeFileAtomic(path, svg);
 }
-
-let resvg: typeof import('@resvg/resvg-js') | null | undefined;
-
-/** Writes STEM.svg and, where @resvg/resvg-js loads, STEM.png (2×); returns the files written. */
-export async function writeFigure(stem: string, svg: string): Promise<string[]> {
-  await writeSvg(`${stem}.svg`, svg);
-  if (resvg === undefined) {
-    try {
-      resvg = await import('@resvg/resvg-js');
-    } catch {
-      resvg = null;
-    }
-  }
-  if (!resvg) return [`${stem}.svg`];
-  const png = new resvg.Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } }).render().asPng();
-  const { writeFileAtomic } = await import('../io/atomic.ts');
-  await writeFileAtomic(`${stem}.png`, png);
-  return [`${stem}.svg`, `${stem}.png`];
-}

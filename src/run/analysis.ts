@@ -9,7 +9,8 @@ import type { EngineName } from '../mfg/engine-name.ts';
 import type { ExperimentConfig } from '../config.ts';
 import { writeCsv } from '../data/csv.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
-import { writeFigure } from '../plot/render.ts';
+import { writeFigure } from '../plot/files.ts';
+import { forecastRun } from './forecast.ts';
 import { evaluateModel } from '../train/evaluate.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
 import { experimentOf, type Experiment } from './experiment.ts';
@@ -99,8 +100,9 @@ export function analysisFolder(req: AnalyzeRequest): string {
  * What the run layer hands an analysis to train and evaluate with: models fitted as a train run of
  * the experiment would fit them (src/run/training.ts), on `engine`.
  */
-export function analysisTools<C extends ExperimentConfig>(exp: Experiment<C>, engine: EngineName): Pick<AnalysisInput<C>, 'fit' | 'evaluate'> {
+export function analysisTools<C extends ExperimentConfig>(exp: Experiment<C>, engine: EngineName): Pick<AnalysisInput<C>, 'fit' | 'evaluate' | 'forecast'> {
   return {
+    forecast: forecastRun,
     fit: async (config, seed, observations) => (await fitModel({ game: exp.game, preset: exp.preset, config }, seed, engine, { train: observations, validation: null })).model,
     evaluate: (model, observations, starts, populations, opts) => evaluateModel(model as MeanFieldModel<C>, observations, starts, populations, opts),
   };

@@ -52,6 +52,8 @@ export interface TrainHooks {
   shouldStop?: () => boolean;
   /** after each bootstrap replicate (inverse.bootstrap): its learned values */
   onBootstrap?: (r: number, total: number, learned: Record<string, number>) => void;
+  /** a diverged fit tried again with its learning rates × `factor` (trainSteadily) */
+  onRetry?: (why: string, factor: number) => void;
 }
 
 export interface TrainedRun<C extends ExperimentConfig = ExperimentConfig> {
@@ -248,6 +250,25 @@ export async function trainRun<C extends ExperimentConfig>(request: TrainingRun<
     resample: exp.game.observations.bootstrap,
   });
   return { req: { ...req, exp }, ...fitted, started, bootstrap };
+}
+
+/**
+ * A training run that does not give up on a diverged fit: a surge of cases (Japan, January 2022)
+ * can make the first steps overshoot; each retry halves the learning rates (network and learned
+ * mechanics), at most twice. Returns the trained run and the factor that worked.
+ */
+export async function trainSteadily<C extends ExperimentConfig>(req: TrainingRun<C>, hooks: TrainHooks = {}): Promise<{ run: TrainedRun<C>; learningRateFactor: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const factor = 0.5 ** attempt;
+    const { game, config } = req.exp;
+    const own = factor === 1 ? config : withOverrides(game, config, [`training.learningRate=${config.training.learningRate * factor}`, `inverse.learningRate=${inverseOf(config).learningRate * factor}`]);
+    try {
+      return { run: await trainRun({ ...req, exp: { ...req.exp, config: own } }, hooks), learningRateFactor: factor };
+    } catch (err) {
+      if (!(err instanceof DivergenceError) || attempt === 2) throw err;
+      hooks.onRetry?.(err.message, factor / 2);
+    }
+  }
 }
 
 /** The request with the game's own observations file where none was given (Game.observations.defaultFile). */

@@ -4,8 +4,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { renderSvg } from '../plot/figures.ts';
 
-export { writeFigure } from '../plot/render.ts';
-
 export interface MetricSeries {
   /** the values of the other grid fields, in words ("" when the grid has one field) */
   name: string;
@@ -57,3 +55,6 @@ export function metricFigureSpec(f: MetricFigure): TopLevelSpec {
 export async function metricFigure(f: MetricFigure): Promise<string> {
   return renderSvg(metricFigureSpec(f), `figure of ${f.yTitle}`);
 }
+
+// SVG + PNG, shared with the run layer's figures (forecasts)
+export { writeFigure } from '../plot/files.ts';

@@ -1,0 +1,231 @@
+// `neural-mfg forecast`'s run layer (README "Forecasts on real data"): a trained time-series run
+// (the epidemic) projected past its window over many noise paths (projection.ts), its bands and
+// scores against the data's later days, and the baselines fitted on the same window: a SIR by
+// least squares, the naive growth, and the game without the network (trained here, in
+// OUT/no-network/). Writes forecast.csv, baselines.csv, forecast.svg/.png and summary.json.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExperimentConfig } from '../config.ts';
+import type { Game, SeriesHistory } from '../game.ts';
+import { writeCsv } from '../data/csv.ts';
+import { writeJsonAtomic } from '../io/atomic.ts';
+import { withOverrides } from '../config-fields.ts';
+import { DEFAULT_BACKEND } from '../backend.ts';
+import { writeFigure } from '../plot/files.ts';
+import { forecastFigure } from '../plot/forecast.ts';
+import { bandsOf } from '../forecast/bands.ts';
+import { dateRange, dayOffset, type DailySeries } from '../forecast/series.ts';
+import { BASELINE_NAMES, BASELINE_TITLES, baselineTable, buildForecast, FORECAST_HEADER, forecastRows, type Forecast } from '../forecast/forecast.ts';
+import type { ForecastScores, PointScores } from '../forecast/scores.ts';
+import { ForecastRequestError, type ForecastRequest } from './forecast-request.ts';
+import { inspectModel, modelFolder } from './models.ts';
+import { projectRun, type Projection } from './projection.ts';
+import { chooseEngine } from './engine.ts';
+import { saveTrainedRun, trainSteadily } from './training.ts';
+import { inverseOf } from '../mfg/learned.ts';
+import { claimOutput } from './folder.ts';
+import { streamOf } from '../streams.ts';
+
+export { forecastRequest, ForecastRequestError, type ForecastRequest } from './forecast-request.ts';
+
+/** Where the game without the network is trained, inside the forecast's folder. */
+export const NO_NETWORK_DIR = 'no-network';
+/** Its paths: its median is its forecast (its noise is the model's, on the contact levels alone). */
+const NO_NETWORK_PATHS = 32;
+
+/** summary.json of a forecast (its error fields are the public contract of issue #20). */
+export interface ForecastSummary {
+  command: 'forecast';
+  game: string;
+  run: string;
+  data: string;
+  window: { from: string; to: string; days: number };
+  horizon: { from: string; to: string; days: number };
+  paths: number;
+  seed: number;
+  /** the run's bootstrap replicates behind the paths (0: none) */
+  bootstrapReplicates: number;
+  /** horizon days with an observation (the scores are over these) */
+  coveredDays: number;
+  /** the model's scores; null where no horizon day has data */
+  male: number | null;
+  peakDateError: number | null;
+  peakHeightError: number | null;
+  coverage50: number | null;
+  coverage90: number | null;
+  /** every forecast's scores: the model's and each baseline's */
+  scores: { model: ForecastScores | null } & Partial<Record<(typeof BASELINE_NAMES)[number], PointScores | null>>;
+  /** what the forecast added to the model's paths: the anchor factor, the level and growth dispersion (natural log) */
+  calibration: Forecast['calibration'];
+  /** the baselines' own facts */
+  baselines: {
+    sir: { beta: number; gamma: number; infectedShare: number; rmsLogError: number; population: number; removedShare: number };
+    naive: { weeklyGrowth: number | null };
+    /** where the game without the network comes from: its own fit (no-network/), or the run (its mechanics alone) */
+    no_network?: { run: string; learned: Record<string, number> | null };
+  };
+  files: string[];
+  wallSeconds: number;
+}
+
+export interface ForecastResult {
+  forecast: Forecast;
+  summary: ForecastSummary;
+  dir: string;
+}
+
+export interface ForecastHooks {
+  /** one line per stage, for people watching */
+  progress?(line: string): void;
+}
+
+/** The median over paths of each day. */
+function medianPath(paths: ArrayLike<number>[]): Float64Array {
+  return bandsOf(paths).median;
+}
+
+/** The run's time series interface, or the one-line error of a run that has none. */
+function timeSeriesOf(game: Game, run: string) {
+  const series = game.observations.timeSeries;
+  if (game.observations.observes !== 'trajectory' || !series?.history) {
+    throw new ForecastRequestError(`${run}: a ${game.name} run; forecast projects runs of a game fitted to a time series (neural-mfg train epidemic --out DIR)`);
+  }
+  return { ...series, history: series.history };
+}
+
+/**
+ * The game without the network, fitted on the run's window and data from the run's configuration
+ * (network.kind none; the learned mechanics learned again; no bootstrap), saved as a run in `dir`.
+ */
+async function fitNoNetwork(game: Game, config: ExperimentConfig, preset: string, seed: number, data: string, dir: string, say: (line: string) => void) {
+  const own = withOverrides(game, config, ['network.kind=none', 'inverse.bootstrap=0']);
+  const engine = await chooseEngine(game, own, { backend: DEFAULT_BACKEND });
+  const { run } = await trainSteadily({ exp: { game, preset, config: own }, seed, engine, data, validation: null, dir }, { onRetry: (why, f) => say(`the game without the network: ${why}; again with the learning rates × ${f}`) });
+  await saveTrainedRun(run);
+  return run.model.learnedValues() ?? null;
+}
+
+/** The data's daily main series as consecutive days. */
+function dailyOf(history: SeriesHistory, name: string): DailySeries {
+  const values = history.daily[name];
+  return { dates: dateRange(history.first, values.length), values };
+}
+
+/** Runs a validated forecast request into req.out (claimed: another run's results need req.force). */
+export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {}): Promise<ForecastResult> {
+  const started = performance.now();
+  const say = hooks.progress ?? (() => {});
+  if (!existsSync(join(modelFolder(req.run), 'model.json'))) {
+    throw new ForecastRequestError(`${req.run}: not a training run's folder (no model.json in it or in its model/): train one with neural-mfg train epidemic --out DIR`);
+  }
+  const inspected = await inspectModel(req.run);
+  const game = inspected.game;
+  const series = timeSeriesOf(game, req.run);
+  if (req.data !== null && !existsSync(req.data)) throw new ForecastRequestError(`--data ${req.data}: no such file`);
+  const claim = await claimOutput(req.out, { command: 'forecast', game: game.name, force: req.force });
+  try {
+    say(`projecting ${req.run} ${req.days} days past its window over ${req.paths} noise paths`);
+    const projection = await projectRun({ run: req.run, days: req.days, paths: req.paths, ...(req.seed !== null ? { seed: req.seed } : {}), ...(req.data ? { data: req.data } : {}) });
+    if (!projection.dataFile) throw new ForecastRequestError(`${req.run}: the run names no observations file (its summary.json has no "data"): give one with --data FILE`);
+    const dataFile = projection.dataFile;
+    const history = await series.history(dataFile, inspected.config);
+    const main = series.names[0];
+
+    // the game without the network: the run itself where it has none; its mechanics alone where
+    // it learns no mechanics (nothing to fit); else fitted afresh on the same window
+    const networkKind = (inspected.config.network as { kind?: string }).kind;
+    const learns = inverseOf(inspected.config).learn.length > 0;
+    let noNetwork: Projection = projection;
+    let noNetworkFacts: ForecastSummary['baselines']['no_network'];
+    if (networkKind === 'none') {
+      noNetworkFacts = { run: req.run, learned: null };
+    } else if (!learns) {
+      noNetwork = await projectRun({ run: req.run, days: req.days, paths: NO_NETWORK_PATHS, seed: projection.seed, data: dataFile, network: false });
+      noNetworkFacts = { run: req.run, learned: null };
+    } else {
+      const dir = join(req.out, NO_NETWORK_DIR);
+      say(`fitting the game without the network on the same window (${inspected.config.training.steps} steps) into ${dir}`);
+      const learned = await fitNoNetwork(game, inspected.config, inspected.manifest.preset ?? '', projection.seed, dataFile, dir, say);
+      noNetwork = await projectRun({ run: dir, days: req.days, paths: NO_NETWORK_PATHS, seed: projection.seed, data: dataFile });
+      noNetworkFacts = { run: NO_NETWORK_DIR, learned };
+    }
+
+    const daily = dailyOf(history, main);
+    const eve = dayOffset(history.first, projection.window.from) - 1;
+    const removed = eve >= 0 && Number.isFinite(history.cumulative[eve]) ? history.cumulative[eve] : 0;
+    const sir = { population: history.population, removedShare: removed / history.population };
+    say('fitting the SIR baseline by least squares on the same window');
+    const forecast = buildForecast({
+      daily,
+      window: { from: projection.window.from, to: projection.window.to },
+      days: req.days,
+      paths: projection.simulated[main],
+      noNetwork: medianPath(noNetwork.simulated[main]),
+      sir,
+      ...(req.calibrate ? { calibration: { anchor: 'trend' as const, noise: streamOf(projection.seed, 'forecastNoise') } } : {}),
+    });
+    const files = await writeForecast(req.out, forecast, game, projection);
+    const model = forecast.scores.model;
+    const n = forecast.window.observed.length;
+    const [last, weekBefore] = [forecast.window.observed[n - 1], forecast.window.observed[n - 8]];
+    const summary: ForecastSummary = {
+      command: 'forecast',
+      game: game.name,
+      run: req.run,
+      data: dataFile,
+      window: projection.window,
+      horizon: { from: forecast.dates[0], to: forecast.dates[forecast.dates.length - 1], days: req.days },
+      paths: req.paths,
+      seed: projection.seed,
+      bootstrapReplicates: await bootstrapReplicates(req.run),
+      coveredDays: model?.days ?? 0,
+      male: model?.male ?? null,
+      peakDateError: model?.peakDateError ?? null,
+      peakHeightError: model?.peakHeightError ?? null,
+      coverage50: model?.coverage50 ?? null,
+      coverage90: model?.coverage90 ?? null,
+      scores: { model, ...forecast.scores.baselines },
+      calibration: forecast.calibration,
+      baselines: {
+        sir: { beta: forecast.sirFit.beta, gamma: forecast.sirFit.gamma, infectedShare: forecast.sirFit.infectedShare, rmsLogError: forecast.sirFit.rmsLogError, ...sir },
+        naive: { weeklyGrowth: last > 0 && weekBefore > 0 ? last / weekBefore : null },
+        no_network: noNetworkFacts,
+      },
+      files: [...files, ...(noNetworkFacts.run === NO_NETWORK_DIR ? [`${NO_NETWORK_DIR}/`] : [])],
+      wallSeconds: (performance.now() - started) / 1000,
+    };
+    await writeJsonAtomic(join(req.out, 'summary.json'), summary);
+    return { forecast, summary, dir: req.out };
+  } finally {
+    await claim.release();
+  }
+}
+
+/** The bootstrap replicates a run's summary.json records (0: none, or no summary). */
+async function bootstrapReplicates(run: string): Promise<number> {
+  const file = join(run, 'summary.json');
+  if (modelFolder(run) === run || !existsSync(file)) return 0;
+  const summary = JSON.parse(await readFile(file, 'utf8')) as { bootstrap?: { replicates?: number } };
+  return summary.bootstrap?.replicates ?? 0;
+}
+
+/** forecast.csv, baselines.csv and the figure; returns the files written. */
+async function writeForecast(dir: string, f: Forecast, game: Game, projection: Projection): Promise<string[]> {
+  await writeCsv(join(dir, 'forecast.csv'), [...FORECAST_HEADER], forecastRows(f), { digits: 6 });
+  const table = baselineTable(f);
+  await writeCsv(join(dir, 'baselines.csv'), table.header, table.rows, { digits: 6 });
+  const dated = (dates: string[], values: ArrayLike<number>) => dates.map((date, k) => ({ date, value: values[k] })).filter((v) => Number.isFinite(v.value));
+  const svg = await forecastFigure({
+    title: `Forecast ${f.dates.length} days ahead of a fit from ${projection.window.from} to ${projection.window.to}`,
+    yTitle: 'New confirmed cases a day (7-day mean)',
+    observed: [...dated(f.window.dates, f.window.observed), ...dated(f.dates, f.observed)],
+    fitted: dated(f.window.dates, f.window.fitted),
+    forecast: f.dates.map((date, k) => ({ date, median: f.bands.median[k], low50: f.bands.low50[k], high50: f.bands.high50[k], low90: f.bands.low90[k], high90: f.bands.high90[k] })),
+    baselines: BASELINE_NAMES.filter((name) => f.baselines[name]).map((name) => ({ name: BASELINE_TITLES[name], values: dated(f.dates, f.baselines[name]!) })),
+    origin: projection.window.to,
+    ...(f.calibration?.anchor === 'trend' ? { note: "the forecast starts from the last observed week's level and growth (calibration: README)" } : {}),
+  });
+  const figures = (await writeFigure(join(dir, 'forecast'), svg)).map((file) => file.slice(dir.length + 1));
+  return ['forecast.csv', 'baselines.csv', ...figures];
+}

@@ -1,0 +1,152 @@
+// neural-mfg forecast (src/run/forecast.ts, src/cli/forecast.ts) and the rolling evaluation's plan
+// (games/epidemic/analyses.ts): the files' contract, a model without infection against its closed
+// form, and malformed requests (one line, status 2).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli } from './helpers/cli.ts';
+import { forecastRequest, forecastRun, ForecastRequestError } from '../src/run/forecast.ts';
+import { gameByName } from '../games/index.ts';
+import { withOverrides } from '../src/config-fields.ts';
+import { windowsOf } from '../games/epidemic/analyses.ts';
+import type { EpidemicConfig } from '../games/epidemic/config.ts';
+
+const JAPAN = join(import.meta.dirname, '..', 'data', 'epidemic', 'japan', 'covid_jpn_total.csv');
+const tmp = () => mkdtemp(join(tmpdir(), 'neural-mfg-forecast-'));
+
+/** A small epidemic run (the test preset: 4 cohorts, 14 days, 5 steps) on the bundled records, 2021-03-01 to 2021-03-14. */
+async function smallRun(...set: string[]): Promise<string> {
+  const dir = await tmp();
+  const r = cli('train', 'epidemic', '--preset', 'test', '--data', JAPAN, '--quiet', '--out', dir, '--learn', 'transmission', ...set.flatMap((s) => ['--set', s]));
+  assert.is(r.code, 0, r.stderr);
+  return dir;
+}
+
+const csvRows = async (file: string) => (await readFile(file, 'utf8')).trimEnd().split('\n').map((line) => line.split(','));
+
+test('forecast writes forecast.csv (exact header, a row per day after the window, observed where the data go), baselines.csv, the figure and summary.json', async () => {
+  const run = await smallRun();
+  const out = await tmp();
+  const r = cli('forecast', run, '--days', '10', '--paths', '20', '--out', out);
+  assert.is(r.code, 0, r.stderr);
+  const rows = await csvRows(join(out, 'forecast.csv'));
+  assert.equal(rows[0], ['date', 'observed', 'median', 'low50', 'high50', 'low90', 'high90']);
+  assert.is(rows.length, 11);
+  assert.equal(rows.slice(1).map((row) => row[0]), ['2021-03-15', '2021-03-16', '2021-03-17', '2021-03-18', '2021-03-19', '2021-03-20', '2021-03-21', '2021-03-22', '2021-03-23', '2021-03-24']);
+  for (const row of rows.slice(1)) {
+    const [observed, median, low50, high50, low90, high90] = row.slice(1).map(Number);
+    // the 7-day mean of Japan's new confirmed cases in mid-March 2021: about a thousand a day
+    assert.ok(observed > 500 && observed < 3000, `observed ${observed}`);
+    assert.ok(low90 <= low50 && low50 <= median && median <= high50 && high50 <= high90, row.join(','));
+  }
+  const baselines = await csvRows(join(out, 'baselines.csv'));
+  assert.equal(baselines[0], ['date', 'observed', 'sir', 'naive', 'no_network']);
+  assert.is(baselines.length, 11);
+  const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+  assert.equal(summary.window, { from: '2021-03-01', to: '2021-03-14', days: 14 });
+  assert.equal(summary.horizon, { from: '2021-03-15', to: '2021-03-24', days: 10 });
+  assert.is(summary.coveredDays, 10);
+  for (const k of ['male', 'peakDateError', 'peakHeightError', 'coverage50', 'coverage90']) assert.type(summary[k], 'number', k);
+  for (const k of ['sir', 'naive', 'no_network']) assert.type(summary.scores[k].male, 'number', k);
+  assert.ok(existsSync(join(out, 'forecast.svg')));
+  assert.ok(existsSync(join(out, 'no-network', 'model', 'model.json')));
+  assert.match(r.stdout, /model \(median\)/);
+});
+
+test('a model without infection forecasts no new case (its own paths, --no-calibration): its 7-day mean is 0 every day, bands included, against data that go on', async () => {
+  // no one infected at the start and no transmission: the closed form is 0 new cases a day
+  const run = await smallRun('initial.source=given', 'initial.infected=0', 'mechanics.transmission=0');
+  const out = await tmp();
+  const { forecast, summary } = await forecastRun(forecastRequest({ run, days: 7, paths: 5, out, calibrate: false }));
+  for (const band of [forecast.bands.median, forecast.bands.low90, forecast.bands.high90]) assert.equal(Array.from(band), [0, 0, 0, 0, 0, 0, 0]);
+  assert.equal(Array.from(forecast.window.fitted), new Array(14).fill(0));
+  // against about a thousand cases a day: log10(1 + 0) − log10(1 + y) for every day
+  const expected = Array.from(forecast.observed).reduce((a, y) => a + Math.log10(1 + y), 0) / 7;
+  assert.ok(Math.abs(summary.male! - expected) < 1e-12);
+  assert.is(summary.coverage90, 0);
+  const rows = await csvRows(join(out, 'forecast.csv'));
+  assert.equal(rows[1].slice(2), ['0', '0', '0', '0', '0']);
+  // calibrated (the default), the forecast starts from the last observed week and says so
+  const lifted = await tmp();
+  const r = cli('forecast', run, '--days', '7', '--paths', '5', '--out', lifted);
+  assert.is(r.code, 0, r.stderr);
+  const calibration = JSON.parse(await readFile(join(lifted, 'summary.json'), 'utf8')).calibration;
+  assert.is(calibration.anchor, 'trend');
+  assert.ok(calibration.dispersion.level > 0 && calibration.dispersion.growth > 0, JSON.stringify(calibration));
+});
+
+test('train, eval and forecast on a file in the generic format (date,confirmed,population)', async () => {
+  // Japan's Domestic rows of 2021 January to April, rewritten in the generic long format
+  const upstream = (await readFile(JAPAN, 'utf8')).split('\n').map((line) => line.split(','));
+  const rows = upstream.filter((c) => c[1] === 'Domestic' && c[0] >= '2021-01-01' && c[0] <= '2021-04-30');
+  const dir = await tmp();
+  const generic = join(dir, 'generic.csv');
+  await writeFile(generic, ['date,confirmed,population', ...rows.map((c) => `${c[0]},${c[2]},126708000`)].join('\n') + '\n');
+  const run = join(dir, 'run');
+  const t = cli('train', 'epidemic', '--preset', 'test', '--data', generic, '--learn', 'transmission', '--quiet', '--out', run);
+  assert.is(t.code, 0, t.stderr);
+  const e = cli('eval', run, '--data', generic, '--out', join(dir, 'eval'));
+  assert.is(e.code, 0, e.stderr);
+  const out = join(dir, 'forecast');
+  const f = cli('forecast', run, '--days', '7', '--paths', '10', '--out', out);
+  assert.is(f.code, 0, f.stderr);
+  const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+  assert.is(summary.data, generic);
+  assert.is(summary.coveredDays, 7);
+  // the same days as the upstream file's: the observed 7-day means agree
+  const upstreamForecast = await tmp();
+  assert.is(cli('forecast', run, '--days', '7', '--paths', '10', '--data', JAPAN, '--out', upstreamForecast).code, 0);
+  const a = await csvRows(join(out, 'forecast.csv'));
+  const b = await csvRows(join(upstreamForecast, 'forecast.csv'));
+  assert.equal(a.map((r) => r.slice(0, 2)), b.map((r) => r.slice(0, 2)));
+});
+
+test('malformed forecast requests get one line and status 2: bad --days, a folder that is no run, a run of another game', async () => {
+  const out = await tmp();
+  for (const days of ['0', '-3', '2.5', 'x', '400']) {
+    const r = cli('forecast', 'models/meeting-fig2b', '--days', days, '--out', out);
+    assert.is(r.code, 2, `--days ${days}`);
+    assert.match(r.stderr, new RegExp(`^neural-mfg: --days ${days.replace('.', '\\.')}: the horizon in days must be a whole number from 1 to 366\\n$`));
+  }
+  const empty = await tmp();
+  const none = cli('forecast', empty, '--out', out);
+  assert.is(none.code, 2);
+  assert.match(none.stderr, /^neural-mfg: .*not a training run's folder .*\n$/);
+  const meeting = cli('forecast', 'models/meeting-fig2b', '--out', out);
+  assert.is(meeting.code, 2);
+  assert.match(meeting.stderr, /^neural-mfg: models\/meeting-fig2b: a meeting run; forecast projects runs of a game fitted to a time series .*\n$/);
+  assert.is(meeting.stderr.split('\n').length, 2);
+  const noOut = cli('forecast', 'models/meeting-fig2b');
+  assert.is(noOut.code, 2);
+  assert.match(noOut.stderr, /--out/);
+});
+
+test('a forecast request is plain data, checked field by field', () => {
+  assert.equal(forecastRequest({ run: 'runs/x', out: 'o' }), { run: 'runs/x', days: 28, data: null, out: 'o', paths: 200, seed: null, calibrate: true, force: false });
+  assert.equal(forecastRequest({ run: 'r', out: 'o', days: '14', paths: '50', seed: '3', data: 'd.csv' }).days, 14);
+  assert.throws(() => forecastRequest({ run: 'r', out: 'o', paths: 0 }), (e: Error) => e instanceof ForecastRequestError && /--paths 0/.test(e.message));
+  assert.throws(() => forecastRequest({ run: '', out: 'o' }), /RUN_DIR/);
+  assert.throws(() => forecastRequest({ run: 'r', out: 'o', horizon: 3 }), /unknown field "horizon"/);
+});
+
+test('the rolling plan of japan-rolling: 33 windows from 2020-04-01; its quick setting 3 windows, one sweep point each', () => {
+  const game = gameByName('epidemic');
+  const config = game.parseConfig(game.presets['japan-rolling']) as EpidemicConfig;
+  const all = windowsOf(config);
+  assert.is(all.length, 33);
+  assert.equal([all[0].from, all[0].to, all[0].forecastTo], ['2020-04-01', '2020-05-26', '2020-06-23']);
+  const analysis = game.analyses!['japan-rolling'];
+  const quick = withOverrides(game, config, analysis.quick) as EpidemicConfig;
+  const points = analysis.sweep!.points(quick);
+  assert.equal(points.map((p) => p.values['rolling.windows']), ['2021-06-01', '2021-06-29', '2021-07-27']);
+  assert.equal(points.map((p) => p.set), [['rolling.windows=[0]'], ['rolling.windows=[1]'], ['rolling.windows=[2]']]);
+  // a point restricted to its window runs that window alone
+  const one = withOverrides(game, quick, points[2].set) as EpidemicConfig;
+  assert.equal(windowsOf(one).map((w) => [w.from, w.to, w.forecastFrom, w.forecastTo]), [['2021-07-27', '2021-09-20', '2021-09-21', '2021-10-18']]);
+  assert.throws(() => windowsOf(withOverrides(game, quick, ['rolling.windows=[7]']) as EpidemicConfig), /window 7 is not in the plan \(3 windows/);
+});
+
+test.run();
