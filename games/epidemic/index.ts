@@ -9,6 +9,7 @@ import { epidemicMechanics, epidemicNetwork } from './mechanics.ts';
 import { epidemicKernels } from './kernels.ts';
 import { epidemicObservations } from './observations.ts';
 import { describeEpidemic } from './describe.ts';
+import { epidemicChecks } from './checks.ts';
 import { ROW, ROWS } from './layout.ts';
 import japan from './presets/japan.json' with { type: 'json' };
 import synthetic from './presets/synthetic.json' with { type: 'json' };
@@ -67,4 +68,6 @@ export const epidemic: Game<EpidemicConfig> = {
     'mechanics.contactCost': { min: 0 },
     'mechanics.normalContact': { min: 0 },
   },
+  // the registry-driven checks' small settings (test/games.test.ts)
+  checks: epidemicChecks,
 };
