@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import type { EngineAsk } from './engine.ts';
 import type { ExperimentSpec } from './experiment.ts';
 import { ENGINE_NAMES } from '../mfg/engine-name.ts';
-import { BACKEND_NAMES } from '../backend.ts';
-import { SOLVER_NAMES } from '../ode/solvers/index.ts';
+// the name tables alone (no TF.js): readers of manifests that run nothing (the dashboard) load this module
+import { BACKEND_NAMES } from '../backend-names.ts';
+import { SOLVER_NAMES } from '../ode/solvers/names.ts';
 
 /** Where a request writes (absent in a sweep manifest: the job's folder is added when it runs). */
 export interface OutputAsk {
