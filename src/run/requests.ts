@@ -105,6 +105,11 @@ const FIELDS: Record<RunKind, { required: string[]; checks: Record<string, Check
   analyze: { required: ['game', 'preset', 'set', 'seed'], checks: { ...EXPERIMENT, ...ENGINE, seed, quick: bool, data: str } },
 };
 
+/** Whether a request trains: a stop then ends it after its current step with a checkpoint (anything else ends at once). */
+export function trains(request: RunRequest): boolean {
+  return request.kind === 'train' || request.kind === 'resume';
+}
+
 /**
  * Checks a request (from the CLI, a manifest, a queue) once: its kind, every field's type, no
  * field it does not know; `where` names it in errors ("sweep.json job 3: request field …").
