@@ -8,10 +8,13 @@ import { tf } from './tf.ts';
 import { adapterName, describeAdapter, findAdapter, loadDawn, runDawnUntil, type AdapterReport } from './gpu/dawn.ts';
 import { assertHardware, startGpu } from './gpu/device.ts';
 import type { EngineName } from './mfg/engine-name.ts';
+import { BACKEND_NAMES, DEFAULT_BACKEND, type BackendName } from './backend-names.ts';
+
+export { BACKEND_NAMES, DEFAULT_BACKEND, type BackendName } from './backend-names.ts';
 
 export interface BackendInfo {
-  /** the name users type after --backend */
-  name: string;
+  /** the name users type after --backend (backend-names.ts) */
+  name: BackendName;
   /** the TF.js backend name registered by the package */
   tfName: string;
   /** npm packages that provide it (the first one is the TF.js backend) */
@@ -214,8 +217,6 @@ export const BACKENDS: BackendInfo[] = [
   },
 ];
 
-export const BACKEND_NAMES = BACKENDS.map((b) => b.name);
-export const DEFAULT_BACKEND = 'wasm';
 
 export class BackendError extends Error {
   constructor(

@@ -18,6 +18,8 @@ if (tensorflowInstalled) console.log('skipped: the "tensorflow is missing" tests
 
 test('the backends are wasm, cpu, tensorflow, cuda and webgpu, and --backend offers exactly those', () => {
   assert.equal(BACKEND_NAMES, ['wasm', 'cpu', 'tensorflow', 'cuda', 'webgpu']);
+  // the table of how each loads holds every name once (src/backend-names.ts, read without TF.js)
+  assert.equal(BACKENDS.map((b) => b.name), BACKEND_NAMES);
   const train = buildProgram().commands.find((c) => c.name() === 'train')!;
   const option = train.options.find((o) => o.long === '--backend')!;
   assert.equal(option.argChoices, BACKEND_NAMES);

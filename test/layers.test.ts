@@ -1,7 +1,10 @@
 // The house's floors, checked on the source text (docs/architecture.md §1): every import of src/ and
 // games/ — static, `import type`, `export … from` and dynamic `import('…')` alike — goes to a file
-// of its own floor or a lower one (engine < games < run < sweep < front ends), and no files import
-// each other in a loop. A new folder under src/ counts as a front end until it is given a floor here.
+// of its own floor or a lower one (engine < games < run < sweep < dashboard < front ends), and no
+// files import each other in a loop. A new folder under src/ counts as a front end until it is given
+// a floor here. The dashboard reads what runs and sweeps write (their folders, records, manifests and
+// figures) and runs none of them; the CLI starts it. Its page runs in the browser: it imports, apart
+// from types, only its own modules and the figures' specs (src/plot/).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,10 +14,11 @@ const ROOT = resolve(import.meta.dirname, '..');
 
 /** The floors from the ground up; a file's floor is that of the first entry its path starts with. */
 const FLOORS: { name: string; paths: string[] }[] = [
-  { name: 'engine', paths: ['src/ode/', 'src/nn/', 'src/mfg/', 'src/fused/', 'src/gpu/', 'src/train/', 'src/io/', 'src/data/', 'src/plot/', 'src/random.ts', 'src/streams.ts', 'src/tf.ts', 'src/threads.ts', 'src/package.ts', 'src/config.ts', 'src/config-fields.ts', 'src/game.ts', 'src/backend.ts'] },
+  { name: 'engine', paths: ['src/ode/', 'src/nn/', 'src/mfg/', 'src/fused/', 'src/gpu/', 'src/train/', 'src/io/', 'src/data/', 'src/plot/', 'src/random.ts', 'src/streams.ts', 'src/tf.ts', 'src/threads.ts', 'src/package.ts', 'src/config.ts', 'src/config-fields.ts', 'src/game.ts', 'src/backend.ts', 'src/backend-names.ts'] },
   { name: 'games', paths: ['games/'] },
   { name: 'run', paths: ['src/run/'] },
   { name: 'sweep', paths: ['src/sweep/'] },
+  { name: 'dashboard', paths: ['src/dashboard/'] },
   { name: 'front', paths: ['src/'] },
 ];
 
@@ -98,7 +102,7 @@ test('every file of src/ and games/ stands on a floor, and the tree has the impo
   assert.ok(EDGES.get('src/sweep/job-process.ts')!.some((e) => e.to === 'src/sweep/in-process.ts' && e.kind === 'dynamic'), 'and dynamic imports');
 });
 
-test('layers only go down: no import from a lower floor to a higher one (engine < games < run < sweep < front ends)', () => {
+test('layers only go down: no import from a lower floor to a higher one (engine < games < run < sweep < dashboard < front ends)', () => {
   const upward: string[] = [];
   for (const [file, edges] of EDGES) {
     for (const e of edges) {
@@ -106,6 +110,13 @@ test('layers only go down: no import from a lower floor to a higher one (engine 
     }
   }
   assert.equal(upward, [], `imports that go up:\n${upward.join('\n')}`);
+});
+
+test("the dashboard's page (run in the browser) imports, apart from types, only its own modules and the figures (src/plot/)", () => {
+  const page = FILES.filter((f) => f.startsWith('src/dashboard/page/'));
+  assert.ok(page.length >= 5, `${page.length} page modules`);
+  const stray = page.flatMap((file) => EDGES.get(file)!.filter((e) => e.kind !== 'type' && !e.to.startsWith('src/dashboard/page/') && !e.to.startsWith('src/plot/')).map((e) => `${file} → ${e.to}`));
+  assert.equal(stray, []);
 });
 
 test('no import loops, static, type or dynamic', () => {

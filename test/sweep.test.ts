@@ -7,7 +7,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildManifest, gridPoints, parseGridAxis, parseSeeds } from '../src/sweep/manifest.ts';
 import { seedStats } from '../src/data/seed-stats.ts';
-import { requestKey } from '../src/run/requests.ts';
+import { requestKey, type RunRequest } from '../src/run/requests.ts';
+import { EXIT_INTERRUPTED } from '../src/run/exit.ts';
+import { JobPool } from '../src/sweep/pool.ts';
 import { aggregateTable, summaryMetrics } from '../src/sweep/aggregate.ts';
 import { BIN, cli } from './helpers/cli.ts';
 
@@ -176,14 +178,35 @@ test('a failing job is retried, then reported failed with its reason; the exit s
   assert.match(cli('sweep', 'status', dir).stdout, /1 failed[\s\S]*seed 10 +failed +2 .*missing\.csv/);
 });
 
+test('a stop reaches a train job from the moment the pool hands it out: before its process has read it, and after a stop', async () => {
+  const pool = new JobPool({ size: 1 });
+  const base = await tmp();
+  const request = (out: string): RunRequest => ({ kind: 'train', game: 'meeting', set: ['training.steps=8000', 'training.validationSamples=0', 'training.checkpointEvery=0'], seed: 3, out });
+  try {
+    // the process is still starting: it has read neither the job nor the stop that follows it
+    const first = pool.run(request(join(base, 'first')), join(base, 'first.log'));
+    pool.interrupt();
+    assert.is(await first, EXIT_INTERRUPTED);
+    // a job handed out after the stop carries it
+    assert.is(await pool.run(request(join(base, 'after')), join(base, 'after.log')), EXIT_INTERRUPTED);
+    for (const name of ['first', 'after']) {
+      const checkpoint = await json(join(base, name, 'checkpoint.json'));
+      assert.is(checkpoint.state.step, 0, `${name}: stopped before its first step, with a checkpoint`);
+    }
+  } finally {
+    await pool.close();
+  }
+});
+
 test('Ctrl-C leaves every job finished or resumable, and the next run ends with the weights of an uninterrupted train', async () => {
   const dir = await tmp();
   const train = ['--set', 'training.steps=8000', '--set', 'training.validationSamples=0', '--set', 'training.checkpointEvery=0'];
   assert.is(cli('sweep', 'plan', 'meeting', ...train, '--seeds', '10-11', '--out', dir).code, 0);
   const child = spawn(process.execPath, [BIN, 'sweep', 'run', dir, '--workers', '2'], { stdio: 'ignore' });
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  for (let k = 0; k < 200 && !(existsSync(join(dir, 'state')) && (await readdir(join(dir, 'state'))).length === 2); k++) await new Promise((r) => setTimeout(r, 50));
-  await new Promise((r) => setTimeout(r, 700));
+  // both jobs started (their records written): wherever each one is — its process starting, its job
+  // on the way, training — the stop reaches it (the test above), however loaded the machine is
+  for (let k = 0; k < 1200 && !(existsSync(join(dir, 'state')) && (await readdir(join(dir, 'state'))).length === 2); k++) await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGINT');
   assert.is(await exited, 130);
   const states = (await records(dir)).map((x) => x.state);

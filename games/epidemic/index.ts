@@ -9,6 +9,7 @@ import { epidemicMechanics, epidemicNetwork } from './mechanics.ts';
 import { epidemicKernels } from './kernels.ts';
 import { epidemicObservations } from './observations.ts';
 import { describeEpidemic } from './describe.ts';
+import { epidemicChecks } from './checks.ts';
 import { ROW, ROWS } from './layout.ts';
 import japan from './presets/japan.json' with { type: 'json' };
 import synthetic from './presets/synthetic.json' with { type: 'json' };
@@ -70,4 +71,6 @@ export const epidemic: Game<EpidemicConfig> = {
     'mechanics.normalContact': { min: 0 },
   },
   analyses,
+  // the registry-driven checks' small settings (test/games.test.ts)
+  checks: epidemicChecks,
 };

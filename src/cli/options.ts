@@ -10,7 +10,7 @@ import type { EngineAsk } from '../run/engine.ts';
 import type { ExperimentSpec } from '../run/experiment.ts';
 import { execute } from '../run/execute.ts';
 import { consoleIO, type RunIO } from '../run/io.ts';
-import type { RunRequest } from '../run/requests.ts';
+import { trains, type RunRequest } from '../run/requests.ts';
 import { trainingProgress } from './progress.ts';
 import { untilInterrupted } from './interrupt.ts';
 
@@ -157,8 +157,7 @@ export function cliIO(opts: { quiet?: boolean } = {}): RunIO {
  */
 export async function runRequest(req: RunRequest, opts: { quiet?: boolean } = {}): Promise<void> {
   const io = cliIO(opts);
-  const trains = req.kind === 'train' || req.kind === 'resume';
-  const code = trains
+  const code = trains(req)
     ? await untilInterrupted('interrupted: finishing this step, then saving a checkpoint and what was trained (Ctrl-C again to abort)', (stopped) => execute(req, { ...io, shouldStop: stopped }))
     : await execute(req, io);
   if (code !== 0) process.exitCode = code;

@@ -163,6 +163,8 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   lossAndGradient(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float32Array } {
     return tf.tidy(() => {
       const params = tf.tensor1d(this.input.params);
+      // no network (network.kind "none" with the mechanics held): the loss has no parameter to differentiate
+      if (this.input.params.length === 0) return { loss: this.lossTensor(req, params, observations).dataSync()[0], gradient: new Float32Array(0) };
       const { value, grad } = tf.valueAndGrad((p: Tensor) => this.lossTensor(req, p, observations))(params);
       return { loss: value.dataSync()[0], gradient: Float32Array.from(grad.dataSync()) };
     });

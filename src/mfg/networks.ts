@@ -94,9 +94,7 @@ export function initialModelParameters(drift: MlpSpec, diffusion: MlpSpec | null
  * one number per agent and whose network reads the whole state.
  */
 export function networkOptionsUnsupported<C extends ExperimentConfig>(game: Game<C>, config: C): string | null {
-  const shape = game.stateShape?.(config) ?? [config.agents];
-  // a state that holds the agents' own values first (Game.agentStates) counts as one number per agent for these
-  const perAgent = (shape.length === 1 && !game.network) || game.agentStates !== undefined;
+  const perAgent = perAgentState(game, config);
   const kind = networkKind(config);
   if (kind !== 'population' && !perAgent) {
     return `configuration field "network.kind": "${kind}" is for games whose state is one number per agent; the ${game.name} game's network reads part of its state`;
@@ -105,10 +103,25 @@ export function networkOptionsUnsupported<C extends ExperimentConfig>(game: Game
     return `configuration field "noise.diffusion": "neural" is for games whose state is one number per agent, not the ${game.name} game`;
   }
   const loss = lossKind(config);
-  if (loss !== 'mse' && (!perAgent || !game.observations.comparableValues || game.observations.observes === 'trajectory')) {
+  if (loss !== 'mse' && !comparesPopulations(game, config)) {
     return `configuration field "training.loss": "${loss}" compares populations of one number per agent; the ${game.name} game has no such observations`;
   }
   return null;
+}
+
+/** Whether a state counts as one number per agent: it is one, or it holds the agents' own values first (Game.agentStates). */
+function perAgentState<C extends ExperimentConfig>(game: Game<C>, config: C): boolean {
+  const shape = game.stateShape?.(config) ?? [config.agents];
+  return (shape.length === 1 && !game.network) || game.agentStates !== undefined;
+}
+
+/**
+ * Whether the distributional losses (training.loss energy, sliced-wasserstein) can compare the
+ * game's observations: final populations of one number per agent, on the agents' own scale
+ * (ObservationModel.comparableValues), not a time series.
+ */
+export function comparesPopulations<C extends ExperimentConfig>(game: Game<C>, config: C): boolean {
+  return perAgentState(game, config) && game.observations.comparableValues !== undefined && game.observations.observes !== 'trajectory';
 }
 
 /**

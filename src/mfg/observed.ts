@@ -5,6 +5,7 @@
 // observed sample is [saves, ...]), and its gradient comes back the same way.
 import type { ExperimentConfig } from '../config.ts';
 import type { Game } from '../game.ts';
+import { saveTimes } from '../ode/solve.ts';
 
 /** true when the game's data observe every save time (a time series), not the last one. */
 export function observesPaths<C extends ExperimentConfig>(game: Game<C>): boolean {
@@ -13,8 +14,7 @@ export function observesPaths<C extends ExperimentConfig>(game: Game<C>): boolea
 
 /** The save times the loss reads: the last one, or every one for games that observe paths. */
 export function lossTimes<C extends ExperimentConfig>(game: Game<C>, config: C): number[] {
-  const { saveAt } = config.time;
-  return observesPaths(game) ? saveAt.slice() : [saveAt[saveAt.length - 1]];
+  return saveTimes(observesPaths(game) ? undefined : 'final', config.time);
 }
 
 /**

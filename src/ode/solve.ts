@@ -58,7 +58,8 @@ export function savePosition(t: number, t0: number, dt: number): { k: number; fr
 /**
  * What a solve saves, as diffrax's SaveAt: the states at given times (on the grid, or between two
  * steps: interpolated), at every step of the grid, or at the final save time only (the one the
- * training loss observes). Every engine resolves it with saveTimes.
+ * training loss observes, src/mfg/observed.ts, unless the game observes time series). Every engine
+ * resolves it with saveTimes.
  */
 export type SaveAt = readonly number[] | 'steps' | 'final';
 

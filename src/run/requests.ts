@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import type { EngineAsk } from './engine.ts';
 import type { ExperimentSpec } from './experiment.ts';
 import { ENGINE_NAMES } from '../mfg/engine-name.ts';
-import { BACKEND_NAMES } from '../backend.ts';
-import { SOLVER_NAMES } from '../ode/solvers/index.ts';
+// the name tables alone (no TF.js): readers of manifests that run nothing (the dashboard) load this module
+import { BACKEND_NAMES } from '../backend-names.ts';
+import { SOLVER_NAMES } from '../ode/solvers/names.ts';
 
 /** Where a request writes (absent in a sweep manifest: the job's folder is added when it runs). */
 export interface OutputAsk {
@@ -103,6 +104,11 @@ const FIELDS: Record<RunKind, { required: string[]; checks: Record<string, Check
   eval: { required: ['model', 'data', 'set'], checks: { ...ENGINE, model: str, data: str, seed, set: strings } },
   analyze: { required: ['game', 'preset', 'set', 'seed'], checks: { ...EXPERIMENT, ...ENGINE, seed, quick: bool, data: str } },
 };
+
+/** Whether a request trains: a stop then ends it after its current step with a checkpoint (anything else ends at once). */
+export function trains(request: RunRequest): boolean {
+  return request.kind === 'train' || request.kind === 'resume';
+}
 
 /**
  * Checks a request (from the CLI, a manifest, a queue) once: its kind, every field's type, no

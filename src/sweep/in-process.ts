@@ -6,7 +6,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { execute } from '../run/execute.ts';
 import { consoleIO } from '../run/io.ts';
 import { EXIT_INTERRUPTED } from '../run/exit.ts';
-import type { RunRequest } from '../run/requests.ts';
+import { trains, type RunRequest } from '../run/requests.ts';
 
 type Write = typeof process.stdout.write;
 
@@ -26,37 +26,38 @@ function tee(fd: number, echo: boolean): () => void {
   return () => streams.forEach((stream, i) => (stream.write = originals[i]));
 }
 
-/** Whether a request trains (it then stops at a signal after its step and saves a checkpoint). */
-export function trains(request: RunRequest): boolean {
-  return request.kind === 'train' || request.kind === 'resume';
-}
-
 /**
  * Runs the request here and returns its exit status (an error is written as `neural-mfg: …` and
- * gives 2). SIGINT/SIGTERM while it runs: a training stops after its current step and saves a
- * checkpoint (a second signal aborts with 130); any other request ends at once with 130.
+ * gives 2). `shouldStop` given (a process of the pool, which stops its jobs itself): a training
+ * stops after the step at which it answers true. Absent (`sweep run-one`): SIGINT/SIGTERM while it
+ * runs stop a training after its current step with a checkpoint (a second signal aborts with 130),
+ * and end any other request at once with 130.
  */
-export async function runInProcess(request: RunRequest, log: string, echo = false, signalled: () => boolean = () => false): Promise<number> {
+export async function runInProcess(request: RunRequest, log: string, opts: { echo?: boolean; shouldStop?: () => boolean } = {}): Promise<number> {
   const fd = openSync(log, 'a');
-  const undo = tee(fd, echo);
-  // `signalled`: whether a signal reached the process's own handler (it may come before this one is in place)
+  const undo = tee(fd, opts.echo === true);
   let stopping = false;
   const onSignal = () => {
     if (stopping || !trains(request)) process.exit(EXIT_INTERRUPTED);
     stopping = true;
     process.stderr.write('\ninterrupted: finishing this step, then saving a checkpoint and what was trained (a second signal aborts)\n');
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const ownSignals = opts.shouldStop === undefined;
+  if (ownSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
   try {
-    return await execute(request, { ...consoleIO({ quiet: true }), shouldStop: () => stopping || signalled() });
+    return await execute(request, { ...consoleIO({ quiet: true }), shouldStop: opts.shouldStop ?? (() => stopping) });
   } catch (err) {
     process.stderr.write(`neural-mfg: ${err instanceof Error ? err.message : String(err)}\n`);
     if (process.env.NEURAL_MFG_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 2;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    if (ownSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     undo();
     closeSync(fd);
   }

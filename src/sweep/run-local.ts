@@ -139,7 +139,7 @@ export async function runOne(dir: string, job: SweepJob, retries: number): Promi
   let outcome: JobOutcome;
   let attempt = 0;
   do {
-    outcome = await executeJob(job, dir, (request, log) => runInProcess(request, log, true));
+    outcome = await executeJob(job, dir, (request, log) => runInProcess(request, log, { echo: true }));
   } while (outcome.state === 'failed' && attempt++ < retries);
   return outcome;
 }

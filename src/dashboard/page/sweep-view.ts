@@ -6,25 +6,19 @@ import { draw as drawChart, message } from './charts.ts';
 import { apiName, getJson, onChange, watch, type RunInfo } from './data.ts';
 import { duration, figureFiles, fileUrl, fmt, h, problemList, runLink, statusBadge, fill } from './dom.ts';
 import { throttled } from './run-view.ts';
-
-interface Stats {
-  n: number;
-  mean: number;
-  std: number;
-  ci95: number | null;
-}
+import type { SeedStats } from '../../data/seed-stats.ts';
 
 interface SweepDetail {
   info: RunInfo;
   manifest: { id: string; command: string; target: string; grid: { field: string; values: string[] }[]; seeds: number[]; analysis: { name: string; description: string } | null } | null;
   jobs: { index: number; id: string; name: string | null; state: string; attempts: number; seconds: number | null; error: string | null; steps: number | null; plannedSteps: number | null; trainLoss: number | null }[];
-  aggregate: { fields: string[]; metrics: string[]; constants: Record<string, number>; points: { point: Record<string, string>; seeds: number[]; metrics: Record<string, Stats> }[]; figures: { metric: string; spec: TopLevelSpec }[] } | null;
+  aggregate: { fields: string[]; metrics: string[]; constants: Record<string, number>; points: { point: Record<string, string>; seeds: number[]; metrics: Record<string, SeedStats> }[]; figures: { metric: string; spec: TopLevelSpec }[] } | null;
   problems: string[];
   files: { path: string }[];
   tables: { file: string; columns: string[]; rows: (string | number | null)[][]; problem: string | null }[];
 }
 
-const cell = (s: Stats | undefined) => (s ? `${fmt(s.mean)}${s.ci95 === null ? '' : ` ± ${fmt(s.ci95, 2)}`}` : '—');
+const cell = (s: SeedStats | undefined) => (s ? `${fmt(s.mean)}${s.ci95 === null ? '' : ` ± ${fmt(s.ci95, 2)}`}` : '—');
 
 export function sweepView(el: HTMLElement, name: string): () => void {
   watch([]);

@@ -1,5 +1,5 @@
 // The solver interface: how one step is taken. Any solver works with any list of terms (RK4
-// refuses noise terms). Adding a solver means one file here and one line in SOLVERS.
+// refuses noise terms). Adding a solver means one file here, one line in SOLVERS and its name in names.ts.
 import type { Tensor } from '../../tf.ts';
 import type { Term } from '../terms.ts';
 
