@@ -12,6 +12,7 @@ import { BACKEND_NAMES, DEFAULT_BACKEND } from '../backend.ts';
 import { doctorCommand } from './doctor.ts';
 import { quietPipes } from './pipes.ts';
 import { examplesText } from './examples.ts';
+import { NonFiniteError } from '../finite.ts';
 
 function parsePositiveInt(flag: string) {
   return (value: string) => {
@@ -269,6 +270,7 @@ export async function main(argv: string[]): Promise<void> {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`neural-mfg: ${message}\n`);
     if (process.env.NEURAL_MFG_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = 2;
+    // numbers that stopped being numbers (NaN or infinite states, loss or weights) end with 3
+    process.exitCode = err instanceof NonFiniteError ? 3 : 2;
   }
 }

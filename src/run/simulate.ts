@@ -10,6 +10,7 @@ import { buildModel, type Experiment } from './experiment.ts';
 import { writePopulation } from './outputs.ts';
 import { nashGapTurns, writeNashGapFigure, type NashGap } from './equilibrium.ts';
 import { join } from 'node:path';
+import { firstNonFinite, NonFiniteError } from '../finite.ts';
 
 export interface SimulateRequest<C extends ExperimentConfig = ExperimentConfig> {
   exp: Experiment<C>;
@@ -70,9 +71,18 @@ export function simulate<C extends ExperimentConfig>(req: SimulateRequest<C>): S
     ctx: { observations: observation, keys },
     saveAt: times,
   });
+  const states = populationsAt(run, 1);
+  states.forEach((state, k) => {
+    const bad = firstNonFinite(state);
+    if (bad >= 0) {
+      throw new NonFiniteError(
+        `the simulated states are not finite (${state[bad]} for value ${bad} at t = ${times[k]}): the dynamics overflow under this configuration (is a field such as noise.sigma, mechanics.* or initial.* too large?)${req.params ? ' or these weights' : ''}`,
+      );
+    }
+  });
   return {
     times: times.slice(),
-    states: populationsAt(run, 1),
+    states,
     endStep: run.endSteps?.[0] ?? null,
     initialState: start,
     observation,

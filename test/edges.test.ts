@@ -1,0 +1,196 @@
+// The edges a new user meets (issue #22): inputs that once hung the tool, crashed Node or read
+// outside a model folder. Each ends in a result or one line with status 2 or 3, promptly, with no
+// lock left behind. Every command here is guarded by a time limit, so that a hang fails the test
+// instead of stopping the suite.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { wasserstein1 } from '../src/data/stats.ts';
+import { samplePoisson } from '../games/liars-dice/rules.ts';
+import { RandomStream } from '../src/random.ts';
+import { loadModel, ModelFileError } from '../src/index.ts';
+import { BIN } from './helpers/cli.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const SHIPPED = join(ROOT, 'models', 'meeting-fig2b');
+const tmp = () => mkdtemp(join(tmpdir(), 'neural-mfg-edge-'));
+
+/** `neural-mfg ARGS…` with a time limit: a hang ends as status null, which no test accepts. */
+function run(args: string[], timeoutMs = 60_000) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The one line a refused input gets: "neural-mfg: …", nothing else on stderr. */
+function oneLine(stderr: string, pattern: RegExp): void {
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  assert.is(lines.length, 1, `one line expected, got:\n${stderr.slice(0, 1500)}`);
+  assert.match(lines[0], /^neural-mfg: /);
+  assert.match(lines[0], pattern);
+}
+
+/** Everything under `dir` (relative paths), to find a lock or stray file left behind. */
+async function tree(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  return (await readdir(dir, { recursive: true })).map(String).sort();
+}
+
+// ---- 1. no statistic loops on NaN or ±Infinity; eval stops with status 3 ----
+
+test('eval of states that overflow to NaN stops with status 3 and one line, and leaves no lock or folder (was: a hang at 100% CPU)', async () => {
+  const dir = await tmp();
+  for (const set of ['noise.sigma=1e200', 'mechanics.alpha=1e300']) {
+    const out = join(dir, set);
+    const r = run(['eval', SHIPPED, '--data', 'data/meeting/validation.csv', '--set', set, '--out', out]);
+    assert.is(r.code, 3, `${set}: ${r.stderr}`);
+    oneLine(r.stderr, /the simulated states are not finite \(NaN .* at t = 15\)/);
+    assert.equal(await tree(out), [], 'nothing written, no lock');
+  }
+  // simulate says the same with the same status (it used to end in writeCsv's internal message, status 2)
+  const sim = run(['simulate', 'meeting', '--set', 'noise.sigma=1e200', '--out', join(dir, 'sim')]);
+  assert.is(sim.code, 3, sim.stderr);
+  oneLine(sim.stderr, /the simulated states are not finite/);
+  assert.not.ok(existsSync(join(dir, 'sim')));
+});
+
+test('wasserstein1 ends on NaN and ±Infinity (NaN or Infinity, never a loop), and is unchanged on finite samples', () => {
+  assert.ok(Number.isNaN(wasserstein1([1, NaN, 3], [2, 4])));
+  assert.ok(Number.isNaN(wasserstein1([1, 2], [NaN])));
+  assert.ok(Number.isNaN(wasserstein1([NaN, NaN], [NaN])));
+  assert.is(wasserstein1([1, Infinity], [1, 2]), Infinity);
+  assert.ok(!Number.isFinite(wasserstein1([-Infinity, 0], [Infinity])));
+  // ties walk as before: ∫|F_a − F_b| of {0, 1} against {0, 1, 1, 2} is 0.25 on [0, 1) and on [1, 2)
+  assert.is(wasserstein1([0, 1], [0, 1, 1, 2]), 0.5);
+  assert.is(wasserstein1([3], [3]), 0);
+  assert.ok(Math.abs(wasserstein1([0, 0, 5], [0, 5, 5]) - 5 / 3) < 1e-12);
+});
+
+test("Liar's dice bluffs: a huge or overflowing λ is drawn at once, capped at the bid's limit (was: λ/30 pieces, minutes at λ = 1e9)", () => {
+  const r = new RandomStream(3);
+  assert.is(samplePoisson(r, 1e12, 42), 42);
+  assert.is(samplePoisson(r, Infinity, 42), 42);
+  assert.is(samplePoisson(r, 1e300, 5), 5);
+  assert.throws(() => samplePoisson(r, Infinity), /λ must be a finite number/);
+  assert.throws(() => samplePoisson(r, NaN, 5), /λ must be/);
+  // below the cap, the same draws as uncapped
+  const a = new RandomStream(9);
+  const b = new RandomStream(9);
+  for (let i = 0; i < 200; i++) assert.is(samplePoisson(a, 3.7, 1000), samplePoisson(b, 3.7));
+  const sim = run(['simulate', 'liars-dice', '--set', 'initial.bluffRate=1e9', '--out', join(tmpdir(), `neural-mfg-edge-dice-${process.pid}`)], 20_000);
+  assert.is(sim.code, 0, sim.stderr);
+});
+
+// ---- 3. a model folder is data from someone else ----
+
+async function damaged(change: (dir: string) => Promise<void>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'neural-mfg-model-'));
+  await cp(SHIPPED, dir, { recursive: true });
+  await change(dir);
+  return dir;
+}
+
+const editJson = (f: (m: any) => void) => async (dir: string) => {
+  const p = join(dir, 'model.json');
+  const m = JSON.parse(await readFile(p, 'utf8'));
+  f(m);
+  await writeFile(p, JSON.stringify(m));
+};
+
+/** Writes `bytes` where the manifest's weights file points, with a matching count and checksum. */
+function pointWeightsAt(file: string) {
+  return async (dir: string) => {
+    const bytes = await readFile(join(dir, 'weights.bin'));
+    await editJson((m) => {
+      m.weights.file = file;
+      m.weights.sha256 = createHash('sha256').update(bytes).digest('hex');
+    })(dir);
+  };
+}
+
+async function refused(dir: string, pattern: RegExp): Promise<void> {
+  try {
+    await loadModel(dir);
+  } catch (err) {
+    assert.instance(err, ModelFileError, String(err));
+    assert.match((err as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`loaded the model in ${dir}`);
+}
+
+test('the weights file is a plain name inside the model folder: no separator, no "..", no symbolic link leaving it (was: read ../../outside.bin)', async () => {
+  const outside = await tmp();
+  // a copy of the real weights outside the folder, with a checksum that matches: still refused
+  const model = await damaged(async (d) => {
+    await writeFile(join(outside, 'outside.bin'), await readFile(join(d, 'weights.bin')));
+    await pointWeightsAt(join('..', outside.split('/').pop()!, 'outside.bin'))(d);
+  });
+  await refused(model, /field "weights.file": expected a plain file name inside the model folder .*got "\.\.\//);
+  await refused(await damaged(pointWeightsAt('../../../../etc/hostname')), /weights.file.*plain file name/);
+  await refused(await damaged(pointWeightsAt('/etc/hostname')), /weights.file.*plain file name/);
+  await refused(await damaged(pointWeightsAt('sub\\weights.bin')), /weights.file.*plain file name/);
+  await refused(await damaged(pointWeightsAt('.')), /weights.file.*plain file name.*got "\."/);
+  await refused(await damaged(pointWeightsAt('..')), /weights.file.*plain file name/);
+  // a symbolic link inside the folder that leads out of it
+  const linked = await damaged(async (d) => {
+    await writeFile(join(outside, 'real.bin'), await readFile(join(d, 'weights.bin')));
+    await rm(join(d, 'weights.bin'));
+    await symlink(join(outside, 'real.bin'), join(d, 'weights.bin'));
+  });
+  await refused(linked, /weights.bin: a symbolic link to .*real\.bin, outside the model folder/);
+  // a link that stays inside is a file of the folder
+  const inside = await damaged(async (d) => {
+    await cp(join(d, 'weights.bin'), join(d, 'w-real.bin'));
+    await rm(join(d, 'weights.bin'));
+    await symlink('w-real.bin', join(d, 'weights.bin'));
+  });
+  assert.is((await loadModel(inside)).game, 'meeting');
+  // a folder or a FIFO in place of the weights: refused, never read (a FIFO would block)
+  await refused(await damaged(async (d) => { await rm(join(d, 'weights.bin')); await cp(outside, join(d, 'weights.bin'), { recursive: true }); }), /weights.bin: not a regular file/);
+  const fifo = await damaged(async (d) => {
+    await rm(join(d, 'weights.bin'));
+    spawnSync('mkfifo', [join(d, 'weights.bin')]);
+  });
+  if (existsSync(join(fifo, 'weights.bin'))) await refused(fifo, /weights.bin: not a regular file/);
+  // eval names the same rule, in one line, status 2
+  const r = run(['eval', model, '--data', 'data/meeting/validation.csv', '--out', join(outside, 'eval')]);
+  assert.is(r.code, 2);
+  oneLine(r.stderr, /weights.file/);
+});
+
+test('model.json: dtype, file, count and sha256 are each checked for presence and type, each with its own message', async () => {
+  await refused(await damaged(editJson((m) => { delete m.weights.sha256; })), /field "weights.sha256": expected the sha256 of the weights file.*got nothing \(the field is missing\)/);
+  await refused(await damaged(editJson((m) => { m.weights.sha256 = 42; })), /field "weights.sha256".*got 42/);
+  await refused(await damaged(editJson((m) => { m.weights.count = 865; })), /weights.count is 865, but the network in model.json needs 866 weights/);
+  await refused(await damaged(editJson((m) => { m.weights.count = '866'; })), /field "weights.count": expected a whole number ≥ 0, got "866"/);
+  await refused(await damaged(editJson((m) => { delete m.weights.count; })), /field "weights.count".*missing/);
+  await refused(await damaged(editJson((m) => { m.weights.dtype = 'float64'; })), /field "weights.dtype": expected "float32".*got "float64"/);
+  await refused(await damaged(editJson((m) => { delete m.weights.dtype; })), /field "weights.dtype".*missing/);
+  await refused(await damaged(editJson((m) => { delete m.weights.file; })), /field "weights.file".*missing/);
+  await refused(await damaged(editJson((m) => { m.weights.file = ['weights.bin']; })), /field "weights.file"/);
+  await refused(await damaged(editJson((m) => { delete m.weights; })), /field "weights": expected an object/);
+  await refused(await damaged(editJson((m) => { m.network.depth = 1e12; })), /field "network.depth": expected a whole number from 0 to 1000, got 1000000000000/);
+  await refused(await damaged(editJson((m) => { m.network.width = -1; })), /field "network.width"/);
+  await refused(await damaged(editJson((m) => { m.network.activation = 'gelu'; })), /field "network.activation": expected one of softplus/);
+  await refused(await damaged(editJson((m) => { m.seed = 'ten'; })), /field "seed"/);
+  await refused(await damaged((d) => writeFile(join(d, 'model.json'), '[1, 2]')), /not a neural-mfg model file/);
+  await refused(await damaged((d) => writeFile(join(d, 'model.json'), 'null')), /not a neural-mfg model file/);
+});
+
+test('weights holding a NaN with a matching checksum are refused, naming the weight', async () => {
+  const dir = await damaged(async (d) => {
+    const bytes = await readFile(join(d, 'weights.bin'));
+    const w = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    w[7] = NaN;
+    await writeFile(join(d, 'weights.bin'), bytes);
+    await editJson((m) => { m.weights.sha256 = createHash('sha256').update(bytes).digest('hex'); })(d);
+  });
+  await refused(dir, /weights.bin: weight 7 is NaN; a model's weights are finite numbers/);
+});
+
+test.run();
