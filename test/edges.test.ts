@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wasserstein1 } from '../src/data/stats.ts';
+import { linePlot, populationBoxPlot } from '../src/plot/figures.ts';
 import { samplePoisson } from '../games/liars-dice/rules.ts';
 import { RandomStream } from '../src/random.ts';
 import { loadModel, ModelFileError } from '../src/index.ts';
@@ -191,6 +192,70 @@ test('weights holding a NaN with a matching checksum are refused, naming the wei
     await editJson((m) => { m.weights.sha256 = createHash('sha256').update(bytes).digest('hex'); })(d);
   });
   await refused(dir, /weights.bin: weight 7 is NaN; a model's weights are finite numbers/);
+});
+
+// ---- 2. any finite observation: a figure, or the game's range refused in one line ----
+
+/** A copy of the bundled meeting training file with line 51 (sample 1, agent 7) set to `value`. */
+async function meetingFileWith(value: string): Promise<string> {
+  const dir = await tmp();
+  const lines = (await readFile(join(ROOT, 'data', 'meeting', 'train.csv'), 'utf8')).split('\n');
+  assert.match(lines[50], /^1,7,/);
+  lines[50] = `1,7,${value}`;
+  await writeFile(join(dir, 'train.csv'), lines.join('\n'));
+  return join(dir, 'train.csv');
+}
+
+const QUICK_TRAIN = ['--set', 'training.steps=2', '--set', 'training.evaluationPopulations=2', '--quiet'];
+
+test('box plots draw any finite range: clock ticks give way to plain numbers, values near the float64 limit are drawn in units of 1e10 (was: a V8 fatal error at −1e30)', async () => {
+  const draw = (values: number[], yFormat: 'clock' | 'number') =>
+    populationBoxPlot({ turns: [1, 2], values: [values, values], yTitle: 'Arrival time', yFormat, referenceLines: [{ y: values[1], label: 'μ' }] });
+  const huge = await draw([-1e30, 15, 16, 14], 'clock');
+  assert.match(huge, /1e\+30/, 'a readable label for −1e30');
+  assert.not.match(huge, /\d\d:\d\d/, 'no clock labels over 10^30 hours');
+  const limit = await draw([-1.7e308, 1.7e308, 0, 3], 'clock');
+  assert.match(limit, /Arrival time \(×1e10\)/);
+  assert.not.match(limit, /NaN/);
+  // a day still reads as clock times
+  assert.match(await draw([12.5, 15, 14, 13], 'clock'), /15:00/);
+  // and error bars that would overflow are drawn to the limit
+  await linePlot({ xTitle: 'x', yTitle: 'y', series: [{ name: 's', x: [0, 1], y: [1.7e308, 1], spread: [1e308, 0] }] });
+});
+
+test("an observation outside the game's range is one line naming file, line, column, the range and the field that widens it (was: a crash with status 133)", async () => {
+  const file = await meetingFileWith('-1e30');
+  const out = join(await tmp(), 'run');
+  const r = run(['train', 'meeting', '--data', file, ...QUICK_TRAIN, '--out', out]);
+  assert.is(r.code, 2, r.stderr);
+  oneLine(r.stderr, /train\.csv line 51, column "arrival": expected a number in \[0, 24\], got "-1e30" \(an arrival time in hours; widen the accepted range with --set data.range=\[lo,hi\] if you mean it\)/);
+  assert.not.ok(existsSync(out), 'no folder, no lock');
+  // LQ's positions likewise
+  const lq = join(await tmp(), 'lq.csv');
+  await writeFile(lq, 'sample,agent,position\n0,0,1e30\n');
+  const l = run(['train', 'lq', '--data', lq, '--set', 'agents=1', ...QUICK_TRAIN, '--out', join(await tmp(), 'lq')]);
+  assert.is(l.code, 2, l.stderr);
+  oneLine(l.stderr, /lq\.csv line 2, column "position": expected a number in \[-1000000, 1000000\], got "1e30" \(a position; .*data.range/);
+  // `config` lists the field, with its default
+  const config = run(['config', 'meeting', '--json']);
+  const field = (JSON.parse(config.stdout).fields as { field: string; value: unknown }[]).find((f) => f.field === 'data.range');
+  assert.equal(field?.value, [0, 24]);
+});
+
+test('with the range widened, a training on −1e30 h finishes with its figures and summary; on 1e308 h it stops with status 3 naming the data as the likely cause', async () => {
+  const out = join(await tmp(), 'run');
+  const wide = run(['train', 'meeting', '--data', await meetingFileWith('-1e30'), '--set', 'data.range=[-1e31,24]', ...QUICK_TRAIN, '--out', out]);
+  assert.is(wide.code, 0, wide.stderr);
+  for (const f of ['summary.json', 'turns.svg', 'loss.svg', 'model']) assert.ok(existsSync(join(out, f)), f);
+  assert.not.ok(existsSync(join(out, '.neural-mfg.lock')));
+  const dataMean = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')).dataMean;
+  assert.ok(dataMean < -1e27, `dataMean ${dataMean}`);
+  const out2 = join(await tmp(), 'run');
+  const huge = run(['train', 'meeting', '--data', await meetingFileWith('1e308'), '--set', 'data.range=[0,1e308]', ...QUICK_TRAIN, '--out', out2]);
+  assert.is(huge.code, 3, huge.stderr);
+  oneLine(huge.stderr, /training diverged at step \d+: the loss is Infinity\..*The likely cause is the data: the observations range from 12\.83 to 1\.000e\+308, far outside the \[0, 24\] the meeting game is made for \(an arrival time in hours; data\.range\)\.$/);
+  assert.not.match(huge.stderr, /learningRate/);
+  assert.equal((await tree(out2)).filter((f) => f.includes('lock')), []);
 });
 
 test.run();

@@ -7,7 +7,7 @@ import { diffusionSpec, networkSpec } from '../mfg/model.ts';
 import { inspectModel } from '../run/models.ts';
 import { evaluateOnData } from '../run/report.ts';
 import { claimOutput } from '../run/folder.ts';
-import { formatMetric } from './print.ts';
+import { formatMetric, valueUnit } from './print.ts';
 import { startEngine, UsageError, type CommonOptions } from './experiment.ts';
 
 export interface EvalCommandOptions extends Pick<CommonOptions, 'out' | 'backend' | 'engine'> {
@@ -47,7 +47,8 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
     const seed = opts.seed ?? manifest.seed;
     const r = await evaluateOnData({ dir: opts.out, exp, params, seed, engine, data, dataPath: opts.data, modelDir: inspected.dir, started });
     const runs = r.paired ? ', one run each' : `, ${r.populations} initial populations`;
-    process.stdout.write(`${game.title}: ${inspected.dir} on ${opts.data} (${data.shape[0]} samples${runs})\n`);
+    const unit = valueUnit(game.figureStyle?.(config).yFormat ?? 'number');
+    process.stdout.write(`${game.title}: ${inspected.dir} on ${opts.data} (${data.shape[0]} samples${runs})${unit}\n`);
     process.stdout.write(`  loss ${r.summary.loss?.toFixed(4)}\n`);
     for (const [k, v] of Object.entries(r.metrics)) process.stdout.write(`  ${k} ${formatMetric(v)}\n`);
     const gap = r.summary.nashGap as { mean: number; max: number } | undefined;

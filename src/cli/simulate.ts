@@ -2,7 +2,7 @@
 // (src/run/simulate.ts): per-turn statistics, or the game's own description of the run.
 import { simulate, saveSimulation } from '../run/simulate.ts';
 import { claimOutput } from '../run/folder.ts';
-import { formatValue } from './print.ts';
+import { formatValue, valueUnit } from './print.ts';
 import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './experiment.ts';
 
 export async function simulateCommand(gameName: string, opts: CommonOptions): Promise<void> {
@@ -21,9 +21,10 @@ export async function simulateCommand(gameName: string, opts: CommonOptions): Pr
   if (saved.kind === 'described') process.stdout.write(saved.text + '\n');
   else {
     const style = exp.game.figureStyle?.(exp.config).yFormat ?? 'number';
+    if (style === 'clock') process.stdout.write(`${exp.game.title}${valueUnit(style)}\n`);
     for (const s of saved.turns) {
       process.stdout.write(
-        `t=${String(s.t).padStart(3)}  mean ${formatValue(s.mean, style)}  std ${s.std.toFixed(3)}  min ${formatValue(s.min, style)}  max ${formatValue(s.max, style)}\n`,
+        `t=${String(s.t).padStart(3)}  mean ${formatValue(s.mean)}  std ${formatValue(s.std)}  min ${formatValue(s.min)}  max ${formatValue(s.max)}\n`,
       );
     }
     if (saved.nashGap) process.stdout.write(`equilibrium gap at the last turn: mean ${saved.nashGap.mean.toPrecision(4)}, largest ${saved.nashGap.max.toPrecision(4)}\n`);

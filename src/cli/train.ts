@@ -60,7 +60,8 @@ async function trainIn(partial: Omit<TrainRequest, 'engine'>, opts: TrainCommand
     progress?.stop();
     const checkpoint = join(req.dir, 'checkpoint.json');
     const kept = existsSync(checkpoint) ? `the last good checkpoint is kept: ${checkpoint} (train --resume ${req.dir} continues from it)` : 'no checkpoint had been written yet';
-    process.stderr.write(`neural-mfg: ${err.message}. The model was not saved; ${kept}. Try a smaller training.learningRate.\n`);
+    const advice = err.dataCause ? `The likely cause is the data: ${err.dataCause}.` : 'Try a smaller training.learningRate.';
+    process.stderr.write(`neural-mfg: ${err.message}. The model was not saved; ${kept}. ${advice}\n`);
     return EXIT_DIVERGED;
   } finally {
     progress?.stop();

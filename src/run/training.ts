@@ -12,7 +12,7 @@ import { readCheckpoint, writeCheckpoint, type CheckpointRun } from '../io/check
 import { saveModel } from '../io/model.ts';
 import { writeCsv } from '../data/csv.ts';
 import { lossCurve, writeSvg } from '../plot/figures.ts';
-import { trainModel, type StepMetrics, type TrainResult, type TrainState } from '../train/train.ts';
+import { DivergenceError, trainModel, type StepMetrics, type TrainResult, type TrainState } from '../train/train.ts';
 import { GENERATED_VALUES, populationsThatFit } from '../train/evaluate.ts';
 import { buildModel, type EngineChoice, type Experiment } from './experiment.ts';
 import { reportTraining, type RunFacts, type TrainingReport } from './report.ts';
@@ -123,17 +123,45 @@ export async function fitModel<C extends ExperimentConfig>(
     validation && opts.validation && validation.shape[0] > limit && limit > 0
       ? subset(validation, streamOf(seed, 'validationSubsample').permutation(validation.shape[0]).slice(0, limit))
       : validation;
-  const result = await trainModel({
-    model,
-    train,
-    validation: stepValidation,
-    streams,
-    resume: opts.resume,
-    checkpoint: opts.checkpoint,
-    onStep: opts.hooks?.onStep,
-    shouldStop: opts.hooks?.shouldStop,
-  });
+  let result: TrainResult;
+  try {
+    result = await trainModel({
+      model,
+      train,
+      validation: stepValidation,
+      streams,
+      resume: opts.resume,
+      checkpoint: opts.checkpoint,
+      onStep: opts.hooks?.onStep,
+      shouldStop: opts.hooks?.shouldStop,
+    });
+  } catch (err) {
+    if (err instanceof DivergenceError) err.dataCause ??= farOutside(game, config, [train, validation]) ?? undefined;
+    throw err;
+  }
   return { model, result, train, validation };
+}
+
+/**
+ * The observations in words when they lie far outside the range the game is made for (beyond its
+ * usual accepted range by more than that range's width: only where --set widened it), else null.
+ */
+export function farOutside<C extends ExperimentConfig>(game: Experiment<C>['game'], config: C, datasets: (Dataset | null)[]): string | null {
+  const accepted = game.observations.accepted?.(config);
+  if (!accepted) return null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const d of datasets) {
+    if (!d) continue;
+    for (let i = 0; i < d.values.length; i++) {
+      if (d.values[i] < lo) lo = d.values[i];
+      if (d.values[i] > hi) hi = d.values[i];
+    }
+  }
+  const [min, max] = accepted.usual;
+  const width = max - min;
+  if (!(lo < min - width || hi > max + width)) return null;
+  return `the observations range from ${lo.toPrecision(4)} to ${hi.toPrecision(4)}, far outside the [${min}, ${max}] the ${game.name} game is made for (${accepted.what}; ${accepted.field})`;
 }
 
 /**

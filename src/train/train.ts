@@ -58,6 +58,8 @@ export interface TrainResult {
 /** The loss or the weights became NaN or infinite during training (exit status 3). */
 export class DivergenceError extends NonFiniteError {
   override readonly name = 'DivergenceError';
+  /** where the observations are far outside what the game is made for: that, in words (the likely cause) */
+  dataCause?: string;
 }
 
 /** What an engine offers to train with the parameters and the optimiser kept on its device. */
