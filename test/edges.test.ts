@@ -258,4 +258,24 @@ test('with the range widened, a training on −1e30 h finishes with its figures 
   assert.equal((await tree(out2)).filter((f) => f.includes('lock')), []);
 });
 
+// ---- 6. kernel file systems are no places for files ----
+
+test('--out on /proc, /sys or /dev, or under a file, is refused in one line before anything is created (was: /proc/x spun forever)', async () => {
+  const cases: [string[], RegExp][] = [
+    [['simulate', 'meeting', '--out', '/proc/x'], /^neural-mfg: \/proc\/x: \/proc is on the proc file system, a kernel interface, not a place for files; choose another --out$/],
+    [['simulate', 'meeting', '--out', '/proc/self/x'], /\/proc\/self\/x: \/proc\/\d+ is on the proc file system/],
+    [['train', 'meeting', '--set', 'training.steps=1', '--out', '/sys/x/y'], /\/sys\/x\/y: \/sys is on the sysfs file system/],
+    [['simulate', 'meeting', '--out', '/dev/x'], /^neural-mfg: \/dev\/x: \/dev holds the kernel's devices, not files; choose another --out$/],
+    [['sweep', 'plan', 'meeting', '--out', '/proc/sweep'], /proc file system/],
+    [['generate', 'meeting', '--samples', '2', '--out', '/proc/x/data.csv'], /\/proc\/x: \/proc is on the proc file system/],
+    [['simulate', 'meeting', '--out', '/dev/null/x'], /a file of that name is in the way; --out needs a folder/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = run(args, 20_000);
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    oneLine(r.stderr, pattern);
+  }
+  assert.not.ok(existsSync('/dev/x'));
+});
+
 test.run();

@@ -4,7 +4,8 @@ import { randomStreams } from '../run/streams.ts';
 import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './experiment.ts';
 import { generateFromDynamics } from '../run/generate.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
-import { access, mkdir, stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
+import { createFolder, OutputFolderError } from '../run/folder.ts';
 import { constants } from 'node:fs';
 import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -20,8 +21,8 @@ async function checkTarget(out: string, force: boolean): Promise<void> {
   if (s?.isDirectory()) throw new UsageError(`${out} is a folder; generate --out needs a CSV file name, e.g. ${join(out, 'observations.csv')}`);
   if (s && !force) throw new UsageError(`${out} exists; choose another --out, or pass --force to replace it`);
   const dir = dirname(resolve(out));
+  await createFolder(dir).catch((err) => Promise.reject(err instanceof OutputFolderError ? new UsageError(err.message.replace(/--out needs a folder/, 'generate --out needs a CSV file name in a folder')) : err));
   try {
-    await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
