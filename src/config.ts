@@ -158,7 +158,7 @@ export class FieldReader {
     return (this.raw as Record<string, unknown>)[key] !== undefined;
   }
   fail(key: string, expected: string, got: unknown): never {
-    throw new ConfigError(`configuration field "${this.name(key)}": expected ${expected}, got ${JSON.stringify(got)}`);
+    throw new ConfigError(`configuration field "${this.name(key)}": expected ${expected}, got ${describeValue(got)}`);
   }
   private expects(key: string, what: string): void {
     tracing?.set(this.name(key), what);
@@ -305,13 +305,32 @@ function readInverseConfig(ir: FieldReader): InverseConfig {
   return inverse;
 }
 
+/** A value in a message: JSON, except numbers JSON cannot write (Infinity, NaN), written as they are. */
+function describeValue(v: unknown): string {
+  const text = JSON.stringify(v, (_key, x) => (typeof x === 'number' && !Number.isFinite(x) ? `\u0000${x}\u0000` : x));
+  return text === undefined ? String(v) : text.replace(/"\\u0000(-?\w+)\\u0000"/g, '$1');
+}
+
+/** A number a float64 cannot hold (1e400 reads as Infinity) anywhere in a parsed --set value. */
+function outOfRange(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (Array.isArray(v)) return v.some(outOfRange);
+  return v !== null && typeof v === 'object' && Object.values(v).some(outOfRange);
+}
+
 /** Parses a `--set` value: JSON when it parses (numbers, lists, booleans), else a string. */
-function parseValue(text: string): unknown {
+function parseValue(setting: string, text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return text;
   }
+  if (outOfRange(value)) {
+    const what = typeof value === 'number' ? 'the number is out of range' : 'a number in it is out of range';
+    throw new ConfigError(`--set ${setting}: ${what} (numbers go up to about 1.8e308 in magnitude)`);
+  }
+  return value;
 }
 
 /**
@@ -338,7 +357,7 @@ export function applyOverrides(raw: unknown, overrides: string[]): unknown {
       const known = Object.keys(node).join(', ');
       throw new ConfigError(`--set ${o}: no configuration field "${key}" (fields here: ${known})`);
     }
-    node[last] = parseValue(o.slice(eq + 1).trim());
+    node[last] = parseValue(o, o.slice(eq + 1).trim());
   }
   return copy;
 }

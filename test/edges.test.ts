@@ -16,6 +16,8 @@ import { samplePoisson } from '../games/liars-dice/rules.ts';
 import { RandomStream } from '../src/random.ts';
 import { loadModel, ModelFileError } from '../src/index.ts';
 import { BIN } from './helpers/cli.ts';
+import { need, testWith } from './helpers/requires.ts';
+import { isInstalled } from '../src/backend.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const SHIPPED = join(ROOT, 'models', 'meeting-fig2b');
@@ -276,6 +278,40 @@ test('--out on /proc, /sys or /dev, or under a file, is refused in one line befo
     oneLine(r.stderr, pattern);
   }
   assert.not.ok(existsSync('/dev/x'));
+});
+
+// ---- 7. one-line errors, as promised ----
+
+test("commander's errors are one line, suggestion included; --set with a number out of float64's range says so (was: two lines; \"got null\")", () => {
+  const cases: [string[], RegExp][] = [
+    [['train', 'meeting', '--bogus'], /^neural-mfg: unknown option '--bogus' \(see --help\)$/],
+    [['train', 'meeting', '--sed', '3'], /^neural-mfg: unknown option '--sed' \(Did you mean one of --seed, --set\?\) \(see --help\)$/],
+    [['sweep', 'plan'], /^neural-mfg: missing required argument 'game' \(see --help\)$/],
+    [['frobnicate'], /^neural-mfg: unknown command 'frobnicate' \(see --help\)$/],
+    [['train', 'meeting', '--backend', 'nope'], /^neural-mfg: option '--backend <name>' argument 'nope' is invalid\. Allowed choices are .* \(see --help\)$/],
+    [['train', 'meeting', '--set', 'training.learningRate=1e400', '--out', '/tmp/never'], /^neural-mfg: --set training\.learningRate=1e400: the number is out of range \(numbers go up to about 1\.8e308 in magnitude\)$/],
+    [['config', 'meeting', '--set', 'time.saveAt=[1,-1e999]'], /--set time\.saveAt=\[1,-1e999\]: a number in it is out of range/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = run(args, 30_000);
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    oneLine(r.stderr, pattern);
+  }
+});
+
+const softwareWebgpu = need('webgpu on software rendering', () => {
+  if (!isInstalled('webgpu')) return 'the webgpu package is not installed (npm install --no-save webgpu@0.6.2)';
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "const { probeAdapter } = await import('./src/gpu/dawn.ts'); console.log(JSON.stringify((await probeAdapter()).report.software));"], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) return `no WebGPU adapter (${(r.stderr || '').trim().split('\n').at(-1)})`;
+  return r.stdout.trim() === 'true' ? null : 'the WebGPU adapter here is a GPU, not software rendering';
+});
+
+testWith(test, softwareWebgpu)('the webgpu refusal of software rendering is the only line on stderr: no Dawn or Mesa warnings before it', () => {
+  for (const engine of ['fused', 'graph']) {
+    const r = run(['train', 'meeting', '--backend', 'webgpu', '--engine', engine, '--set', 'training.steps=1', '--out', join(tmpdir(), `neural-mfg-edge-wg-${process.pid}`)], 90_000);
+    assert.is(r.code, 2, r.stderr);
+    oneLine(r.stderr, /--backend webgpu found only software rendering: .* Add --allow-software/);
+  }
 });
 
 test.run();

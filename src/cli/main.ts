@@ -43,16 +43,20 @@ function setCode(code: number): void {
   if (code !== 0) process.exitCode = code;
 }
 
+/** commander's message on one line ("… (Did you mean --seed?)" joined): "neural-mfg: …". */
+function oneLine(text: string): string {
+  return `neural-mfg: ${text.trim().split(/\s*\n\s*/).join(' ')}`;
+}
+
 export function buildProgram(): Command {
   const games = Object.keys(GAMES).join(', ');
   const program = new Command('neural-mfg')
     .description('Learn the dynamics of mean-field games from observations: MFG mechanics + a neural term, integrated by a differentiable solver on TensorFlow.js.')
     .version(PACKAGE_VERSION)
     // commander's own errors (unknown option, missing argument, bad choice) read like every other
-    // usage error: "neural-mfg: …", exit status 2; subcommands inherit both settings
+    // usage error: one line "neural-mfg: …", exit status 2; subcommands inherit both settings
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'neural-mfg: ')) })
-    .showHelpAfterError('(run with --help for usage)');
+    .configureOutput({ outputError: (text, write) => write(`${oneLine(text.replace(/^error: /, ''))} (see --help)\n`) });
 
   withCommonOptions(
     program.command('simulate').argument('<game>', `one of: ${games}`).description('run the MFG dynamics alone (no network) and report each turn'),
