@@ -13,6 +13,7 @@ import { doctorCommand } from './doctor.ts';
 import { quietPipes } from './pipes.ts';
 import { examplesText } from './examples.ts';
 import { NonFiniteError } from '../finite.ts';
+import { DEFAULT_CONNECT_TIMEOUT_S } from '../sweep/connect.ts';
 
 function parsePositiveInt(flag: string) {
   return (value: string) => {
@@ -37,6 +38,13 @@ function collectList(value: string, previous: string[]): string[] {
 /** --workers N of the local pool: default one per core. */
 function workersOption(description: string): Option {
   return new Option('--workers <n>', description).argParser(parsePositiveInt('--workers')).default(availableParallelism(), 'one per core');
+}
+
+/** --connect-timeout S of the queue commands: how long to keep trying to reach Redis. */
+function connectTimeoutOption(): Option {
+  return new Option('--connect-timeout <s>', 'give up reaching Redis after S seconds (one line per failed attempt, waits doubling from 0.5 s to 10 s)')
+    .argParser(parsePositiveInt('--connect-timeout'))
+    .default(DEFAULT_CONNECT_TIMEOUT_S);
 }
 
 function setCode(code: number): void {
@@ -164,6 +172,7 @@ export function buildProgram(): Command {
     .option('--retries <n>', 'extra attempts for a failed job', parseCount('--retries'), 1)
     .option('--queue <redis-url>', 'enqueue the jobs on BullMQ at redis://HOST:PORT for neural-mfg worker processes (on any machines) and wait for them')
     .option('--queue-name <name>', 'the BullMQ queue', 'neural-mfg')
+    .addOption(connectTimeoutOption())
     .action(async (dir, opts) => setCode(await (await import('./sweep.ts')).sweepRunCommand(dir, opts)));
   sweep
     .command('run-one')
@@ -210,6 +219,7 @@ export function buildProgram(): Command {
     .option('--queue-name <name>', 'the BullMQ queue', 'neural-mfg')
     .addOption(workersOption('jobs at once (processes of its pool)'))
     .addOption(new Option('--results <where>', 'shared: the sweep folder must be visible here; queue: send the files back; auto: shared where visible').choices(['auto', 'shared', 'queue']).default('auto'))
+    .addOption(connectTimeoutOption())
     .action(async (opts) => (await import('./sweep.ts')).workerCommand(opts));
 
   program

@@ -43,10 +43,11 @@ export async function sweepPlanCommand(target: string, opts: PlanOptions, cmd: C
   process.stdout.write(`${how === 'unchanged' ? 'already planned' : 'planned'}: ${manifest.jobs.length} jobs (${opts.command} ${target}) in ${resolve(opts.out, 'sweep.json')}, sweep ${manifest.id}\n`);
 }
 
-export async function sweepRunCommand(dir: string, opts: { workers: number; retries: number; queue?: string; queueName: string }): Promise<number> {
+export async function sweepRunCommand(dir: string, opts: { workers: number; retries: number; queue?: string; queueName: string; connectTimeout: number }): Promise<number> {
   const manifest = await readManifest(dir);
   const unlock = await lockFolder(dir, 'sweep run');
-  const run = await runSession(dir, manifest, { workers: opts.workers, retries: opts.retries, ...(opts.queue ? { queue: { url: opts.queue, name: opts.queueName } } : {}) }).finally(unlock);
+  const queue = opts.queue ? { queue: { url: opts.queue, name: opts.queueName, connectTimeoutS: opts.connectTimeout } } : {};
+  const run = await runSession(dir, manifest, { workers: opts.workers, retries: opts.retries, ...queue }).finally(unlock);
   const verdict = sessionVerdict(dir, run);
   process.stdout.write(`${verdict.line}\n`);
   return verdict.code;
@@ -75,10 +76,16 @@ export async function sweepExportCommand(dir: string, opts: Record<string, strin
   process.stdout.write(`${await exportSweep(dir, await readManifest(dir), opts.to, opts)}\n`);
 }
 
-export async function workerCommand(opts: { queue: string; queueName: string; workers: number; results: 'auto' | 'shared' | 'queue' }): Promise<void> {
+export async function workerCommand(opts: { queue: string; queueName: string; workers: number; results: 'auto' | 'shared' | 'queue'; connectTimeout: number }): Promise<void> {
   const { startWorker } = await import('../sweep/queue.ts');
-  const worker = startWorker({ url: opts.queue, queueName: opts.queueName, workers: opts.workers, results: opts.results, log: (line) => process.stderr.write(`${line}\n`) });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => worker.stop());
+  const worker = startWorker({ url: opts.queue, queueName: opts.queueName, workers: opts.workers, results: opts.results, connectTimeoutS: opts.connectTimeout, log: (line) => process.stderr.write(`${line}\n`) });
+  let signals = 0;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      process.stderr.write(++signals === 1 ? `worker: ${signal}: taking no new job; running trains checkpoint and go back to the queue (again to abort)\n` : `worker: ${signal}: aborting\n`);
+      worker.stop();
+    });
+  }
   process.stderr.write(`worker: taking jobs from queue "${opts.queueName}" at ${opts.queue}, ${opts.workers} at a time (Ctrl-C stops: running trains checkpoint and go back to the queue)\n`);
   await worker.finished;
   process.exit(process.exitCode ?? 0); // the queue's connections may still be retrying a Redis that went away
