@@ -260,6 +260,83 @@ test('with the range widened, a training on −1e30 h finishes with its figures 
   assert.equal((await tree(out2)).filter((f) => f.includes('lock')), []);
 });
 
+// ---- 5. a sweep's folder holds what its jobs read ----
+
+test('sweep plan copies the files its jobs read into the sweep folder: moved elsewhere without the originals, it runs (was: absolute paths, "file not found" in the pods)', async () => {
+  const home = await tmp();
+  const mine = join(home, 'x.csv');
+  await cp(join(ROOT, 'data', 'meeting', 'train.csv'), mine);
+  const model = join(home, 'model');
+  await cp(SHIPPED, model, { recursive: true });
+  const dir = join(home, 'sweep');
+  const plan = run(['sweep', 'plan', 'meeting', '--data', mine, '--validation', mine, '--set', 'training.steps=1', '--set', 'training.evaluationPopulations=2', '--seeds', '10-11', '--out', dir]);
+  assert.is(plan.code, 0, plan.stderr);
+  const manifest = JSON.parse(await readFile(join(dir, 'sweep.json'), 'utf8'));
+  const data = manifest.jobs[0].argv[manifest.jobs[0].argv.indexOf('--data') + 1];
+  assert.match(data, /^inputs\/[0-9a-f]{12}-x\.csv$/);
+  assert.not.match(JSON.stringify(manifest), new RegExp(home), 'no path outside the folder');
+  assert.equal(await readFile(join(dir, data)), await readFile(mine));
+  // an eval sweep carries its model folder
+  const evalDir = join(home, 'eval');
+  assert.is(run(['sweep', 'plan', model, '--command', 'eval', '--data', mine, '--set', 'training.evaluationPopulations=2', '--out', evalDir]).code, 0);
+  const evalJob = JSON.parse(await readFile(join(evalDir, 'sweep.json'), 'utf8')).jobs[0].argv;
+  assert.match(evalJob[1], /^inputs\/[0-9a-f]{12}-model$/);
+  assert.ok(existsSync(join(evalDir, evalJob[1], 'weights.bin')));
+  // moved, the originals gone: both run
+  const moved = join(await tmp(), 'elsewhere');
+  await cp(home, moved, { recursive: true });
+  await rm(home, { recursive: true });
+  for (const sweep of ['sweep', 'eval']) {
+    const r = run(['sweep', 'run', join(moved, sweep), '--workers', '1'], 120_000);
+    assert.is(r.code, 0, `${sweep}: ${r.stdout} ${r.stderr}`);
+  }
+  // a file that is not there is refused when planning, before anything is written
+  const missing = run(['sweep', 'plan', 'meeting', '--data', join(moved, 'nope.csv'), '--out', join(moved, 'never')]);
+  assert.is(missing.code, 2);
+  oneLine(missing.stderr, /--data .*nope\.csv: not found; a sweep copies the files its jobs read into its folder when it is planned/);
+  assert.not.ok(existsSync(join(moved, 'never')));
+});
+
+test('sweep export checks that the folder is self-contained (kubernetes refuses one that reads outside it, slurm notes it) and writes the --memory defaults', async () => {
+  const dir = join(await tmp(), 'sweep');
+  assert.is(run(['sweep', 'plan', 'meeting', '--data', 'data/meeting/train.csv', '--set', 'training.steps=1', '--out', dir]).code, 0);
+  const k8s = run(['sweep', 'export', dir, '--to', 'kubernetes', '--image', 'img:1', '--claim', 'sweeps']);
+  assert.is(k8s.code, 0, k8s.stderr);
+  const yaml = await readFile(join(dir, 'sweep-job.yaml'), 'utf8');
+  assert.match(yaml, /requests:\n\s+cpu: "1"\n\s+memory: "?2Gi"?\n\s+limits:\n\s+cpu: "1"\n\s+memory: "?2Gi"?/);
+  assert.is(run(['sweep', 'export', dir, '--to', 'slurm']).code, 0);
+  assert.match(await readFile(join(dir, 'sweep.sbatch'), 'utf8'), /^#SBATCH --mem=2G$/m);
+  // a manifest that names a file outside its folder (planned before inputs were copied)
+  const manifest = JSON.parse(await readFile(join(dir, 'sweep.json'), 'utf8'));
+  const at = manifest.jobs[0].argv.indexOf('--data') + 1;
+  manifest.jobs[0].argv[at] = join(ROOT, 'data', 'meeting', 'train.csv');
+  await writeFile(join(dir, 'sweep.json'), JSON.stringify(manifest));
+  const refused = run(['sweep', 'export', dir, '--to', 'kubernetes', '--image', 'img:1', '--claim', 'sweeps']);
+  assert.is(refused.code, 2);
+  oneLine(refused.stderr, /is not self-contained, and the pods see only its volume: job 0 reads .*train\.csv, outside the sweep's folder; plan the sweep again/);
+  const slurm = run(['sweep', 'export', dir, '--to', 'slurm']);
+  assert.is(slurm.code, 0);
+  assert.match(slurm.stdout, /note: job 0 reads .*train\.csv, outside the sweep's folder: every compute node must see it at that path/);
+  // a copy that went missing
+  await rm(join(dir, 'inputs'), { recursive: true });
+  manifest.jobs[0].argv[at] = 'inputs/0123456789ab-train.csv';
+  await writeFile(join(dir, 'sweep.json'), JSON.stringify(manifest));
+  oneLine(run(['sweep', 'export', dir, '--to', 'kubernetes', '--image', 'img:1', '--claim', 'sweeps']).stderr, /reads inputs\/0123456789ab-train\.csv, which is not in/);
+});
+
+test('the Dockerfile the Kubernetes route needs installs the packed package on the Node the package supports, and copies only what exists', async () => {
+  const text = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
+  const engines = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).engines.node as string;
+  const major = Number(/(\d+)/.exec(engines)![1]);
+  for (const from of text.matchAll(/^FROM node:(\d+)/gm)) assert.ok(Number(from[1]) >= major, `FROM node:${from[1]} satisfies ${engines}`);
+  assert.match(text, /npm ci\b/);
+  assert.match(text, /npm pack\b/);
+  assert.match(text, /npm install --global .*neural-mfg-\*\.tgz/);
+  assert.match(text, /^ENTRYPOINT \["neural-mfg"\]$/m);
+  for (const copy of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) for (const src of copy[1].split(' ')) assert.ok(existsSync(join(ROOT, src)), src);
+  assert.match(await readFile(join(ROOT, '.dockerignore'), 'utf8'), /^node_modules$/m);
+});
+
 // ---- 6. kernel file systems are no places for files ----
 
 test('--out on /proc, /sys or /dev, or under a file, is refused in one line before anything is created (was: /proc/x spun forever)', async () => {

@@ -8,6 +8,7 @@ import { gameByName } from '../../games/index.ts';
 import { claimSweepFolder } from '../run/folder.ts';
 import { runAnalysisSweep, writeAnalysis } from '../sweep/analysis.ts';
 import { parseSeeds, type AnalysisPlan } from '../sweep/manifest.ts';
+import { bundleArgv, copyInputs } from '../sweep/inputs.ts';
 import { resolveExperiment, startEngine, UsageError, type CommonOptions } from './experiment.ts';
 
 export interface AnalyzeCommandOptions extends CommonOptions {
@@ -42,7 +43,10 @@ export async function analyzeCommand(gameName: string, opts: AnalyzeCommandOptio
   try {
     if (analysis.sweep && (opts.planOnly || analysis.sweep.points(exp.config).length > 1 || seeds.length > 1)) {
       const label = `analyze ${exp.preset}`;
-      const r = await runAnalysisSweep(dir, game, plan, { shared, seeds, label, workers: opts.workers, retries: opts.retries, planOnly: opts.planOnly === true, force: opts.force === true, started });
+      // the files the jobs read are copied into the sweep's folder (src/sweep/inputs.ts): it runs anywhere
+      const bundled = await bundleArgv(shared);
+      await copyInputs(dir, bundled.inputs);
+      const r = await runAnalysisSweep(dir, game, plan, { shared: bundled.argv, seeds, label, workers: opts.workers, retries: opts.retries, planOnly: opts.planOnly === true, force: opts.force === true, started });
       (r.code === 0 ? process.stdout : process.stderr).write(r.text);
       return r.code;
     }

@@ -6,6 +6,8 @@ import { readManifest, jobAt, parseGridAxis, parseSeeds, planGridSweep, writeMan
 import { runSession, sessionVerdict } from '../sweep/session.ts';
 import { claimSweepFolder, lockFolder } from '../run/folder.ts';
 import { EXIT_INTERRUPTED } from '../sweep/job.ts';
+import { bundleArgv, bundledInput, copyInputs } from '../sweep/inputs.ts';
+import { modelFolder } from '../run/models.ts';
 import { resolveExperiment, UsageError, type CommonOptions } from './experiment.ts';
 
 /** The options given on the command line (not defaults) as argv, file paths made absolute. */
@@ -26,10 +28,12 @@ type PlanOptions = CommonOptions & { grid: string[]; seeds?: string; command: 't
 
 export async function sweepPlanCommand(target: string, opts: PlanOptions, cmd: Command): Promise<void> {
   if (!opts.out) throw new UsageError('sweep plan needs --out DIR (the sweep\'s folder)');
-  const shared = passThroughArgv(cmd, { exclude: ['--out', '--seed', '--seeds', '--grid', '--command', '--force'] });
+  // the files the jobs read are copied into the sweep's folder (src/sweep/inputs.ts): it runs anywhere
+  const { argv: shared, inputs } = await bundleArgv(passThroughArgv(cmd, { exclude: ['--out', '--seed', '--seeds', '--grid', '--command', '--force'] }));
+  const model = opts.command === 'eval' ? await bundledInput(modelFolder(target), 'the model folder') : null;
   const manifest = planGridSweep({
     command: opts.command,
-    target: opts.command === 'eval' ? resolve(target) : target,
+    target: model ? model.ref : target,
     shared,
     resume: passThroughArgv(cmd, { only: ['--engine', '--backend', '--allow-software'] }),
     grid: opts.grid.map(parseGridAxis),
@@ -39,7 +43,9 @@ export async function sweepPlanCommand(target: string, opts: PlanOptions, cmd: C
   // a sweep of the same target planned again goes on (--force: jobs whose command line is unchanged
   // keep their results); another run's results are refused unless --force
   const claim = await claimSweepFolder(opts.out, { command: 'sweep', game: manifest.target, force: opts.force === true, keepOnForce: true });
-  const how = await writeManifest(opts.out, manifest, opts.force).finally(() => claim.release());
+  const how = await copyInputs(opts.out, model ? [...inputs, model] : inputs)
+    .then(() => writeManifest(opts.out!, manifest, opts.force))
+    .finally(() => claim.release());
   process.stdout.write(`${how === 'unchanged' ? 'already planned' : 'planned'}: ${manifest.jobs.length} jobs (${opts.command} ${target}) in ${resolve(opts.out, 'sweep.json')}, sweep ${manifest.id}\n`);
 }
 

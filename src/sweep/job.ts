@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { LOCK_FILE } from '../run/folder.ts';
 import type { SweepJob, SweepManifest } from './manifest.ts';
+import { resolveInputs } from './inputs.ts';
 
 /** Where a job's files are, relative to the sweep's folder: its command's --out, its record, its log. */
 export function jobFiles(job: Pick<SweepJob, 'dir'>): { out: string; record: string; log: string } {
@@ -107,7 +108,7 @@ export async function executeJob(ctx: JobContext, job: SweepJob, sweepDir: strin
   // cluster's index), so a lock left by an attempt that died, on this host or another one, is stale.
   else await rm(join(jobDir, LOCK_FILE), { force: true });
   await mkdir(join(sweepDir, 'logs'), { recursive: true });
-  const argv = resumed ? ['train', '--resume', jobDir, ...ctx.resume, '--quiet'] : [...job.argv, '--out', jobDir];
+  const argv = resumed ? ['train', '--resume', jobDir, ...ctx.resume, '--quiet'] : [...resolveInputs(sweepDir, job.argv), '--out', jobDir];
   const attempts = (record?.attempts ?? 0) + 1;
   const started: JobRecord = {
     key: job.key,
