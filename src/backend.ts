@@ -132,7 +132,9 @@ async function loadWebgpu(): Promise<void> {
   const { create, globals } = await loadDawn();
   const g = globalThis as any;
   Object.assign(g, globals);
-  const found = await findAdapter(create);
+  // found first in a child process (its Dawn warnings kept there), then here with those options alone
+  const probed = await probeAdapter().catch(() => null);
+  const found = await findAdapter(create, probed ?? undefined);
   const { adapter } = found;
   webgpuAdapter = describeAdapter(found);
   // tfjs-backend-webgpu asks navigator.gpu for an adapter without a feature level, and passes one

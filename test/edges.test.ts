@@ -4,7 +4,7 @@
 // instead of stopping the suite.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -16,6 +16,7 @@ import { samplePoisson } from '../games/liars-dice/rules.ts';
 import { RandomStream } from '../src/random.ts';
 import { loadModel, ModelFileError } from '../src/index.ts';
 import { BIN } from './helpers/cli.ts';
+import { buildProgram } from '../src/cli/main.ts';
 import { need, testWith } from './helpers/requires.ts';
 import { isInstalled } from '../src/backend.ts';
 
@@ -388,6 +389,92 @@ testWith(test, softwareWebgpu)('the webgpu refusal of software rendering is the 
     const r = run(['train', 'meeting', '--backend', 'webgpu', '--engine', engine, '--set', 'training.steps=1', '--out', join(tmpdir(), `neural-mfg-edge-wg-${process.pid}`)], 90_000);
     assert.is(r.code, 2, r.stderr);
     oneLine(r.stderr, /--backend webgpu found only software rendering: .* Add --allow-software/);
+  }
+});
+
+// ---- 8. small truths ----
+
+test('every --help of every command and subcommand shows an example', () => {
+  const program = buildProgram();
+  const commands: string[][] = [];
+  for (const c of program.commands) {
+    commands.push([c.name()]);
+    for (const sub of c.commands) commands.push([c.name(), sub.name()]);
+  }
+  assert.ok(commands.length >= 17, `${commands.length} commands`);
+  for (const words of commands) {
+    const r = run([...words, '--help'], 30_000);
+    assert.is(r.code, 0, `${words.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /Examples?:\n {2}\$ neural-mfg /, `${words.join(' ')} --help shows an example`);
+  }
+});
+
+test('train prints decimal hours, as eval and summary.json do; writes a PNG beside every SVG figure; Ctrl-C ends with the --resume command', async () => {
+  const out = join(await tmp(), 'with space');
+  const train = run(['train', 'meeting', '--set', 'training.steps=2', '--set', 'training.evaluationPopulations=2', '--quiet', '--out', out]);
+  assert.is(train.code, 0, train.stderr);
+  assert.match(train.stdout, /\(decimal hours: 15\.500 = 15:30\)/);
+  const model = train.stdout.split('\n').find((l) => l.startsWith('model '))!;
+  assert.match(model, /^model( +\d+\.\d{3}){5} +mean \d+\.\d{3}$/, model);
+  assert.not.match(train.stdout.replace('15.500 = 15:30', ''), /\d\d:\d\d/, 'no clock times but the heading\'s example');
+  const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+  assert.ok(model.endsWith(`mean ${summary.finalMean.toFixed(3)}`), 'the same number as summary.json');
+  const ev = run(['eval', out, '--data', 'data/meeting/validation.csv', '--set', 'training.evaluationPopulations=2', '--out', join(out, '..', 'eval')]);
+  assert.is(ev.code, 0, ev.stderr);
+  assert.match(ev.stdout, /\(decimal hours: 15\.500 = 15:30\)\n {2}loss \d+\.\d{4}\n {2}finalMean \d+\.\d{4}/);
+  const files = await readdir(out);
+  for (const svg of files.filter((f) => f.endsWith('.svg'))) {
+    const png = svg.replace(/\.svg$/, '.png');
+    assert.ok(files.includes(png), `${png} beside ${svg}`);
+    assert.equal([...(await readFile(join(out, png))).subarray(1, 4)].map((b) => String.fromCharCode(b)).join(''), 'PNG');
+  }
+  assert.match(train.stdout, /wrote .*loss\.png, turns\.png, nash-gap\.png/);
+  // interrupted: the last line says how to continue, the path quoted for the shell
+  const long = join(await tmp(), 'long run');
+  const child = spawn(process.execPath, [BIN, 'train', 'meeting', '--set', 'training.steps=100000', '--set', 'training.evaluationPopulations=2', '--out', long], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  await new Promise<void>((resolve) => child.stderr.on('data', (d) => {
+    stderr += d;
+    if (/step \d+\/100000 /.test(stderr)) resolve();
+  }));
+  child.kill('SIGINT');
+  assert.is(await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c))), 130);
+  const last = stderr.trim().split('\n').at(-1)!;
+  assert.match(last, new RegExp(`^stopped after step \\d+ of 100000; continue it with: neural-mfg train --resume '${long.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'$`));
+  assert.ok(existsSync(join(long, 'checkpoint.json')));
+});
+
+test('doctor says first that the default engine (fused) needs no backend', () => {
+  const r = run(['doctor'], 120_000);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^fused engine \(the default for every game\): plain typed-array code on the CPU; it needs no backend, and every command runs on it as installed\./);
+});
+
+test("El Farol's README gives the bundled files' mean rates as their summaries do", async () => {
+  const readme = await readFile(join(ROOT, 'games', 'el-farol', 'README.md'), 'utf8');
+  const train = JSON.parse(await readFile(join(ROOT, 'data', 'el-farol', 'train.summary.json'), 'utf8')).mean;
+  const validation = JSON.parse(await readFile(join(ROOT, 'data', 'el-farol', 'validation.summary.json'), 'utf8')).mean;
+  const rates = [...readme.matchAll(/mean rate (0\.\d{4})/g)].map((m) => Number(m[1]));
+  assert.equal(rates, [Number(train.toFixed(4)), Number(validation.toFixed(4))]);
+});
+
+test('the README has a table of contents that links every section, and every dependency installs on the Node the README names', async () => {
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  const toc = /^## Contents\n([\s\S]*?)\n(?:---|## )/m.exec(readme);
+  assert.ok(toc, 'a "## Contents" section');
+  const slug = (h: string) => h.toLowerCase().replace(/[^\w\- ]/g, '').trim().replace(/ /g, '-');
+  const headings = [...readme.matchAll(/^## (.+)$/gm)].map((m) => m[1]).filter((h) => h !== 'Contents');
+  for (const h of headings) assert.ok(toc![1].includes(`](#${slug(h)})`), `the contents link "${h}" as #${slug(h)}`);
+  const anchors = new Set([...readme.matchAll(/^#{2,4} (.+)$/gm)].map((m) => slug(m[1])));
+  for (const link of toc![1].matchAll(/\]\(#([^)]+)\)/g)) assert.ok(anchors.has(link[1]), `#${link[1]} is a heading`);
+  // "Node ≥ 20.19": no dependency, development ones included, asks for more (npm ci warned for kubernetes-models 5)
+  const stated = Number(/Node ≥ (\d+)\.\d+/.exec(readme)![1]);
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
+  assert.is(Number(/>=\s*(\d+)/.exec(pkg.engines.node)![1]), stated);
+  for (const name of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })) {
+    const engines = JSON.parse(await readFile(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).engines?.node as string | undefined;
+    const least = engines ? /^\s*>=?\s*v?(\d+)/.exec(engines) : null;
+    if (least) assert.ok(Number(least[1]) <= stated, `${name} wants Node ${engines}`);
   }
 });
 

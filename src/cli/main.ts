@@ -263,8 +263,8 @@ export function buildProgram(): Command {
         }
       }
     });
-  for (const c of program.commands) {
-    const text = examplesText(c.name());
+  for (const c of [...program.commands, ...program.commands.flatMap((parent) => parent.commands)]) {
+    const text = examplesText(c.parent && c.parent !== program ? `${c.parent.name()} ${c.name()}` : c.name());
     if (text) c.addHelpText('after', text);
   }
   return program;

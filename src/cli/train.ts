@@ -54,7 +54,12 @@ async function trainIn(partial: Omit<TrainRequest, 'engine'>, opts: TrainCommand
     );
     progress?.stop();
     printTrainingReport(await saveTrainedRun(run), game.figureStyle?.(config).yFormat ?? 'number', game.title, req.dir);
-    return run.result.stoppedEarly ? 130 : 0;
+    if (run.result.stoppedEarly) {
+      const at = run.result.metrics.length;
+      process.stderr.write(`stopped after step ${at} of ${config.training.steps}; continue it with: neural-mfg train --resume ${shellWord(req.dir)}\n`);
+      return 130;
+    }
+    return 0;
   } catch (err) {
     if (!(err instanceof DivergenceError)) throw err;
     progress?.stop();
@@ -66,4 +71,9 @@ async function trainIn(partial: Omit<TrainRequest, 'engine'>, opts: TrainCommand
   } finally {
     progress?.stop();
   }
+}
+
+/** A path as one shell word: quoted where the shell would split or expand it. */
+function shellWord(path: string): string {
+  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }

@@ -4,7 +4,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { renderSvg } from './render.ts';
 
-export { renderSvg, writeSvg } from './render.ts';
+export { renderSvg, writePngBeside, writeSvg } from './render.ts';
 
 export interface ReferenceLine {
   y: number;

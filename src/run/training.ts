@@ -2,7 +2,9 @@
 // files, or the paper's data generated from the seed), the model, the training loop with its
 // checkpoints in the run's folder, then the saved model, metrics.csv, loss.svg and the evaluation
 // report with summary.json (report.ts). Everything it returns is plain data; a front end prints it.
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { ConfigError, type ExperimentConfig } from '../config.ts';
 import { subset, type Dataset } from '../data/dataset.ts';
 import { streamOf } from './streams.ts';
@@ -11,7 +13,7 @@ import type { EngineName } from '../mfg/engine.ts';
 import { readCheckpoint, writeCheckpoint, type CheckpointRun } from '../io/checkpoint.ts';
 import { saveModel } from '../io/model.ts';
 import { writeCsv } from '../data/csv.ts';
-import { lossCurve, writeSvg } from '../plot/figures.ts';
+import { lossCurve, writePngBeside, writeSvg } from '../plot/figures.ts';
 import { DivergenceError, trainModel, type StepMetrics, type TrainResult, type TrainState } from '../train/train.ts';
 import { GENERATED_VALUES, populationsThatFit } from '../train/evaluate.ts';
 import { buildModel, type EngineChoice, type Experiment } from './experiment.ts';
@@ -272,5 +274,11 @@ export async function saveTrainedRun<C extends ExperimentConfig>(run: TrainedRun
     ...(learned ? { learned } : {}),
     ...(run.bootstrap ? { intervals: run.bootstrap.intervals, bootstrap: bootstrapFacts(run.bootstrap) } : {}),
   };
-  return reportTraining({ dir, exp, model, seed, train, validation, lastInitialState: result.lastInitialState, facts, started: run.started });
+  const report = await reportTraining({ dir, exp, model, seed, train, validation, lastInitialState: result.lastInitialState, facts, started: run.started });
+  // a PNG beside every figure, as analyze and sweep aggregate write them
+  for (const file of report.files.filter((f) => f.endsWith('.svg') && existsSync(join(dir, f)))) {
+    const png = await writePngBeside(join(dir, file), await readFile(join(dir, file), 'utf8'));
+    if (png) report.files.push(basename(png));
+  }
+  return report;
 }

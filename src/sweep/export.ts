@@ -98,7 +98,7 @@ export function kubernetesJob(manifest: SweepManifest, o: KubernetesOptions): Re
       parallelism: Math.min(o.parallelism, manifest.jobs.length),
       // each index is retried on its own; pods evicted or preempted do not count (they resume from the checkpoint)
       backoffLimitPerIndex: o.backoffLimitPerIndex,
-      podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] },
+      podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] },
       template: {
         metadata: { labels },
         spec: {

@@ -2,8 +2,7 @@
 // interval as error bars and every seed's own value as a faint point, one line per combination of
 // the other fields. Written as SVG, and as PNG beside it where @resvg/resvg-js loads.
 import type { TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from '../io/atomic.ts';
-import { renderSvg, writeSvg } from '../plot/figures.ts';
+import { renderSvg, writePngBeside, writeSvg } from '../plot/figures.ts';
 
 export interface MetricSeries {
   /** the values of the other grid fields, in words ("" when the grid has one field) */
@@ -57,20 +56,9 @@ export async function metricFigure(f: MetricFigure): Promise<string> {
   return renderSvg(metricFigureSpec(f), `figure of ${f.yTitle}`);
 }
 
-let resvg: typeof import('@resvg/resvg-js') | null | undefined;
-
 /** Writes STEM.svg and, where @resvg/resvg-js loads, STEM.png (2×); returns the files written. */
 export async function writeFigure(stem: string, svg: string): Promise<string[]> {
   await writeSvg(`${stem}.svg`, svg);
-  if (resvg === undefined) {
-    try {
-      resvg = await import('@resvg/resvg-js');
-    } catch {
-      resvg = null;
-    }
-  }
-  if (!resvg) return [`${stem}.svg`];
-  const png = new resvg.Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } }).render().asPng();
-  await writeFileAtomic(`${stem}.png`, png);
-  return [`${stem}.svg`, `${stem}.png`];
+  const png = await writePngBeside(`${stem}.svg`, svg);
+  return png ? [`${stem}.svg`, png] : [`${stem}.svg`];
 }
