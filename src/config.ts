@@ -219,6 +219,9 @@ export class FieldReader {
   }
 }
 
+/** The most solver steps one solve may take ((t1 − t0)/dt). */
+export const MAX_SOLVER_STEPS = 1_000_000;
+
 /** Validates the sections every game shares; the game validates mechanics, initial and data. */
 export function readCommonConfig(root: FieldReader): Omit<ExperimentConfig, 'mechanics' | 'initial' | 'data'> {
   const game = root.string('game');
@@ -229,6 +232,8 @@ export function readCommonConfig(root: FieldReader): Omit<ExperimentConfig, 'mec
   const t1 = tr.number('t1');
   const dt = tr.number('dt', { positive: true });
   if (!(t1 > t0)) tr.fail('t1', `a number > t0 = ${t0}`, t1);
+  // a solve of more steps than this is a mistake, not a run (time.dt=1e-12 would never end)
+  if (!((t1 - t0) / dt <= MAX_SOLVER_STEPS)) tr.fail('dt', `a step of at least (t1 − t0)/${MAX_SOLVER_STEPS} = ${(t1 - t0) / MAX_SOLVER_STEPS} (at most ${MAX_SOLVER_STEPS} solver steps)`, dt);
   const saveAt = tr.numbers('saveAt', { minLength: 1 });
   for (const t of saveAt) if (t < t0 || t > t1) tr.fail('saveAt', `times within [${t0}, ${t1}]`, saveAt);
   for (let i = 1; i < saveAt.length; i++) if (!(saveAt[i] > saveAt[i - 1])) tr.fail('saveAt', 'increasing times', saveAt);

@@ -281,7 +281,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    // one line, whatever the message holds (README: every error is one line)
+    const message = (err instanceof Error ? err.message : String(err)).trim().replace(/\s*\n\s*/g, ' ');
     process.stderr.write(`neural-mfg: ${message}\n`);
     if (process.env.NEURAL_MFG_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     // numbers that stopped being numbers (NaN or infinite states, loss or weights) end with 3

@@ -85,7 +85,7 @@ export async function readModel(dir: string): Promise<{ manifest: ModelManifest;
   try {
     manifest = JSON.parse(text);
   } catch (err) {
-    throw new ModelFileError(`${manifestPath}: not valid JSON (${(err as Error).message})`);
+    throw new ModelFileError(`${manifestPath}: not valid JSON (${(err as Error).message.replace(/\s*\n\s*/g, ' ')})`);
   }
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest) || manifest.format !== MODEL_FORMAT) {
     throw new ModelFileError(`${manifestPath}: not a neural-mfg model file`);

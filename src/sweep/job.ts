@@ -92,9 +92,10 @@ async function failureReason(log: string): Promise<string> {
 
 /**
  * Runs the job unless it has finished under its key. A `train` job whose folder holds a checkpoint
- * of the same key continues it (`train --resume`: the same result as an uninterrupted run).
+ * of the same key continues it (`train --resume`: the same result as an uninterrupted run). The
+ * files it reads (DIR/inputs/) are found in `inputsFrom` (default the sweep's folder).
  */
-export async function executeJob(ctx: JobContext, job: SweepJob, sweepDir: string, run: CommandRunner): Promise<JobOutcome> {
+export async function executeJob(ctx: JobContext, job: SweepJob, sweepDir: string, run: CommandRunner, inputsFrom = sweepDir): Promise<JobOutcome> {
   const files = jobFiles(job);
   const jobDir = join(sweepDir, files.out);
   const { state, record } = await jobState(sweepDir, job);
@@ -108,7 +109,7 @@ export async function executeJob(ctx: JobContext, job: SweepJob, sweepDir: strin
   // cluster's index), so a lock left by an attempt that died, on this host or another one, is stale.
   else await rm(join(jobDir, LOCK_FILE), { force: true });
   await mkdir(join(sweepDir, 'logs'), { recursive: true });
-  const argv = resumed ? ['train', '--resume', jobDir, ...ctx.resume, '--quiet'] : [...resolveInputs(sweepDir, job.argv), '--out', jobDir];
+  const argv = resumed ? ['train', '--resume', jobDir, ...ctx.resume, '--quiet'] : [...resolveInputs(inputsFrom, job.argv), '--out', jobDir];
   const attempts = (record?.attempts ?? 0) + 1;
   const started: JobRecord = {
     key: job.key,

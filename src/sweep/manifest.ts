@@ -200,7 +200,7 @@ export async function readManifest(dir: string): Promise<SweepManifest> {
   try {
     m = JSON.parse(text);
   } catch (err) {
-    throw new ManifestError(`${file}: not valid JSON (${(err as Error).message})`);
+    throw new ManifestError(`${file}: not valid JSON (${(err as Error).message.replace(/\s*\n\s*/g, ' ')})`);
   }
   if (m?.format !== SWEEP_FORMAT) throw new ManifestError(`${file}: not a neural-mfg sweep manifest (format ${JSON.stringify(m?.format)})`);
   if (m.version > SWEEP_FORMAT_VERSION) {

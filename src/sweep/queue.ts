@@ -318,7 +318,8 @@ function createWorker(o: WorkerOptions, pool: JobPool): Worker<QueuedJob, Queued
       if (o.results === 'shared' && !shared) throw new Error(`${data.sweepDir}: sweep ${data.sweepId} is not on ${hostname()} (worker --results shared)`);
       const base = shared ? data.sweepDir : join(tmpdir(), 'neural-mfg-worker', data.sweepId);
       o.log(`worker ${hostname()}: job ${data.job.index} of sweep ${data.sweepId} (${data.job.id}) started${shared ? '' : ', results through the queue'}`);
-      const outcome = await executeJob(data.context, data.job, base, (argv, log) => pool.run(argv, log));
+      // the inputs the sweep copied (DIR/inputs/) are read from DIR where this machine sees it
+      const outcome = await executeJob(data.context, data.job, base, (argv, log) => pool.run(argv, log), existsSync(data.sweepDir) ? data.sweepDir : base);
       o.log(`worker ${hostname()}: job ${data.job.index} of sweep ${data.sweepId} ${outcome.state}${outcome.skipped ? ' (already)' : ` after ${outcome.seconds.toFixed(1)} s`}`);
       if (outcome.state === 'interrupted') {
         // back to the queue without using up an attempt: the next worker resumes it
