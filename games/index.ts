@@ -4,12 +4,14 @@ import { meeting } from './meeting/index.ts';
 import { elFarol } from './el-farol/index.ts';
 import { liarsDice } from './liars-dice/index.ts';
 import { lq } from './lq/index.ts';
+import { epidemic } from './epidemic/index.ts';
 
 export const GAMES: Record<string, Game<any>> = {
   [meeting.name]: meeting,
   [elFarol.name]: elFarol,
   [liarsDice.name]: liarsDice,
   [lq.name]: lq,
+  [epidemic.name]: epidemic,
 };
 
 export function gameByName(name: string): Game<any> {

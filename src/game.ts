@@ -68,6 +68,13 @@ export interface ObservationModel<C> {
    */
   accepted?(config: C): AcceptedRange;
   /**
+   * 'final' (default): the data observe the state at the last save time. 'trajectory': they observe
+   * every save time, a time series (the epidemic's daily counts): `loss`, `metrics` and the kernels'
+   * loss then read each trajectory's whole path [trajectories, saves, ...state], `fromStates` one
+   * path [saves, ...state] per sample, and the reverse pass is seeded at every save time.
+   */
+  observes?: 'final' | 'trajectory';
+  /**
    * 'all' (default): every simulated trajectory is compared with every observation of a batch.
    * 'paired': trajectory b is simulated for observation b (and its mechanics see it in the context).
    */
@@ -83,10 +90,33 @@ export interface ObservationModel<C> {
    */
   fromStates?(finals: ArrayLike<number>[], config: C, rng: RandomStream): Dataset;
   /**
-   * The training loss between the observed final states [trajectories, ...state] and a batch of
-   * observations [batch, ...sampleShape] (batch = trajectories when paired).
+   * The training loss between the observed final states [trajectories, ...state] (or paths, with
+   * observes 'trajectory') and a batch of observations [batch, ...sampleShape] (batch = trajectories
+   * when paired).
    */
   loss(prediction: Tensor, observations: Tensor, config: C): Scalar;
+  /**
+   * The configuration that follows from the observations read for a run, before its model is built
+   * (the epidemic: its initial compartments from the days before the fitted window). Absent: none.
+   */
+  configureFrom?(data: Dataset, config: C): C;
+  /**
+   * The observations file a run reads when it is given none (the epidemic's bundled records), or
+   * null to generate them. Absent: generate them.
+   */
+  defaultFile?(config: C): string | null;
+  /**
+   * How `train --bootstrap` resamples the observations. Absent: the samples, with replacement. A
+   * time series resamples blocks of days instead (days are not independent); `units` is how many
+   * independent pieces the data hold (the n of the interval's Student t).
+   */
+  bootstrap?: { units(data: Dataset): number; resample(data: Dataset, rng: RandomStream): Dataset };
+  /**
+   * For games that observe time series: the named series (the epidemic: confirmed, fatal, severe)
+   * of a simulated path and of an observed sample, and the date of each save time, also past the
+   * configuration's last one (src/run/projection.ts projects a fit forward with them).
+   */
+  timeSeries?: TimeSeries<C>;
   /**
    * The observations on the scale of an agent's state, pooled (meeting: every arrival time; El
    * Farol: each sample's attendance rate): what reports and figures compare the population with.
@@ -94,7 +124,8 @@ export interface ObservationModel<C> {
   comparableValues?(data: Dataset, config: C): ArrayLike<number>;
   /**
    * The distances that matter for this game between the model's final observed populations
-   * [populations][agents] and the observations (reported by `eval`).
+   * [populations][agents] (or each population's path [saves · state], with observes 'trajectory')
+   * and the observations (reported by `eval`).
    */
   metrics(
     finalPopulations: number[][],
@@ -109,6 +140,18 @@ export interface ObservationModel<C> {
   ): Record<string, number | number[]>;
 }
 
+/** The series a time-series game observes, by name, one value per save time (index 0: the start, which has none). */
+export interface TimeSeries<C> {
+  /** the series' names, the first the main one (the epidemic: "confirmed") */
+  names: string[];
+  /** the date (YYYY-MM-DD) of save time k, k ≥ 0 (may pass the configuration's last save) */
+  date(config: C, k: number): string;
+  /** each series of one path [saves, ...state] at every save time (index 0: NaN) */
+  simulated(path: ArrayLike<number>, saves: number, config: C): Record<string, Float64Array>;
+  /** each series of observed sample `index` of a dataset at every save time (null: not known; index 0: null) */
+  observed(data: Dataset, index: number, config: C): Record<string, (number | null)[]>;
+}
+
 /** Where a learnable mechanics parameter is kept (train --learn): above `min` and below `max` where given. */
 export interface LearnableRange {
   min?: number;
@@ -121,6 +164,7 @@ export interface GameOption {
   /** dotted path of the configuration field it sets */
   field: string;
   description: string;
+  /** the values it takes; empty: any value (a date), which the configuration checks */
   choices: string[];
 }
 
@@ -223,6 +267,13 @@ export interface Game<C extends ExperimentConfig = ExperimentConfig> {
   initialState(config: C, rng: RandomStream): Float64Array;
   /** the shape of one state (default [agents]: one number per agent) */
   stateShape?(config: C): number[];
+  /**
+   * For games whose state holds more than one number per agent: how many leading values of a state
+   * are the agents' own continuous states, one each (the epidemic: the contact levels, ahead of the
+   * compartments). Only these are driven by the noise and read and written by the agent network and
+   * the neural diffusion; the rest moves by the mechanics alone. Absent: the whole state, as before.
+   */
+  agentStates?(config: C): number;
   /** how the neural term reads and writes the state (default: whole state in, increment out) */
   network?(config: C): NetworkAdapter;
   mechanics(config: C, dynamics: RandomStream): Mechanics;

@@ -36,6 +36,9 @@ test('the package points at compiled JavaScript and declarations, and ships a LI
   assert.not.ok('tsx' in pkg.dependencies, 'tsx is for development only');
   assert.ok(pkg.files.includes('LICENSE') && existsSync(join(ROOT, 'LICENSE')));
   assert.match(readFileSync(join(ROOT, 'LICENSE'), 'utf8'), /^MIT License/);
+  // the bundled Japanese COVID-19 records are CC BY 4.0, not MIT: the LICENSE and the data's README say so, the package ships both
+  assert.match(readFileSync(join(ROOT, 'LICENSE'), 'utf8'), /data\/epidemic\/japan\/[\s\S]*CC BY 4\.0[\s\S]*Hirokazu Takaya/);
+  assert.ok(pkg.files.includes('data') && existsSync(join(ROOT, 'data', 'epidemic', 'japan', 'README.md')) && existsSync(join(ROOT, 'data', 'epidemic', 'japan', 'covid_jpn_total.csv')));
   assert.is(pkg.license, 'MIT');
   const bin = readFileSync(join(ROOT, pkg.bin['neural-mfg']), 'utf8');
   assert.not.match(bin, 'tsx');
@@ -62,7 +65,7 @@ loadModel(shippedModel('meeting-fig2b')).then((m) => {
   assert.ok(f.same, 'no process listeners and no loader added by loading the package');
   assert.not.ok(f.tfjs, 'TF.js is not loaded by the import');
   assert.not.ok(f.tsx, 'no tsx or esbuild at run time');
-  assert.equal(f.games, ['meeting', 'el-farol', 'liars-dice', 'lq']);
+  assert.equal(f.games, ['meeting', 'el-farol', 'liars-dice', 'lq', 'epidemic']);
   assert.equal(f.models, ['el-farol-fig3b', 'liars-dice-train', 'meeting-fig2b']);
   assert.is(sim, '42 false', 'the fused engine simulates without TF.js');
   await writeFile(join(dir, 'use.mjs'), `

@@ -72,7 +72,8 @@ export function withCommonOptions(cmd: Command, outDescription: string): Command
     for (const o of game.options) {
       if (seen.has(o.flag)) continue;
       seen.add(o.flag);
-      cmd.addOption(new Option(o.flag, o.description).choices(o.choices));
+      // no choices: a free value (a date), checked by the configuration
+      cmd.addOption(o.choices.length > 0 ? new Option(o.flag, o.description).choices(o.choices) : new Option(o.flag, o.description));
     }
   }
   return cmd;

@@ -14,6 +14,7 @@ import { quietPipes } from './pipes.ts';
 import { examplesText } from './examples.ts';
 import { NonFiniteError } from '../finite.ts';
 import { DEFAULT_CONNECT_TIMEOUT_S } from '../sweep/connect.ts';
+import { dashboardCommand } from './dashboard.ts';
 
 function parsePositiveInt(flag: string) {
   return (value: string) => {
@@ -263,6 +264,7 @@ export function buildProgram(): Command {
         }
       }
     });
+  dashboardCommand(program);
   for (const c of [...program.commands, ...program.commands.flatMap((parent) => parent.commands)]) {
     const text = examplesText(c.parent && c.parent !== program ? `${c.parent.name()} ${c.name()}` : c.name());
     if (text) c.addHelpText('after', text);

@@ -16,10 +16,15 @@ export function valueUnit(style: 'clock' | 'number'): string {
   return style === 'clock' ? ' (decimal hours: 15.500 = 15:30)' : '';
 }
 
-/** A metric for people: 4 decimals (4 significant digits beyond 10^6), lists in brackets. */
+/**
+ * A metric for people: 4 decimals (4 significant digits beyond 10^6), lists in brackets (a long
+ * one, a time series: its ends and its length; summary.json has it whole).
+ */
 export function formatMetric(v: number | number[]): string {
   const one = (x: number) => (Math.abs(x) >= 1e6 ? x.toPrecision(4) : x.toFixed(4));
-  return Array.isArray(v) ? `[${v.map(one).join(', ')}]` : one(v);
+  if (!Array.isArray(v)) return one(v);
+  if (v.length <= 12) return `[${v.map(one).join(', ')}]`;
+  return `[${v.slice(0, 3).map(one).join(', ')}, …, ${v.slice(-3).map(one).join(', ')}] (${v.length} values)`;
 }
 
 /** A time per step for people: three significant digits (fused steps take fractions of a millisecond). */

@@ -26,10 +26,17 @@ export async function trainCommand(gameName: string | undefined, opts: TrainComm
     : { exp: resolveExperiment(gameName!, { ...opts, set: freshRunSets(gameName, opts) }, 'train'), seed: opts.seed, data: opts.data ?? null, validation: opts.validation ?? null, dir: opts.out! };
   const dir = opts.resume ?? fresh!.dir;
   const claim = await claimOutput(dir, { command: 'train', game: fresh?.exp.game.name ?? gameName ?? null, force: opts.force === true, continues: Boolean(opts.resume) });
+  // why the run failed, in its folder's record (what `neural-mfg dashboard` shows)
+  let failed: string | undefined;
   try {
-    return await trainIn(fresh ?? (await readResume(dir, GAMES, { game: gameName, steps: resumeSteps(opts.set) })), opts);
+    const code = await trainIn(fresh ?? (await readResume(dir, GAMES, { game: gameName, steps: resumeSteps(opts.set) })), opts);
+    if (code === EXIT_DIVERGED) failed = 'diverged: the loss or the weights stopped being finite';
+    return code;
+  } catch (err) {
+    failed = err instanceof Error ? err.message : String(err);
+    throw err;
   } finally {
-    await claim.release();
+    await claim.release(failed);
   }
 }
 

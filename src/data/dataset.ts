@@ -7,6 +7,11 @@ export interface Dataset {
   shape: number[];
   /** the sample labels as read from the CSV (or generated) */
   labels: string[];
+  /**
+   * what the reader learnt of the file besides the samples, by name (a time series' dates, the
+   * repairs it made, the days before its window): reports keep it in summary.json
+   */
+  about?: Record<string, unknown>;
 }
 
 /** A batch of observations in float32, as the loss reads it. */

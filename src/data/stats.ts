@@ -6,6 +6,13 @@ export function mean(v: ArrayLike<number>): number {
   return s / v.length;
 }
 
+/** The median (the mean of the two middle values of an even count). */
+export function median(v: ArrayLike<number>): number {
+  const s = Float64Array.from(v).sort();
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 /** Population standard deviation. */
 export function std(v: ArrayLike<number>): number {
   const m = mean(v);

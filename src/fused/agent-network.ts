@@ -28,8 +28,12 @@ export function summarize(row: Float32Array, quantiles: number[], scratch: Float
   for (let q = 0; q < quantiles.length; q++) out[at + 2 + q] = quantile(row, quantiles[q], scratch);
 }
 
-/** The agent network's reads and writes for populations of `agents`: one network row per agent. */
-export function agentNetworkKernels(agents: number, quantiles: number[]): NetworkKernels {
+/**
+ * The agent network's reads and writes for populations of `agents`: one network row per agent. A
+ * state of `size` > agents values holds the agents' own states first (Game.agentStates): the network
+ * reads and writes those, and leaves the rest (its increment there is 0).
+ */
+export function agentNetworkKernels(agents: number, quantiles: number[], size = agents): NetworkKernels {
   const width = 2 + quantiles.length; // the summary
   const inputSize = 2 + width;
   const summary = new Float32Array(width);
@@ -44,7 +48,7 @@ export function agentNetworkKernels(agents: number, quantiles: number[]): Networ
       const time = fround(t);
       for (let r = 0; r < n; r++) {
         if (!runs(running, r)) continue;
-        const row = y.subarray(r * agents, (r + 1) * agents);
+        const row = y.subarray(r * size, r * size + agents);
         summarize(row, quantiles, scratch, summary, 0);
         for (let i = 0; i < agents; i++) {
           const o = (r * agents + i) * inputSize;
@@ -58,16 +62,23 @@ export function agentNetworkKernels(agents: number, quantiles: number[]): Networ
     inputVjp(_t, _y, v, n, _ctx, adj, running) {
       for (let r = 0; r < n; r++) {
         if (!runs(running, r)) continue;
-        for (let i = r * agents; i < (r + 1) * agents; i++) adj[i] += v[i * inputSize];
+        for (let i = 0; i < agents; i++) adj[r * size + i] += v[(r * agents + i) * inputSize];
       }
     },
     output(_t, netOut, n, out) {
-      out.set(netOut.subarray(0, n * agents));
+      if (size === agents) {
+        out.set(netOut.subarray(0, n * agents));
+        return;
+      }
+      for (let r = 0; r < n; r++) {
+        out.set(netOut.subarray(r * agents, (r + 1) * agents), r * size);
+        out.fill(0, r * size + agents, (r + 1) * size);
+      }
     },
     outputVjp(_t, v, n, vOut, running) {
       for (let r = 0; r < n; r++) {
         if (!runs(running, r)) continue;
-        for (let i = r * agents; i < (r + 1) * agents; i++) vOut[i] = v[i];
+        for (let i = 0; i < agents; i++) vOut[r * agents + i] = v[r * size + i];
       }
     },
   };

@@ -17,6 +17,7 @@ import { poolRunning, workerPool, type WorkerSetup, type WorkerTask } from './po
 import { agentNetworkKernels } from './agent-network.ts';
 import { distributionalLoss, observedPopulation } from './distances.ts';
 import { diffusionOffset, lossKind, networkKind, summaryQuantiles } from '../mfg/networks.ts';
+import { lossInput, lossTimes, swapLeadingAxes } from '../mfg/observed.ts';
 
 const fround = Math.fround;
 
@@ -53,6 +54,8 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   /** the neural diffusion's network (null: the constant σ) */
   private readonly diffusionMlp: FusedMlp | null;
   private readonly size: number;
+  /** the leading values of a state that are the agents' own (Game.agentStates): what the noise and the agent network reach */
+  private readonly agents: number;
   private readonly threads: number;
   private readonly eagerThreads: boolean;
   private readonly setup: WorkerSetup;
@@ -73,6 +76,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     this.mlp = new FusedMlp(spec);
     this.diffusionMlp = input.diffusion ? new FusedMlp(input.diffusion) : null;
     this.size = shape.reduce((a, b) => a * b, 1);
+    this.agents = game.agentStates?.(config) ?? this.size;
     const count = this.mlp.parameterCount + (this.diffusionMlp?.parameterCount ?? 0);
     if (count !== input.params.length) {
       throw new Error(`the network has ${count} parameters, the model holds ${input.params.length}`);
@@ -118,7 +122,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   private system(network: boolean, path: BrownianIncrements | null): FusedSystem {
     const { config, params } = this.input;
     const kind = networkKind(config);
-    const agents = () => agentNetworkKernels(this.size, summaryQuantiles(config));
+    const agents = () => agentNetworkKernels(this.agents, summaryQuantiles(config), this.size);
     const adapter = kind === 'agent' ? agents() : (this.kernels.network ?? wholeStateNetwork(this.size));
     // the MFG-only dynamics (network false) keep the constant σ; the diffusion's block follows the drift's
     const diffusion =
@@ -130,6 +134,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
       network: network && kind !== 'none' ? { mlp: this.mlp, params, adapter } : null,
       diffusion,
       size: this.size,
+      ...(this.agents < this.size ? { noisy: this.agents } : {}),
       t0: config.time.t0,
       dt: config.time.dt,
       noise: path
@@ -182,6 +187,11 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     return [saveAt[saveAt.length - 1]];
   }
 
+  /** the save times the loss reads (src/mfg/observed.ts): the last one, or all of them for a time series */
+  private lossTimes(): number[] {
+    return lossTimes(this.input.game, this.input.config);
+  }
+
   // ---- one chunk of trajectories, on this thread (workers call these too) ----
 
   simulateChunk(req: SolveRequest, saveAt: number[]): { states: Float32Array; endSteps: (number | null)[] | null } {
@@ -190,29 +200,40 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   }
 
   lossChunk(req: SolveRequest, observations: ObservationBatch): number {
-    const { plan, run } = this.run(req, this.finalTime(), false);
+    const times = this.lossTimes();
+    const { plan, run } = this.run(req, times, false);
     const pred = this.observe(this.saved(run, plan.positions, req.trajectories));
-    return this.lossOf(pred, req.trajectories, observations, null);
+    return this.lossOf(lossInput(this.input.game, pred, times.length, req.trajectories, this.size), req.trajectories, observations, null);
   }
 
   gradientChunk(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float64Array; mechanicsGradient?: Float64Array } {
     const n = req.trajectories;
-    const { plan, run, sys, ctx } = this.run(req, this.finalTime(), true);
+    const times = this.lossTimes();
+    const saves = times.length;
+    const { plan, run, sys, ctx } = this.run(req, times, true);
     const raw = this.saved(run, plan.positions, n);
     const pred = this.observe(Float32Array.from(raw));
-    const grad = new Float64Array(n * this.size);
-    const loss = this.lossOf(pred, n, observations, grad);
+    const block = n * this.size;
+    let grad = new Float64Array(saves * block);
+    const loss = this.lossOf(lossInput(this.input.game, pred, saves, n, this.size), n, observations, grad);
+    // a path loss's gradient [n, saves, size] back into the saves' order [saves, n, size]
+    if (saves > 1) grad = swapLeadingAxes(grad, n, saves, this.size);
     this.kernels.observeVjp?.(raw, grad);
-    // the final save point: a grid state, or the interpolation of two
-    const { k, frac } = plan.positions[0];
+    // the gradient seeded at every save point the loss read: a grid state, or the interpolation of two
     const seeds = new Map<number, Float64Array>();
-    if (frac === 0) seeds.set(k, grad);
-    else {
-      const wa = fround(1 - frac);
-      const wb = fround(frac);
-      seeds.set(k, grad.map((g) => g * wa));
-      seeds.set(k + 1, grad.map((g) => g * wb));
-    }
+    const seed = (k: number, g: Float64Array, w: number) => {
+      let at = seeds.get(k);
+      if (!at) seeds.set(k, (at = new Float64Array(block)));
+      for (let i = 0; i < block; i++) at[i] += g[i] * w;
+    };
+    plan.positions.forEach(({ k, frac }, s) => {
+      const g = grad.subarray(s * block, (s + 1) * block);
+      if (frac === 0) seed(k, g, 1);
+      else {
+        seed(k, g, fround(1 - frac));
+        seed(k + 1, g, fround(frac));
+      }
+    });
     // learned mechanics: ∂L/∂θ for every parameter of the kernels' hook, then the learned ones
     const parameters = this.learnedAt ? this.kernels.parameters! : null;
     const mechanics = parameters ? { parameters, gradient: new Float64Array(parameters.names.length) } : null;
@@ -284,6 +305,7 @@ export class FusedEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     return { states, saveAt: saveAt.slice(), ...(this.kernels.ended ? { endSteps } : {}) };
   }
 
+  /** the loss of observed states a solve returned: final states [n, ...state], or paths [n, saves, ...state] for a time series */
   lossOfStates(final: Float32Array, trajectories: number, observations: ObservationBatch): number {
     return this.lossOf(final, trajectories, observations, null);
   }

@@ -47,6 +47,8 @@ export interface FusedSystem {
   diffusion?: (FusedNetwork & { offset: number }) | null;
   /** the size of one state */
   size: number;
+  /** the leading values of each state the noise drives (Game.agentStates; default: all `size`) */
+  noisy?: number;
   t0: number;
   dt: number;
   noise: FusedNoise | null;
@@ -203,6 +205,7 @@ export function fusedForward(
   const dtf = fround(dt);
   const sigmaf = noise ? fround(noise.sigma) : 0;
   const pathStride = noise ? noise.trajectories * noise.perTrajectory : 0;
+  const noisy = sys.noisy ?? size;
 
   let taken = 0;
   for (let k = 0; k < opts.steps; k++) {
@@ -241,7 +244,7 @@ export function fusedForward(
       for (let i = 0; i < size; i++) {
         let acc = fround(drift[o + i] * dtf);
         if (increment) acc = fround(acc + fround(increment[o + i] * dtf));
-        if (noise) acc = fround(acc + fround((amplitude ? amplitude[o + i] : sigmaf) * fround(noise.increments[path + (noise.perTrajectory === 1 ? 0 : i)])));
+        if (noise && i < noisy) acc = fround(acc + fround((amplitude ? amplitude[o + i] : sigmaf) * fround(noise.increments[path + (noise.perTrajectory === 1 ? 0 : i)])));
         next[o + i] = fround(y[o + i] + acc);
       }
     }
@@ -311,6 +314,7 @@ export function fusedReverse(
   const scaled = diffusion ? new Float64Array(total) : null;
   const noise = sys.noise;
   const pathStride = noise ? noise.trajectories * noise.perTrajectory : 0;
+  const noisy = sys.noisy ?? size;
   const netOut = network ? new Float32Array(rowsOf(network, n) * network.adapter.outputSize) : null;
   // the constant inputs' first-layer gradients, summed over the steps (turned into ∂L/∂W at the end)
   const gBase = run.constant ? new Float64Array(run.constant.base.length) : null;
@@ -347,7 +351,7 @@ export function fusedReverse(
         const path = k * pathStride + (noise.trajectories === 1 ? 0 : r * noise.perTrajectory);
         const runs = !running || running[r] === 1;
         for (let i = 0; i < size; i++) {
-          scaled[o + i] = runs ? a[o + i] * fround(noise.increments[path + (noise.perTrajectory === 1 ? 0 : i)]) : 0;
+          scaled[o + i] = runs && i < noisy ? a[o + i] * fround(noise.increments[path + (noise.perTrajectory === 1 ? 0 : i)]) : 0;
         }
       }
       dvOut.fill(0);

@@ -36,6 +36,24 @@ export function populationSummary(y: Tensor, quantiles: number[]): Tensor {
   return tf.concat(parts, 1);
 }
 
+/**
+ * The agents' own states [trajectories, agents] of y [trajectories, ...state]: the whole state, or
+ * its first `agents` values (Game.agentStates: a state that holds more than the agents' own).
+ */
+export function agentPart(y: Tensor, agents: number): Tensor {
+  const rows = y.shape[0];
+  const flat = y.rank === 2 ? y : tf.reshape(y, [rows, -1]);
+  return flat.shape[1] === agents ? flat : tf.slice(flat, [0, 0], [rows, agents]);
+}
+
+/** Per-agent values [trajectories · agents] (or [trajectories, agents]) as a state shaped like y: 0 beyond the agents' own. */
+export function asState(values: Tensor, y: Tensor, agents: number): Tensor {
+  const rows = y.shape[0];
+  const size = y.size / rows;
+  const own = tf.reshape(values, [rows, agents]);
+  return tf.reshape(size === agents ? own : tf.concat([own, tf.zeros([rows, size - agents])], 1), y.shape);
+}
+
 /** Every agent's input [trajectories·agents, 4 + Q]: x_i, t, then its population's summary. */
 export function agentFeatures(t: number, y: Tensor, quantiles: number[]): Tensor {
   const [rows, n] = y.shape as [number, number];
@@ -47,14 +65,17 @@ export function agentFeatures(t: number, y: Tensor, quantiles: number[]): Tensor
   return tf.concat([own, time, shared], 1);
 }
 
-/** The agent network as the graph engine's adapter: one row per agent in, one increment per agent out. */
-export function agentAdapter(config: ExperimentConfig): NetworkAdapter {
+/**
+ * The agent network as the graph engine's adapter: one row per agent in, one increment per agent
+ * out. `agents`: the leading values of a state that are the agents' own (default: all of it).
+ */
+export function agentAdapter(config: ExperimentConfig, agents?: number): NetworkAdapter {
   const quantiles = summaryQuantiles(config);
   return {
     inputSize: agentInputSize(config),
     outputSize: 1,
-    input: (t, y) => agentFeatures(t, y, quantiles),
-    output: (_t, out, y) => tf.reshape(out, y.shape),
+    input: (t, y) => agentFeatures(t, agentPart(y, agents ?? y.size / y.shape[0]), quantiles),
+    output: (_t, out, y) => asState(out, y, agents ?? y.size / y.shape[0]),
   };
 }
 
@@ -63,9 +84,13 @@ export function agentAdapter(config: ExperimentConfig): NetworkAdapter {
  * [trajectories, agents]: the amplitude starts near the configuration's σ. `params` is the
  * diffusion network's own block of the model's flat vector.
  */
-export function neuralDiffusion(config: ExperimentConfig, spec: MlpSpec, params: Tensor): (t: number, y: Tensor) => Tensor {
+export function neuralDiffusion(config: ExperimentConfig, spec: MlpSpec, params: Tensor, agents?: number): (t: number, y: Tensor) => Tensor {
   const quantiles = summaryQuantiles(config);
   const mlp = bindMlp(spec, params);
   const offset = diffusionOffset(config);
-  return (t, y) => tf.reshape(tf.softplus(tf.add(mlp(agentFeatures(t, y, quantiles)), offset)), y.shape);
+  // beyond the agents' own states (Game.agentStates) the amplitude is 0: no noise there
+  return (t, y) => {
+    const n = agents ?? y.size / y.shape[0];
+    return asState(tf.softplus(tf.add(mlp(agentFeatures(t, agentPart(y, n), quantiles)), offset)), y, n);
+  };
 }

@@ -16,6 +16,7 @@ import { agentAdapter, neuralDiffusion } from './agent-network.ts';
 import { lossKind, networkKind, parameterCounts } from './networks.ts';
 import { distributionalLossTensor } from './distances.ts';
 import { distributionalLoss, observedPopulation } from '../fused/distances.ts';
+import { lossInput, lossTimes, observesPaths } from './observed.ts';
 
 /** The default network adapter: the whole (flattened) state in, a state-shaped increment out. */
 export function wholeStateAdapter(shape: number[]): NetworkAdapter {
@@ -40,11 +41,22 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   readonly name = 'graph' as const;
   readonly mechanics: Mechanics;
   readonly adapter: NetworkAdapter;
+  /** the leading values of a state that are the agents' own (Game.agentStates): what the noise and the agent network reach */
+  private readonly agents: number;
 
   constructor(private readonly input: EngineInput<C>) {
     this.mechanics = input.game.mechanics(input.config, input.dynamics);
+    this.agents = input.game.agentStates?.(input.config) ?? input.shape.reduce((a, b) => a * b, 1);
     this.adapter =
-      networkKind(input.config) === 'agent' ? agentAdapter(input.config) : (input.game.network?.(input.config) ?? wholeStateAdapter(input.shape));
+      networkKind(input.config) === 'agent' ? agentAdapter(input.config, this.agents) : (input.game.network?.(input.config) ?? wholeStateAdapter(input.shape));
+  }
+
+  /** σ on the agents' own states and 0 on the rest of a state (Game.agentStates), or σ itself when the state is all agents */
+  private noiseAmplitude(sigma: number): number | ((t: number, y: Tensor) => Tensor) {
+    const size = this.input.shape.reduce((a, b) => a * b, 1);
+    if (this.agents === size) return sigma;
+    const mask = new Float32Array(size).fill(sigma, 0, this.agents);
+    return () => tf.tensor(mask, this.input.shape);
   }
 
   /**
@@ -70,8 +82,8 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
     const diffusion = this.input.diffusion ?? null;
     if (path !== null && diffusion && opts.network) {
       const counts = parameterCounts(spec, diffusion);
-      terms.push(controlTerm(neuralDiffusion(config, diffusion, tf.slice(params, [counts.drift], [counts.diffusion])), path));
-    } else if (path !== null) terms.push(controlTerm(config.noise.sigma, path));
+      terms.push(controlTerm(neuralDiffusion(config, diffusion, tf.slice(params, [counts.drift], [counts.diffusion]), this.agents), path));
+    } else if (path !== null) terms.push(controlTerm(this.noiseAmplitude(config.noise.sigma), path));
     const { t0, t1, dt } = config.time;
     const ended = this.mechanics.ended?.bind(this.mechanics);
     const solution = solve({ terms, solver: solverByName(config.solver), t0, t1, dt, y0, saveAt: opts.saveAt ?? config.time.saveAt, ended });
@@ -97,9 +109,12 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
 
   private lossTensor(req: SolveRequest, params: Tensor, observations: ObservationBatch): Scalar {
     const { game, config, shape } = this.input;
-    const finalTime = [config.time.saveAt[config.time.saveAt.length - 1]];
-    const { ys } = this.solveTensors(this.start(req), req.path, params, { network: req.network, ctx: req.ctx, saveAt: finalTime });
-    const last = tf.reshape(ys, [req.trajectories, ...shape]);
+    const times = lossTimes(game, config);
+    const { ys } = this.solveTensors(this.start(req), req.path, params, { network: req.network, ctx: req.ctx, saveAt: times });
+    // the final states [trajectories, ...state], or each trajectory's path [trajectories, saves, ...state] (a time series)
+    const last = observesPaths(game)
+      ? tf.transpose(ys, [1, 0, ...shape.map((_, i) => i + 2)])
+      : tf.reshape(ys, [req.trajectories, ...shape]);
     const kind = lossKind(config);
     // the simulated populations pooled against the observed ones
     if (kind !== 'mse') return distributionalLossTensor(kind, tf.reshape(last, [1, -1]), observedPopulation(game, config, observations));
@@ -107,12 +122,14 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   }
 
   /**
-   * The loss of final states against observations, in slices of the observations when the
-   * broadcast would be large (a loss is a mean over the observations: each slice weighs by its
-   * share). Paired games slice the trajectories with their observations.
+   * The loss of final states (or paths [trajectories, saves, ...state], for a time series) against
+   * observations, in slices of the observations when the broadcast would be large (a loss is a
+   * mean over the observations: each slice weighs by its share). Paired games slice the
+   * trajectories with their observations.
    */
   lossOfStates(final: Float32Array, trajectories: number, observations: ObservationBatch): number {
-    const { game, config, shape } = this.input;
+    const { game, config } = this.input;
+    const shape = observesPaths(game) ? [lossTimes(game, config).length, ...this.input.shape] : this.input.shape;
     // a distance between populations is no mean over the observations: computed whole, on the host
     const kind = lossKind(config);
     if (kind !== 'mse') return distributionalLoss(kind, final, 1, final.length, observedPopulation(game, config, observations), null);
@@ -134,9 +151,10 @@ export class GraphEngine<C extends ExperimentConfig = ExperimentConfig> implemen
   }
 
   loss(req: SolveRequest, observations: ObservationBatch): number {
-    const { saveAt } = this.input.config.time;
-    const final = this.simulate({ ...req, saveAt: [saveAt[saveAt.length - 1]] }).states;
-    return this.lossOfStates(final, req.trajectories, observations);
+    const { game, config, shape } = this.input;
+    const times = lossTimes(game, config);
+    const states = this.simulate({ ...req, saveAt: times }).states;
+    return this.lossOfStates(lossInput(game, states, times.length, req.trajectories, shape.reduce((a, b) => a * b, 1)), req.trajectories, observations);
   }
 
   lossAndGradient(req: SolveRequest, observations: ObservationBatch): { loss: number; gradient: Float32Array } {

@@ -26,7 +26,7 @@ export function stateShape<C extends ExperimentConfig>(game: Game<C>, config: C)
 }
 
 export function networkAdapter<C extends ExperimentConfig>(game: Game<C>, config: C): NetworkAdapter {
-  if (networkKind(config) === 'agent') return agentAdapter(config);
+  if (networkKind(config) === 'agent') return agentAdapter(config, game.agentStates?.(config));
   return game.network?.(config) ?? wholeStateAdapter(stateShape(game, config));
 }
 

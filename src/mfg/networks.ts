@@ -95,7 +95,8 @@ export function initialModelParameters(drift: MlpSpec, diffusion: MlpSpec | null
  */
 export function networkOptionsUnsupported<C extends ExperimentConfig>(game: Game<C>, config: C): string | null {
   const shape = game.stateShape?.(config) ?? [config.agents];
-  const perAgent = shape.length === 1 && !game.network;
+  // a state that holds the agents' own values first (Game.agentStates) counts as one number per agent for these
+  const perAgent = (shape.length === 1 && !game.network) || game.agentStates !== undefined;
   const kind = networkKind(config);
   if (kind !== 'population' && !perAgent) {
     return `configuration field "network.kind": "${kind}" is for games whose state is one number per agent; the ${game.name} game's network reads part of its state`;
@@ -104,7 +105,7 @@ export function networkOptionsUnsupported<C extends ExperimentConfig>(game: Game
     return `configuration field "noise.diffusion": "neural" is for games whose state is one number per agent, not the ${game.name} game`;
   }
   const loss = lossKind(config);
-  if (loss !== 'mse' && (!perAgent || !game.observations.comparableValues)) {
+  if (loss !== 'mse' && (!perAgent || !game.observations.comparableValues || game.observations.observes === 'trajectory')) {
     return `configuration field "training.loss": "${loss}" compares populations of one number per agent; the ${game.name} game has no such observations`;
   }
   return null;
@@ -119,13 +120,13 @@ export const NETWORK_OPTIONS: GameOption[] = [
     flag: '--neural <kind>',
     field: 'network.kind',
     description:
-      'meeting, el-farol, lq: the neural term: population (one MLP over the whole state, the paper\'s), agent (one small MLP shared by all agents: own state, time, population summary; any population size) or none (with --diffusion neural, or --learn: the mechanics parameters alone)',
+      'meeting, el-farol, lq, epidemic: the neural term: population (one MLP over the whole state, the paper\'s), agent (one small MLP shared by all agents: own state, time, population summary; any population size) or none (with --diffusion neural, or --learn: the mechanics parameters alone)',
     choices: ['population', 'agent', 'none'],
   },
   {
     flag: '--diffusion <kind>',
     field: 'noise.diffusion',
-    description: 'meeting, el-farol, lq: the noise amplitude: fixed (the constant noise.sigma) or neural (a network of the agent\'s state, time and population summary, starting at noise.sigma)',
+    description: 'meeting, el-farol, lq, epidemic: the noise amplitude: fixed (the constant noise.sigma) or neural (a network of the agent\'s state, time and population summary, starting at noise.sigma)',
     choices: ['fixed', 'neural'],
   },
   {

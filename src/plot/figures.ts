@@ -46,6 +46,8 @@ export interface LossCurveOptions {
   validation?: (number | null)[];
   /** default "Loss" */
   yTitle?: string;
+  /** default "Step" (the dashboard puts wall time there) */
+  xTitle?: string;
   logY?: boolean;
   title?: string;
 }
@@ -64,6 +66,8 @@ export interface LinePlotOptions {
   yTitle: string;
   series: LineSeries[];
   logY?: boolean;
+  /** a mark at every point (default true); false for long curves (the dashboard's loss curves) */
+  points?: boolean;
 }
 
 /** The schema and optional title every vega-lite spec here starts with. */
@@ -255,7 +259,7 @@ export function lossCurveSpec(o: LossCurveOptions): TopLevelSpec {
     data: { values: rows },
     mark: { type: 'line', strokeWidth: 1.5 },
     encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'Step', scale: { nice: false } },
+      x: { field: 'step', type: 'quantitative', title: o.xTitle ?? 'Step', scale: { nice: false } },
       y: {
         field: 'loss',
         type: 'quantitative',
@@ -326,7 +330,7 @@ export function linePlotSpec(o: LinePlotOptions): TopLevelSpec {
   const yScale = logY ? { type: 'log' } : { zero: false };
   const layers: unknown[] = [
     {
-      mark: { type: 'line', point: { filled: true, size: 30 }, strokeWidth: 1.5 },
+      mark: { type: 'line', point: o.points === false ? false : { filled: true, size: 30 }, strokeWidth: 1.5 },
       encoding: { x, y: { field: 'y', type: 'quantitative', title: o.yTitle, scale: yScale, axis: { grid: true } }, color },
     },
   ];

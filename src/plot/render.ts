@@ -1,7 +1,8 @@
 // Headless rendering of vega-lite specs to SVG text in Node: compile to vega, run the dataflow
 // with no renderer attached, serialise the scenegraph. No canvas is needed (vega estimates text
 // widths from the font size). Any warning or error vega reports is treated as a bug in the spec.
-import { writeFileAtomic } from '../io/atomic.ts';
+// No module of Node.js is imported at load time: figures.ts, which imports this one, is also the
+// dashboard's page's source of its charts, in the browser (src/dashboard/page/charts.ts).
 import type { LoggerInterface } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 
@@ -84,6 +85,7 @@ export async function writeSvg(path: string, svg: string): Promise<void> {
   if (typeof svg !== 'string' || !svg.trimStart().startsWith('<svg')) {
     throw new Error(`writeSvg(${path}): svg must be SVG text starting with "<svg"`);
   }
+  const { writeFileAtomic } = await import('../io/atomic.ts');
   await writeFileAtomic(path, svg);
 }
 
@@ -105,6 +107,7 @@ export async function writePngBeside(svgPath: string, svg: string): Promise<stri
   if (!resvg) return null;
   const png = new resvg.Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } }).render().asPng();
   const pngPath = svgPath.replace(/\.svg$/, '') + '.png';
+  const { writeFileAtomic } = await import('../io/atomic.ts');
   await writeFileAtomic(pngPath, png);
   return pngPath;
 }

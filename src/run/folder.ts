@@ -8,9 +8,10 @@
 // Two files of neural-mfg's own live in a claimed folder:
 //   .neural-mfg.lock  while a run writes: {pid, host, command, started}; removed when it ends
 //                     (a lock whose process is gone, after kill -9, is taken over)
-//   .neural-mfg.json  the folder's run: {command, game, started, before, files}; `before` lists
-//                     what was there already (the user's own files, kept by --force), `files`
-//                     what the run wrote, set when it finishes
+//   .neural-mfg.json  the folder's run: {command, game, started, before, files, ended, failed};
+//                     `before` lists what was there already (the user's own files, kept by
+//                     --force), `files` what the run wrote, `ended` when it ended, `failed` why
+//                     it failed (if it did): all three set when it ends
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, realpath, rm, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -32,9 +33,13 @@ export interface FolderRecord {
   before: string[];
   /** what the run wrote, once it finished */
   files?: string[];
+  /** when the run ended (ISO time), however it ended */
+  ended?: string;
+  /** why the run failed, when it did (e.g. its loss diverged) */
+  failed?: string;
 }
 
-interface LockInfo {
+export interface LockInfo {
   pid: number;
   host: string;
   command: string;
@@ -58,8 +63,8 @@ export interface ClaimOptions {
 
 export interface Claim {
   dir: string;
-  /** records what the run wrote and removes the lock */
-  release(): Promise<void>;
+  /** records what the run wrote (and why it failed, if it did) and removes the lock */
+  release(failed?: string): Promise<void>;
 }
 
 const ours = (name: string) => name === LOCK_FILE || name === RECORD_FILE || name.startsWith('.neural-mfg-probe-');
@@ -69,7 +74,8 @@ function describeLock(info: LockInfo | null): string {
   return `another neural-mfg run: process ${info.pid} on ${info.host}, ${info.command} started ${info.started}`;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether the process `pid` of this host is a running Node.js program (a lock's owner). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
@@ -84,7 +90,8 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function readLock(path: string): LockInfo | null {
+/** The lock file at `path` (null: none, or unreadable). */
+export function readLock(path: string): LockInfo | null {
   try {
     const info = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
     return Number.isInteger(info.pid) ? info : null;
@@ -232,7 +239,7 @@ export async function claimOutput(dir: string, opts: ClaimOptions): Promise<Clai
   let released = false;
   return {
     dir,
-    async release() {
+    async release(failed?: string) {
       if (released) return;
       released = true;
       try {
@@ -241,7 +248,8 @@ export async function claimOutput(dir: string, opts: ClaimOptions): Promise<Clai
           const before = new Set(record.before ?? []);
           const files = (await readdir(dir)).filter((e) => !ours(e) && !before.has(e)).sort();
           if (files.length > 0) {
-            if (!opts.openEnded) await writeJsonAtomic(join(dir, RECORD_FILE), { ...record, files });
+            // (a resumed run's earlier failure goes: JSON leaves out an undefined `failed`)
+            if (!opts.openEnded) await writeJsonAtomic(join(dir, RECORD_FILE), { ...record, files, ended: new Date().toISOString(), failed });
           }
           else {
             // a run that failed before writing anything leaves no trace: not even the folder it made

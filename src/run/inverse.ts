@@ -11,12 +11,13 @@
 // both covered the truth 26 times: 9, 8, 9 and 7, 9, 10 for meeting, El Farol, LQ.)
 import { subset, type Dataset } from '../data/dataset.ts';
 import { bootstrapSeed, streamOf } from './streams.ts';
+import type { RandomStream } from '../random.ts';
 
 export interface BootstrapResult {
   /** replicates that finished (fewer than asked when the run was stopped) */
   replicates: number;
   level: number;
-  /** training samples resampled (n) */
+  /** training samples resampled (n; a time series: its independent blocks of days) */
   samples: number;
   /** each learned field's estimate in every replicate */
   estimates: Record<string, number[]>;
@@ -106,16 +107,22 @@ export async function bootstrapLearned(
   estimate: Record<string, number>,
   opts: { total: number; level: number },
   fit: (resampled: Dataset, seed: number) => Promise<Record<string, number>>,
-  hooks: { shouldStop?: () => boolean; onReplicate?: (r: number, total: number, learned: Record<string, number>) => void } = {},
+  hooks: {
+    shouldStop?: () => boolean;
+    onReplicate?: (r: number, total: number, learned: Record<string, number>) => void;
+    /** the game's own resampling (Game.observations.bootstrap: a time series' blocks of days); default: the samples */
+    resample?: { units(data: Dataset): number; resample(data: Dataset, rng: RandomStream): Dataset };
+  } = {},
 ): Promise<BootstrapResult> {
   const { total, level } = opts;
-  const n = train.shape[0];
+  const n = hooks.resample ? hooks.resample.units(train) : train.shape[0];
   const rng = streamOf(seed, 'bootstrap');
   const estimates: Record<string, number[]> = {};
   let replicates = 0;
   for (let r = 1; r <= total; r++) {
     if (hooks.shouldStop?.()) break;
-    const learned = await fit(subset(train, resample(n, rng)), bootstrapSeed(seed, r));
+    const resampled = hooks.resample ? hooks.resample.resample(train, rng) : subset(train, resample(n, rng));
+    const learned = await fit(resampled, bootstrapSeed(seed, r));
     for (const [field, value] of Object.entries(learned)) (estimates[field] ??= []).push(value);
     replicates = r;
     hooks.onReplicate?.(r, total, learned);

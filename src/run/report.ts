@@ -172,8 +172,10 @@ async function gameMetricsReport<C extends ExperimentConfig>(r: ReportInput<C>):
     ? `${test.shape[0]} fresh games from the generator`
     : `${test.shape[0]} games of ${facts.validationData ?? facts.data} (${facts.validationData ? 'the validation file' : 'the training file'})`;
   const starts = () => evaluationStarts(config, seed, r.lastInitialState);
-  const trained = evaluateModel(model, test, starts(), test.shape[0], { network: true });
-  const mfgOnlyRun = evaluateModel(model, test, starts(), test.shape[0], { network: false });
+  // paired games run once per observation; the others over the evaluation populations (a time series: its noise paths)
+  const runs = game.observations.pairing === 'paired' ? test.shape[0] : evaluationPopulations(config, model.size);
+  const trained = evaluateModel(model, test, starts(), runs, { network: true });
+  const mfgOnlyRun = evaluateModel(model, test, starts(), runs, { network: false });
   const metrics = game.observations.metrics(trained.finalPopulations, test, config, {
     endSteps: trained.endSteps,
     mfgOnlyFinals: mfgOnlyRun.finalPopulations,
@@ -186,6 +188,8 @@ async function gameMetricsReport<C extends ExperimentConfig>(r: ReportInput<C>):
     validationLoss: facts.lastStep?.validationLoss ?? null,
     evaluatedOn,
     testGames: test.shape[0],
+    // what the reader found in the file (a time series' window, its repairs: Dataset.about)
+    ...(test.about ? { observations: test.about } : {}),
     testLoss: trained.loss,
     ...metrics,
     mfgOnly,
@@ -222,7 +226,10 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
   modelDir: string;
   started: number;
 }): Promise<EvaluationReport> {
-  const { exp, seed, data } = r;
+  const { seed, data } = r;
+  // the configuration that follows from these observations (the epidemic: the start of another window)
+  const configured = r.exp.game.observations.configureFrom?.(data, r.exp.config);
+  const exp = configured ? { ...r.exp, config: configured } : r.exp;
   const { game, config } = exp;
   const { model, streams } = buildModel(exp, seed, r.engine.engine, r.params);
   // the training's own first initial population (what a fixed-start model was trained from)
@@ -264,6 +271,7 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
     model: r.modelDir,
     data: r.dataPath,
     samples: data.shape[0],
+    ...(data.about ? { observations: data.about } : {}),
     seed,
     backend: r.engine.backend,
     engine: r.engine.engine,

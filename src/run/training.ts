@@ -21,6 +21,7 @@ import { reportTraining, type RunFacts, type TrainingReport } from './report.ts'
 import { bootstrapLearned, type BootstrapResult } from './inverse.ts';
 import { inverseOf } from '../mfg/learned.ts';
 import { withOverrides } from '../config-fields.ts';
+import { METRICS_HEADER, metricsRow, openMetricsLog } from './metrics-log.ts';
 
 export interface TrainRequest<C extends ExperimentConfig = ExperimentConfig> {
   exp: Experiment<C>;
@@ -171,25 +172,48 @@ export function farOutside<C extends ExperimentConfig>(game: Experiment<C>['game
  * and when stopped. Throws DivergenceError (nothing saved) when the loss or weights stop being
  * finite.
  */
-export async function train<C extends ExperimentConfig>(req: TrainRequest<C>, hooks: TrainHooks = {}): Promise<TrainedRun<C>> {
+export async function train<C extends ExperimentConfig>(request: TrainRequest<C>, hooks: TrainHooks = {}): Promise<TrainedRun<C>> {
   const started = performance.now();
-  const { exp, seed } = req;
-  const files = req.data ? await readObservations(exp, req.data, req.validation) : null;
+  const req = withObservations(request);
+  const { seed } = req;
+  const files = req.data ? await readObservations(req.exp, req.data, req.validation) : null;
+  // the configuration that follows from the observations (the epidemic: its initial compartments)
+  const configured = files && req.exp.game.observations.configureFrom?.(files.train, req.exp.config);
+  const exp = configured ? { ...req.exp, config: configured } : req.exp;
   const run: CheckpointRun = { game: exp.game.name, preset: exp.preset, config: exp.config, seed, data: req.data, validationData: req.validation };
+  // metrics.csv grows as the run trains (metrics-log.ts), for whoever follows it live
+  const log = openMetricsLog(join(req.dir, 'metrics.csv'), req.resume?.metrics ?? []);
   const fitted = await fitModel(exp, seed, req.engine.engine, {
     ...(files ? { train: files.train, validation: files.validation } : {}),
     resume: req.resume,
     checkpoint: { every: exp.config.training.checkpointEvery, save: (state) => writeCheckpoint(join(req.dir, 'checkpoint.json'), run, state) },
-    hooks,
-  });
+    hooks: {
+      ...hooks,
+      onStep: (m) => {
+        log.append(m);
+        hooks.onStep?.(m);
+      },
+    },
+  }).finally(() => log.close());
   // learned mechanics with --bootstrap K: K retrainings on resamples of the training set (inverse.ts)
   const { bootstrap: total, level } = inverseOf(exp.config);
-  if (total === 0 || !fitted.model.learned || fitted.result.stoppedEarly) return { req, ...fitted, started };
+  if (total === 0 || !fitted.model.learned || fitted.result.stoppedEarly) return { req: { ...req, exp }, ...fitted, started };
   const fit = async (resampled: Dataset, replicateSeed: number) =>
     (await fitModel(exp, replicateSeed, req.engine.engine, { train: resampled, validation: null, hooks: { shouldStop: hooks.shouldStop } })).model.learnedValues()!;
   const estimate = fitted.model.learnedValues()!;
-  const bootstrap = await bootstrapLearned(fitted.train, seed, estimate, { total, level }, fit, { shouldStop: hooks.shouldStop, onReplicate: hooks.onBootstrap });
-  return { req, ...fitted, started, bootstrap };
+  const bootstrap = await bootstrapLearned(fitted.train, seed, estimate, { total, level }, fit, {
+    shouldStop: hooks.shouldStop,
+    onReplicate: hooks.onBootstrap,
+    resample: exp.game.observations.bootstrap,
+  });
+  return { req: { ...req, exp }, ...fitted, started, bootstrap };
+}
+
+/** The request with the game's own observations file where none was given (Game.observations.defaultFile). */
+function withObservations<C extends ExperimentConfig>(req: TrainRequest<C>): TrainRequest<C> {
+  if (req.data) return req;
+  const file = req.exp.game.observations.defaultFile?.(req.exp.config) ?? null;
+  return file ? { ...req, data: file } : req;
 }
 
 /** What summary.json says about a bootstrap besides the intervals. */
@@ -236,11 +260,7 @@ export async function saveTrainedRun<C extends ExperimentConfig>(run: TrainedRun
     },
     learned ? model.params.subarray(0, model.networkCount) : model.params,
   );
-  await writeCsv(
-    join(dir, 'metrics.csv'),
-    ['step', 'train_loss', 'validation_loss', 'ms'],
-    metrics.map((m) => [m.step, m.trainLoss, m.validationLoss ?? '', m.ms]),
-  );
+  await writeCsv(join(dir, 'metrics.csv'), METRICS_HEADER, metrics.map(metricsRow));
   if (metrics.length > 0) {
     await writeSvg(
       join(dir, 'loss.svg'),

@@ -9,7 +9,7 @@ import { writeJsonAtomic } from '../io/atomic.ts';
 import { jobState, type JobState } from './job.ts';
 import type { SweepJob, SweepManifest } from './manifest.ts';
 import { seedStats, type SeedStats } from './stats.ts';
-import { metricFigure, writeFigure, type MetricSeries } from './figures.ts';
+import { metricFigure, writeFigure, type MetricFigure, type MetricSeries } from './figures.ts';
 
 /** Parts of a summary that describe the run rather than measure it. */
 const NOT_METRICS = new Set(['seed', 'config', 'turns', 'command', 'rows', 'points', 'draws', 'sweep']);
@@ -55,11 +55,13 @@ async function readSummary(dir: string, job: SweepJob): Promise<Record<string, u
 
 const fileStem = (metric: string) => metric.replace(/[^A-Za-z0-9._-]/g, '_');
 
-export async function aggregateGrid(dir: string, manifest: SweepManifest): Promise<AggregateReport> {
+/**
+ * The grid's statistics from the finished jobs' summary.json files, read only (what `sweep
+ * aggregate` writes, and what `neural-mfg dashboard` shows while the sweep runs).
+ */
+export async function gridStatistics(dir: string, manifest: SweepManifest) {
   const states = await Promise.all(manifest.jobs.map((j) => jobState(dir, j)));
-  const count = (s: JobState) => states.filter((x) => x.state === s).length;
   const finished = manifest.jobs.filter((_, i) => states[i].state === 'done');
-  if (finished.length === 0) throw new Error(`${dir}: no job has finished yet (neural-mfg sweep status ${dir})`);
   const perJob = new Map<number, Record<string, number>>();
   for (const job of finished) perJob.set(job.index, summaryMetrics(await readSummary(dir, job)));
   const all = [...new Set([...perJob.values()].flatMap((m) => Object.keys(m)))];
@@ -85,6 +87,37 @@ export async function aggregateGrid(dir: string, manifest: SweepManifest): Promi
       if (values.length > 0) p.metrics[name] = { ...seedStats(values), values };
     }
   }
+  return { states, finished, perJob, metrics, constants, fields, points };
+}
+
+/**
+ * The figure of each metric against the grid: x is the first field that takes several values, one
+ * line per combination of the others (none when no field varies).
+ */
+export function metricFigures(manifest: SweepManifest, metrics: string[], points: PointAggregate[]): { metric: string; figure: MetricFigure }[] {
+  const x = manifest.grid.find((a) => a.values.length > 1)?.field;
+  if (!x) return [];
+  const others = manifest.grid.map((a) => a.field).filter((f) => f !== x);
+  const seeds = manifest.seeds.length;
+  return metrics.map((name) => {
+    const series: MetricSeries[] = [];
+    for (const p of points) {
+      if (!p.metrics[name]) continue;
+      const label = others.map((f) => `${f}=${p.point[f]}`).join(', ');
+      let s = series.find((q) => q.name === label);
+      if (!s) series.push((s = { name: label, points: [] }));
+      const m = p.metrics[name];
+      s.points.push({ x: p.point[x], mean: m.mean, ci95: m.ci95, values: m.values });
+    }
+    const title = `${manifest.command} ${manifest.target}: ${name} (mean of ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' ± 95% CI' : ''})`;
+    return { metric: name, figure: { title, xTitle: x, yTitle: name, series } };
+  });
+}
+
+export async function aggregateGrid(dir: string, manifest: SweepManifest): Promise<AggregateReport> {
+  const { states, finished, perJob, metrics, constants, fields, points } = await gridStatistics(dir, manifest);
+  const count = (s: JobState) => states.filter((x) => x.state === s).length;
+  if (finished.length === 0) throw new Error(`${dir}: no job has finished yet (neural-mfg sweep status ${dir})`);
 
   const files: string[] = [];
   await writeCsv(
@@ -101,29 +134,8 @@ export async function aggregateGrid(dir: string, manifest: SweepManifest): Promi
   );
   files.push('jobs.csv', 'aggregate.csv');
 
-  // x: the first field that takes several values; one line per combination of the others
-  const x = manifest.grid.find((a) => a.values.length > 1)?.field;
-  if (x) {
-    const others = fields.filter((f) => f !== x);
-    for (const name of metrics) {
-      const series: MetricSeries[] = [];
-      for (const p of points) {
-        if (!p.metrics[name]) continue;
-        const label = others.map((f) => `${f}=${p.point[f]}`).join(', ');
-        let s = series.find((q) => q.name === label);
-        if (!s) series.push((s = { name: label, points: [] }));
-        const m = p.metrics[name];
-        s.points.push({ x: p.point[x], mean: m.mean, ci95: m.ci95, values: m.values });
-      }
-      const seeds = manifest.seeds.length;
-      const svg = await metricFigure({
-        title: `${manifest.command} ${manifest.target}: ${name} (mean of ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' ± 95% CI' : ''})`,
-        xTitle: x,
-        yTitle: name,
-        series,
-      });
-      files.push(...(await writeFigure(join(dir, 'figures', fileStem(name)), svg)).map((f) => f.slice(dir.length + 1)));
-    }
+  for (const { metric, figure } of metricFigures(manifest, metrics, points)) {
+    files.push(...(await writeFigure(join(dir, 'figures', fileStem(metric)), await metricFigure(figure))).map((f) => f.slice(dir.length + 1)));
   }
 
   const report: AggregateReport = {
@@ -161,7 +173,7 @@ export async function aggregateSweep(dir: string, manifest: SweepManifest): Prom
 }
 
 /** The metrics a reader looks at first, where a game reports them. */
-const FIRST = ['trainLoss', 'validationLoss', 'finalMean', 'finalStd', 'nashGap.mean', 'klToObserved', 'learnedOdds.0'];
+export const KEY_METRICS = ['trainLoss', 'validationLoss', 'finalMean', 'finalStd', 'nashGap.mean', 'klToObserved', 'learnedOdds.0'];
 
 const cell = (m: { mean: number; ci95: number | null } | undefined) =>
   m === undefined ? '—' : `${m.mean.toPrecision(4)}${m.ci95 === null ? '' : ` ± ${m.ci95.toPrecision(2)}`}`;
@@ -177,7 +189,7 @@ export function aggregateTable(r: Pick<AggregateReport, 'metrics' | 'points'>, f
   if (r.points.length <= 6) {
     rows = [[`metric \\ ${fields.join(', ') || 'point'}`, ...r.points.map(label)], ...r.metrics.map((name) => [name, ...r.points.map((p) => cell(p.metrics[name]))])];
   } else {
-    const chosen = [...FIRST.filter((m) => r.metrics.includes(m)), ...r.metrics.filter((m) => !FIRST.includes(m))].slice(0, 4);
+    const chosen = [...KEY_METRICS.filter((m) => r.metrics.includes(m)), ...r.metrics.filter((m) => !KEY_METRICS.includes(m))].slice(0, 4);
     rows = [[fields.join(', ') || 'point', 'seeds', ...chosen], ...r.points.map((p) => [label(p), String(p.seeds.length), ...chosen.map((m) => cell(p.metrics[m]))])];
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));

@@ -7,6 +7,7 @@ import { emptyContext, type MeanFieldModel } from '../mfg/model.ts';
 import type { RandomStream } from '../random.ts';
 import { streamOf } from '../run/streams.ts';
 import { firstNonFinite, NonFiniteError } from '../finite.ts';
+import { lossInput, lossTimes } from '../mfg/observed.ts';
 
 /**
  * The most final-state values an evaluation keeps (and solves at once): 2^22, 64 populations of up
@@ -53,7 +54,10 @@ export function evaluationStarts(config: ExperimentConfig, seed: number, fixedSt
 export interface Evaluation {
   /** the loss against the observations, averaged over the populations; null without data */
   loss: number | null;
-  /** final observed state of each trajectory, flattened [trajectories][...state] */
+  /**
+   * final observed state of each trajectory, flattened [trajectories][...state]; for games that
+   * observe time series (Game.observations.observes 'trajectory'), its whole path [saves · state]
+   */
   finalPopulations: number[][];
   /** for games that end: the step after which each trajectory ended */
   endSteps?: (number | null)[];
@@ -85,13 +89,18 @@ export function evaluateModel<C extends ExperimentConfig>(
     y0.set(start, k * size);
   }
   const ctx: SolveContext = paired ? { observations: data, keys: starts.keys.keys(n) } : emptyContext(n);
-  const request = { y0, trajectories: n, path: model.nextPath(n), network: opts.network, ctx, saveAt: config.time.saveAt.slice(-1) };
-  const result = model.simulate(request); // only the final state is used
+  // only what the loss reads: the final state, or every save time of a time series
+  const times = lossTimes(game, config);
+  const request = { y0, trajectories: n, path: model.nextPath(n), network: opts.network, ctx, saveAt: times };
+  const solved = model.simulate(request);
+  const result = { ...solved, states: lossInput(game, solved.states, times.length, n, size) };
+  const per = times.length * size;
   const bad = firstNonFinite(result.states);
   if (bad >= 0) {
-    const t = config.time.saveAt[config.time.saveAt.length - 1];
+    const k = Math.floor(bad / per);
+    const t = times[Math.floor((bad % per) / size)];
     throw new NonFiniteError(
-      `the simulated states are not finite (${result.states[bad]} for value ${bad % size} of trajectory ${Math.floor(bad / size) + 1} of ${n} at t = ${t}${opts.network ? '' : ', MFG dynamics alone'}): ` +
+      `the simulated states are not finite (${result.states[bad]} for value ${bad % size} of trajectory ${k + 1} of ${n} at t = ${t}${opts.network ? '' : ', MFG dynamics alone'}): ` +
         'the dynamics overflow under this configuration (is a field such as noise.sigma, mechanics.* or initial.* too large?) or these weights',
     );
   }
@@ -99,7 +108,7 @@ export function evaluateModel<C extends ExperimentConfig>(
   if (loss !== null && !Number.isFinite(loss)) {
     throw new NonFiniteError(`the loss against the observations is ${loss} though the simulated states are finite: the observations are too large to compare (${dataScale(data!.values)})`);
   }
-  const finalPopulations = Array.from({ length: n }, (_, k) => Array.from(result.states.subarray(k * size, (k + 1) * size)));
+  const finalPopulations = Array.from({ length: n }, (_, k) => Array.from(result.states.subarray(k * per, (k + 1) * per)));
   return { loss, finalPopulations, ...(result.endSteps ? { endSteps: result.endSteps } : {}) };
 }
 
