@@ -179,7 +179,8 @@ test('model.json: dtype, file, count and sha256 are each checked for presence an
   await refused(await damaged(editJson((m) => { m.weights.file = ['weights.bin']; })), /field "weights.file"/);
   await refused(await damaged(editJson((m) => { delete m.weights; })), /field "weights": expected an object/);
   await refused(await damaged(editJson((m) => { m.network.depth = 1e12; })), /field "network.depth": expected a whole number from 0 to 1000, got 1000000000000/);
-  await refused(await damaged(editJson((m) => { m.network.width = -1; })), /field "network.width"/);
+  await refused(await damaged(editJson((m) => { m.network.width = -1; })), /field "network.width": expected a whole number from 0 to 100000000, got -1/);
+  await refused(await damaged(editJson((m) => { m.network.inputSize = 1.5; })), /field "network.inputSize"/);
   await refused(await damaged(editJson((m) => { m.network.activation = 'gelu'; })), /field "network.activation": expected one of softplus/);
   await refused(await damaged(editJson((m) => { m.seed = 'ten'; })), /field "seed"/);
   await refused(await damaged((d) => writeFile(join(d, 'model.json'), '[1, 2]')), /not a neural-mfg model file/);

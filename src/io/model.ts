@@ -164,7 +164,8 @@ function checkNetwork(field: (name: string, expected: string, got: unknown) => M
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw field(name, 'an object {inputSize, outputSize, width, depth, activation, outputActivation}', spec);
   const s = spec as Record<string, unknown>;
   for (const key of ['inputSize', 'outputSize', 'width'] as const) {
-    if (!Number.isSafeInteger(s[key]) || (s[key] as number) < 1 || (s[key] as number) > MAX_LAYER) throw field(`${name}.${key}`, `a whole number from 1 to ${MAX_LAYER}`, s[key]);
+    // 0 where nothing is learned by a network (network.kind "none" with learned mechanics)
+    if (!Number.isSafeInteger(s[key]) || (s[key] as number) < 0 || (s[key] as number) > MAX_LAYER) throw field(`${name}.${key}`, `a whole number from 0 to ${MAX_LAYER}`, s[key]);
   }
   if (!Number.isSafeInteger(s.depth) || (s.depth as number) < 0 || (s.depth as number) > MAX_DEPTH) throw field(`${name}.depth`, `a whole number from 0 to ${MAX_DEPTH}`, s.depth);
   for (const key of ['activation', 'outputActivation'] as const) {
