@@ -5,7 +5,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { execute } from '../run/execute.ts';
 import { consoleIO } from '../run/io.ts';
-import { EXIT_INTERRUPTED } from '../run/exit.ts';
+import { EXIT_DIVERGED, EXIT_INTERRUPTED } from '../run/exit.ts';
+import { NonFiniteError } from '../finite.ts';
 import type { RunRequest } from '../run/requests.ts';
 
 type Write = typeof process.stdout.write;
@@ -32,9 +33,10 @@ export function trains(request: RunRequest): boolean {
 }
 
 /**
- * Runs the request here and returns its exit status (an error is written as `neural-mfg: …` and
- * gives 2). SIGINT/SIGTERM while it runs: a training stops after its current step and saves a
- * checkpoint (a second signal aborts with 130); any other request ends at once with 130.
+ * Runs the request here and returns its exit status (an error is written as one line `neural-mfg: …`
+ * and gives 2, or 3 for numbers that stopped being finite, as on the command line). SIGINT/SIGTERM
+ * while it runs: a training stops after its current step and saves a checkpoint (a second signal
+ * aborts with 130); any other request ends at once with 130.
  */
 export async function runInProcess(request: RunRequest, log: string, echo = false, signalled: () => boolean = () => false): Promise<number> {
   const fd = openSync(log, 'a');
@@ -51,9 +53,9 @@ export async function runInProcess(request: RunRequest, log: string, echo = fals
   try {
     return await execute(request, { ...consoleIO({ quiet: true }), shouldStop: () => stopping || signalled() });
   } catch (err) {
-    process.stderr.write(`neural-mfg: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`neural-mfg: ${(err instanceof Error ? err.message : String(err)).trim().replace(/\s*\n\s*/g, ' ')}\n`);
     if (process.env.NEURAL_MFG_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    return 2;
+    return err instanceof NonFiniteError ? EXIT_DIVERGED : 2;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
