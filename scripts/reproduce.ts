@@ -21,7 +21,8 @@ if (values.help) {
   process.stdout.write(
     'npm run reproduce -- [all|fig2a|fig2b|fig3a|fig3b|fig4|fig5|fig6 …] [--quick] [--out DIR] [--backend NAME] [--engine fused|graph]\n' +
       '  --out DIR     where REPORT.md, results.json, the figures and runs/ go (default runs/reproduce; --out reports updates the committed report)\n' +
-      '  --quick       a reduced setting (20 training steps, one seed) that checks the pipeline, not the targets\n',
+      '  --quick       a reduced setting (20 training steps, one seed) that checks the pipeline, not the targets\n' +
+      '\nExamples:\n  $ neural-mfg reproduce fig2a --quick\n  $ neural-mfg reproduce all --out runs/reproduce\n',
   );
   process.exit(0);
 }

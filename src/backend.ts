@@ -5,7 +5,7 @@ import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { tf } from './tf.ts';
-import { adapterName, describeAdapter, findAdapter, loadDawn, runDawnUntil, type AdapterReport } from './gpu/dawn.ts';
+import { adapterName, describeAdapter, findAdapter, loadDawn, probeAdapter, runDawnUntil, type AdapterReport } from './gpu/dawn.ts';
 import { assertHardware, startGpu } from './gpu/device.ts';
 import type { EngineName } from './mfg/engine-name.ts';
 import { BACKEND_NAMES, DEFAULT_BACKEND, type BackendName } from './backend-names.ts';
@@ -130,7 +130,9 @@ async function loadWebgpu(): Promise<void> {
   const { create, globals } = await loadDawn();
   const g = globalThis as any;
   Object.assign(g, globals);
-  const found = await findAdapter(create);
+  // found first in a child process (its Dawn warnings kept there), then here with those options alone
+  const probed = await probeAdapter().catch(() => null);
+  const found = await findAdapter(create, probed ?? undefined);
   const { adapter } = found;
   webgpuAdapter = describeAdapter(found);
   // tfjs-backend-webgpu asks navigator.gpu for an adapter without a feature level, and passes one
@@ -314,6 +316,12 @@ export async function startEngineBackend(
     return 'webgpu';
   }
   if (engine !== 'graph') return null;
+  // TF.js's webgpu: the adapter probed in a child process first, so that a refusal of software
+  // rendering comes before Dawn prints its warnings here
+  if (backend === 'webgpu' && !webgpuAdapter && isInstalled('webgpu')) {
+    const probed = await probeAdapter().catch(() => null); // useBackend says why it cannot start
+    if (probed) assertHardware(probed.report, opts.allowSoftware);
+  }
   const name = await useBackend(backend, { explicit: opts.explicit });
   if (name === 'webgpu' && webgpuAdapter) assertHardware(webgpuAdapter, opts.allowSoftware);
   return name;

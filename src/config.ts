@@ -158,7 +158,7 @@ export class FieldReader {
     return (this.raw as Record<string, unknown>)[key] !== undefined;
   }
   fail(key: string, expected: string, got: unknown): never {
-    throw new ConfigError(`configuration field "${this.name(key)}": expected ${expected}, got ${JSON.stringify(got)}`);
+    throw new ConfigError(`configuration field "${this.name(key)}": expected ${expected}, got ${describeValue(got)}`);
   }
   private expects(key: string, what: string): void {
     tracing?.set(this.name(key), what);
@@ -219,6 +219,9 @@ export class FieldReader {
   }
 }
 
+/** The most solver steps one solve may take ((t1 − t0)/dt). */
+export const MAX_SOLVER_STEPS = 1_000_000;
+
 /** Validates the sections every game shares; the game validates mechanics, initial and data. */
 export function readCommonConfig(root: FieldReader): Omit<ExperimentConfig, 'mechanics' | 'initial' | 'data'> {
   const game = root.string('game');
@@ -229,6 +232,8 @@ export function readCommonConfig(root: FieldReader): Omit<ExperimentConfig, 'mec
   const t1 = tr.number('t1');
   const dt = tr.number('dt', { positive: true });
   if (!(t1 > t0)) tr.fail('t1', `a number > t0 = ${t0}`, t1);
+  // a solve of more steps than this is a mistake, not a run (time.dt=1e-12 would never end)
+  if (!((t1 - t0) / dt <= MAX_SOLVER_STEPS)) tr.fail('dt', `a step of at least (t1 − t0)/${MAX_SOLVER_STEPS} = ${(t1 - t0) / MAX_SOLVER_STEPS} (at most ${MAX_SOLVER_STEPS} solver steps)`, dt);
   const saveAt = tr.numbers('saveAt', { minLength: 1 });
   for (const t of saveAt) if (t < t0 || t > t1) tr.fail('saveAt', `times within [${t0}, ${t1}]`, saveAt);
   for (let i = 1; i < saveAt.length; i++) if (!(saveAt[i] > saveAt[i - 1])) tr.fail('saveAt', 'increasing times', saveAt);
@@ -305,13 +310,32 @@ function readInverseConfig(ir: FieldReader): InverseConfig {
   return inverse;
 }
 
+/** A value in a message: JSON, except numbers JSON cannot write (Infinity, NaN), written as they are. */
+function describeValue(v: unknown): string {
+  const text = JSON.stringify(v, (_key, x) => (typeof x === 'number' && !Number.isFinite(x) ? `\u0000${x}\u0000` : x));
+  return text === undefined ? String(v) : text.replace(/"\\u0000(-?\w+)\\u0000"/g, '$1');
+}
+
+/** A number a float64 cannot hold (1e400 reads as Infinity) anywhere in a parsed --set value. */
+function outOfRange(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (Array.isArray(v)) return v.some(outOfRange);
+  return v !== null && typeof v === 'object' && Object.values(v).some(outOfRange);
+}
+
 /** Parses a `--set` value: JSON when it parses (numbers, lists, booleans), else a string. */
-function parseValue(text: string): unknown {
+function parseValue(setting: string, text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return text;
   }
+  if (outOfRange(value)) {
+    const what = typeof value === 'number' ? 'the number is out of range' : 'a number in it is out of range';
+    throw new ConfigError(`--set ${setting}: ${what} (numbers go up to about 1.8e308 in magnitude)`);
+  }
+  return value;
 }
 
 /**
@@ -338,7 +362,7 @@ export function applyOverrides(raw: unknown, overrides: string[]): unknown {
       const known = Object.keys(node).join(', ');
       throw new ConfigError(`--set ${o}: no configuration field "${key}" (fields here: ${known})`);
     }
-    node[last] = parseValue(o.slice(eq + 1).trim());
+    node[last] = parseValue(o, o.slice(eq + 1).trim());
   }
   return copy;
 }

@@ -47,9 +47,26 @@ export interface NetworkAdapter {
   output(t: number, out: Tensor, y: Tensor): Tensor;
 }
 
+/** Where an observed value must lie (README, "Accepted ranges"). */
+export interface AcceptedRange {
+  /** the configuration field that sets it (`--set data.range=[lo,hi]` widens it) */
+  field: string;
+  /** what the value is, e.g. "an arrival time in hours" */
+  what: string;
+  min: number;
+  max: number;
+  /** the game's default range: what its mechanics are made for (divergence messages compare the data with it) */
+  usual: [number, number];
+}
+
 export interface ObservationModel<C> {
   /** the CSV header, matched by name */
   csvHeader: string[];
+  /**
+   * The range `read` accepts an observed value in (one naming its field otherwise). Absent: the
+   * game's own columns bound them (El Farol's counts, Liar's dice's faces).
+   */
+  accepted?(config: C): AcceptedRange;
   /**
    * 'final' (default): the data observe the state at the last save time. 'trajectory': they observe
    * every save time, a time series (the epidemic's daily counts): `loss`, `metrics` and the kernels'

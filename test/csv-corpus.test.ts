@@ -26,7 +26,7 @@ const readers: Record<string, (file: string) => Promise<Dataset>> = {
 
 // [file, line (undefined: the file as a whole), column, what the message must say]
 const CASES: [string, number | undefined, string | undefined, RegExp][] = [
-  ['meeting-not-a-number.csv', 4, 'arrival', /expected a number, got "abc"/],
+  ['meeting-not-a-number.csv', 4, 'arrival', /expected a number in \[0, 24\], got "abc"/],
   ['meeting-nan.csv', 3, 'arrival', /NaN/],
   ['meeting-infinity.csv', 3, 'arrival', /Infinity/],
   ['meeting-missing-column.csv', 1, 'arrival', /missing/],

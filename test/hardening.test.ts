@@ -91,7 +91,7 @@ test("a lock left by a killed run is taken over; a folder of another run's resul
   // simulate, eval and train into the finished train run: refused, the folder untouched
   const sim = cli('simulate', 'meeting', '--out', train);
   assert.is(sim.code, 2);
-  assert.match(sim.stderr, /already holds the results of a train run of meeting \(checkpoint\.json, loss\.svg, metrics\.csv, model, … \(8 entries\)\); choose another --out, or pass --force to replace them/);
+  assert.match(sim.stderr, /already holds the results of a train run of meeting \(checkpoint\.json, loss\.png, loss\.svg, metrics\.csv, … \(11 entries\)\); choose another --out, or pass --force to replace them/);
   const ev = cli('eval', train, '--data', 'data/meeting/validation.csv', '--out', train);
   assert.is(ev.code, 2);
   assert.is(await readFile(join(train, 'summary.json'), 'utf8'), summary);

@@ -14,7 +14,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 
 /** The floors from the ground up; a file's floor is that of the first entry its path starts with. */
 const FLOORS: { name: string; paths: string[] }[] = [
-  { name: 'engine', paths: ['src/ode/', 'src/nn/', 'src/mfg/', 'src/fused/', 'src/gpu/', 'src/train/', 'src/io/', 'src/data/', 'src/plot/', 'src/random.ts', 'src/streams.ts', 'src/tf.ts', 'src/threads.ts', 'src/package.ts', 'src/config.ts', 'src/config-fields.ts', 'src/game.ts', 'src/backend.ts', 'src/backend-names.ts'] },
+  { name: 'engine', paths: ['src/ode/', 'src/nn/', 'src/mfg/', 'src/fused/', 'src/gpu/', 'src/train/', 'src/io/', 'src/data/', 'src/plot/', 'src/random.ts', 'src/streams.ts', 'src/tf.ts', 'src/threads.ts', 'src/package.ts', 'src/config.ts', 'src/config-fields.ts', 'src/game.ts', 'src/backend.ts', 'src/backend-names.ts', 'src/finite.ts'] },
   { name: 'games', paths: ['games/'] },
   { name: 'run', paths: ['src/run/'] },
   { name: 'sweep', paths: ['src/sweep/'] },

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,7 +105,10 @@ test('a worker that does not see the sweep folder sends the files back through t
 test("a failing job is retried by BullMQ, then reported failed with the worker's reason", async () => {
   if (!hasRedis) return;
   const dir = await tmp();
-  assert.is(cli('sweep', 'plan', 'meeting', '--data', join(dir, 'missing.csv'), '--out', dir).code, 0);
+  // a file the jobs cannot read (sweep plan refuses a missing one: it copies the files into the sweep)
+  const bad = join(await tmp(), 'bad.csv');
+  await writeFile(bad, 'sample,agent,arrival\n0,0,noon\n');
+  assert.is(cli('sweep', 'plan', 'meeting', '--data', bad, '--out', dir).code, 0);
   const w = worker();
   const r = cli('sweep', 'run', dir, '--queue', url, '--retries', '1');
   await w.stop();
@@ -114,7 +117,7 @@ test("a failing job is retried by BullMQ, then reported failed with the worker's
   const [record] = await Promise.all((await readdir(join(dir, 'state'))).map((f) => json(join(dir, 'state', f))));
   assert.is(record.state, 'failed');
   assert.is(record.attempts, 2);
-  assert.match(record.error, /missing\.csv/);
+  assert.match(record.error, /bad\.csv line 2, column "arrival"/);
 });
 
 test.run();

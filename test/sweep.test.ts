@@ -168,14 +168,17 @@ test('sweep run-one runs the job its index selects (and only it); a finished one
 
 test('a failing job is retried, then reported failed with its reason; the exit status says so', async () => {
   const dir = await tmp();
-  assert.is(cli('sweep', 'plan', 'meeting', '--data', join(dir, 'missing.csv'), '--out', dir).code, 0);
+  // a file the jobs cannot read (sweep plan refuses a missing one: it copies the files into the sweep)
+  const bad = join(await tmp(), 'bad.csv');
+  await writeFile(bad, 'sample,agent,arrival\n0,0,noon\n');
+  assert.is(cli('sweep', 'plan', 'meeting', '--data', bad, '--out', dir).code, 0);
   const r = cli('sweep', 'run', dir, '--retries', '1');
   assert.is(r.code, 1);
   assert.match(r.stdout, /1 failed/);
   const [record] = await records(dir);
   assert.equal([record.state, record.attempts], ['failed', 2]);
-  assert.match(record.error, /missing\.csv/);
-  assert.match(cli('sweep', 'status', dir).stdout, /1 failed[\s\S]*seed 10 +failed +2 .*missing\.csv/);
+  assert.match(record.error, /bad\.csv line 2, column "arrival": expected a number/);
+  assert.match(cli('sweep', 'status', dir).stdout, /1 failed[\s\S]*seed 10 +failed +2 .*bad\.csv/);
 });
 
 test('a stop reaches a train job from the moment the pool hands it out: before its process has read it, and after a stop', async () => {
@@ -274,7 +277,7 @@ test('sweep export --to kubernetes: an Indexed Job that the batch/v1 schema acce
   assert.match(yaml, /- "\$\(JOB_COMPLETION_INDEX\)"/);
   const { kubernetesJob, toYaml } = await import('../src/sweep/export.ts');
   const m = await json(join(dir, 'sweep.json'));
-  const job = kubernetesJob(m, { image: 'registry.example/neural-mfg:0.1.0', command: ['neural-mfg'], claim: 'sweeps', mountPath: '/sweep', parallelism: 3, backoffLimitPerIndex: 2, cpu: 2 });
+  const job = kubernetesJob(m, { image: 'registry.example/neural-mfg:0.1.0', command: ['neural-mfg'], claim: 'sweeps', mountPath: '/sweep', parallelism: 3, backoffLimitPerIndex: 2, cpu: 2, memory: '2Gi' });
   assert.ok(yaml.endsWith(toYaml(job)));
   const { Job } = await import('kubernetes-models/batch/v1');
   new Job(job as never).validate(); // throws on any field the API does not define or of the wrong type

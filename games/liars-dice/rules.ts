@@ -138,16 +138,20 @@ const KNUTH_LIMIT = 30;
 /**
  * A Poisson(λ) draw: Knuth's multiplication method for λ ≤ 30 (e^{−30} ≈ 1e−13 is still far from
  * float64 underflow); larger λ is split into pieces of 30, using Poisson(a + b) = Poisson(a) + Poisson(b).
+ * With `cap`, the draw is min(Poisson(λ), cap), and it stops as soon as the count reaches `cap`: a
+ * bid is capped at Q anyway (README, Bluffing), and a huge λ (1e9, or Infinity once the carry's
+ * float32 overflows) would otherwise take λ/30 pieces. Below the cap the draws are the same.
  */
-export function samplePoisson(rng: UniformSource, lambda: number): number {
-  if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new Error(`samplePoisson: λ must be a finite number ≥ 0, got ${lambda}`);
+export function samplePoisson(rng: UniformSource, lambda: number, cap = Infinity): number {
+  if (!(lambda >= 0) || (!Number.isFinite(lambda) && cap === Infinity)) throw new Error(`samplePoisson: λ must be a finite number ≥ 0, got ${lambda}`);
   let count = 0;
   let remaining = lambda;
   while (remaining > KNUTH_LIMIT) {
     count += knuth(rng, KNUTH_LIMIT);
+    if (count >= cap) return cap;
     remaining -= KNUTH_LIMIT;
   }
-  return count + knuth(rng, remaining);
+  return Math.min(cap, count + knuth(rng, remaining));
 }
 
 function knuth(rng: UniformSource, lambda: number): number {
@@ -340,7 +344,7 @@ export function decideTurn(batch: TurnBatch, turn: number, opts: TurnOptions, re
 
     // the imagined count is kept whole only for a transcript: the decision needs no more than q₀ + 1
     const decision = decideBid(beliefs, hand, previous, layout, streams.bid, opts, record);
-    const bluff = decision.challenge ? 0 : samplePoisson(streams.bluff, bluffRate);
+    const bluff = decision.challenge ? 0 : samplePoisson(streams.bluff, bluffRate, Q);
     const quantity = decision.challenge ? -1 : Math.min(Q, decision.quantity + bluff);
     const vector = encodeBid(decision.face, quantity, faces);
     const gameState = isChallenge(vector) ? resolveChallenge(previous, counts) : 0;

@@ -7,4 +7,5 @@ export const lqFields: Record<string, string> = {
   'initial.std': 'standard deviation of the initial positions',
   'data.mean': 'generator: mean of the observed final positions, i.i.d. N(mean, std²) per agent',
   'data.std': 'generator: standard deviation of the observed final positions',
+  'data.range': 'the range [min, max] an observed position must lie in (default [-1000000, 1000000], far beyond the presets\' scale); a data file with a value outside it is refused, naming its line',
 };

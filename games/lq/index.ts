@@ -3,7 +3,7 @@
 import type { Game } from '../../src/game.ts';
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
 import { NETWORK_OPTIONS } from '../../src/mfg/networks.ts';
-import { agentStateObservations } from '../../src/mfg/agent-observations.ts';
+import { agentStateObservations, readAcceptedRange } from '../../src/mfg/agent-observations.ts';
 import { lqEquilibriumGap, lqMechanics, type LqMechanics } from './mechanics.ts';
 import { lqKernels } from './kernels.ts';
 import { lqGpuKernels } from './gpu.ts';
@@ -16,9 +16,15 @@ export interface LqConfig extends ExperimentConfig {
   mechanics: LqMechanics;
   /** initial positions x₀ ~ N(mean, std²), i.i.d. */
   initial: { mean: number; std: number };
-  /** the generator of observed final positions: i.i.d. N(mean, std²) per agent */
-  data: { mean: number; std: number };
+  /** the generator of observed final positions: i.i.d. N(mean, std²) per agent; the range an observed one must lie in */
+  data: { mean: number; std: number; range: [number, number] };
 }
+
+/**
+ * README, "Accepted ranges": positions on the scale of the presets' targets and spreads (order 1),
+ * with room to spare; the float32 engines square them, so 1e20 would overflow the loss.
+ */
+export const POSITION_RANGE: [number, number] = [-1e6, 1e6];
 
 function parseConfig(raw: unknown): LqConfig {
   const root = new FieldReader(raw, '');
@@ -38,7 +44,7 @@ function parseConfig(raw: unknown): LqConfig {
   ir.done();
 
   const dr = root.section('data');
-  const data = { mean: dr.number('mean'), std: dr.number('std', { min: 0 }) };
+  const data = { mean: dr.number('mean'), std: dr.number('std', { min: 0 }), range: readAcceptedRange(dr, 'range', POSITION_RANGE) };
   dr.done();
   root.done();
   return { ...common, mechanics, initial, data };
@@ -67,7 +73,11 @@ export const lq: Game<LqConfig> = {
   gpuKernels: (config) => lqGpuKernels(config.mechanics, config.agents),
   // README §Observations: every agent of every sample i.i.d. N(data.mean, data.std²); the mean
   // squared error against them
-  observations: agentStateObservations('position', (config, rng, samples) => rng.normals(samples * config.agents, config.data.mean, config.data.std)),
+  observations: agentStateObservations(
+    'position',
+    (config, rng, samples) => rng.normals(samples * config.agents, config.data.mean, config.data.std),
+    (config) => ({ field: 'data.range', what: 'a position', min: config.data.range[0], max: config.data.range[1], usual: POSITION_RANGE }),
+  ),
   // README §Learning the mechanics (train --learn): the ranges the learned values are kept in
   learnable: {
     'mechanics.target': {},

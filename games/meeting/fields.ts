@@ -13,4 +13,5 @@ export const meetingFields: Record<string, string> = {
   'data.gammaScale': 'generator G: scale θ of the group variances',
   'data.groups': 'generator G: number of groups N (agent i belongs to group i mod N)',
   'data.perGroup': 'generator G: draws M of the group vector (agents = N·M)',
+  'data.range': 'the range [min, max] an observed arrival time must lie in, in hours (a time of day: [0, 24]); a data file with a value outside it is refused, naming its line',
 };

@@ -3,7 +3,7 @@ import type { Game } from '../../src/game.ts';
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
 import { NETWORK_OPTIONS } from '../../src/mfg/networks.ts';
 import { groupedNormal, readGroupedNormalSpec, type GroupedNormalSpec } from '../../src/data/generators.ts';
-import { agentStateObservations } from '../../src/mfg/agent-observations.ts';
+import { agentStateObservations, readAcceptedRange } from '../../src/mfg/agent-observations.ts';
 import { meetingMechanics, type MeetingMechanics } from './mechanics.ts';
 import { meetingKernels } from './kernels.ts';
 import { meetingGpuKernels } from './gpu.ts';
@@ -17,9 +17,12 @@ export interface MeetingConfig extends ExperimentConfig {
   mechanics: MeetingMechanics;
   /** initial arrival times x_0 ~ N(mean, std²), i.i.d. */
   initial: { mean: number; std: number };
-  /** the generator of the observed final arrival times */
-  data: GroupedNormalSpec;
+  /** the generator of the observed final arrival times, and the range an observed one must lie in */
+  data: GroupedNormalSpec & { range: [number, number] };
 }
+
+/** README, "Accepted ranges": an arrival time is a time of day, in hours. */
+export const ARRIVAL_RANGE: [number, number] = [0, 24];
 
 function parseConfig(raw: unknown): MeetingConfig {
   const root = new FieldReader(raw, '');
@@ -41,7 +44,7 @@ function parseConfig(raw: unknown): MeetingConfig {
   ir.done();
 
   const dr = root.section('data');
-  const data = readGroupedNormalSpec(dr, common.agents);
+  const data = { ...readGroupedNormalSpec(dr, common.agents), range: readAcceptedRange(dr, 'range', ARRIVAL_RANGE) };
   dr.done();
   root.done();
   return { ...common, mechanics, initial, data };
@@ -80,7 +83,7 @@ export const meeting: Game<MeetingConfig> = {
     const values = new Float64Array(samples * config.agents);
     for (let s = 0; s < samples; s++) values.set(groupedNormal(rng, config.data), s * config.agents);
     return values;
-  }),
+  }, (config) => ({ field: 'data.range', what: 'an arrival time in hours', min: config.data.range[0], max: config.data.range[1], usual: ARRIVAL_RANGE })),
   // README §Learning the mechanics (train --learn): the ranges the learned values are kept in
   learnable: {
     'mechanics.scheduledTime': { min: 0, max: 24 },

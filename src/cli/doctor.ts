@@ -12,8 +12,13 @@ export async function doctorReport(): Promise<BackendReport[]> {
   return reports;
 }
 
+/** What doctor says first: the default engine runs as installed, whatever the backends below say. */
+export const FUSED_ENGINE_NOTE =
+  'fused engine (the default for every game): plain typed-array code on the CPU; it needs no backend, and every command runs on it as installed.\n' +
+  'The backends below are for --engine graph (TF.js; default backend wasm) and --backend webgpu (the GPU).\n';
+
 export function formatDoctor(reports: BackendReport[]): string {
-  const lines: string[] = [];
+  const lines: string[] = [FUSED_ENGINE_NOTE];
   for (const r of reports) {
     const status = r.starts ? 'works' : r.installed ? 'installed, does not start' : 'not installed';
     lines.push(`${r.name.padEnd(10)} ${status}${r.name === DEFAULT_BACKEND ? ' (default)' : ''}`);

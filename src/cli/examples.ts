@@ -1,4 +1,4 @@
-// One or two runnable examples per command, shown at the end of its --help.
+// One or two runnable examples per command and subcommand ("sweep plan"), shown at the end of its --help.
 export const EXAMPLES: Record<string, string[]> = {
   simulate: ['neural-mfg simulate meeting --preset fig2a --out runs/meeting-mfg', 'neural-mfg simulate liars-dice --preset demo --seed 3 --out runs/dice-round'],
   generate: ['neural-mfg generate el-farol --samples 500 --out data/el-farol-500.csv', 'neural-mfg generate epidemic --preset synthetic --from-dynamics --out runs/epidemic-synthetic.csv'],
@@ -12,6 +12,23 @@ export const EXAMPLES: Record<string, string[]> = {
   doctor: ['neural-mfg doctor --json'],
   games: ['neural-mfg games'],
   reproduce: ['neural-mfg reproduce fig2a --quick'],
+  sweep: [
+    'neural-mfg sweep plan meeting --grid training.learningRate=0.001,0.01 --seeds 10-12 --out runs/lr',
+    'neural-mfg sweep run runs/lr && neural-mfg sweep aggregate runs/lr',
+  ],
+  'sweep plan': [
+    'neural-mfg sweep plan meeting --data data/meeting/train.csv --grid training.learningRate=0.001,0.01 --seeds 10-12 --out runs/lr',
+    'neural-mfg sweep plan runs/meeting --command eval --data data/meeting/validation.csv --grid training.evaluationPopulations=64,256 --out runs/ev',
+  ],
+  'sweep run': ['neural-mfg sweep run runs/lr --workers 4', 'neural-mfg sweep run runs/lr --queue redis://localhost:6379 --connect-timeout 120'],
+  'sweep run-one': ['neural-mfg sweep run-one runs/lr --index "$SLURM_ARRAY_TASK_ID"'],
+  'sweep status': ['neural-mfg sweep status runs/lr', 'neural-mfg sweep status runs/lr --json'],
+  'sweep aggregate': ['neural-mfg sweep aggregate runs/lr'],
+  'sweep export': [
+    'neural-mfg sweep export runs/lr --to slurm --time 00:30:00 --parallelism 8',
+    'neural-mfg sweep export runs/lr --to kubernetes --image registry.example/neural-mfg:0.1.0 --claim sweeps',
+  ],
+  worker: ['neural-mfg worker --queue redis://localhost:6379 --workers 4'],
 };
 
 /** The --help epilogue of a command, or null when it has no example. */

@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../package.ts';
 import { quietPipes } from './pipes.ts';
 import { examplesText } from './examples.ts';
+import { NonFiniteError } from '../finite.ts';
+import { EXIT_DIVERGED } from '../run/exit.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerGenerate } from './generate.ts';
 import { registerTrain } from './train.ts';
@@ -35,18 +37,23 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerDashboard,
 ];
 
+/** commander's message on one line ("… (Did you mean --seed?)" joined): "neural-mfg: …". */
+function oneLine(text: string): string {
+  return `neural-mfg: ${text.trim().split(/\s*\n\s*/).join(' ')}`;
+}
+
 export function buildProgram(): Command {
   const program = new Command('neural-mfg')
     .description('Learn the dynamics of mean-field games from observations: MFG mechanics + a neural term, integrated by a differentiable solver on TensorFlow.js.')
     .version(PACKAGE_VERSION)
     // commander's own errors (unknown option, missing argument, bad choice) read like every other
-    // usage error: "neural-mfg: …", exit status 2; subcommands inherit both settings
+    // usage error: one line "neural-mfg: …", exit status 2; subcommands inherit both settings
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'neural-mfg: ')) })
-    .showHelpAfterError('(run with --help for usage)');
+    .configureOutput({ outputError: (text, write) => write(`${oneLine(text.replace(/^error: /, ''))} (see --help)\n`) });
   for (const register of COMMANDS) register(program);
-  for (const c of program.commands) {
-    const text = examplesText(c.name());
+  // every command and subcommand ("sweep plan") ends its --help with its examples
+  for (const c of [...program.commands, ...program.commands.flatMap((parent) => parent.commands)]) {
+    const text = examplesText(c.parent && c.parent !== program ? `${c.parent.name()} ${c.name()}` : c.name());
     if (text) c.addHelpText('after', text);
   }
   return program;
@@ -63,9 +70,11 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    // one line, whatever the message holds (README: every error is one line)
+    const message = (err instanceof Error ? err.message : String(err)).trim().replace(/\s*\n\s*/g, ' ');
     process.stderr.write(`neural-mfg: ${message}\n`);
     if (process.env.NEURAL_MFG_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = 2;
+    // numbers that stopped being numbers (NaN or infinite states, loss or weights) end with 3
+    process.exitCode = err instanceof NonFiniteError ? EXIT_DIVERGED : 2;
   }
 }

@@ -11,6 +11,7 @@ import type { ExperimentSpec } from '../run/experiment.ts';
 import { execute } from '../run/execute.ts';
 import { consoleIO, type RunIO } from '../run/io.ts';
 import { trains, type RunRequest } from '../run/requests.ts';
+import { DEFAULT_CONNECT_TIMEOUT_S } from '../sweep/manifest.ts';
 import { trainingProgress } from './progress.ts';
 import { untilInterrupted } from './interrupt.ts';
 
@@ -60,6 +61,13 @@ export function parseCount(flag: string) {
 /** --workers N of the local pool: default one per core. */
 export function workersOption(description: string): Option {
   return new Option('--workers <n>', description).argParser(parsePositiveInt('--workers')).default(availableParallelism(), 'one per core');
+}
+
+/** --connect-timeout S of the queue commands (sweep run --queue, worker): how long to keep trying to reach Redis. */
+export function connectTimeoutOption(): Option {
+  return new Option('--connect-timeout <s>', 'give up reaching Redis after S seconds (one line per failed attempt, waits doubling from 0.5 s to 10 s)')
+    .argParser(parsePositiveInt('--connect-timeout'))
+    .default(DEFAULT_CONNECT_TIMEOUT_S);
 }
 
 /** --engine: fused (typed-array kernels, the default where a game has them) or graph (TF.js autodiff). */

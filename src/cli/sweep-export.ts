@@ -12,7 +12,7 @@ export function registerSweepExport(sweep: Command): void {
     .addOption(new Option('--to <engine>', 'the cluster engine').choices(['slurm', 'kubernetes']).makeOptionMandatory())
     .option('--command <cmd>', 'how neural-mfg is started there (slurm default: node <this checkout>/bin/neural-mfg.js; kubernetes: neural-mfg)')
     .option('--cpus <n>', 'CPUs per job (also its NEURAL_MFG_THREADS)', parsePositiveInt('--cpus'))
-    .option('--memory <size>', 'memory per job (slurm: 2G; kubernetes: 2Gi)')
+    .option('--memory <size>', 'memory per job (default: slurm 2G, kubernetes 2Gi; written into the script or manifest)')
     .option('--parallelism <n>', "jobs at once (slurm: the array's %N; kubernetes: spec.parallelism)", parsePositiveInt('--parallelism'))
     .option('--partition <name>', 'slurm: the partition')
     .option('--time <limit>', 'slurm: wall time per task, e.g. 00:30:00')

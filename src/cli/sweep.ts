@@ -7,9 +7,11 @@ import { GAMES } from '../../games/index.ts';
 import { experimentOf } from '../run/experiment.ts';
 import { claimSweepFolder, lockFolder } from '../run/folder.ts';
 import { EXIT_INTERRUPTED } from '../run/execute.ts';
+import { modelFolder } from '../run/models.ts';
 import { DEFAULT_QUEUE_NAME, jobAt, parseGridAxis, parseSeeds, planGridSweep, readManifest, writeManifest, type SweepBase } from '../sweep/manifest.ts';
+import { bundleRequest, copyInputs } from '../sweep/inputs.ts';
 import { registerSweepExport } from './sweep-export.ts';
-import { collect, engineAsk, experimentSpec, givenOptions, parseCount, UsageError, withCommonOptions, workersOption, type CommonOptions } from './options.ts';
+import { collect, connectTimeoutOption, engineAsk, experimentSpec, givenOptions, parseCount, UsageError, withCommonOptions, workersOption, type CommonOptions } from './options.ts';
 
 type PlanOptions = CommonOptions & { grid: string[]; seeds?: string; command: 'train' | 'simulate' | 'eval'; data?: string; validation?: string };
 
@@ -17,7 +19,7 @@ type PlanOptions = CommonOptions & { grid: string[]; seeds?: string; command: 't
 const EVAL_TAKES = ['data', 'set', 'engine', 'backend', 'allowSoftware', 'out', 'seed', 'seeds', 'grid', 'command', 'force'];
 const flag = (attribute: string) => `--${attribute.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-/** The request every job of the sweep shares, file paths made absolute (the jobs may run elsewhere). */
+/** The request every job of the sweep shares, file paths made absolute (then copied into the sweep: inputs.ts). */
 function baseRequest(target: string, opts: PlanOptions, cmd: Command): SweepBase {
   const engine = engineAsk(opts);
   const abs = (key: 'data' | 'validation') => (opts[key] ? { [key]: resolve(opts[key]!) } : {});
@@ -25,7 +27,7 @@ function baseRequest(target: string, opts: PlanOptions, cmd: Command): SweepBase
     const foreign = [...givenOptions(cmd)].filter((o) => !EVAL_TAKES.includes(o));
     if (foreign.length > 0) throw new UsageError(`an eval sweep takes --data, --set, --engine, --backend, --allow-software, not ${foreign.map(flag).join(', ')}`);
     if (!opts.data) throw new UsageError('an eval sweep needs --data FILE.csv');
-    return { kind: 'eval', model: resolve(target), data: resolve(opts.data), set: opts.set, seed: opts.seed, ...engine };
+    return { kind: 'eval', model: resolve(modelFolder(target)), data: resolve(opts.data), set: opts.set, seed: opts.seed, ...engine };
   }
   const spec = experimentSpec(target, opts);
   return opts.command === 'train' ? { kind: 'train', ...spec, ...engine, seed: opts.seed, ...abs('data'), ...abs('validation') } : { kind: 'simulate', ...spec, ...engine, seed: opts.seed };
@@ -46,7 +48,8 @@ export function registerSweep(program: Command): void {
     .option('--validation <file.csv>', 'train: validation observations')
     .action(async (target: string, opts: PlanOptions, cmd: Command) => {
       if (!opts.out) throw new UsageError("sweep plan needs --out DIR (the sweep's folder)");
-      const base = baseRequest(target, opts, cmd);
+      // the files the jobs read are copied into the sweep's folder (src/sweep/inputs.ts): it runs anywhere
+      const { request: base, inputs } = await bundleRequest(baseRequest(target, opts, cmd));
       const manifest = planGridSweep({
         target: base.kind === 'eval' ? base.model : target,
         base,
@@ -57,7 +60,9 @@ export function registerSweep(program: Command): void {
       // a sweep of the same target planned again goes on (--force: jobs whose request is unchanged
       // keep their results); another run's results are refused unless --force
       const claim = await claimSweepFolder(opts.out, { command: 'sweep', game: manifest.target, force: opts.force === true, keepOnForce: true });
-      const how = await writeManifest(opts.out, manifest, opts.force).finally(() => claim.release());
+      const how = await copyInputs(opts.out, inputs)
+        .then(() => writeManifest(opts.out!, manifest, opts.force))
+        .finally(() => claim.release());
       process.stdout.write(`${how === 'unchanged' ? 'already planned' : 'planned'}: ${manifest.jobs.length} jobs (${opts.command} ${target}) in ${resolve(opts.out, 'sweep.json')}, sweep ${manifest.id}\n`);
     });
   sweep
@@ -68,10 +73,11 @@ export function registerSweep(program: Command): void {
     .option('--retries <n>', 'extra attempts for a failed job', parseCount('--retries'), 1)
     .option('--queue <redis-url>', 'enqueue the jobs on BullMQ at redis://HOST:PORT for neural-mfg worker processes (on any machines) and wait for them')
     .option('--queue-name <name>', 'the BullMQ queue', DEFAULT_QUEUE_NAME)
-    .action(async (dir: string, opts: { workers: number; retries: number; queue?: string; queueName: string }) => {
+    .addOption(connectTimeoutOption())
+    .action(async (dir: string, opts: { workers: number; retries: number; queue?: string; queueName: string; connectTimeout: number }) => {
       const [{ runSession, sessionVerdict }, manifest] = await Promise.all([import('../sweep/session.ts'), readManifest(dir)]);
       const unlock = await lockFolder(dir, 'sweep run');
-      const run = await runSession(dir, manifest, { workers: opts.workers, retries: opts.retries, ...(opts.queue ? { queue: { url: opts.queue, name: opts.queueName } } : {}) }).finally(unlock);
+      const run = await runSession(dir, manifest, { workers: opts.workers, retries: opts.retries, ...(opts.queue ? { queue: { url: opts.queue, name: opts.queueName, connectTimeoutS: opts.connectTimeout } } : {}) }).finally(unlock);
       const verdict = sessionVerdict(dir, run);
       process.stdout.write(`${verdict.line}\n`);
       if (verdict.code !== 0) process.exitCode = verdict.code;

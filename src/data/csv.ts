@@ -39,6 +39,8 @@ export interface ColumnSpec {
   kind: 'integer' | 'number' | 'string';
   min?: number;
   max?: number;
+  /** said after the range when a value lies outside it: what the range is and how to widen it */
+  rangeNote?: string;
 }
 
 export interface CsvTable {
@@ -231,7 +233,7 @@ function parseCell(file: string, line: number, spec: ColumnSpec, text: string): 
       return value === 0 ? 0 : value; // '-0' reads as 0
     }
   }
-  const reason = checkNumber(text, spec.kind, spec.min, spec.max);
+  const reason = checkNumber(text, spec.kind, spec.min, spec.max, spec.rangeNote);
   if (typeof reason === 'string') throw new CsvInputError(file, reason, line, spec.name);
   return reason.value;
 }
@@ -242,6 +244,7 @@ function checkNumber(
   kind: 'integer' | 'number',
   min?: number,
   max?: number,
+  rangeNote?: string,
 ): { value: number } | string {
   const what = kind === 'integer' ? 'an integer' : 'a number';
   const trimmed = text.trim();
@@ -257,7 +260,7 @@ function checkNumber(
     return `expected an integer${range}, got ${JSON.stringify(text)}`;
   }
   if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
-    return `expected ${what}${range}, got ${JSON.stringify(text)}`;
+    return `expected ${what}${range}, got ${JSON.stringify(text)}${rangeNote ? ` (${rangeNote})` : ''}`;
   }
   return { value: value === 0 ? 0 : value }; // '-0' reads as 0
 }

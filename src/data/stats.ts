@@ -33,11 +33,14 @@ export function wasserstein1(a: ArrayLike<number>, b: ArrayLike<number>): number
   let j = 0;
   let prev = Math.min(xs[0], ys[0]);
   let total = 0;
+  // every pass takes one value, so the walk ends whatever the values are; a NaN (sorted last)
+  // makes the distance NaN, ±Infinity makes it infinite or NaN, for the caller to refuse
   while (i < xs.length || j < ys.length) {
-    const next = j >= ys.length || (i < xs.length && xs[i] <= ys[j]) ? xs[i] : ys[j];
+    const fromA = j >= ys.length || (i < xs.length && !(xs[i] > ys[j]));
+    const next = fromA ? xs[i] : ys[j];
     total += Math.abs(i / xs.length - j / ys.length) * (next - prev);
     prev = next;
-    if (i < xs.length && xs[i] === next) i++;
+    if (fromA) i++;
     else j++;
   }
   return total;

@@ -84,15 +84,15 @@ export interface FoundAdapter {
  * a display (Mesa's llvmpipe on a machine without a GPU). NEURAL_MFG_WEBGPU_FLAGS (comma
  * separated Dawn options, e.g. "backend=vulkan" or "adapter=NVIDIA H100") tries only those.
  */
-export async function findAdapter(create: (flags: string[]) => any): Promise<FoundAdapter> {
+export async function findAdapter(create: (flags: string[]) => any, only?: { flags: string[]; featureLevel: string }): Promise<FoundAdapter> {
   process.env.EGL_PLATFORM ??= 'surfaceless';
   const fromEnv = process.env.NEURAL_MFG_WEBGPU_FLAGS;
-  const flagSets = fromEnv ? [fromEnv.split(',').map((s) => s.trim()).filter(Boolean)] : [[], ['backend=opengl'], ['backend=opengles']];
+  const flagSets = only ? [only.flags] : fromEnv ? [fromEnv.split(',').map((s) => s.trim()).filter(Boolean)] : [[], ['backend=opengl'], ['backend=opengles']];
   const tried: string[] = [];
   for (const flags of flagSets) {
     const gpu = create(flags);
     dawnInstances.push(gpu);
-    for (const featureLevel of ['core', 'compatibility']) {
+    for (const featureLevel of only ? [only.featureLevel] : ['core', 'compatibility']) {
       tried.push(`${flags.join(',') || 'default'}/${featureLevel}`);
       const adapter = await gpu
         .requestAdapter({ powerPreference: 'high-performance', featureLevel })
@@ -162,4 +162,57 @@ export function describeAdapter(found: FoundAdapter): AdapterReport {
 export function adapterName(a: AdapterReport): string {
   const name = [a.vendor, a.architecture, a.device].filter(Boolean).join(' ') || 'unnamed adapter';
   return `${name}${a.driver ? ` (${a.driver})` : ''}`;
+}
+
+/** What a probe found: the adapter's report, and the Dawn options and feature level that find it again. */
+export interface ProbedAdapter {
+  report: AdapterReport;
+  flags: string[];
+  featureLevel: string;
+}
+
+/**
+ * Finds the adapter in a child process whose stderr is kept apart. Dawn and Mesa print warnings
+ * about every backend they try (Vulkan features missing on llvmpipe, EGL's XDG_RUNTIME_DIR)
+ * straight to the process's stderr, out of Node's reach: probed here, a refusal (software
+ * rendering, no adapter) is the command's one line and nothing before it. The caller then finds
+ * the same adapter in its own process with `flags` and `featureLevel` alone (fewer warnings: the
+ * backends that failed are not tried again). NEURAL_MFG_DEBUG=1 shows the child's stderr.
+ */
+export async function probeAdapter(timeoutMs = 60_000): Promise<ProbedAdapter> {
+  const { execFile } = await import('node:child_process');
+  const { createRequire } = await import('node:module');
+  const { pathToFileURL } = await import('node:url');
+  const fromSources = import.meta.url.endsWith('.ts');
+  const loader = fromSources ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
+  const source = `const m = await import(${JSON.stringify(import.meta.url)}); await m.probeInChild();`;
+  const { stdout, stderr, failed } = await new Promise<{ stdout: string; stderr: string; failed: Error | null }>((resolve) => {
+    execFile(process.execPath, [...loader, '--input-type=module', '-e', source], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 24 }, (err, out, errText) =>
+      resolve({ stdout: out, stderr: errText, failed: err }),
+    );
+  });
+  if (process.env.NEURAL_MFG_DEBUG && stderr.trim()) process.stderr.write(stderr);
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  let answer: ProbedAdapter | { error: string };
+  try {
+    answer = JSON.parse(last);
+  } catch {
+    const why = (failed as { killed?: boolean } | null)?.killed ? `it did not answer within ${timeoutMs / 1000} s` : (stderr.trim().split('\n').at(-1) ?? failed?.message ?? 'no answer');
+    throw new Error(`finding a WebGPU adapter failed: ${why}`);
+  }
+  if ('error' in answer) throw new Error(answer.error);
+  return answer;
+}
+
+/** The child's side of probeAdapter: one JSON line on stdout, then exit (Dawn would keep the process alive). */
+export async function probeInChild(): Promise<void> {
+  let answer: ProbedAdapter | { error: string };
+  try {
+    const { create } = await loadDawn();
+    const found = await findAdapter(create);
+    answer = { report: describeAdapter(found), flags: found.flags, featureLevel: found.featureLevel };
+  } catch (err) {
+    answer = { error: err instanceof Error ? err.message : String(err) };
+  }
+  process.stdout.write(`${JSON.stringify(answer)}\n`, () => process.exit(0));
 }

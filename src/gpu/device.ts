@@ -4,7 +4,7 @@
 // uploads), which the tests and the benchmark report, and it refuses software rendering (Mesa's
 // llvmpipe/lavapipe, SwiftShader) unless asked: a run on it is a correctness check, never a
 // GPU measurement.
-import { adapterName, describeAdapter, findAdapter, loadDawn, runDawnUntil, type AdapterReport } from './dawn.ts';
+import { adapterName, describeAdapter, findAdapter, loadDawn, probeAdapter, runDawnUntil, type AdapterReport, type ProbedAdapter } from './dawn.ts';
 
 /** What crossed between host and GPU since the counters were last reset. */
 export interface GpuCounters {
@@ -158,6 +158,7 @@ export class GpuContext {
 
 let context: GpuContext | null = null;
 let starting: Promise<GpuContext> | null = null;
+let probing: Promise<ProbedAdapter> | null = null;
 
 /** The started GPU (null before `startGpu()`). */
 export function gpuContext(): GpuContext | null {
@@ -183,9 +184,16 @@ export function softwareRenderingMessage(a: AdapterReport): string {
  * limits. Software rendering is refused unless `allowSoftware` (or NEURAL_MFG_ALLOW_SOFTWARE=1).
  */
 export async function startGpu(opts: { allowSoftware?: boolean } = {}): Promise<GpuContext> {
+  // the adapter is found first in a child process: a refusal comes before Dawn prints anything here
+  probing ??= probeAdapter().catch((err) => {
+    probing = null;
+    throw err;
+  });
+  const probed = await probing;
+  assertHardware(probed.report, opts.allowSoftware);
   starting ??= (async () => {
     const { create, globals } = await loadDawn();
-    const found = await findAdapter(create);
+    const found = await findAdapter(create, probed);
     const report = describeAdapter(found);
     const requiredLimits: Record<string, number> = {};
     for (const key of WANTED_LIMITS) {

@@ -53,7 +53,7 @@ export async function readCheckpoint(path: string): Promise<{ run: CheckpointRun
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CheckpointError(
-      code === 'ENOENT' ? `${path}: no checkpoint here (was the run started with this --out folder?)` : `${path}: not valid JSON (${(err as Error).message})`,
+      code === 'ENOENT' ? `${path}: no checkpoint here (was the run started with this --out folder?)` : `${path}: not valid JSON (${(err as Error).message.replace(/\s*\n\s*/g, ' ')})`,
     );
   }
   if (raw?.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${path}: not a neural-mfg checkpoint`);

@@ -3,8 +3,8 @@
 // mean squared error of every simulated population against every observed one, the observed
 // states themselves for `generate --from-dynamics`, and the distances a report compares.
 import { tf, type Tensor, type Scalar } from '../tf.ts';
-import type { ExperimentConfig } from '../config.ts';
-import type { Dataset, ObservationModel } from '../game.ts';
+import type { ExperimentConfig, FieldReader } from '../config.ts';
+import type { AcceptedRange, Dataset, ObservationModel } from '../game.ts';
 import type { RandomStream } from '../random.ts';
 import { readLongTable, writeLongTable } from '../data/csv.ts';
 import { datasetOfRows } from '../data/dataset.ts';
@@ -17,15 +17,18 @@ import { mean, std, wasserstein1 } from '../data/stats.ts';
 export function agentStateObservations<C extends ExperimentConfig>(
   column: string,
   draw: (config: C, rng: RandomStream, samples: number) => Float64Array,
+  accepted: (config: C) => AcceptedRange,
 ): ObservationModel<C> {
   const header = ['sample', 'agent', column];
   return {
     csvHeader: header,
+    accepted,
     async read(file, config) {
+      const range = accepted(config);
       const { labels, values, shape } = await readLongTable(file, {
         label: 'sample',
         indices: [{ name: 'agent', size: config.agents }],
-        value: { name: column, kind: 'number' },
+        value: { name: column, kind: 'number', min: range.min, max: range.max, rangeNote: rangeNote(range) },
       });
       return { labels, values, shape };
     },
@@ -58,4 +61,20 @@ export function agentStateObservations<C extends ExperimentConfig>(
       };
     },
   };
+}
+
+/** What a refused value is told: the range and the field that widens it. */
+export function rangeNote(range: AcceptedRange): string {
+  return `${range.what}; widen the accepted range with --set ${range.field}=[lo,hi] if you mean it`;
+}
+
+/**
+ * Reads an optional accepted range [min, max] from a configuration section (default `usual`):
+ * the field is always filled in, so that `--set` reaches it.
+ */
+export function readAcceptedRange(section: FieldReader, key: string, usual: [number, number]): [number, number] {
+  if (!section.has(key)) return [usual[0], usual[1]];
+  const [min, max] = section.numbers(key, { length: 2 });
+  if (!(min < max)) section.fail(key, 'a range [min, max] with min < max', [min, max]);
+  return [min, max];
 }

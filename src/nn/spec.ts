@@ -25,7 +25,9 @@ export function layerShapes(spec: MlpSpec): [number, number][] {
 }
 
 export function parameterCount(spec: MlpSpec): number {
-  return layerShapes(spec).reduce((n, [i, o]) => n + i * o + o, 0);
+  // by arithmetic, not over layerShapes: a shape read from a file is counted without building it
+  const { inputSize: i, outputSize: o, width: w, depth: d } = spec;
+  return d === 0 ? i * o + o : i * w + w + (d - 1) * (w * w + w) + w * o + o;
 }
 
 /** Initial flat parameter vector (float64 on the host). */

@@ -4,7 +4,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { renderSvg } from './render.ts';
 
-export { renderSvg, writeSvg } from './render.ts';
+export { renderSvg, writePngBeside, writeSvg } from './render.ts';
 
 export interface ReferenceLine {
   y: number;
@@ -79,6 +79,9 @@ const DEFAULT_LINE_COLORS = ['#d62728', '#2ca02c', '#9467bd', '#8c564b', '#17bec
 const SERIES_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
 const LOG_AXIS = ' on a log axis';
 const WIDTH = 450;
+/** beyond this magnitude a box plot is drawn in units of HUGE_UNIT (see populationBoxPlotSpec) */
+const HUGE = 1e300;
+const HUGE_UNIT = 1e10;
 const HEIGHT = 300;
 
 /** Box plot of a population per turn (Figs. 2a/2b/3a/3b, docs/framework.md §6). Returns SVG text. */
@@ -132,14 +135,31 @@ export function populationBoxPlotSpec(o: PopulationBoxPlotOptions): TopLevelSpec
   // The y domain is computed here rather than by vega: with the histogram panel the shared scale
   // would also take the extent of the (often empty) outlier layer and warn "Infinite extent".
   const [dataLo, dataHi] = extent([...o.values, lines.map((l) => l.y), hist ? hist.domain : []]);
+  if (Math.max(Math.abs(dataLo), Math.abs(dataHi)) > HUGE && hist === undefined) {
+    // values near the float64 limit: drawn in units of 10^10, so that the span and the box plot's
+    // own arithmetic (quartiles ± 1.5 IQR) stay finite
+    const scaled = (v: number) => v / HUGE_UNIT;
+    return populationBoxPlotSpec({
+      ...o,
+      yTitle: `${o.yTitle} (×1e10)`,
+      yFormat: 'number',
+      values: o.values.map((row) => row.map(scaled)),
+      referenceLines: lines.map((l) => ({ ...l, y: scaled(l.y) })),
+      ...(o.yDomain ? { yDomain: [scaled(o.yDomain[0]), scaled(o.yDomain[1])] as [number, number] } : {}),
+    });
+  }
   const [lo, hi] = o.yDomain ?? (dataLo < dataHi ? [dataLo, dataHi] : [dataLo - 0.5, dataHi + 0.5]);
   let yScale: Record<string, unknown> = { domain: [lo, hi], nice: o.yDomain === undefined, zero: false };
   let yAxis: Record<string, unknown> = { title: o.yTitle, grid: true };
-  if (o.yFormat === 'clock') {
-    // hand-picked ticks (whole hours, half hours, ...) so that labels read 12:00, not 12:12
-    const ticks = clockTicks(lo, hi, o.yDomain === undefined);
+  // hand-picked ticks (whole hours, half hours, ...) so that labels read 12:00, not 12:12; hours far
+  // outside a day get the plain number axis
+  const ticks = o.yFormat === 'clock' ? clockTicks(lo, hi, o.yDomain === undefined) : null;
+  if (ticks) {
     yScale = { domain: [Math.min(lo, ticks[0]), Math.max(hi, ticks[ticks.length - 1])], nice: false, zero: false };
     yAxis = { ...yAxis, values: ticks, labelExpr: CLOCK_LABEL_EXPR };
+  } else if (Math.max(Math.abs(lo), Math.abs(hi)) >= 1e6) {
+    // large numbers read as 1e+30, not as 1.0000000000000001e+29
+    yAxis = { ...yAxis, format: '.3~g' };
   }
 
   const rows = o.turns.flatMap((turn, k) => o.values[k].map((value) => ({ turn, value })));
@@ -285,7 +305,9 @@ export function linePlotSpec(o: LinePlotOptions): TopLevelSpec {
     s.x.forEach((x, i) => {
       const y = s.y[i];
       const spread = s.spread?.[i];
-      rows.push(spread === undefined ? { series: s.name, x, y } : { series: s.name, x, y, lo: y - spread, hi: y + spread });
+      // an error bar that would overflow float64 is drawn to its limit
+      const bound = (v: number) => Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, v));
+      rows.push(spread === undefined ? { series: s.name, x, y } : { series: s.name, x, y, lo: bound(y - spread), hi: bound(y + spread) });
     });
   });
   if (logY) {
@@ -353,11 +375,17 @@ function referenceLineLayer(lines: ReferenceLine[], yScale: Record<string, unkno
 const CLOCK_LABEL_EXPR =
   "format(floor(round(datum.value * 60) / 60), '02d') + ':' + format(((round(datum.value * 60) % 60) + 60) % 60, '02d')";
 
-/** Tick values in hours at the coarsest clock-friendly step giving at least four ticks. */
-function clockTicks(lo: number, hi: number, extend: boolean): number[] {
+/**
+ * Tick values in hours at the coarsest clock-friendly step giving at least four ticks; null where
+ * the values are no times of day (a span of more than 48 steps of 12 hours, or hours beyond 10^6,
+ * where minutes are below the numbers' precision): those get the plain number axis, so that any
+ * finite range draws (a span of 10^30 hours once asked for 10^29 ticks).
+ */
+function clockTicks(lo: number, hi: number, extend: boolean): number[] | null {
   const steps = [1 / 12, 1 / 6, 1 / 4, 1 / 2, 1, 2, 3, 4, 6, 12];
   const span = Math.max(hi - lo, 1 / 60);
   const step = [...steps].reverse().find((s) => span / s >= 4) ?? steps[0];
+  if (!(span / step <= 48) || !(Math.abs(lo) + Math.abs(hi) < 1e6)) return null;
   // with an automatic domain the ends are pushed out to whole steps; otherwise ticks stay inside
   const first = extend ? Math.floor(lo / step + 1e-9) * step : Math.ceil(lo / step - 1e-9) * step;
   const last = extend ? Math.ceil(hi / step - 1e-9) * step : Math.floor(hi / step + 1e-9) * step;

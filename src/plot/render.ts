@@ -88,3 +88,26 @@ export async function writeSvg(path: string, svg: string): Promise<void> {
   const { writeFileAtomic } = await import('../io/atomic.ts');
   await writeFileAtomic(path, svg);
 }
+
+let resvg: typeof import('@resvg/resvg-js') | null | undefined;
+
+/**
+ * Writes a PNG (2×) of an SVG beside it (`loss.svg` → `loss.png`) where @resvg/resvg-js loads (a
+ * dependency with prebuilt binaries; a platform without one gets the SVG alone). Returns the PNG's
+ * path, or null when none could be written.
+ */
+export async function writePngBeside(svgPath: string, svg: string): Promise<string | null> {
+  if (resvg === undefined) {
+    try {
+      resvg = await import('@resvg/resvg-js');
+    } catch {
+      resvg = null;
+    }
+  }
+  if (!resvg) return null;
+  const png = new resvg.Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } }).render().asPng();
+  const pngPath = svgPath.replace(/\.svg$/, '') + '.png';
+  const { writeFileAtomic } = await import('../io/atomic.ts');
+  await writeFileAtomic(pngPath, png);
+  return pngPath;
+}

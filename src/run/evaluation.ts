@@ -5,7 +5,7 @@ import { inspectModel, overriddenConfig } from './models.ts';
 import { evaluateOnData } from './report.ts';
 import { claimOutput } from './folder.ts';
 import { chooseEngine } from './engine.ts';
-import { formatMetric } from './text.ts';
+import { formatMetric, valueUnit } from './text.ts';
 import { RequestError, type EvalRequest } from './requests.ts';
 import type { RunIO } from './io.ts';
 
@@ -24,7 +24,8 @@ export async function runEval(r: EvalRequest, io: RunIO): Promise<number> {
     const seed = r.seed ?? manifest.seed;
     const e = await evaluateOnData({ dir: r.out, exp, params, seed, engine, data, dataPath: r.data, modelDir: inspected.dir, started });
     const runs = e.paired ? ', one run each' : `, ${e.populations} initial populations`;
-    const lines = [`${game.title}: ${inspected.dir} on ${r.data} (${data.shape[0]} samples${runs})`, `  loss ${e.summary.loss?.toFixed(4)}`];
+    const unit = valueUnit(game.figureStyle?.(config).yFormat ?? 'number');
+    const lines = [`${game.title}: ${inspected.dir} on ${r.data} (${data.shape[0]} samples${runs})${unit}`, `  loss ${e.summary.loss?.toFixed(4)}`];
     for (const [k, v] of Object.entries(e.metrics)) lines.push(`  ${k} ${formatMetric(v)}`);
     const gap = e.summary.nashGap as { mean: number; max: number } | undefined;
     const mfgGap = e.summary.mfgOnlyNashGap as { mean: number; max: number } | undefined;

@@ -13,9 +13,9 @@
 //                     --force), `files` what the run wrote, `ended` when it ended, `failed` why
 //                     it failed (if it did): all three set when it ends
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, realpath, rm, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonAtomic } from '../io/atomic.ts';
 
@@ -198,11 +198,7 @@ export async function claimOutput(dir: string, opts: ClaimOptions): Promise<Clai
     if (opts.continues) throw new OutputFolderError(`${dir}: no such folder (the run to continue is not there)`);
   }
   const created = !existsSync(dir);
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (err) {
-    throw explainFsError(dir, err);
-  }
+  await createFolder(dir);
   const dropLock = await lockFolder(dir, opts.command);
   try {
     const record = await readRecord(dir);
@@ -269,6 +265,78 @@ export async function claimOutput(dir: string, opts: ClaimOptions): Promise<Clai
       }
     },
   };
+}
+
+/**
+ * Linux's special file systems (statfs f_type → name): kernel interfaces, not places for files.
+ * Node's recursive mkdir spins forever on some (`--out /proc/x`).
+ */
+const SPECIAL_FILE_SYSTEMS: Record<number, string> = {
+  0x9fa0: 'proc',
+  0x62656572: 'sysfs',
+  0x1cd1: 'devpts',
+  0x27e0eb: 'cgroup',
+  0x63677270: 'cgroup2',
+  0x64626720: 'debugfs',
+  0x74726163: 'tracefs',
+  0x73636673: 'securityfs',
+  0xf97cff8c: 'selinuxfs',
+  0xcafe4a11: 'bpf',
+  0x6165676c: 'pstore',
+  0x62656570: 'configfs',
+  0xde5e81e4: 'efivarfs',
+  0x65735543: 'fusectl',
+  0x19800202: 'mqueue',
+  0x42494e4d: 'binfmt_misc',
+  0x6e736673: 'nsfs',
+  0x958458f6: 'hugetlbfs',
+  0x0187: 'autofs',
+};
+
+/** The kernel's folders, by path (/dev is a tmpfs to statfs, but its files are devices; /dev/shm is for files). */
+function specialByPath(real: string): '/proc' | '/sys' | '/dev' | null {
+  if (real === '/dev/shm' || real.startsWith('/dev/shm/')) return null;
+  for (const root of ['/proc', '/sys', '/dev'] as const) if (real === root || real.startsWith(`${root}/`)) return root;
+  return null;
+}
+
+/**
+ * Creates `dir` (and the folders above it that are missing), after checking where it would go:
+ * the nearest existing folder above must be a folder (not a file) on an ordinary file system (not
+ * /proc, /sys, /dev or another kernel interface). One level at a time: Node's recursive mkdir
+ * spins forever on /proc. Errors are OutputFolderErrors that say what to do.
+ */
+export async function createFolder(dir: string): Promise<void> {
+  const target = resolve(dir);
+  const missing: string[] = [];
+  let existing = target;
+  for (;;) {
+    const info = await stat(existing).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : Promise.reject(explainFsError(dir, err))));
+    if (info) {
+      if (!info.isDirectory()) throw new OutputFolderError(`${dir}: a file of that name is in the way; --out needs a folder`);
+      break;
+    }
+    missing.unshift(existing);
+    const up = dirname(existing);
+    if (up === existing) break;
+    existing = up;
+  }
+  const real = await realpath(existing).catch(() => existing);
+  const byPath = specialByPath(real);
+  const type = await statfs(real).then((s) => SPECIAL_FILE_SYSTEMS[s.type] ?? null, () => null);
+  if (type) throw new OutputFolderError(`${dir}: ${real} is on the ${type} file system, a kernel interface, not a place for files; choose another --out`);
+  if (byPath) {
+    const what = { '/proc': 'process information', '/sys': 'objects', '/dev': 'devices' }[byPath];
+    throw new OutputFolderError(`${dir}: ${real === byPath ? real : `${real} (in ${byPath})`} holds the kernel's ${what}, not files; choose another --out`);
+  }
+  for (const level of missing) {
+    try {
+      await mkdir(level);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (await stat(level).catch(() => null))?.isDirectory()) continue; // made meanwhile
+      throw explainFsError(dir, err);
+    }
+  }
 }
 
 /**

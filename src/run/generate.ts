@@ -4,7 +4,7 @@
 // observes its states (Game.observations.fromStates; a time series: its path through every save
 // time). The configuration's parameters are then the truth a recovery (train --learn) can be
 // checked against.
-import { access, mkdir, stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { randomStreams } from '../streams.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { buildModel, experimentOf, type Experiment } from './experiment.ts';
 import { chooseEngine } from './engine.ts';
+import { createFolder, OutputFolderError } from './folder.ts';
 import { RequestError, type GenerateRequest } from './requests.ts';
 import type { RunIO } from './io.ts';
 import { lossInput, lossTimes } from '../mfg/observed.ts';
@@ -60,8 +61,8 @@ async function checkTarget(out: string, force: boolean): Promise<void> {
   if (s?.isDirectory()) throw new RequestError(`${out} is a folder; generate --out needs a CSV file name, e.g. ${join(out, 'observations.csv')}`);
   if (s && !force) throw new RequestError(`${out} exists; choose another --out, or pass --force to replace it`);
   const dir = dirname(resolve(out));
+  await createFolder(dir).catch((err) => Promise.reject(err instanceof OutputFolderError ? new RequestError(err.message.replace(/--out needs a folder/, 'generate --out needs a CSV file name in a folder')) : err));
   try {
-    await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -12,10 +12,11 @@ import { chooseEngine } from './engine.ts';
 import { claimOutput } from './folder.ts';
 import { RequestError, type SimulateRequest } from './requests.ts';
 import type { RunIO } from './io.ts';
-import { formatValue } from './text.ts';
+import { formatValue, valueUnit } from './text.ts';
 import { writePopulation } from './outputs.ts';
 import { nashGapTurns, writeNashGapFigure, type NashGap } from './equilibrium.ts';
 import { join } from 'node:path';
+import { firstNonFinite, NonFiniteError } from '../finite.ts';
 
 /** One trajectory to simulate: the experiment, the seed, the engine, and what is given instead of drawn. */
 export interface SimulationSetup<C extends ExperimentConfig = ExperimentConfig> {
@@ -79,6 +80,13 @@ export function simulate<C extends ExperimentConfig>(req: SimulationSetup<C>): S
     ctx: { observations: observation, keys },
     saveAt: times,
   });
+  const size = run.states.length / times.length;
+  const bad = firstNonFinite(run.states);
+  if (bad >= 0) {
+    throw new NonFiniteError(
+      `the simulated states are not finite (${run.states[bad]} for value ${bad % size} at t = ${times[Math.floor(bad / size)]}): the dynamics overflow under this configuration (is a field such as noise.sigma, mechanics.* or initial.* too large?)${req.params ? ' or these weights' : ''}`,
+    );
+  }
   return {
     times: times.slice(),
     values: run.states,
@@ -157,8 +165,9 @@ export async function runSimulate(r: SimulateRequest, io: RunIO): Promise<number
   if (saved.kind === 'described') lines.push(saved.text);
   else {
     const style = exp.game.figureStyle?.(exp.config).yFormat ?? 'number';
+    if (style === 'clock') lines.push(`${exp.game.title}${valueUnit(style)}`);
     for (const s of saved.turns) {
-      lines.push(`t=${String(s.t).padStart(3)}  mean ${formatValue(s.mean, style)}  std ${s.std.toFixed(3)}  min ${formatValue(s.min, style)}  max ${formatValue(s.max, style)}`);
+      lines.push(`t=${String(s.t).padStart(3)}  mean ${formatValue(s.mean)}  std ${formatValue(s.std)}  min ${formatValue(s.min)}  max ${formatValue(s.max)}`);
     }
     if (saved.nashGap) lines.push(`equilibrium gap at the last turn: mean ${saved.nashGap.mean.toPrecision(4)}, largest ${saved.nashGap.max.toPrecision(4)}`);
   }

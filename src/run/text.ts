@@ -3,19 +3,28 @@
 import type { TrainingReport } from './report.ts';
 import { mean, sortedCopy } from '../data/stats.ts';
 
-/** Formats a state value the way the game's figures do (clock times for arrival times). */
-export function formatValue(x: number, style: 'clock' | 'number'): string {
-  if (style === 'number') return x.toFixed(3);
-  const sign = x < 0 ? '-' : '';
-  const minutes = Math.round(Math.abs(x) * 60);
-  return `${sign}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+/**
+ * A state value for people: decimal, as summary.json and `eval` give it (arrival times in decimal
+ * hours, 15.500 = 15:30; the figures draw clock times); 4 significant digits beyond 10^6.
+ */
+export function formatValue(x: number): string {
+  return Math.abs(x) >= 1e6 ? x.toPrecision(4) : x.toFixed(3);
 }
 
-/** A metric for people: 4 decimals, lists in brackets (a long one, a time series: its ends and its length; summary.json has it whole). */
+/** What the values of a table are, for its heading: " (hours: 15.500 = 15:30)" for arrival times. */
+export function valueUnit(style: 'clock' | 'number'): string {
+  return style === 'clock' ? ' (decimal hours: 15.500 = 15:30)' : '';
+}
+
+/**
+ * A metric for people: 4 decimals (4 significant digits beyond 10^6), lists in brackets (a long
+ * one, a time series: its ends and its length; summary.json has it whole).
+ */
 export function formatMetric(v: number | number[]): string {
-  if (!Array.isArray(v)) return v.toFixed(4);
-  if (v.length <= 12) return `[${v.map((x) => x.toFixed(4)).join(', ')}]`;
-  return `[${v.slice(0, 3).map((x) => x.toFixed(4)).join(', ')}, …, ${v.slice(-3).map((x) => x.toFixed(4)).join(', ')}] (${v.length} values)`;
+  const one = (x: number) => (Math.abs(x) >= 1e6 ? x.toPrecision(4) : x.toFixed(4));
+  if (!Array.isArray(v)) return one(v);
+  if (v.length <= 12) return `[${v.map(one).join(', ')}]`;
+  return `[${v.slice(0, 3).map(one).join(', ')}, …, ${v.slice(-3).map(one).join(', ')}] (${v.length} values)`;
 }
 
 /** A time per step for people: three significant digits (fused steps take fractions of a millisecond). */
@@ -48,9 +57,9 @@ export function trainingText(r: TrainingReport, style: 'clock' | 'number', title
   if (r.kind === 'population') {
     const qs = [0, 0.25, 0.5, 0.75, 1];
     const row = (name: string, v: ArrayLike<number>) =>
-      `${name.padEnd(22)}${quantiles(v, qs).map((x) => formatValue(x, style).padStart(9)).join('')}   mean ${formatValue(mean(v), style)}\n`;
+      `${name.padEnd(22)}${quantiles(v, qs).map((x) => formatValue(x).padStart(9)).join('')}   mean ${formatValue(mean(v))}\n`;
     const starts = r.fixedStart ? `${r.populations} runs from the training's initial population` : `${r.populations} initial populations`;
-    out.write(`\n${title}, final turn t=${r.final.t}, ${starts} (${s.steps} steps, seed ${s.seed}, ${engineLabel(s)})\n`);
+    out.write(`\n${title}, final turn t=${r.final.t}, ${starts} (${s.steps} steps, seed ${s.seed}, ${engineLabel(s)})${valueUnit(style)}\n`);
     out.write(`${''.padEnd(22)}${['min', 'q25', 'median', 'q75', 'max'].map((h) => h.padStart(9)).join('')}\n`);
     out.write(row('model', r.model));
     out.write(row('data (training set)', r.data));
@@ -74,7 +83,7 @@ export function trainingText(r: TrainingReport, style: 'clock' | 'number', title
   if (s.nashGap) out.write(`equilibrium gap at the final turn: model mean ${s.nashGap.mean.toPrecision(3)} (largest ${s.nashGap.max.toPrecision(3)}), MFG only mean ${s.mfgOnlyNashGap.mean.toPrecision(3)} (largest ${s.mfgOnlyNashGap.max.toPrecision(3)})\n`);
   const which = r.kind === 'population' ? 'loss' : 'loss (last step)';
   out.write(
-    `${which}: train ${s.trainLoss?.toFixed(4) ?? '—'}, validation ${s.validationLoss?.toFixed(4) ?? '—'}; ` +
+    `${which}: train ${s.trainLoss == null ? '—' : formatMetric(s.trainLoss)}, validation ${s.validationLoss == null ? '—' : formatMetric(s.validationLoss)}; ` +
       `${formatMs(s.msPerStep)} ms/step; ${s.wallSeconds.toFixed(1)} s in all\n`,
   );
   out.write(`wrote ${dir}/: ${r.files.join(', ')}\n`);

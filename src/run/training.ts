@@ -4,7 +4,8 @@
 // report with summary.json (report.ts), and the report in words. fitModel, the model fitted in
 // memory, is what analyses are handed to train with (src/run/analysis.ts).
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { ConfigError, type ExperimentConfig } from '../config.ts';
 import { subset, type Dataset } from '../data/dataset.ts';
 import { streamOf } from '../streams.ts';
@@ -13,7 +14,7 @@ import type { EngineName } from '../mfg/engine.ts';
 import { readCheckpoint, writeCheckpoint, type CheckpointRun } from '../io/checkpoint.ts';
 import { saveModel } from '../io/model.ts';
 import { writeCsv } from '../data/csv.ts';
-import { lossCurve, writeSvg } from '../plot/figures.ts';
+import { lossCurve, writePngBeside, writeSvg } from '../plot/figures.ts';
 import { DivergenceError, trainLoop, type StepMetrics, type TrainResult, type TrainState } from '../train/loop.ts';
 import { GENERATED_VALUES, populationsThatFit } from '../train/evaluate.ts';
 import { buildModel, experimentOf, type Experiment } from './experiment.ts';
@@ -117,17 +118,27 @@ async function trainIn(partial: Omit<TrainingRun, 'engine'>, ask: TrainRequest |
     });
     progress?.stop();
     io.out(trainingText(await saveTrainedRun(run), game.figureStyle?.(config).yFormat ?? 'number', game.title, req.dir));
-    return run.result.stoppedEarly ? EXIT_INTERRUPTED : 0;
+    if (run.result.stoppedEarly) {
+      io.note(`stopped after step ${run.result.metrics.length} of ${config.training.steps}; continue it with: neural-mfg train --resume ${shellWord(req.dir)}`);
+      return EXIT_INTERRUPTED;
+    }
+    return 0;
   } catch (err) {
     if (!(err instanceof DivergenceError)) throw err;
     progress?.stop();
     const checkpoint = join(req.dir, 'checkpoint.json');
     const kept = existsSync(checkpoint) ? `the last good checkpoint is kept: ${checkpoint} (train --resume ${req.dir} continues from it)` : 'no checkpoint had been written yet';
-    io.note(`neural-mfg: ${err.message}. The model was not saved; ${kept}. Try a smaller training.learningRate.`);
+    const advice = err.dataCause ? `The likely cause is the data: ${err.dataCause}.` : 'Try a smaller training.learningRate.';
+    io.note(`neural-mfg: ${err.message}. The model was not saved; ${kept}. ${advice}`);
     return EXIT_DIVERGED;
   } finally {
     progress?.stop();
   }
+}
+
+/** A path as one shell word: quoted where the shell would split or expand it. */
+function shellWord(path: string): string {
+  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The run's observations read from CSV files (the validation file is optional). */
@@ -198,17 +209,45 @@ export async function fitModel<C extends ExperimentConfig>(
     validation && opts.validation && validation.shape[0] > limit && limit > 0
       ? subset(validation, streamOf(seed, 'validationSubsample').permutation(validation.shape[0]).slice(0, limit))
       : validation;
-  const result = await trainLoop({
-    model,
-    train,
-    validation: stepValidation,
-    streams,
-    resume: opts.resume,
-    checkpoint: opts.checkpoint,
-    onStep: opts.hooks?.onStep,
-    shouldStop: opts.hooks?.shouldStop,
-  });
+  let result: TrainResult;
+  try {
+    result = await trainLoop({
+      model,
+      train,
+      validation: stepValidation,
+      streams,
+      resume: opts.resume,
+      checkpoint: opts.checkpoint,
+      onStep: opts.hooks?.onStep,
+      shouldStop: opts.hooks?.shouldStop,
+    });
+  } catch (err) {
+    if (err instanceof DivergenceError) err.dataCause ??= farOutside(game, config, [train, validation]) ?? undefined;
+    throw err;
+  }
   return { model, result, train, validation };
+}
+
+/**
+ * The observations in words when they lie far outside the range the game is made for (beyond its
+ * usual accepted range by more than that range's width: only where --set widened it), else null.
+ */
+export function farOutside<C extends ExperimentConfig>(game: Experiment<C>['game'], config: C, datasets: (Dataset | null)[]): string | null {
+  const accepted = game.observations.accepted?.(config);
+  if (!accepted) return null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const d of datasets) {
+    if (!d) continue;
+    for (let i = 0; i < d.values.length; i++) {
+      if (d.values[i] < lo) lo = d.values[i];
+      if (d.values[i] > hi) hi = d.values[i];
+    }
+  }
+  const [min, max] = accepted.usual;
+  const width = max - min;
+  if (!(lo < min - width || hi > max + width)) return null;
+  return `the observations range from ${lo.toPrecision(4)} to ${hi.toPrecision(4)}, far outside the [${min}, ${max}] the ${game.name} game is made for (${accepted.what}; ${accepted.field})`;
 }
 
 /**
@@ -356,5 +395,11 @@ export async function saveTrainedRun<C extends ExperimentConfig>(run: TrainedRun
     ...(learned ? { learned } : {}),
     ...(run.bootstrap ? { intervals: run.bootstrap.intervals, bootstrap: bootstrapFacts(run.bootstrap) } : {}),
   };
-  return reportTraining({ dir, exp, model, seed, train, validation, lastInitialState: result.lastInitialState, facts, started: run.started });
+  const report = await reportTraining({ dir, exp, model, seed, train, validation, lastInitialState: result.lastInitialState, facts, started: run.started });
+  // a PNG beside every figure, as analyze and sweep aggregate write them
+  for (const file of report.files.filter((f) => f.endsWith('.svg') && existsSync(join(dir, f)))) {
+    const png = await writePngBeside(join(dir, file), await readFile(join(dir, file), 'utf8'));
+    if (png) report.files.push(basename(png));
+  }
+  return report;
 }

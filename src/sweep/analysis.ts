@@ -11,6 +11,7 @@ import { withoutOutput, type AnalyzeRequest } from '../run/requests.ts';
 import { gameByName } from '../../games/index.ts';
 import { jobState } from './job.ts';
 import { buildManifest, clearSweep, writeManifest, type SweepManifest } from './manifest.ts';
+import { bundleRequest, copyInputs, isBundled } from './inputs.ts';
 import { runSession, sessionVerdict } from './session.ts';
 
 /**
@@ -24,8 +25,8 @@ export function analysisManifest(req: AnalyzeRequest, seeds: number[]): SweepMan
   const fields = [...new Set(points.flatMap((p) => Object.keys(p.values)))];
   return buildManifest({
     target: game.name,
-    // the jobs read the data file from wherever they run: its absolute path
-    base: { ...withoutOutput(req), ...(req.data ? { data: resolve(req.data) } : {}) },
+    // the jobs read the data file from wherever they run: its copy in the sweep's folder, else its absolute path
+    base: { ...withoutOutput(req), ...(req.data ? { data: isBundled(req.data) ? req.data : resolve(req.data) } : {}) },
     seeds,
     points,
     grid: fields.map((field) => ({ field, values: points.map((p) => p.values[field]) })),
@@ -89,7 +90,12 @@ export async function runAnalysisSweep(
   req: AnalyzeRequest,
   o: { seeds: number[]; label: string; workers: number; retries: number; planOnly: boolean; force: boolean; started: number },
 ): Promise<{ code: number; text: string }> {
-  const manifest = analysisManifest(req, o.seeds);
+  // the files the jobs read are copied into the sweep's folder (inputs.ts): it runs anywhere
+  const bundled = await bundleRequest(req);
+  await copyInputs(dir, bundled.inputs);
+  const manifest = analysisManifest(bundled.request, o.seeds);
+  // the analysis's record names the file as it was given
+  if (manifest.analysis) manifest.analysis.dataFile = req.data ?? null;
   const points = manifest.jobs.length / o.seeds.length;
   if (o.force) await clearSweep(dir);
   await writeManifest(dir, manifest, true);

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { PACKAGE_ROOT } from '../package.ts';
 import type { SweepManifest } from './manifest.ts';
+import { foreignInputs } from './inputs.ts';
 
 /** How this installation's command is started: `node /…/bin/neural-mfg.js`. */
 export function defaultCommand(): string {
@@ -97,7 +98,7 @@ export function kubernetesJob(manifest: SweepManifest, o: KubernetesOptions): Re
       parallelism: Math.min(o.parallelism, manifest.jobs.length),
       // each index is retried on its own; pods evicted or preempted do not count (they resume from the checkpoint)
       backoffLimitPerIndex: o.backoffLimitPerIndex,
-      podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] },
+      podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] },
       template: {
         metadata: { labels },
         spec: {
@@ -173,10 +174,21 @@ export async function writeKubernetes(dir: string, manifest: SweepManifest, o: K
   return file;
 }
 
+/** Memory per job when --memory is not given (the --help's promise). */
+export const DEFAULT_MEMORY = { slurm: '2G', kubernetes: '2Gi' } as const;
+
 /** `sweep export DIR --to …` from the command's flags; returns what to tell the user. */
 export async function exportSweep(dir: string, manifest: SweepManifest, to: 'slurm' | 'kubernetes', o: Record<string, string | number | undefined>): Promise<string> {
   const str = (k: string) => (o[k] === undefined ? undefined : String(o[k]));
   const num = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
+  // the folder must hold what its jobs read: a pod sees only the volume; a Slurm node sees the
+  // shared file systems, where a path outside the folder may still be there
+  const foreign = foreignInputs(dir, manifest.jobs);
+  const replan = `plan the sweep again (sweep plan copies the files its jobs read into ${join(dir, 'inputs')})`;
+  if (foreign.length > 0 && to === 'kubernetes') {
+    throw new Error(`${dir} is not self-contained, and the pods see only its volume: ${foreign.slice(0, 3).join('; ')}${foreign.length > 3 ? ` (and ${foreign.length - 3} more)` : ''}; ${replan}`);
+  }
+  const note = foreign.length > 0 ? `\nnote: ${foreign.slice(0, 3).join('; ')}: every compute node must see ${foreign.length === 1 ? 'it' : 'them'} at that path, or ${replan}` : '';
   if (to === 'slurm') {
     const file = await writeSlurm(dir, manifest, {
       command: str('command') ?? defaultCommand(),
@@ -184,10 +196,10 @@ export async function exportSweep(dir: string, manifest: SweepManifest, to: 'slu
       maxParallel: o.parallelism === undefined ? undefined : Number(o.parallelism),
       partition: str('partition'),
       time: str('time'),
-      memory: str('memory'),
+      memory: str('memory') ?? DEFAULT_MEMORY.slurm,
       account: str('account'),
     });
-    return `wrote ${file}: a job array of ${manifest.jobs.length} tasks; submit it with sbatch ${file}, then neural-mfg sweep aggregate ${dir}`;
+    return `wrote ${file}: a job array of ${manifest.jobs.length} tasks; submit it with sbatch ${file}, then neural-mfg sweep aggregate ${dir}${note}`;
   }
   const image = str('image');
   const claim = str('claim');
@@ -201,7 +213,7 @@ export async function exportSweep(dir: string, manifest: SweepManifest, to: 'slu
     parallelism: num('parallelism', manifest.jobs.length),
     backoffLimitPerIndex: num('retries', 2),
     cpu: num('cpus', 1),
-    memory: str('memory'),
+    memory: str('memory') ?? DEFAULT_MEMORY.kubernetes,
     namespace: str('namespace'),
   });
   return `wrote ${file}: an Indexed Job of ${manifest.jobs.length} pods; copy ${dir} to the volume ${claim}, kubectl apply -f ${file}, then neural-mfg sweep aggregate on the copy`;

@@ -5,7 +5,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { execute } from '../run/execute.ts';
 import { consoleIO } from '../run/io.ts';
-import { EXIT_INTERRUPTED } from '../run/exit.ts';
+import { EXIT_DIVERGED, EXIT_INTERRUPTED } from '../run/exit.ts';
+import { NonFiniteError } from '../finite.ts';
 import { trains, type RunRequest } from '../run/requests.ts';
 
 type Write = typeof process.stdout.write;
@@ -27,11 +28,12 @@ function tee(fd: number, echo: boolean): () => void {
 }
 
 /**
- * Runs the request here and returns its exit status (an error is written as `neural-mfg: …` and
- * gives 2). `shouldStop` given (a process of the pool, which stops its jobs itself): a training
- * stops after the step at which it answers true. Absent (`sweep run-one`): SIGINT/SIGTERM while it
- * runs stop a training after its current step with a checkpoint (a second signal aborts with 130),
- * and end any other request at once with 130.
+ * Runs the request here and returns its exit status (an error is written as one line `neural-mfg: …`
+ * and gives 2, or 3 for numbers that stopped being finite, as on the command line). `shouldStop`
+ * given (a process of the pool, which stops its jobs itself): a training stops after the step at
+ * which it answers true. Absent (`sweep run-one`): SIGINT/SIGTERM while it runs stop a training
+ * after its current step with a checkpoint (a second signal aborts with 130), and end any other
+ * request at once with 130.
  */
 export async function runInProcess(request: RunRequest, log: string, opts: { echo?: boolean; shouldStop?: () => boolean } = {}): Promise<number> {
   const fd = openSync(log, 'a');
@@ -50,9 +52,9 @@ export async function runInProcess(request: RunRequest, log: string, opts: { ech
   try {
     return await execute(request, { ...consoleIO({ quiet: true }), shouldStop: opts.shouldStop ?? (() => stopping) });
   } catch (err) {
-    process.stderr.write(`neural-mfg: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`neural-mfg: ${(err instanceof Error ? err.message : String(err)).trim().replace(/\s*\n\s*/g, ' ')}\n`);
     if (process.env.NEURAL_MFG_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    return 2;
+    return err instanceof NonFiniteError ? EXIT_DIVERGED : 2;
   } finally {
     if (ownSignals) {
       process.off('SIGINT', onSignal);

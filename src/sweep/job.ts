@@ -12,6 +12,7 @@ import { LOCK_FILE } from '../run/folder.ts';
 import { EXIT_INTERRUPTED } from '../run/exit.ts';
 import { canonicalJson, type RunRequest } from '../run/requests.ts';
 import type { SweepJob } from './manifest.ts';
+import { resolveInputs } from './inputs.ts';
 
 export { EXIT_INTERRUPTED } from '../run/exit.ts';
 
@@ -89,9 +90,10 @@ async function failureReason(log: string): Promise<string> {
 
 /**
  * Runs the job unless it has finished under its key. A `train` job whose folder holds a checkpoint
- * of the same key continues it (a resume request: the same result as an uninterrupted run).
+ * of the same key continues it (a resume request: the same result as an uninterrupted run). The
+ * files it reads (DIR/inputs/) are found in `inputsFrom` (default the sweep's folder).
  */
-export async function executeJob(job: SweepJob, sweepDir: string, run: RequestRunner): Promise<JobOutcome> {
+export async function executeJob(job: SweepJob, sweepDir: string, run: RequestRunner, inputsFrom = sweepDir): Promise<JobOutcome> {
   const files = jobFiles(job);
   const jobDir = join(sweepDir, files.out);
   const { state, record } = await jobState(sweepDir, job);
@@ -106,7 +108,7 @@ export async function executeJob(job: SweepJob, sweepDir: string, run: RequestRu
   else await rm(join(jobDir, LOCK_FILE), { force: true });
   await mkdir(join(sweepDir, 'logs'), { recursive: true });
   const { engine, backend, allowSoftware } = job.request;
-  const request: RunRequest = resumed ? { kind: 'resume', run: jobDir, engine, backend, allowSoftware } : { ...job.request, out: jobDir };
+  const request: RunRequest = resumed ? { kind: 'resume', run: jobDir, engine, backend, allowSoftware } : { ...resolveInputs(inputsFrom, job.request), out: jobDir };
   const attempts = (record?.attempts ?? 0) + 1;
   const started: JobRecord = {
     key: job.key,

@@ -19,6 +19,8 @@ export const SWEEP_FORMAT_VERSION = 2;
 export const MANIFEST_FILE = 'sweep.json';
 /** the BullMQ queue of `sweep run --queue` and `worker`, unless --queue-name says otherwise */
 export const DEFAULT_QUEUE_NAME = 'neural-mfg';
+/** how long `sweep run --queue` and `worker` wait for Redis by default, in seconds (--connect-timeout; src/sweep/connect.ts) */
+export const DEFAULT_CONNECT_TIMEOUT_S = 60;
 
 /** A job's request: a run request without its output (the job's folder is added when it runs). */
 export type JobRequest = RunRequest extends infer R ? (R extends RunRequest ? Omit<R, 'out' | 'force'> : never) : never;
@@ -70,7 +72,7 @@ export interface SweepManifest {
 
 export interface SweepPlan {
   target: string;
-  /** the request every job shares (file paths absolute) */
+  /** the request every job shares (file paths absolute, or copies in DIR/inputs/: inputs.ts) */
   base: SweepBase;
   seeds: number[];
   /** the grid's points in order; each its values (for people) and its --set overrides */
@@ -195,7 +197,7 @@ export async function readManifest(dir: string): Promise<SweepManifest> {
   try {
     m = JSON.parse(text);
   } catch (err) {
-    throw new ManifestError(`${file}: not valid JSON (${(err as Error).message})`);
+    throw new ManifestError(`${file}: not valid JSON (${(err as Error).message.replace(/\s*\n\s*/g, ' ')})`);
   }
   if (m?.format !== SWEEP_FORMAT) throw new ManifestError(`${file}: not a neural-mfg sweep manifest (format ${JSON.stringify(m?.format)})`);
   if (m.version > SWEEP_FORMAT_VERSION) {

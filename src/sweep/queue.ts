@@ -8,9 +8,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, Queue, QueueEvents, Worker, type Job } from 'bullmq';
+import { ConnectStopped, waitForRedis } from './connect.ts';
 import { executeJob, jobFiles, jobState, writeJobRecord, type JobOutcome } from './job.ts';
-import { readManifest, type SweepJob, type SweepManifest } from './manifest.ts';
+import { DEFAULT_CONNECT_TIMEOUT_S, readManifest, type SweepJob, type SweepManifest } from './manifest.ts';
 import { JobPool } from './pool.ts';
 import type { RunSummary, SweepCounts, SweepEvent } from './run-local.ts';
 
@@ -73,7 +75,32 @@ export interface QueueRunOptions {
   url: string;
   queueName: string;
   retries: number;
+  /** give up reaching Redis after this many seconds (default DEFAULT_CONNECT_TIMEOUT_S) */
+  connectTimeoutS?: number;
+  /** a line for people (failed connection attempts, a Redis that went away); default stderr */
+  log?: (line: string) => void;
   onEvent?: (event: SweepEvent, counts: SweepCounts) => void;
+}
+
+const stderrLine = (line: string) => void process.stderr.write(`${line}\n`);
+
+/** A BullMQ object's connection errors as one line each, never a stack (repeated lines only once per minute). */
+function reportErrors(what: string, log: (line: string) => void): (err: Error) => void {
+  let last = '';
+  let at = 0;
+  return (err) => {
+    const line = `queue: ${what}: ${err.message.split('\n')[0]}`;
+    if (line === last && Date.now() - at < 60_000) return;
+    last = line;
+    at = Date.now();
+    log(line);
+  };
+}
+
+/** Closes BullMQ objects, waiting at most `ms` (a Redis that went away would keep close() waiting). */
+async function closeWithin(closers: (() => Promise<unknown>)[], ms: number): Promise<void> {
+  const all = Promise.allSettled(closers.map((close) => close()));
+  await Promise.race([all, sleep(ms).then(() => undefined)]);
 }
 
 export interface QueueRun {
@@ -86,16 +113,29 @@ export interface QueueRun {
 export function runOnQueue(dir: string, manifest: SweepManifest, o: QueueRunOptions): QueueRun {
   let wake: (() => void) | null = null;
   let stopping = false;
+  const stop = new AbortController();
+  const log = o.log ?? stderrLine;
   const finished = (async (): Promise<RunSummary> => {
     const started = performance.now();
+    const states = await Promise.all(manifest.jobs.map((j) => jobState(dir, j)));
+    const outstanding = new Map(manifest.jobs.filter((_, i) => states[i].state !== 'done').map((j) => [queueJobId(manifest, j), j]));
+    const counts: SweepCounts = { total: manifest.jobs.length, done: manifest.jobs.length - outstanding.size, failed: 0, running: 0 };
+    const summary: RunSummary = { total: counts.total, skipped: counts.done, done: 0, failed: [], interrupted: 0, seconds: 0 };
+    const interrupted = () => ({ ...summary, interrupted: outstanding.size, seconds: (performance.now() - started) / 1000 });
+    try {
+      await waitForRedis(o.url, { timeoutS: o.connectTimeoutS ?? DEFAULT_CONNECT_TIMEOUT_S, log, signal: stop.signal });
+    } catch (err) {
+      if (err instanceof ConnectStopped) return interrupted();
+      throw err;
+    }
     const queue = new Queue(o.queueName, { connection: connection(o.url) });
     const events = new QueueEvents(o.queueName, { connection: connection(o.url) });
+    queue.on('error', reportErrors('the queue', log));
+    events.on('error', reportErrors('its events', log));
+    // a stop ends the waiting at once, whatever BullMQ is waiting for (a Redis that went away)
+    const stopped = new Promise<'stopped'>((resolve) => stop.signal.addEventListener('abort', () => resolve('stopped'), { once: true }));
     try {
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-      const states = await Promise.all(manifest.jobs.map((j) => jobState(dir, j)));
-      const outstanding = new Map(manifest.jobs.filter((_, i) => states[i].state !== 'done').map((j) => [queueJobId(manifest, j), j]));
-      const counts: SweepCounts = { total: manifest.jobs.length, done: manifest.jobs.length - outstanding.size, failed: 0, running: 0 };
-      const summary: RunSummary = { total: counts.total, skipped: counts.done, done: 0, failed: [], interrupted: 0, seconds: 0 };
+      if ((await Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), stopped])) === 'stopped') return interrupted();
       const sweepDir = resolve(dir);
       for (const [id, job] of outstanding) {
         const existing = await queue.getJob(id);
@@ -143,7 +183,7 @@ export function runOnQueue(dir: string, manifest: SweepManifest, o: QueueRunOpti
       // every job's state is checked after each event and every 2 s: no event can be missed
       while (outstanding.size > 0 && !stopping) {
         news = false;
-        for (const id of [...outstanding.keys()]) await collect(id);
+        for (const id of [...outstanding.keys()]) if ((await Promise.race([collect(id), stopped])) === 'stopped') break;
         if (outstanding.size === 0 || stopping) break;
         if (!news) {
           await new Promise<void>((r) => {
@@ -160,13 +200,13 @@ export function runOnQueue(dir: string, manifest: SweepManifest, o: QueueRunOpti
       summary.seconds = (performance.now() - started) / 1000;
       return summary;
     } finally {
-      await events.close();
-      await queue.close();
+      await closeWithin([() => events.close(), () => queue.close()], 5000);
     }
   })();
   return {
     stop() {
       stopping = true;
+      stop.abort();
       wake?.();
     },
     finished,
@@ -207,6 +247,8 @@ export interface WorkerOptions {
   workers: number;
   /** where results go: the shared sweep folder, back through the queue, or whichever works (auto) */
   results: 'auto' | 'shared' | 'queue';
+  /** give up reaching Redis after this many seconds (default DEFAULT_CONNECT_TIMEOUT_S) */
+  connectTimeoutS?: number;
   log: (line: string) => void;
 }
 
@@ -230,6 +272,42 @@ async function seesSweep(data: QueuedJob): Promise<boolean> {
 export function startWorker(o: WorkerOptions): QueueWorker {
   const pool = new JobPool({ size: o.workers });
   let stops = 0;
+  let worker: Worker<QueuedJob, QueuedResult> | null = null;
+  const connecting = new AbortController();
+  let forced: () => void = () => {};
+  const finished = new Promise<void>((resolveFinished, reject) => {
+    forced = resolveFinished;
+    waitForRedis(o.url, { timeoutS: o.connectTimeoutS ?? DEFAULT_CONNECT_TIMEOUT_S, log: o.log, signal: connecting.signal }).then(
+      () => {
+        if (stops > 0) return resolveFinished();
+        worker = createWorker(o, pool);
+        worker.on('closed', () => resolveFinished());
+        worker.waitUntilReady().catch(reject);
+      },
+      (err) => (err instanceof ConnectStopped ? resolveFinished() : reject(err)),
+    );
+  }).finally(() => pool.close());
+  return {
+    stop() {
+      stops++;
+      connecting.abort();
+      pool.interrupt();
+      if (!worker) forced();
+      else if (stops === 1) {
+        // the running jobs checkpoint and go back to the queue; a Redis that went away gets 30 s
+        void closeWithin([() => worker!.close()], 30_000).then(forced);
+      } else {
+        // a second signal: do not wait for the running jobs (they go back to the queue as stalled) or for Redis
+        void worker.close(true).catch(() => {});
+        forced();
+      }
+    },
+    finished,
+  };
+}
+
+/** The BullMQ worker: each job on the local pool, its files shared or sent back through the queue. */
+function createWorker(o: WorkerOptions, pool: JobPool): Worker<QueuedJob, QueuedResult> {
   const worker = new Worker<QueuedJob, QueuedResult>(
     o.queueName,
     async (queued, token) => {
@@ -238,7 +316,8 @@ export function startWorker(o: WorkerOptions): QueueWorker {
       if (o.results === 'shared' && !shared) throw new Error(`${data.sweepDir}: sweep ${data.sweepId} is not on ${hostname()} (worker --results shared)`);
       const base = shared ? data.sweepDir : join(tmpdir(), 'neural-mfg-worker', data.sweepId);
       o.log(`worker ${hostname()}: job ${data.job.index} of sweep ${data.sweepId} (${data.job.id}) started${shared ? '' : ', results through the queue'}`);
-      const outcome = await executeJob(data.job, base, (request, log) => pool.run(request, log));
+      // the inputs the sweep copied (DIR/inputs/) are read from DIR where this machine sees it
+      const outcome = await executeJob(data.job, base, (request, log) => pool.run(request, log), existsSync(data.sweepDir) ? data.sweepDir : base);
       o.log(`worker ${hostname()}: job ${data.job.index} of sweep ${data.sweepId} ${outcome.state}${outcome.skipped ? ' (already)' : ` after ${outcome.seconds.toFixed(1)} s`}`);
       if (outcome.state === 'interrupted') {
         // back to the queue without using up an attempt: the next worker resumes it
@@ -253,24 +332,6 @@ export function startWorker(o: WorkerOptions): QueueWorker {
     },
     { connection: connection(o.url), concurrency: o.workers },
   );
-  worker.on('error', (err) => o.log(`worker: ${err.message}`));
-  let forced: () => void = () => {};
-  const finished = new Promise<void>((resolveFinished, reject) => {
-    forced = resolveFinished;
-    worker.on('closed', () => resolveFinished());
-    worker.waitUntilReady().catch(reject);
-  }).finally(() => pool.close());
-  return {
-    stop() {
-      stops++;
-      pool.interrupt();
-      if (stops === 1) void worker.close();
-      else {
-        // a second signal: do not wait for the running jobs (they go back to the queue as stalled) or for Redis
-        void worker.close(true).catch(() => {});
-        forced();
-      }
-    },
-    finished,
-  };
+  worker.on('error', reportErrors('worker', o.log));
+  return worker;
 }

@@ -11,7 +11,7 @@ export interface SessionOptions {
   workers: number;
   retries: number;
   /** a Redis URL: enqueue the jobs for `neural-mfg worker` instead of running them here */
-  queue?: { url: string; name: string };
+  queue?: { url: string; name: string; connectTimeoutS?: number };
   /** the line for a finished job (default: its id, time and attempts) */
   describe?: (outcome: JobOutcome) => Promise<string>;
   label?: string;
@@ -40,7 +40,7 @@ export async function runSession(dir: string, manifest: SweepManifest, o: Sessio
     progress.update(counts);
   };
   const run: { stop(): void; finished: Promise<RunSummary> } = o.queue
-    ? (await import('./queue.ts')).runOnQueue(dir, manifest, { url: o.queue.url, queueName: o.queue.name, retries: o.retries, onEvent })
+    ? (await import('./queue.ts')).runOnQueue(dir, manifest, { url: o.queue.url, queueName: o.queue.name, retries: o.retries, connectTimeoutS: o.queue.connectTimeoutS, onEvent })
     : runLocal(dir, manifest, { workers: o.workers, retries: o.retries, onEvent });
   let signals = 0;
   const onSignal = () => {

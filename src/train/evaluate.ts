@@ -6,6 +6,7 @@ import type { ExperimentConfig } from '../config.ts';
 import { emptyContext, type MeanFieldModel } from '../mfg/model.ts';
 import type { RandomStream } from '../random.ts';
 import { streamOf } from '../streams.ts';
+import { firstNonFinite, NonFiniteError } from '../finite.ts';
 import { lossInput, lossTimes } from '../mfg/observed.ts';
 
 /**
@@ -93,8 +94,31 @@ export function evaluateModel<C extends ExperimentConfig>(
   const request = { y0, trajectories: n, path: model.nextPath(n), network: opts.network, ctx, saveAt: times };
   const solved = model.simulate(request);
   const result = { ...solved, states: lossInput(game, solved.states, times.length, n, size) };
-  const loss = data ? model.lossOfStates(result.states, n, batchOfAll(data)) : null;
   const per = times.length * size;
+  const bad = firstNonFinite(result.states);
+  if (bad >= 0) {
+    const k = Math.floor(bad / per);
+    const t = times[Math.floor((bad % per) / size)];
+    throw new NonFiniteError(
+      `the simulated states are not finite (${result.states[bad]} for value ${bad % size} of trajectory ${k + 1} of ${n} at t = ${t}${opts.network ? '' : ', MFG dynamics alone'}): ` +
+        'the dynamics overflow under this configuration (is a field such as noise.sigma, mechanics.* or initial.* too large?) or these weights',
+    );
+  }
+  const loss = data ? model.lossOfStates(result.states, n, batchOfAll(data)) : null;
+  if (loss !== null && !Number.isFinite(loss)) {
+    throw new NonFiniteError(`the loss against the observations is ${loss} though the simulated states are finite: the observations are too large to compare (${dataScale(data!.values)})`);
+  }
   const finalPopulations = Array.from({ length: n }, (_, k) => Array.from(result.states.subarray(k * per, (k + 1) * per)));
   return { loss, finalPopulations, ...(result.endSteps ? { endSteps: result.endSteps } : {}) };
+}
+
+/** "values from −1e30 to 17.5": the range of the observations, for messages. */
+function dataScale(values: ArrayLike<number>): string {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < lo) lo = values[i];
+    if (values[i] > hi) hi = values[i];
+  }
+  return `they range from ${lo.toPrecision(3)} to ${hi.toPrecision(3)}`;
 }

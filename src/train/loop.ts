@@ -10,6 +10,7 @@ import type { TrainingStreamName as StreamName } from '../streams.ts';
 import { BatchLoader, type LoaderState } from './loader.ts';
 import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerConfig, type OptimizerState } from './optimizers.ts';
 import type { ObservationBatch, SolveRequest } from '../mfg/engine.ts';
+import { NonFiniteError } from '../finite.ts';
 
 export interface StepMetrics {
   step: number;
@@ -54,7 +55,12 @@ export interface TrainResult {
   stoppedEarly: boolean;
 }
 
-export class DivergenceError extends Error {}
+/** The loss or the weights became NaN or infinite during training (exit status 3). */
+export class DivergenceError extends NonFiniteError {
+  override readonly name = 'DivergenceError';
+  /** where the observations are far outside what the game is made for: that, in words (the likely cause) */
+  dataCause?: string;
+}
 
 /** What an engine offers to train with the parameters and the optimiser kept on its device. */
 export interface DeviceTraining {
