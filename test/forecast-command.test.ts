@@ -1,6 +1,7 @@
 // neural-mfg forecast (src/run/forecast.ts, src/cli/forecast.ts) and the rolling evaluation's plan
 // (games/epidemic/analyses.ts): the files' contract, a model without infection against its closed
-// form, malformed requests (one line, status 2), and the rolling evaluation's use of what it is handed.
+// form, malformed requests (one line, status 2), forecast requests as a sweep's jobs, and the rolling
+// evaluation's use of what it is handed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { cli } from './helpers/cli.ts';
 import { forecastRun } from '../src/run/forecast.ts';
 import { parseRequest, RequestError } from '../src/run/requests.ts';
+import { buildManifest, readManifest, writeManifest } from '../src/sweep/manifest.ts';
 import { gameByName } from '../games/index.ts';
 import { withOverrides } from '../src/config-fields.ts';
 import { windowsOf } from '../games/epidemic/analyses.ts';
@@ -144,6 +146,25 @@ test('a forecast request is plain data, checked field by field by parseRequest; 
   refused({ ...bare, run: ' ' }, 'RUN_DIR " ": the run folder must be a path', { flags: { run: 'RUN_DIR' } });
   refused({ kind: 'forecast', out: 'o' }, 'request field "run": missing (a forecast request needs it)');
   refused({ ...bare, horizon: 3 }, 'request field "horizon": a forecast request has no such field');
+});
+
+test('a sweep manifest holds forecast requests: a job per seed of the paths, run through the run layer (sweep run-one)', async () => {
+  const run = await smallRun();
+  const dir = await tmp();
+  const base = { kind: 'forecast' as const, run, days: 5, paths: 5 };
+  assert.throws(() => buildManifest({ target: run, base, seeds: [3], points: [{ values: { agents: '4' }, set: ['agents=4'] }], grid: [] }), /a forecast request has no configuration to override/);
+  await writeManifest(dir, buildManifest({ target: run, base, seeds: [3, 4], points: [{ values: {}, set: [] }], grid: [] }));
+  const manifest = await readManifest(dir);
+  assert.is(manifest.command, 'forecast');
+  assert.equal(manifest.jobs.map((j) => j.request), [{ ...base, seed: 3 }, { ...base, seed: 4 }]);
+  const r = cli('sweep', 'run-one', dir, '--index', '1');
+  assert.is(r.code, 0, r.stderr);
+  const out = join(dir, manifest.jobs[1].dir);
+  const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+  assert.is(summary.command, 'forecast');
+  assert.is(summary.seed, 4);
+  assert.is(summary.horizon.days, 5);
+  assert.equal((await csvRows(join(out, 'forecast.csv')))[0], ['date', 'observed', 'median', 'low50', 'high50', 'low90', 'high90']);
 });
 
 test('the rolling plan of japan-rolling: 33 windows from 2020-04-01; its quick setting 3 windows, one sweep point each', () => {
