@@ -11,7 +11,7 @@ import type { ExperimentConfig } from './config.ts';
 import type { ReferenceLine } from './plot/figures.ts';
 import type { GameKernels } from './fused/kernels.ts';
 import type { GpuGameKernels } from './gpu/kernels.ts';
-import type { ForecastRequest, ForecastResult } from './run/forecast.ts';
+import type { Forecast } from './forecast/forecast.ts';
 
 /** A game's mechanics bound to one experiment (its configuration and dynamics stream). */
 export interface Mechanics {
@@ -210,13 +210,40 @@ export interface AnalysisInput<C extends ExperimentConfig> {
   fit(config: C, seed: number, observations?: Dataset): Promise<unknown>;
   /** a fitted model's runs from `starts` (src/train/evaluate.ts): `populations` trajectories, observed against `observations` */
   evaluate(model: unknown, observations: Dataset | null, starts: { states: RandomStream | Float64Array; keys: RandomStream }, populations: number, opts: { network: boolean }): AnalysisEvaluation;
+  /**
+   * For games that observe time series (`observations.timeSeries`): a model of `config` fitted on
+   * an observations file as `train --data FILE` fits it, then forecast `days` past the
+   * configuration's window as `forecast` would, scored against the file's later days; the run
+   * layer supplies it, on the engine it chose once for the analysis (the epidemic's rolling
+   * evaluation). Throws DivergenceError (src/train/loop.ts) where the fit diverged at every
+   * learning rate tried.
+   */
+  fitAndForecast(config: C, seed: number, ask: ForecastAsk): Promise<FittedForecast>;
   /** one line per sweep point, for people watching */
   progress(line: string): void;
-  /**
-   * The run layer's forecast of a trained run (src/run/forecast.ts), passed in by the caller: a
-   * game's analysis never imports the run layer that imports the games (the epidemic's rolling evaluation).
-   */
-  forecast?(request: ForecastRequest): Promise<ForecastResult>;
+}
+
+/** What a time-series analysis asks to be fitted and forecast (AnalysisInput.fitAndForecast). */
+export interface ForecastAsk {
+  /** the observations file (the game's format): fitted on the configuration's window, its later days held out */
+  data: string;
+  /** days forecast after the window */
+  days: number;
+  /** noise paths behind the bands */
+  paths: number;
+  /** a diverged fit is tried again with its learning rates × `factor` */
+  onRetry?(why: string, factor: number): void;
+}
+
+/** A configuration fitted and forecast past its window (AnalysisInput.fitAndForecast). */
+export interface FittedForecast {
+  /** the forecast's bands, baselines and scores against the held-out days (src/forecast/forecast.ts) */
+  forecast: Forecast;
+  /** the learned mechanics (`inverse.learn`); null: none */
+  learned: Record<string, number> | null;
+  /** 1, or the factor of the learning rates the fit needed after diverging */
+  learningRateFactor: number;
+  fitSeconds: number;
 }
 
 /** What `evaluate` returns: the final observed state of each trajectory and, for games that end, when. */

@@ -1,6 +1,7 @@
 // neural-mfg forecast (src/run/forecast.ts, src/cli/forecast.ts) and the rolling evaluation's plan
 // (games/epidemic/analyses.ts): the files' contract, a model without infection against its closed
-// form, and malformed requests (one line, status 2).
+// form, malformed requests (one line, status 2), forecast requests as a sweep's jobs, and the rolling
+// evaluation's use of what it is handed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -8,10 +9,16 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './helpers/cli.ts';
-import { forecastRequest, forecastRun, ForecastRequestError } from '../src/run/forecast.ts';
+import { forecastRun } from '../src/run/forecast.ts';
+import { parseRequest, RequestError } from '../src/run/requests.ts';
+import { buildManifest, readManifest, writeManifest } from '../src/sweep/manifest.ts';
 import { gameByName } from '../games/index.ts';
 import { withOverrides } from '../src/config-fields.ts';
 import { windowsOf } from '../games/epidemic/analyses.ts';
+import { buildForecast } from '../src/forecast/forecast.ts';
+import { addDays, dateRange } from '../src/forecast/series.ts';
+import { DivergenceError } from '../src/train/loop.ts';
+import type { AnalysisInput, FittedForecast, ForecastAsk } from '../src/game.ts';
 import type { EpidemicConfig } from '../games/epidemic/config.ts';
 
 const JAPAN = join(import.meta.dirname, '..', 'data', 'epidemic', 'japan', 'covid_jpn_total.csv');
@@ -60,7 +67,7 @@ test('a model without infection forecasts no new case (its own paths, --no-calib
   // no one infected at the start and no transmission: the closed form is 0 new cases a day
   const run = await smallRun('initial.source=given', 'initial.infected=0', 'mechanics.transmission=0');
   const out = await tmp();
-  const { forecast, summary } = await forecastRun(forecastRequest({ run, days: 7, paths: 5, out, calibrate: false }));
+  const { forecast, summary } = await forecastRun({ kind: 'forecast', run, days: 7, paths: 5, out, calibrate: false });
   for (const band of [forecast.bands.median, forecast.bands.low90, forecast.bands.high90]) assert.equal(Array.from(band), [0, 0, 0, 0, 0, 0, 0]);
   assert.equal(Array.from(forecast.window.fitted), new Array(14).fill(0));
   // against about a thousand cases a day: log10(1 + 0) − log10(1 + y) for every day
@@ -124,12 +131,40 @@ test('malformed forecast requests get one line and status 2: bad --days, a folde
   assert.match(noOut.stderr, /--out/);
 });
 
-test('a forecast request is plain data, checked field by field', () => {
-  assert.equal(forecastRequest({ run: 'runs/x', out: 'o' }), { run: 'runs/x', days: 28, data: null, out: 'o', paths: 200, seed: null, calibrate: true, force: false });
-  assert.equal(forecastRequest({ run: 'r', out: 'o', days: '14', paths: '50', seed: '3', data: 'd.csv' }).days, 14);
-  assert.throws(() => forecastRequest({ run: 'r', out: 'o', paths: 0 }), (e: Error) => e instanceof ForecastRequestError && /--paths 0/.test(e.message));
-  assert.throws(() => forecastRequest({ run: '', out: 'o' }), /RUN_DIR/);
-  assert.throws(() => forecastRequest({ run: 'r', out: 'o', horizon: 3 }), /unknown field "horizon"/);
+test('a forecast request is plain data, checked field by field by parseRequest; from flags, its errors name the flag as typed', () => {
+  const bare = { kind: 'forecast', run: 'runs/x', out: 'o' };
+  assert.equal(parseRequest(bare), bare);
+  const full = { kind: 'forecast', run: 'r', out: 'o', days: 14, paths: 50, seed: 3, data: 'd.csv', calibrate: false, force: true };
+  assert.equal(parseRequest(full), full);
+  const refused = (raw: unknown, message: string, source?: { flags: Record<string, string> }) =>
+    assert.throws(() => parseRequest(raw, source), (e: Error) => e instanceof RequestError && e.message === message);
+  refused({ ...bare, paths: 0 }, 'request field "paths": the number of noise paths must be a whole number from 1 to 10000, got 0');
+  refused({ ...bare, paths: 0 }, '--paths 0: the number of noise paths must be a whole number from 1 to 10000', { flags: { paths: '--paths' } });
+  refused({ ...bare, days: 'x' }, '--days x: the horizon in days must be a whole number from 1 to 366', { flags: { days: '--days' } });
+  // a request holds numbers: text is for the command line to read
+  refused({ ...bare, days: '14' }, 'request field "days": the horizon in days must be a whole number from 1 to 366, got "14"');
+  refused({ ...bare, run: ' ' }, 'RUN_DIR " ": the run folder must be a path', { flags: { run: 'RUN_DIR' } });
+  refused({ kind: 'forecast', out: 'o' }, 'request field "run": missing (a forecast request needs it)');
+  refused({ ...bare, horizon: 3 }, 'request field "horizon": a forecast request has no such field');
+});
+
+test('a sweep manifest holds forecast requests: a job per seed of the paths, run through the run layer (sweep run-one)', async () => {
+  const run = await smallRun();
+  const dir = await tmp();
+  const base = { kind: 'forecast' as const, run, days: 5, paths: 5 };
+  assert.throws(() => buildManifest({ target: run, base, seeds: [3], points: [{ values: { agents: '4' }, set: ['agents=4'] }], grid: [] }), /a forecast request has no configuration to override/);
+  await writeManifest(dir, buildManifest({ target: run, base, seeds: [3, 4], points: [{ values: {}, set: [] }], grid: [] }));
+  const manifest = await readManifest(dir);
+  assert.is(manifest.command, 'forecast');
+  assert.equal(manifest.jobs.map((j) => j.request), [{ ...base, seed: 3 }, { ...base, seed: 4 }]);
+  const r = cli('sweep', 'run-one', dir, '--index', '1');
+  assert.is(r.code, 0, r.stderr);
+  const out = join(dir, manifest.jobs[1].dir);
+  const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+  assert.is(summary.command, 'forecast');
+  assert.is(summary.seed, 4);
+  assert.is(summary.horizon.days, 5);
+  assert.equal((await csvRows(join(out, 'forecast.csv')))[0], ['date', 'observed', 'median', 'low50', 'high50', 'low90', 'high90']);
 });
 
 test('the rolling plan of japan-rolling: 33 windows from 2020-04-01; its quick setting 3 windows, one sweep point each', () => {
@@ -147,6 +182,43 @@ test('the rolling plan of japan-rolling: 33 windows from 2020-04-01; its quick s
   const one = withOverrides(game, quick, points[2].set) as EpidemicConfig;
   assert.equal(windowsOf(one).map((w) => [w.from, w.to, w.forecastFrom, w.forecastTo]), [['2021-07-27', '2021-09-20', '2021-09-21', '2021-10-18']]);
   assert.throws(() => windowsOf(withOverrides(game, quick, ['rolling.windows=[7]']) as EpidemicConfig), /window 7 is not in the plan \(3 windows/);
+});
+
+test('the rolling evaluation fits and forecasts each window through what it is handed (AnalysisInput.fitAndForecast); a window whose fit diverged is not scored', async () => {
+  const game = gameByName('epidemic');
+  const analysis = game.analyses!['japan-rolling'];
+  const config = withOverrides(game, game.parseConfig(game.presets['japan-rolling']), analysis.quick) as EpidemicConfig;
+  const asked: { from: string; to: string; seed: number; ask: ForecastAsk }[] = [];
+  // a steady 1000 cases a day; the model's paths say 1000 as well, the fit of window 1 diverges
+  const fitAndForecast = async (c: EpidemicConfig, seed: number, ask: ForecastAsk): Promise<FittedForecast> => {
+    asked.push({ from: c.data.from, to: c.data.to, seed, ask });
+    if (asked.length === 2) throw new DivergenceError('the loss stopped being finite');
+    const first = addDays(c.data.from, -10);
+    const days = 10 + 56 + ask.days;
+    const forecast = buildForecast({
+      daily: { dates: dateRange(first, days), values: new Float64Array(days).fill(1000) },
+      window: { from: c.data.from, to: c.data.to },
+      days: ask.days,
+      paths: [new Float64Array(56 + ask.days).fill(1000)],
+      sir: { population: 1e8, removedShare: 0 },
+    });
+    return { forecast, learned: { 'mechanics.transmission': 0.3 }, learningRateFactor: 1, fitSeconds: 0.5 };
+  };
+  const unused = () => {
+    throw new Error('the rolling evaluation fits through fitAndForecast alone');
+  };
+  const input: AnalysisInput<EpidemicConfig> = { game: game as never, config, seed: 7, dataFile: JAPAN, fit: unused, evaluate: unused, fitAndForecast, progress: () => {} };
+  const result = await analysis.run(input);
+  const windows = windowsOf(config);
+  assert.equal(asked.map((a) => [a.from, a.to, a.seed]), windows.map((w) => [w.from, w.to, 7]));
+  assert.equal(asked[0].ask.data, JAPAN);
+  assert.equal([asked[0].ask.days, asked[0].ask.paths], [28, 50]);
+  const rows = result.tables.rolling.rows;
+  const male = result.tables.rolling.header.indexOf('model_male');
+  // the model's paths are the data: no error; the window that diverged has no score
+  assert.equal(rows.map((r) => r[male]), [0, '', 0, 0]);
+  assert.equal((result.summary.failedWindows as { from: string }[]).map((w) => w.from), [windows[1].from]);
+  assert.equal((result.summary.runs as { learned: unknown }[])[0].learned, { 'mechanics.transmission': 0.3 });
 });
 
 test.run();

@@ -4,7 +4,9 @@
 // files import each other in a loop. A new folder under src/ counts as a front end until it is given
 // a floor here. The dashboard reads what runs and sweeps write (their folders, records, manifests and
 // figures) and runs none of them; the CLI starts it. Its page runs in the browser: it imports, apart
-// from types, only its own modules and the figures' specs (src/plot/).
+// from types, only its own modules and the figures' specs (src/plot/). The forecasts' library
+// (src/forecast/: series, bands, scores, baselines, calibration, the rolling plan) is pure and
+// game-independent, like src/data/: it stands with the engine, below the run layer and the games.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -14,7 +16,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 
 /** The floors from the ground up; a file's floor is that of the first entry its path starts with. */
 const FLOORS: { name: string; paths: string[] }[] = [
-  { name: 'engine', paths: ['src/ode/', 'src/nn/', 'src/mfg/', 'src/fused/', 'src/gpu/', 'src/train/', 'src/io/', 'src/data/', 'src/plot/', 'src/random.ts', 'src/streams.ts', 'src/tf.ts', 'src/threads.ts', 'src/package.ts', 'src/config.ts', 'src/config-fields.ts', 'src/game.ts', 'src/backend.ts', 'src/backend-names.ts', 'src/finite.ts'] },
+  { name: 'engine', paths: ['src/ode/', 'src/nn/', 'src/mfg/', 'src/fused/', 'src/gpu/', 'src/train/', 'src/io/', 'src/data/', 'src/forecast/', 'src/plot/', 'src/random.ts', 'src/streams.ts', 'src/tf.ts', 'src/threads.ts', 'src/package.ts', 'src/config.ts', 'src/config-fields.ts', 'src/game.ts', 'src/backend.ts', 'src/backend-names.ts', 'src/finite.ts'] },
   { name: 'games', paths: ['games/'] },
   { name: 'run', paths: ['src/run/'] },
   { name: 'sweep', paths: ['src/sweep/'] },
@@ -100,6 +102,8 @@ test('every file of src/ and games/ stands on a floor, and the tree has the impo
   for (const file of FILES) assert.ok(floorOf(file) >= 0, `${file} has no floor`);
   assert.ok(EDGES.get('src/run/execute.ts')!.some((e) => e.to === 'src/run/training.ts'), 'the reader finds execute.ts → training.ts');
   assert.ok(EDGES.get('src/sweep/job-process.ts')!.some((e) => e.to === 'src/sweep/in-process.ts' && e.kind === 'dynamic'), 'and dynamic imports');
+  // the libraries the run layer and the games share stand with the engine, not with the front ends
+  for (const file of ['src/forecast/forecast.ts', 'src/data/csv.ts', 'src/plot/forecast.ts']) assert.is(FLOORS[floorOf(file)].name, 'engine', file);
 });
 
 test('layers only go down: no import from a lower floor to a higher one (engine < games < run < sweep < dashboard < front ends)', () => {

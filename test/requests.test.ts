@@ -16,7 +16,7 @@ test('a request is checked once: its kind, each field and no unknown field, the 
   const ok = { kind: 'train', game: 'meeting', set: ['training.steps=2'], seed: 10, engine: 'fused', solver: 'heun' };
   assert.equal(parseRequest(ok), ok);
   const refused: [unknown, RegExp][] = [
-    [{ ...ok, kind: 'fit' }, /field "kind": expected one of train, resume, simulate, generate, eval, analyze, got "fit"/],
+    [{ ...ok, kind: 'fit' }, /field "kind": expected one of train, resume, simulate, generate, eval, forecast, analyze, got "fit"/],
     [{ ...ok, seed: -1 }, /field "seed": expected a whole number from 0 to 4294967295, got -1/],
     [{ ...ok, engine: 'gpu' }, /field "engine": expected one of fused, graph/],
     [{ ...ok, solver: 'midpoint' }, /field "solver": expected one of euler, euler-maruyama, heun, rk4/],

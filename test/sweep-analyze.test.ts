@@ -31,7 +31,7 @@ test('analyze runs its points as jobs of a sweep and puts them together: the sam
   const game = GAMES['liars-dice'];
   const sets = TINY.filter((_, i) => i % 2 === 1);
   const config = game.parseConfig(applyOverrides(game.presets['bluff-sweep-fair'], sets));
-  const whole = await game.analyses!['bluff-sweep-fair'].run({ game, config, seed: 10, ...analysisTools({ game, preset: 'bluff-sweep-fair', config }, 'fused'), progress: () => {} });
+  const whole = await game.analyses!['bluff-sweep-fair'].run({ game, config, seed: 10, ...analysisTools({ game, preset: 'bluff-sweep-fair', config }, { name: 'fused', backend: null, note: null }), progress: () => {} });
   assert.equal(s.rows, (whole.summary as { rows: unknown }).rows);
   const csv = (await readFile(join(out, 'bluff-sweep-fair.csv'), 'utf8')).trim().split('\n');
   assert.equal(csv, [whole.tables['bluff-sweep-fair'].header.join(','), ...whole.tables['bluff-sweep-fair'].rows.map((row) => row.join(','))]);

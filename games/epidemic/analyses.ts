@@ -4,9 +4,6 @@
 // held-out days with the baselines; a point of the sweep per window, so that the local pool runs
 // the windows at once. Writes rolling.csv (MALE per window and method, coverage), the medians, and
 // two figures: MALE per window, and every window's forecast over the whole period.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Analysis, AnalysisInput, AnalysisResult, AnalysisSweep, PointRun } from '../../src/game.ts';
 import { ConfigError } from '../../src/config.ts';
 import { withOverrides } from '../../src/config-fields.ts';
@@ -14,8 +11,6 @@ import { rollingWindows, summariseRolling, type RollingWindow, type WindowOutcom
 import { BASELINE_NAMES, BASELINE_TITLES } from '../../src/forecast/forecast.ts';
 import type { PointScores } from '../../src/forecast/scores.ts';
 import { rollingForecastsFigure, rollingMaleFigure } from '../../src/plot/forecast.ts';
-import { decideEngine } from '../../src/run/engine.ts';
-import { saveTrainedRun, trainSteadily } from '../../src/run/training.ts';
 import { DivergenceError } from '../../src/train/loop.ts';
 import type { EpidemicConfig } from './config.ts';
 import type { RollingSettings } from './rolling.ts';
@@ -62,51 +57,42 @@ export function windowsOf(config: EpidemicConfig): RollingWindow[] {
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
 
 /**
- * One window: trained as `train epidemic --from --to` trains it, forecast as `forecast` does (the
- * run layer's forecast, passed in: AnalysisInput.forecast).
+ * One window: trained as `train epidemic --from --to` trains it and forecast as `forecast` does,
+ * by the run layer (AnalysisInput.fitAndForecast).
  */
 async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow, dataFile: string): Promise<WindowRun> {
   const started = performance.now();
-  const { game, seed } = input;
   const r = rollingOf(input.config);
-  const config = withOverrides(game, input.config, [`data.from=${w.from}`, `data.to=${w.to}`]);
-  const tmp = await mkdtemp(join(tmpdir(), 'neural-mfg-rolling-'));
+  const config = withOverrides(input.game, input.config, [`data.from=${w.from}`, `data.to=${w.to}`]);
+  let fitted;
   try {
-    if (!input.forecast) throw new Error('the rolling evaluation needs the run layer\'s forecast (AnalysisInput.forecast)');
-    // the engine the command started (its backend too, for the graph engine)
-    const engine = { name: decideEngine(game, config, {}, { gpu: false }).name, backend: null, note: null };
-    let trained;
-    try {
-      trained = await trainSteadily(
-        { exp: { game, preset: 'japan-rolling', config }, seed, engine, data: dataFile, validation: null, dir: join(tmp, 'run') },
-        { onRetry: (why, f) => input.progress(`window ${w.from} to ${w.to}: ${why}; again with the learning rates × ${f}`) },
-      );
-    } catch (err) {
-      if (!(err instanceof DivergenceError)) throw err;
-      return failedWindow(w, err.message, started);
-    }
-    const { run, learningRateFactor } = trained;
-    await saveTrainedRun(run);
-    const fitSeconds = (performance.now() - started) / 1000;
-    const { forecast: f, summary } = await input.forecast({ run: join(tmp, 'run'), days: r.horizon, data: dataFile, out: join(tmp, 'forecast'), paths: r.paths, seed, calibrate: true, force: true });
-    const list = (v: ArrayLike<number>) => Array.from(v);
-    return {
-      window: w,
-      scores: summary.scores as Record<string, PointScores | null>,
-      coveredDays: summary.coveredDays,
-      coverage50: summary.coverage50,
-      coverage90: summary.coverage90,
-      observed: { dates: [...f.window.dates, ...f.dates], values: [...list(f.window.observed), ...list(f.observed)].map(finite) },
-      forecast: { dates: f.dates, median: list(f.bands.median), low50: list(f.bands.low50), high50: list(f.bands.high50), low90: list(f.bands.low90), high90: list(f.bands.high90) },
-      baselines: Object.fromEntries(Object.entries(f.baselines).map(([name, v]) => [name, list(v)])),
-      learned: run.model.learnedValues() ?? null,
-      learningRateFactor,
-      fitSeconds,
-      seconds: (performance.now() - started) / 1000,
-    };
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
+    fitted = await input.fitAndForecast(config, input.seed, {
+      data: dataFile,
+      days: r.horizon,
+      paths: r.paths,
+      onRetry: (why, f) => input.progress(`window ${w.from} to ${w.to}: ${why}; again with the learning rates × ${f}`),
+    });
+  } catch (err) {
+    if (!(err instanceof DivergenceError)) throw err;
+    return failedWindow(w, err.message, started);
   }
+  const { forecast: f, learned, learningRateFactor, fitSeconds } = fitted;
+  const model = f.scores.model;
+  const list = (v: ArrayLike<number>) => Array.from(v);
+  return {
+    window: w,
+    scores: { model, ...f.scores.baselines },
+    coveredDays: model?.days ?? 0,
+    coverage50: model?.coverage50 ?? null,
+    coverage90: model?.coverage90 ?? null,
+    observed: { dates: [...f.window.dates, ...f.dates], values: [...list(f.window.observed), ...list(f.observed)].map(finite) },
+    forecast: { dates: f.dates, median: list(f.bands.median), low50: list(f.bands.low50), high50: list(f.bands.high50), low90: list(f.bands.low90), high90: list(f.bands.high90) },
+    baselines: Object.fromEntries(Object.entries(f.baselines).map(([name, v]) => [name, list(v)])),
+    learned,
+    learningRateFactor,
+    fitSeconds,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** A window without a forecast: scored for no method, so that every method's median is over the same windows. */

@@ -8,6 +8,7 @@ import { ROW, ROWS } from './layout.ts';
 export const epidemicChecks: GameChecks<EpidemicConfig> = {
   small: {
     japan: ['agents=4', 'data.to="2020-07-14"'],
+    'japan-rolling': ['agents=4', 'data.to="2020-04-14"'],
     synthetic: ['agents=4', 'time.dt=0.5', 'data.to="2021-01-14"'],
   },
   variants: [

@@ -1,38 +1,16 @@
-// `neural-mfg forecast RUN_DIR --days 28 [--data FILE] --out DIR`: a trained epidemic run
-// projected past its window, with bands and baselines (src/run/forecast.ts); progress on stderr,
-// the scores on stdout.
+// `neural-mfg forecast RUN_DIR --days 28 [--data FILE] --out DIR`: the flags become a forecast
+// request (src/run/requests.ts), checked with the flags' names in its errors, which the run layer
+// executes (src/run/forecast.ts): a trained epidemic run projected past its window, with bands and
+// baselines; progress on stderr, the scores on stdout.
 import type { Command } from 'commander';
-import { forecastRequest, forecastRun, ForecastRequestError } from '../run/forecast.ts';
-import { FORECAST_DEFAULTS } from '../run/forecast-request.ts';
-import { UsageError } from './options.ts';
+import { FORECAST_DEFAULTS, parseRequest } from '../run/requests.ts';
+import { runRequest, UsageError } from './options.ts';
 
-const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '—' : v.toFixed(digits));
+/** The flag of each field of the request: its errors name what was typed ("--days 0: the horizon …"). */
+const FLAGS = { run: 'RUN_DIR', days: '--days', data: '--data', out: '--out', paths: '--paths', seed: '--seed', calibrate: '--no-calibration', force: '--force' };
 
-export async function forecastCommand(run: string, opts: Record<string, unknown>): Promise<void> {
-  let req;
-  try {
-    req = forecastRequest({ run, days: opts.days, data: opts.data, out: opts.out, paths: opts.paths, seed: opts.seed, calibrate: opts.calibration !== false, force: opts.force === true });
-  } catch (err) {
-    if (err instanceof ForecastRequestError) throw new UsageError(err.message);
-    throw err;
-  }
-  const { summary } = await forecastRun(req, { progress: (line) => process.stderr.write(`${line}\n`) });
-  const s = summary.scores;
-  process.stdout.write(`forecast of ${summary.run}: fitted ${summary.window.from} to ${summary.window.to}, ${summary.horizon.days} days ahead (${summary.horizon.from} to ${summary.horizon.to}), ${summary.paths} paths\n`);
-  if (summary.coveredDays === 0) {
-    process.stdout.write(`  the data end before the horizon: nothing to score (${summary.data})\n`);
-  } else {
-    process.stdout.write(`  ${summary.coveredDays} held-out days with data; MALE (mean |log10 error| of the 7-day mean), peak date error (days), peak height error:\n`);
-    const row = (name: string, p: { male: number; peakDateError: number; peakHeightError: number } | null | undefined) =>
-      `  ${name.padEnd(26)}${fmt(p?.male).padStart(8)}${(p ? String(p.peakDateError) : '—').padStart(8)}${(p ? `${(100 * p.peakHeightError).toFixed(0)}%` : '—').padStart(9)}\n`;
-    process.stdout.write(row('model (median)', s.model));
-    process.stdout.write(row('SIR (least squares)', s.sir));
-    process.stdout.write(row('naive (last week\'s growth)', s.naive));
-    process.stdout.write(row('game without the network', s.no_network));
-    process.stdout.write(`  band coverage of the held-out days: 50% band ${fmt(summary.coverage50, 2)}, 90% band ${fmt(summary.coverage90, 2)}\n`);
-  }
-  process.stdout.write(`wrote ${req.out}/: ${summary.files.join(', ')}, summary.json (${summary.wallSeconds.toFixed(1)} s)\n`);
-}
+/** A flag's text as a number where it is one; otherwise as typed, for the request's check to refuse by name. */
+const numeric = (text: unknown) => (typeof text === 'string' && text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text);
 
 /** Registers `forecast` on the program. */
 export function registerForecast(program: Command): void {
@@ -50,6 +28,17 @@ export function registerForecast(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ neural-mfg train epidemic --out runs/japan\n  $ neural-mfg forecast runs/japan --days 28 --out runs/japan-forecast')
     .action(async (run: string, opts: Record<string, unknown>) => {
       if (!opts.out) throw new UsageError('forecast needs --out DIR');
-      await forecastCommand(run, opts);
+      const raw = {
+        kind: 'forecast',
+        run,
+        days: numeric(opts.days),
+        data: opts.data,
+        paths: numeric(opts.paths),
+        seed: numeric(opts.seed),
+        ...(opts.calibration === false ? { calibrate: false } : {}),
+        out: opts.out,
+        force: opts.force === true,
+      };
+      await runRequest(parseRequest(raw, { flags: FLAGS }));
     });
 }

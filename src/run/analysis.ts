@@ -1,20 +1,19 @@
 // An analyze request: one of a game's analyses (the sweeps of experiments behind a paper figure),
 // run whole in this process for one seed, from the preset of the same name: the analysis is handed
-// a fit function (a model trained as a train run would train it, on the engine chosen once here)
-// and writes DIR/summary.json, a CSV per table and the figures. An analysis of several points or
+// a fit function (a model trained as a train run would train it, on the engine chosen once here),
+// and, for a time series, a fit-and-forecast one (forecast.ts), and writes DIR/summary.json, a CSV per table and the figures. An analysis of several points or
 // seeds runs as a sweep of such requests, one per point and seed (src/sweep/analysis.ts).
 import { join } from 'node:path';
 import type { Analysis, AnalysisInput, AnalysisResult, Game } from '../game.ts';
-import type { EngineName } from '../mfg/engine-name.ts';
 import type { ExperimentConfig } from '../config.ts';
 import { writeCsv } from '../data/csv.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { writeFigure } from '../plot/files.ts';
-import { forecastRun } from './forecast.ts';
+import { fitAndForecast } from './forecast.ts';
 import { evaluateModel } from '../train/evaluate.ts';
 import type { MeanFieldModel } from '../mfg/model.ts';
 import { experimentOf, type Experiment } from './experiment.ts';
-import { chooseEngine } from './engine.ts';
+import { chooseEngine, type EngineChoice } from './engine.ts';
 import { claimSweepFolder } from './folder.ts';
 import { fitModel } from './training.ts';
 import { RequestError, type AnalyzeRequest } from './requests.ts';
@@ -97,14 +96,15 @@ export function analysisFolder(req: AnalyzeRequest): string {
 }
 
 /**
- * What the run layer hands an analysis to train and evaluate with: models fitted as a train run of
- * the experiment would fit them (src/run/training.ts), on `engine`.
+ * What the run layer hands an analysis to train, evaluate and forecast with: models fitted as a
+ * train run of the experiment would fit them (src/run/training.ts), forecast as a forecast request
+ * would forecast them (src/run/forecast.ts), on `engine`.
  */
-export function analysisTools<C extends ExperimentConfig>(exp: Experiment<C>, engine: EngineName): Pick<AnalysisInput<C>, 'fit' | 'evaluate' | 'forecast'> {
+export function analysisTools<C extends ExperimentConfig>(exp: Experiment<C>, engine: EngineChoice): Pick<AnalysisInput<C>, 'fit' | 'evaluate' | 'fitAndForecast'> {
   return {
-    forecast: forecastRun,
-    fit: async (config, seed, observations) => (await fitModel({ game: exp.game, preset: exp.preset, config }, seed, engine, { train: observations, validation: null })).model,
+    fit: async (config, seed, observations) => (await fitModel({ game: exp.game, preset: exp.preset, config }, seed, engine.name, { train: observations, validation: null })).model,
     evaluate: (model, observations, starts, populations, opts) => evaluateModel(model as MeanFieldModel<C>, observations, starts, populations, opts),
+    fitAndForecast: (config, seed, ask) => fitAndForecast(exp, engine, config, seed, ask),
   };
 }
 
@@ -124,7 +124,7 @@ export async function runAnalysis(req: AnalyzeRequest, io: RunIO): Promise<numbe
       config: exp.config,
       seed: req.seed,
       ...(data ? { data, dataFile: req.data } : {}),
-      ...analysisTools(exp, choice.name),
+      ...analysisTools(exp, { ...choice, note: null }),
       progress: (line) => io.info?.(line),
     });
     const wallSeconds = (performance.now() - started) / 1000;

@@ -7,6 +7,7 @@ import { runResume, runTrain } from './training.ts';
 import { runSimulate } from './simulate.ts';
 import { runGenerate } from './generate.ts';
 import { runEval } from './evaluation.ts';
+import { runForecast } from './forecast.ts';
 import { runAnalysis } from './analysis.ts';
 import type { RunIO } from './io.ts';
 
@@ -21,6 +22,7 @@ const EXECUTORS: Record<RunKind, Executor> = {
   simulate: runSimulate,
   generate: runGenerate,
   eval: runEval,
+  forecast: runForecast,
   analyze: runAnalysis,
 };
 

@@ -2,12 +2,15 @@
 // (the epidemic) projected past its window over many noise paths (projection.ts), its bands and
 // scores against the data's later days, and the baselines fitted on the same window: a SIR by
 // least squares, the naive growth, and the game without the network (trained here, in
-// OUT/no-network/). Writes forecast.csv, baselines.csv, forecast.svg/.png and summary.json.
+// OUT/no-network/). Writes forecast.csv, baselines.csv, forecast.svg/.png and summary.json. A
+// forecast request (requests.ts) runs through runForecast; a time-series analysis fits and
+// forecasts its windows through fitAndForecast (AnalysisInput.fitAndForecast, analysis.ts).
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../config.ts';
-import type { Game, SeriesHistory } from '../game.ts';
+import type { FittedForecast, ForecastAsk, Game, SeriesHistory } from '../game.ts';
 import { writeCsv } from '../data/csv.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { withOverrides } from '../config-fields.ts';
@@ -18,16 +21,17 @@ import { bandsOf } from '../forecast/bands.ts';
 import { dateRange, dayOffset, type DailySeries } from '../forecast/series.ts';
 import { BASELINE_NAMES, BASELINE_TITLES, baselineTable, buildForecast, FORECAST_HEADER, forecastRows, type Forecast } from '../forecast/forecast.ts';
 import type { ForecastScores, PointScores } from '../forecast/scores.ts';
-import { ForecastRequestError, type ForecastRequest } from './forecast-request.ts';
+import { DivergenceError } from '../train/loop.ts';
+import { FORECAST_DEFAULTS, RequestError, type ForecastRequest } from './requests.ts';
 import { inspectModel, modelFolder } from './models.ts';
 import { projectRun, type Projection } from './projection.ts';
-import { chooseEngine } from './engine.ts';
+import { chooseEngine, type EngineChoice } from './engine.ts';
+import type { Experiment } from './experiment.ts';
 import { saveTrainedRun, trainSteadily } from './training.ts';
 import { inverseOf } from '../mfg/learned.ts';
 import { claimOutput } from './folder.ts';
+import type { RunIO } from './io.ts';
 import { streamOf } from '../streams.ts';
-
-export { forecastRequest, ForecastRequestError, type ForecastRequest } from './forecast-request.ts';
 
 /** Where the game without the network is trained, inside the forecast's folder. */
 export const NO_NETWORK_DIR = 'no-network';
@@ -89,7 +93,7 @@ function medianPath(paths: ArrayLike<number>[]): Float64Array {
 function timeSeriesOf(game: Game, run: string) {
   const series = game.observations.timeSeries;
   if (game.observations.observes !== 'trajectory' || !series?.history) {
-    throw new ForecastRequestError(`${run}: a ${game.name} run; forecast projects runs of a game fitted to a time series (neural-mfg train epidemic --out DIR)`);
+    throw new RequestError(`${run}: a ${game.name} run; forecast projects runs of a game fitted to a time series (neural-mfg train epidemic --out DIR)`);
   }
   return { ...series, history: series.history };
 }
@@ -101,6 +105,8 @@ function timeSeriesOf(game: Game, run: string) {
 async function fitNoNetwork(game: Game, config: ExperimentConfig, preset: string, seed: number, data: string, dir: string, say: (line: string) => void) {
   const own = withOverrides(game, config, ['network.kind=none', 'inverse.bootstrap=0']);
   const engine = await chooseEngine(game, own, { backend: DEFAULT_BACKEND });
+  // the run's metrics.csv is written into its folder as it trains
+  await mkdir(dir, { recursive: true });
   const { run } = await trainSteadily({ exp: { game, preset, config: own }, seed, engine, data, validation: null, dir }, { onRetry: (why, f) => say(`the game without the network: ${why}; again with the learning rates × ${f}`) });
   await saveTrainedRun(run);
   return run.model.learnedValues() ?? null;
@@ -112,22 +118,29 @@ function dailyOf(history: SeriesHistory, name: string): DailySeries {
   return { dates: dateRange(history.first, values.length), values };
 }
 
-/** Runs a validated forecast request into req.out (claimed: another run's results need req.force). */
-export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {}): Promise<ForecastResult> {
+/** A forecast request with its defaults: FORECAST_DEFAULTS, calibrated, the run's own seed and data where absent. */
+function resolved(req: ForecastRequest) {
+  if (!req.out) throw new RequestError('a forecast request needs an output folder (out)');
+  return { ...req, out: req.out, days: req.days ?? FORECAST_DEFAULTS.days, paths: req.paths ?? FORECAST_DEFAULTS.paths, calibrate: req.calibrate ?? true, force: req.force === true };
+}
+
+/** Runs a checked forecast request into its `out` (claimed: another run's results need `force`). */
+export async function forecastRun(request: ForecastRequest, hooks: ForecastHooks = {}): Promise<ForecastResult> {
   const started = performance.now();
   const say = hooks.progress ?? (() => {});
+  const req = resolved(request);
   if (!existsSync(join(modelFolder(req.run), 'model.json'))) {
-    throw new ForecastRequestError(`${req.run}: not a training run's folder (no model.json in it or in its model/): train one with neural-mfg train epidemic --out DIR`);
+    throw new RequestError(`${req.run}: not a training run's folder (no model.json in it or in its model/): train one with neural-mfg train epidemic --out DIR`);
   }
   const inspected = await inspectModel(req.run);
   const game = inspected.game;
   const series = timeSeriesOf(game, req.run);
-  if (req.data !== null && !existsSync(req.data)) throw new ForecastRequestError(`--data ${req.data}: no such file`);
+  if (req.data !== undefined && !existsSync(req.data)) throw new RequestError(`--data ${req.data}: no such file`);
   const claim = await claimOutput(req.out, { command: 'forecast', game: game.name, force: req.force });
   try {
     say(`projecting ${req.run} ${req.days} days past its window over ${req.paths} noise paths`);
-    const projection = await projectRun({ run: req.run, days: req.days, paths: req.paths, ...(req.seed !== null ? { seed: req.seed } : {}), ...(req.data ? { data: req.data } : {}) });
-    if (!projection.dataFile) throw new ForecastRequestError(`${req.run}: the run names no observations file (its summary.json has no "data"): give one with --data FILE`);
+    const projection = await projectRun({ run: req.run, days: req.days, paths: req.paths, ...(req.seed !== undefined ? { seed: req.seed } : {}), ...(req.data ? { data: req.data } : {}) });
+    if (!projection.dataFile) throw new RequestError(`${req.run}: the run names no observations file (its summary.json has no "data"): give one with --data FILE`);
     const dataFile = projection.dataFile;
     const history = await series.history(dataFile, inspected.config);
     const main = series.names[0];
@@ -228,4 +241,60 @@ async function writeForecast(dir: string, f: Forecast, game: Game, projection: P
   });
   const figures = (await writeFigure(join(dir, 'forecast'), svg)).map((file) => file.slice(dir.length + 1));
   return ['forecast.csv', 'baselines.csv', ...figures];
+}
+
+/** `forecast RUN_DIR`: the forecast, its progress as lines, then its scores in words. */
+export async function runForecast(req: ForecastRequest, io: RunIO): Promise<number> {
+  const { summary, dir } = await forecastRun(req, { progress: (line) => io.info?.(line) });
+  io.out(forecastText(summary, dir));
+  return 0;
+}
+
+const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '—' : v.toFixed(digits));
+
+/** What a forecast says to people: its setting, each method's errors on the held-out days, the bands' coverage, its files. */
+export function forecastText(summary: ForecastSummary, dir: string): string {
+  const s = summary.scores;
+  const lines = [`forecast of ${summary.run}: fitted ${summary.window.from} to ${summary.window.to}, ${summary.horizon.days} days ahead (${summary.horizon.from} to ${summary.horizon.to}), ${summary.paths} paths`];
+  if (summary.coveredDays === 0) {
+    lines.push(`  the data end before the horizon: nothing to score (${summary.data})`);
+  } else {
+    lines.push(`  ${summary.coveredDays} held-out days with data; MALE (mean |log10 error| of the 7-day mean), peak date error (days), peak height error:`);
+    const row = (name: string, p: { male: number; peakDateError: number; peakHeightError: number } | null | undefined) =>
+      `  ${name.padEnd(26)}${fmt(p?.male).padStart(8)}${(p ? String(p.peakDateError) : '—').padStart(8)}${(p ? `${(100 * p.peakHeightError).toFixed(0)}%` : '—').padStart(9)}`;
+    lines.push(row('model (median)', s.model), row('SIR (least squares)', s.sir), row('naive (last week\'s growth)', s.naive), row('game without the network', s.no_network));
+    lines.push(`  band coverage of the held-out days: 50% band ${fmt(summary.coverage50, 2)}, 90% band ${fmt(summary.coverage90, 2)}`);
+  }
+  lines.push(`wrote ${dir}/: ${summary.files.join(', ')}, summary.json (${summary.wallSeconds.toFixed(1)} s)`);
+  return lines.join('\n');
+}
+
+/**
+ * What a time-series analysis is handed (AnalysisInput.fitAndForecast): the experiment's game at
+ * `config`, trained on the observations file as a train run of `seed` would train it (trainSteadily:
+ * a diverged fit again at lower learning rates), on `engine`, then forecast as `forecast` would
+ * forecast it (seed `seed`, calibrated), both in a temporary folder removed after. Throws
+ * DivergenceError only where the fit itself diverged at every learning rate tried.
+ */
+export async function fitAndForecast<C extends ExperimentConfig>(exp: Experiment<C>, engine: EngineChoice, config: C, seed: number, ask: ForecastAsk): Promise<FittedForecast> {
+  const started = performance.now();
+  const tmp = await mkdtemp(join(tmpdir(), 'neural-mfg-forecast-'));
+  try {
+    const run = join(tmp, 'run');
+    await mkdir(run);
+    const trained = await trainSteadily({ exp: { ...exp, config }, seed, engine, data: ask.data, validation: null, dir: run }, { onRetry: ask.onRetry });
+    await saveTrainedRun(trained.run);
+    const fitSeconds = (performance.now() - started) / 1000;
+    let forecast: Forecast;
+    try {
+      ({ forecast } = await forecastRun({ kind: 'forecast', run, days: ask.days, data: ask.data, out: join(tmp, 'forecast'), paths: ask.paths, seed, force: true }));
+    } catch (err) {
+      // the baseline's fit diverging is no failure of the fit the caller asked for
+      if (err instanceof DivergenceError) throw new Error(`the game without the network: ${err.message}`);
+      throw err;
+    }
+    return { forecast, learned: trained.run.model.learnedValues() ?? null, learningRateFactor: trained.learningRateFactor, fitSeconds };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }

@@ -77,9 +77,38 @@ export interface AnalyzeRequest extends ExperimentSpec, EngineAsk, OutputAsk {
   data?: string;
 }
 
-export type RunRequest = TrainRequest | ResumeRequest | SimulateRequest | GenerateRequest | EvalRequest | AnalyzeRequest;
+/**
+ * `forecast RUN_DIR`: a trained run of a time-series game (the epidemic) projected past its window,
+ * with bands, the baselines and the scores against the data's later days (src/run/forecast.ts;
+ * README "Forecasts on real data"). Absent fields take FORECAST_DEFAULTS and the run's own.
+ */
+export interface ForecastRequest extends OutputAsk {
+  kind: 'forecast';
+  /** the training run's folder (or its model/ folder) */
+  run: string;
+  /** days forecast after the fitted window (default 28) */
+  days?: number;
+  /** observations to score against (the upstream file or the generic format); default: the run's own file */
+  data?: string;
+  /** noise paths behind the bands (default 200) */
+  paths?: number;
+  /** seed of the paths; default: the run's own */
+  seed?: number;
+  /**
+   * default true: the paths anchored on the last observed week and widened by the window's
+   * dispersion (src/forecast/calibration.ts); false: the model's own noise paths as they are
+   */
+  calibrate?: boolean;
+}
+
+export const FORECAST_DEFAULTS = { days: 28, paths: 200 } as const;
+/** the longest horizon: a year (the model's noise, not the data, decides the bands beyond a few weeks) */
+export const MAX_FORECAST_DAYS = 366;
+export const MAX_FORECAST_PATHS = 10_000;
+
+export type RunRequest = TrainRequest | ResumeRequest | SimulateRequest | GenerateRequest | EvalRequest | ForecastRequest | AnalyzeRequest;
 export type RunKind = RunRequest['kind'];
-export const RUN_KINDS: RunKind[] = ['train', 'resume', 'simulate', 'generate', 'eval', 'analyze'];
+export const RUN_KINDS: RunKind[] = ['train', 'resume', 'simulate', 'generate', 'eval', 'forecast', 'analyze'];
 
 export class RequestError extends Error {}
 
@@ -93,6 +122,9 @@ const strings: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === '
 const record: Check = (v) =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((s) => typeof s === 'string') ? null : 'expected an object of strings (field → value)';
 const oneOf = (names: readonly string[]): Check => (v) => (typeof v === 'string' && names.includes(v) ? null : `expected one of ${names.join(', ')}`);
+// a forecast's fields say what they are (its command line's errors name the flag: "--days 0: the horizon …")
+const whole = (what: string, min: number, max: number): Check => (v) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `${what} must be a whole number from ${min} to ${max}`);
+const path = (what: string): Check => (v) => (typeof v === 'string' && v.trim() !== '' ? null : `${what} must be a path`);
 
 const ENGINE: Record<string, Check> = { engine: oneOf(ENGINE_NAMES), backend: oneOf(BACKEND_NAMES), allowSoftware: bool, out: str, force: bool };
 const EXPERIMENT: Record<string, Check> = { game: str, preset: str, faithful: bool, set: strings, options: record, solver: oneOf(SOLVER_NAMES) };
@@ -102,6 +134,19 @@ const FIELDS: Record<RunKind, { required: string[]; checks: Record<string, Check
   simulate: { required: ['game', 'set', 'seed'], checks: { ...EXPERIMENT, ...ENGINE, seed } },
   generate: { required: ['game', 'set', 'seed'], checks: { ...EXPERIMENT, ...ENGINE, seed, samples: count, fromDynamics: bool } },
   eval: { required: ['model', 'data', 'set'], checks: { ...ENGINE, model: str, data: str, seed, set: strings } },
+  forecast: {
+    required: ['run'],
+    checks: {
+      run: path('the run folder'),
+      days: whole('the horizon in days', 1, MAX_FORECAST_DAYS),
+      data: path('the observations file'),
+      paths: whole('the number of noise paths', 1, MAX_FORECAST_PATHS),
+      seed: whole('the seed', 0, 0xffffffff),
+      calibrate: bool,
+      out: path('the output folder'),
+      force: bool,
+    },
+  },
   analyze: { required: ['game', 'preset', 'set', 'seed'], checks: { ...EXPERIMENT, ...ENGINE, seed, quick: bool, data: str } },
 };
 
@@ -111,22 +156,38 @@ export function trains(request: RunRequest): boolean {
 }
 
 /**
- * Checks a request (from the CLI, a manifest, a queue) once: its kind, every field's type, no
- * field it does not know; `where` names it in errors ("sweep.json job 3: request field …").
+ * Where a request comes from, for its errors: `where` names it ("request", "sweep.json job 3");
+ * `flags`, for a request made of a command line's flags, names the flag of each field, so that an
+ * error reads as what was typed: `--days 0: the horizon in days must be …`.
  */
-export function parseRequest(raw: unknown, where = 'request'): RunRequest {
+export interface RequestSource {
+  where?: string;
+  flags?: Record<string, string>;
+}
+
+/** A value as a command line shows it: text as typed (quoted where blank), anything else as JSON. */
+const typed = (v: unknown) => (typeof v === 'string' && /^\S+$/.test(v) ? v : JSON.stringify(v));
+
+/**
+ * Checks a request (from the CLI, a manifest, a queue) once: its kind, every field's type, no
+ * field it does not know; `source` names it in errors ("sweep.json job 3 field …", or the flag).
+ */
+export function parseRequest(raw: unknown, source: string | RequestSource = 'request'): RunRequest {
+  const { where = 'request', flags = {} } = typeof source === 'string' ? { where: source } : source;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new RequestError(`${where}: expected an object with a "kind"`);
   const r = raw as Record<string, unknown>;
   const kind = r.kind as RunKind;
   const fields = FIELDS[kind];
   if (!fields) throw new RequestError(`${where} field "kind": expected one of ${RUN_KINDS.join(', ')}, got ${JSON.stringify(r.kind)}`);
-  for (const name of fields.required) if (r[name] === undefined) throw new RequestError(`${where} field "${name}": missing (a ${kind} request needs it)`);
+  for (const name of fields.required) {
+    if (r[name] === undefined) throw new RequestError(`${flags[name] ?? `${where} field "${name}"`}: missing (a ${kind} request needs it)`);
+  }
   for (const [name, value] of Object.entries(r)) {
     if (name === 'kind' || value === undefined) continue;
     const check = fields.checks[name];
     if (!check) throw new RequestError(`${where} field "${name}": a ${kind} request has no such field`);
     const why = check(value);
-    if (why) throw new RequestError(`${where} field "${name}": ${why}, got ${JSON.stringify(value)}`);
+    if (why) throw new RequestError(flags[name] ? `${flags[name]} ${typed(value)}: ${why}` : `${where} field "${name}": ${why}, got ${JSON.stringify(value)}`);
   }
   if (kind === 'train' && r.validation !== undefined && r.data === undefined) throw new RequestError(`${where} field "validation": needs "data" as well`);
   return r as unknown as RunRequest;

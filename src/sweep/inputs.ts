@@ -1,4 +1,4 @@
-// The files a sweep's jobs read (observations, an eval sweep's model folder), copied into the
+// The files a sweep's jobs read (observations, an eval sweep's model folder, a forecast's run), copied into the
 // sweep's folder when it is planned, so that the folder is self-contained: copied to a cluster's
 // volume (`sweep export --to kubernetes`), it runs there. A manifest names such a copy by a path
 // relative to the sweep's folder (`inputs/<hash>-<name>`), which a job resolves against the folder
@@ -13,7 +13,7 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 export const INPUTS_DIR = 'inputs';
 
 /** A request's fields that name a file a job reads, and how a person calls each in an error. */
-const INPUT_FIELDS = { data: '--data', validation: '--validation', model: 'the model folder' } as const;
+const INPUT_FIELDS = { data: '--data', validation: '--validation', model: 'the model folder', run: "a forecast's run folder" } as const;
 type InputField = keyof typeof INPUT_FIELDS;
 
 /** The request's file fields that are set, as [field, path]. */

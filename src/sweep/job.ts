@@ -107,8 +107,10 @@ export async function executeJob(job: SweepJob, sweepDir: string, run: RequestRu
   // cluster's index), so a lock left by an attempt that died, on this host or another one, is stale.
   else await rm(join(jobDir, LOCK_FILE), { force: true });
   await mkdir(join(sweepDir, 'logs'), { recursive: true });
-  const { engine, backend, allowSoftware } = job.request;
-  const request: RunRequest = resumed ? { kind: 'resume', run: jobDir, engine, backend, allowSoftware } : { ...resolveInputs(inputsFrom, job.request), out: jobDir };
+  const request: RunRequest =
+    resumed && job.request.kind === 'train'
+      ? { kind: 'resume', run: jobDir, engine: job.request.engine, backend: job.request.backend, allowSoftware: job.request.allowSoftware }
+      : { ...resolveInputs(inputsFrom, job.request), out: jobDir };
   const attempts = (record?.attempts ?? 0) + 1;
   const started: JobRecord = {
     key: job.key,

@@ -1,6 +1,6 @@
 // A sweep is a manifest of independent jobs (DIR/sweep.json): each job is one run request
-// (src/run/requests.ts: a `train`, `simulate`, `eval`, or one point of an analysis) with its own
-// --set values and seed, written to its own folder under DIR/jobs/. The manifest is plain data, so
+// (src/run/requests.ts: a `train`, `simulate`, `eval`, one point of an analysis, or a `forecast`)
+// with its own --set values and seed, written to its own folder under DIR/jobs/. The manifest is plain data, so
 // that any engine (the local pool, a job queue, a Slurm array, a Kubernetes Indexed Job) can run job
 // i by itself, through the run layer.
 import { createHash } from 'node:crypto';
@@ -24,9 +24,11 @@ export const DEFAULT_CONNECT_TIMEOUT_S = 60;
 
 /** A job's request: a run request without its output (the job's folder is added when it runs). */
 export type JobRequest = RunRequest extends infer R ? (R extends RunRequest ? Omit<R, 'out' | 'force'> : never) : never;
-/** The requests a sweep's jobs make: a train, simulate, eval or analyze request with a seed and overrides. */
+/** The requests a grid's points change by overrides (`set`): train, simulate, generate, eval, analyze. */
 export type SweepBase = Extract<JobRequest, { set: string[] }>;
-export type JobCommand = SweepBase['kind'];
+/** What a sweep's jobs run: a request with its seed and, on a grid, its overrides; a forecast has none (its jobs differ in their seed). */
+export type SweepRequest = SweepBase | Extract<JobRequest, { kind: 'forecast' }>;
+export type JobCommand = SweepRequest['kind'];
 
 /** One field of the grid and the values it takes (as given: each becomes `--set field=value`). */
 export interface GridAxis {
@@ -47,7 +49,7 @@ export interface SweepJob {
   pointIndex: number;
   seed: number;
   /** what the job runs (without its folder: the runner adds it) */
-  request: SweepBase;
+  request: SweepRequest;
   /** sha256 of the request: a folder finished under another key holds a stale result */
   key: string;
 }
@@ -63,7 +65,7 @@ export interface SweepManifest {
   /** the game (or, for eval, the model folder) */
   target: string;
   /** what every job shares: each job's request is this one with its point's overrides and its seed */
-  request: SweepBase;
+  request: SweepRequest;
   grid: GridAxis[];
   seeds: number[];
   analysis?: AnalysisPlan;
@@ -73,7 +75,7 @@ export interface SweepManifest {
 export interface SweepPlan {
   target: string;
   /** the request every job shares (file paths absolute, or copies in DIR/inputs/: inputs.ts) */
-  base: SweepBase;
+  base: SweepRequest;
   seeds: number[];
   /** the grid's points in order; each its values (for people) and its --set overrides */
   points: { values: Record<string, string>; set: string[] }[];
@@ -153,11 +155,15 @@ function folderName(point: Record<string, string>, seed: number): string {
 /** The manifest of a plan: one job per point and seed, the seeds of a point next to each other. */
 export function buildManifest(plan: SweepPlan): SweepManifest {
   if (plan.seeds.length === 0) throw new Error('a sweep needs at least one seed');
+  const base = plan.base;
+  if (!('set' in base) && plan.points.some((p) => p.set.length > 0)) {
+    throw new Error(`a ${base.kind} request has no configuration to override: its sweep varies the seed alone`);
+  }
   const jobs: SweepJob[] = [];
   const dirs = new Set<string>();
   plan.points.forEach((p, pointIndex) => {
     for (const seed of plan.seeds) {
-      const request = { ...plan.base, set: [...plan.base.set, ...p.set], seed } as SweepBase;
+      const request = ('set' in base ? { ...base, set: [...base.set, ...p.set], seed } : { ...base, seed }) as SweepRequest;
       let dir = `jobs/${folderName(p.values, seed)}`;
       if (dirs.has(dir)) dir = `${dir}-${jobs.length}`;
       dirs.add(dir);
