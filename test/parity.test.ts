@@ -21,6 +21,8 @@ const SMALL: Record<string, string[]> = {
   meeting: ['time.dt=0.5', 'training.batchSize=4'],
   'el-farol': ['time.dt=0.5', 'training.batchSize=4'],
   'liars-dice': ['layout.players=3', 'layout.dice=4', 'data.trainGames=8', 'training.batchSize=4'],
+  // two weeks of 4 cohorts; the network alone (the graph engine learns no mechanics parameters)
+  epidemic: ['agents=4', 'data.to="2020-07-14"', 'inverse.learn=[]'],
 };
 
 interface StepResult {

@@ -112,7 +112,7 @@ testWith(test, redisServer)('with Redis there: SIGTERM stops a worker in the mid
   redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
   await new Promise<void>((ready) => redis!.stdout!.on('data', (c: Buffer) => /Ready to accept connections/.test(String(c)) && ready()));
   const url = `redis://127.0.0.1:${port}`;
-  const dir = await plannedSweep(2000);
+  const dir = await plannedSweep(200000);
   const enqueuer = start(['sweep', 'run', dir, '--queue', url, '--queue-name', 'edge']);
   const worker = start(['worker', '--queue', url, '--queue-name', 'edge', '--workers', '1']);
   await worker.until(/job 0 of sweep \w+ .* started/);
@@ -122,7 +122,7 @@ testWith(test, redisServer)('with Redis there: SIGTERM stops a worker in the mid
   await new Promise((r) => setTimeout(r, 1500));
   worker.child.kill('SIGTERM');
   assert.is(await exitWithin(worker, 30_000), 0, worker.stderr());
-  assert.match(worker.stderr(), /job 0 of sweep \w+ interrupted/);
+  assert.match(worker.stderr(), /job 0 of sweep \w+ interrupted/, worker.stderr());
   const record = JSON.parse(await readFile(join(dir, 'state', (await readdir(join(dir, 'state')))[0]), 'utf8'));
   assert.is(record.state, 'interrupted');
   const jobDir = join(dir, 'jobs', (await readdir(join(dir, 'jobs')))[0]);
