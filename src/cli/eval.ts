@@ -6,6 +6,7 @@ import { withOverrides } from '../config-fields.ts';
 import { diffusionSpec, networkSpec } from '../mfg/model.ts';
 import { inspectModel } from '../run/models.ts';
 import { evaluateOnData } from '../run/report.ts';
+import { readEvaluationData } from '../run/eval-data.ts';
 import { claimOutput } from '../run/folder.ts';
 import { formatMetric } from './print.ts';
 import { startEngine, UsageError, type CommonOptions } from './experiment.ts';
@@ -41,14 +42,14 @@ export async function evalCommand(modelDir: string, opts: EvalCommandOptions): P
   }
   const claim = await claimOutput(opts.out, { command: 'eval', game: game.name, force: opts.force === true });
   try {
-    const data = await game.observations.read(opts.data, config);
+    const { data, agents: dataAgents } = await readEvaluationData(game, config, inspected.config, opts.data);
     const engine = await startEngine(game, config, opts);
     const exp = { game, preset: manifest.preset ?? '', config };
     const seed = opts.seed ?? manifest.seed;
-    const r = await evaluateOnData({ dir: opts.out, exp, params, seed, engine, data, dataPath: opts.data, modelDir: inspected.dir, started });
+    const r = await evaluateOnData({ dir: opts.out, exp, params, seed, engine, data, dataAgents, dataPath: opts.data, modelDir: inspected.dir, started });
     const runs = r.paired ? ', one run each' : `, ${r.populations} initial populations`;
     process.stdout.write(`${game.title}: ${inspected.dir} on ${opts.data} (${data.shape[0]} samples${runs})\n`);
-    process.stdout.write(`  loss ${r.summary.loss?.toFixed(4)}\n`);
+    process.stdout.write(r.summary.loss === null ? `  loss not computed: ${r.summary.lossNotComputed}\n` : `  loss ${r.summary.loss.toFixed(4)}\n`);
     for (const [k, v] of Object.entries(r.metrics)) process.stdout.write(`  ${k} ${formatMetric(v)}\n`);
     const gap = r.summary.nashGap as { mean: number; max: number } | undefined;
     const mfgGap = r.summary.mfgOnlyNashGap as { mean: number; max: number } | undefined;

@@ -15,6 +15,7 @@ import { buildModel, type Experiment } from './experiment.ts';
 import { writePopulation } from './outputs.ts';
 import { streamOf } from './streams.ts';
 import { diffusionSummary } from './diffusion.ts';
+import { unpairedReason } from './eval-data.ts';
 import { equilibriumReport } from './equilibrium.ts';
 
 /** What every training summary says about the run (the head of summary.json). */
@@ -218,18 +219,21 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
   seed: number;
   engine: { engine: EngineName; backend: string | null };
   data: Dataset;
+  /** the agents of each observed population, when not the model's (--set agents=N on other data): no loss */
+  dataAgents?: number;
   dataPath: string;
   modelDir: string;
   started: number;
 }): Promise<EvaluationReport> {
   const { exp, seed, data } = r;
   const { game, config } = exp;
+  const unpaired = unpairedReason(config, r.dataAgents ?? config.agents);
   const { model, streams } = buildModel(exp, seed, r.engine.engine, r.params);
   // the training's own first initial population (what a fixed-start model was trained from)
   const firstStart = game.initialState(config, streams.initialState);
   const K = evaluationPopulations(config, model.size); // fewer for very large populations (evaluate.ts)
   const paired = game.observations.pairing === 'paired';
-  const ev = evaluateModel(model, data, evaluationStarts(config, seed, firstStart), K, { network: true });
+  const ev = evaluateModel(model, unpaired ? null : data, evaluationStarts(config, seed, firstStart), K, { network: true });
   // games that end (Liar's dice) also get the MFG-only dynamics on the same observations
   const mfgOnly = paired ? evaluateModel(model, data, evaluationStarts(config, seed, firstStart), K, { network: false }) : null;
   const metrics = game.observations.metrics(ev.finalPopulations, data, config, { endSteps: ev.endSteps, mfgOnlyFinals: mfgOnly?.finalPopulations });
@@ -269,6 +273,7 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
     engine: r.engine.engine,
     populations,
     loss: ev.loss,
+    ...(unpaired ? { dataAgents: r.dataAgents, lossNotComputed: unpaired } : {}),
     ...metrics,
     ...equilibrium.summary,
     wallSeconds: (performance.now() - r.started) / 1000,
