@@ -11,7 +11,7 @@ import { trainingProgress } from './progress.ts';
 import { printTrainingReport } from './print.ts';
 import { untilInterrupted } from './interrupt.ts';
 import { resolveExperiment, startEngine } from './experiment.ts';
-import { checkResumeOptions, freshRunSets, resumeSteps, type TrainCommandOptions } from './train-options.ts';
+import { checkResumeOptions, freshRunSets, noisePathChosen, resumeSteps, type TrainCommandOptions } from './train-options.ts';
 
 export type { TrainCommandOptions } from './train-options.ts';
 
@@ -39,6 +39,9 @@ async function trainIn(partial: Omit<TrainRequest, 'engine'>, opts: TrainCommand
     process.stderr.write(`note: ${partial.dir} had trained all ${config.training.steps} steps; nothing to train (--set training.steps=N trains it further): writing its model and report again\n`);
   }
   const req: TrainRequest = { ...partial, engine: await startEngine(game, config, opts) };
+  if (!partial.resume && opts.learn !== undefined && !noisePathChosen(opts) && config.noise.layout !== 'none') {
+    process.stderr.write('note: --learn draws a fresh noise path for every solve (a frozen path would fit one realisation of the noise); --noise-path frozen keeps one\n');
+  }
   const progress = opts.quiet ? null : trainingProgress(`train ${game.name}`, config.training.steps, req.resume?.step ?? 0);
   const say = (line: string) => opts.quiet || process.stderr.write(`${line}\n`);
   try {
@@ -53,7 +56,9 @@ async function trainIn(partial: Omit<TrainRequest, 'engine'>, opts: TrainCommand
       }),
     );
     progress?.stop();
-    printTrainingReport(await saveTrainedRun(run), game.figureStyle?.(config).yFormat ?? 'number', game.title, req.dir);
+    const report = await saveTrainedRun(run);
+    printTrainingReport(report, game.figureStyle?.(config).yFormat ?? 'number', game.title, req.dir);
+    for (const w of (report.summary.warnings as string[] | undefined) ?? []) process.stderr.write(`warning: ${w}\n`);
     return run.result.stoppedEarly ? 130 : 0;
   } catch (err) {
     if (!(err instanceof DivergenceError)) throw err;

@@ -16,6 +16,7 @@ import { writePopulation } from './outputs.ts';
 import { streamOf } from './streams.ts';
 import { diffusionSummary } from './diffusion.ts';
 import { unpairedReason } from './eval-data.ts';
+import { trainingWarnings } from './warnings.ts';
 import { equilibriumReport } from './equilibrium.ts';
 
 /** What every training summary says about the run (the head of summary.json). */
@@ -140,6 +141,8 @@ async function populationReport<C extends ExperimentConfig>(r: ReportInput<C>): 
     // noise.diffusion "neural": the learned amplitude along the figure's trajectory (src/run/diffusion.ts)
     ...diffusionSummary(model, populationsAt(trained, 1), config.time.saveAt),
     ...equilibrium.summary,
+    // what says this run's numbers are not to be trusted as they stand (src/run/warnings.ts)
+    warnings: trainingWarnings(game, config, facts, { trainLoss: onTrain.loss, validationLoss: onValidation?.loss ?? null }),
     wallSeconds: (performance.now() - r.started) / 1000,
     turns,
     config,
@@ -190,6 +193,7 @@ async function gameMetricsReport<C extends ExperimentConfig>(r: ReportInput<C>):
     testLoss: trained.loss,
     ...metrics,
     mfgOnly,
+    warnings: trainingWarnings(game, config, facts, { trainLoss: facts.lastStep?.trainLoss ?? null, validationLoss: facts.lastStep?.validationLoss ?? null }),
     wallSeconds: (performance.now() - r.started) / 1000,
     config,
   };
