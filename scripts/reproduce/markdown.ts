@@ -5,6 +5,8 @@ import type { ExperimentRecord, FigureRecord, TargetRow } from './types.ts';
 
 export interface ReportInput {
   command: string;
+  /** the line saying where the report comes from (scripts/provenance.ts) */
+  provenance: string;
   quick: boolean;
   quickSetting: string;
   date: string;
@@ -30,7 +32,7 @@ export function seconds(s: number): string {
 
 export function renderReport(r: ReportInput): string {
   const out: string[] = [];
-  out.push('# neural-mfg: reproducing the paper', '');
+  out.push('# neural-mfg: reproducing the paper', '', r.provenance, '');
   if (r.quick) {
     out.push(
       `> **QUICK RUN** — reduced setting (${r.quickSetting}). The targets are **not expected to pass**; ` +
