@@ -1,4 +1,4 @@
-// npm run reports [-- NAME … | --list | --readme]: regenerates the committed reports, each by the
+// npm run reports [-- NAME … | --list | --readme | --no-build]: regenerates the committed reports, each by the
 // script that measures it, then copies each report's lead (its provenance line and tables) into the
 // README's matching block (<!-- report: FILE --> … <!-- /report -->). Every report records the
 // commit it was produced at (scripts/provenance.ts); test/reports.test.ts fails when src/ or games/
@@ -90,7 +90,13 @@ function run(spec: ReportSpec): number {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { list: { type: 'boolean', default: false }, readme: { type: 'boolean', default: false }, 'allow-dirty': { type: 'boolean', default: false } },
+    options: {
+      list: { type: 'boolean', default: false },
+      readme: { type: 'boolean', default: false },
+      'allow-dirty': { type: 'boolean', default: false },
+      /** dist/ is built already (another `npm run reports` running beside this one uses it) */
+      'no-build': { type: 'boolean', default: false },
+    },
   });
   if (values.list) {
     for (const r of REPORTS) process.stdout.write(`${r.name.padEnd(14)} ${`~${r.minutes} min`.padEnd(9)} ${r.file}  (npx tsx ${r.argv.join(' ')})${r.needs ? `; needs ${r.needs}` : ''}\n`);
@@ -102,8 +108,10 @@ async function main(): Promise<void> {
     if (unknown.length > 0) throw new Error(`no report ${unknown.join(', ')}: choose from ${REPORTS.map((r) => r.name).join(', ')}`);
     const dirty = spawnSync('git', ['status', '--porcelain', '--', ...REPORT_INPUTS], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
     if (dirty && !values['allow-dirty']) throw new Error(`uncommitted changes under ${REPORT_INPUTS.join(', ')}: commit them first, so that the reports name the commit they measure\n${dirty}`);
-    const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('npm run build failed');
+    if (!values['no-build']) {
+      const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+      if (build.status !== 0) throw new Error('npm run build failed');
+    }
     const chosen = positionals.length > 0 ? REPORTS.filter((r) => positionals.includes(r.name)) : REPORTS;
     const took: string[] = [];
     for (const spec of chosen) took.push(`${spec.name} ${run(spec).toFixed(1)} min`);
