@@ -19,7 +19,7 @@ export interface Provenance {
   command: string;
   /** ISO date and time, UTC */
   date: string;
-  /** CPU, cores, Node, and the load when it started (the machine may have been shared) */
+  /** CPU, cores, Node, and the load averages when the report was written (the machine may have been shared) */
   machine: string;
   /**
    * Set for a report that cannot be produced again where the others are (a GPU's): why. Such a
@@ -42,13 +42,13 @@ export function provenance(command: string): Provenance {
   const status = git(['status', '--porcelain', '--', ...REPORT_INPUTS]) ?? '';
   const dirty = status.split('\n').filter(Boolean).map((l) => l.slice(3));
   const cpu = cpus();
-  const [load] = loadavg();
+  const [load, , load15] = loadavg();
   return {
     commit,
     dirty,
     command,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, load average ${load.toFixed(1)} at the start`,
+    machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, load average ${load.toFixed(1)} (15 min: ${load15.toFixed(1)}) when it was written`,
   };
 }
 
