@@ -6,13 +6,15 @@
 // The median step after the first (which also pays for compilation). With --cli, also the whole
 // command `neural-mfg train meeting --neural agent --set agents=N` at the largest size (3 steps,
 // its defaults otherwise: generated data, per-step validation, the evaluation report), timed with
-// its peak memory (needs `npm run build` and GNU time). Prints a table; it is not a test.
+// its peak memory (needs `npm run build` and GNU time). Prints a table; it is not a test. --report DIR
+// writes it with its provenance to DIR/bench-agents.md and .json (`npm run reports -- agents`).
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import os from 'node:os';
 import { join } from 'node:path';
+import { writeReport } from './provenance.ts';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +23,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '10' },
     cli: { type: 'boolean', default: false },
     json: { type: 'string' },
+    /** where bench-agents.md and bench-agents.json go, with their provenance */
+    report: { type: 'string' },
     /** internal: measure one size in this process and print its JSON */
     one: { type: 'string' },
   },
@@ -54,10 +58,18 @@ if (values.one) {
   const ms = metrics.map((m) => m.ms);
   console.log(JSON.stringify({ agents, ms, msPerStep: median(ms.slice(1)), peakMb: process.resourceUsage().maxRSS / 1024, params: model.params.length }));
 } else {
+  const lines = [
+    'Meeting fig2b, `--neural agent`, fused engine, batch 4, 14 solver steps, one population per step:',
+    '',
+    '| agents | ms per training step (median) | per agent and solver step | peak memory |',
+    '| ---: | ---: | ---: | ---: |',
+  ];
   console.log(`neural-mfg agent-network benchmark — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, node ${process.version}`);
-  console.log('meeting fig2b, --neural agent, fused engine, batch 4, 14 solver steps, one population per step\n');
-  console.log('| agents | ms per training step (median) | per agent and solver step | peak memory |');
-  console.log('| ---: | ---: | ---: | ---: |');
+  const say = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+  lines.forEach((l) => console.log(l));
   const results: Record<string, unknown>[] = [];
   for (const size of values.sizes.split(',').map(Number)) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', process.argv[1], '--one', String(size), '--steps', String(steps), '--seed', String(seed)], {
@@ -66,8 +78,8 @@ if (values.one) {
     });
     if (r.status !== 0) throw new Error(`size ${size}: ${r.stderr}`);
     const one = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { agents: number; msPerStep: number; peakMb: number };
-    const perAgent = (1e6 * one.msPerStep) / (one.agents * 14); // ns
-    console.log(`| ${one.agents.toLocaleString('en')} | ${one.msPerStep.toFixed(0)} | ${perAgent.toFixed(0)} ns | ${one.peakMb.toFixed(0)} MB |`);
+    const perAgent = (1e3 * one.msPerStep) / (one.agents * 14); // µs
+    say(`| ${one.agents.toLocaleString('en')} | ${one.msPerStep.toLocaleString('en', { maximumFractionDigits: 0 })} | ${perAgent.toFixed(1)} µs | ${one.peakMb.toFixed(0)} MB |`);
     results.push(one);
   }
   if (values.cli) {
@@ -80,9 +92,11 @@ if (values.one) {
     const seconds = (performance.now() - started) / 1000;
     if (r.status !== 0) throw new Error(`train at ${size} agents: ${r.stderr}`);
     const peak = gnuTime ? Number(r.stderr.trim().split('\n').at(-1)) / 1024 : null;
-    console.log(`\nneural-mfg train meeting --neural agent --set agents=${size} --set training.steps=3: ${seconds.toFixed(0)} s, peak ${peak === null ? '?' : `${peak.toFixed(0)} MB`}`);
+    say('');
+    say(`The whole command \`neural-mfg train meeting --neural agent --set agents=${size} --set training.steps=3\`: ${seconds.toFixed(0)} s, peak ${peak === null ? 'not measured (no GNU time)' : `${(peak / 1024).toFixed(1)} GB`}.`);
     results.push({ cli: args.slice(1).join(' '), seconds, peakMb: peak });
     rmSync(dir, { recursive: true, force: true });
   }
   if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2) + '\n');
+  if (values.report) writeReport(values.report, 'bench-agents', { title: 'A million agents: training steps of the agent network', body: lines, raw: { steps, seed, results } });
 }

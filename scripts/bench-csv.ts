@@ -8,13 +8,22 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GAMES } from '../games/index.ts';
+import { writeReport } from './provenance.ts';
 
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '200' },
     dir: { type: 'string', default: '/tmp/neural-mfg-big' },
+    /** where bench-csv.md and bench-csv.json go, with their provenance (`npm run reports -- csv`) */
+    report: { type: 'string' },
   },
 });
+const lines: string[] = [];
+const rows: Record<string, unknown>[] = [];
+const say = (line: string) => {
+  lines.push(`- ${line}`);
+  console.log(line);
+};
 mkdirSync(values.dir, { recursive: true });
 const BIN = 'bin/neural-mfg.js';
 // one meeting sample is 42 rows of about 17 bytes
@@ -43,9 +52,7 @@ for (const size of values.sizes.split(',').map(Number)) {
   const mb = statSync(file).size / 1e6;
   const ev = timed([BIN, 'eval', 'models/meeting-fig2b', '--data', file, '--out', join(values.dir, `eval-${size}`), '--force']);
   const ok = ev.code === 0 ? '' : ` FAILED (exit ${ev.code}): ${ev.stderr.split('\n')[0]}`;
-  console.log(
-    `eval on ${mb.toFixed(0)} MB: ${ev.seconds.toFixed(1)} s (${(mb / ev.seconds).toFixed(1)} MB/s), peak ${ev.peakMb?.toFixed(0) ?? '—'} MB${ok}`,
-  );
+  say(`\`eval\` of a ${mb.toFixed(0)} MB meeting file: ${ev.seconds.toFixed(1)} s (${(mb / ev.seconds).toFixed(1)} MB/s), peak ${ev.peakMb?.toFixed(0) ?? '—'} MB${ok}`);
   // what stands between `train --data FILE` and its first step: the process's start and reading the file
   const game = GAMES.meeting;
   const config = game.parseConfig(game.presets.fig2b);
@@ -53,8 +60,10 @@ for (const size of values.sizes.split(',').map(Number)) {
   const data = await game.observations.read(file, config);
   const read = (performance.now() - t) / 1000;
   const start = timed([BIN, '--version']).seconds;
-  console.log(
-    `train --data on ${mb.toFixed(0)} MB: the first step after about ${(start + read).toFixed(1)} s ` +
+  say(
+    `\`train --data\` on ${mb.toFixed(0)} MB: the first step after about ${(start + read).toFixed(1)} s ` +
       `(start ${start.toFixed(1)} s, reading ${data.shape[0].toLocaleString('en')} samples ${read.toFixed(1)} s = ${(mb / read).toFixed(1)} MB/s)`,
   );
+  rows.push({ megabytes: mb, samples: data.shape[0], eval: { seconds: ev.seconds, peakMb: ev.peakMb, code: ev.code }, startSeconds: start, readSeconds: read });
 }
+if (values.report) writeReport(values.report, 'bench-csv', { title: 'Large observation files', body: lines, raw: { rows } });

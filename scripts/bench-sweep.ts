@@ -1,6 +1,7 @@
 // npm run build && npx tsx scripts/bench-sweep.ts [--workers N] [--only pool,dice,bluff] [--repeat 3] [--seeds 10-14] [--out DIR]:
 // what the sweep runner gains (src/sweep, issue #17). Prints figures (and writes them to
-// DIR/bench-sweep.json); it is not a test.
+// DIR/bench-sweep.json; --report RDIR writes RDIR/bench-sweep.md and .json with their provenance and
+// copies the bluff sweep's figures and table over seeds there: `npm run reports -- sweeps`); it is not a test.
 //   pool   a train sweep (meeting fig2b and El Farol fig3b, the paper's settings: 4 learning rates ×
 //          --pool-seeds seeds each, 100 jobs by default) run by one process, one job after another
 //          (`sweep run --workers 1`), on one core (NEURAL_MFG_THREADS=1) and with the fused engine's
@@ -16,7 +17,8 @@
 //          of the spread over seeds
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeReport } from './provenance.ts';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gridPoints, buildManifest, parseGridAxis, type SweepManifest } from '../src/sweep/manifest.ts';
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     'pool-seeds': { type: 'string', default: '25' },
     repeat: { type: 'string', default: '3' },
     out: { type: 'string' },
+    report: { type: 'string' },
   },
 });
 const workers = Number(values.workers);
@@ -238,3 +241,26 @@ if (sections.has('bluff')) {
 
 writeFileSync(join(out, 'bench-sweep.json'), JSON.stringify(results, null, 2) + '\n');
 process.stdout.write(`wrote ${join(out, 'bench-sweep.json')}\n`);
+if (values.report) {
+  // the README's bullets (§ Sweeps and clusters, Measured), from `results`
+  const body: string[] = [];
+  const ceiling = results.ceiling as { ratio: number } | undefined;
+  const bluff = results.bluff as { oneCoreSeconds: number; oneProcessSeconds: number; poolSeconds: number; jobs: number; seeds: number[]; poolAllSeedsSeconds: number; dir: string } | undefined;
+  const pool = results.pool as { sweep: string; jobs: number; seconds: Record<string, number[]>; speedupOverOneCore: number }[] | undefined;
+  const best = (v: number[]) => Math.min(...v).toFixed(1);
+  if (bluff) {
+    body.push(
+      `- The fair bluff sweep, 11 points, seed 10: one process on one core ${bluff.oneCoreSeconds.toFixed(1)} s, one process with the fused engine's own threads ${bluff.oneProcessSeconds.toFixed(1)} s, ` +
+        `the pool of ${workers} processes ${bluff.poolSeconds.toFixed(1)} s: **${(bluff.oneCoreSeconds / bluff.poolSeconds).toFixed(2)}×** and ${(bluff.oneProcessSeconds / bluff.poolSeconds).toFixed(2)}×` +
+        (ceiling ? `. The ceiling on this machine: two independent long trainings side by side run ${ceiling.ratio.toFixed(2)}× as fast as one after the other.` : '.'),
+      `- The same sweep over ${bluff.seeds?.length ?? 1} seeds (${bluff.jobs} jobs) on the pool: **${(bluff.poolAllSeedsSeconds / 60).toFixed(1)} min**, with the figure below (this folder: the three figures and \`bluff-sweep-fair-over-seeds.csv\`).`,
+    );
+    for (const f of readdirSync(bluff.dir).filter((f) => /^initial-bluff-vs-.*\.(svg|png)$|^bluff-sweep-fair-over-seeds\.csv$/.test(f))) {
+      copyFileSync(join(bluff.dir, f), join(values.report, f));
+    }
+  }
+  for (const p of pool ?? []) {
+    body.push(`- ${p.jobs} \`${p.sweep}\` jobs: ${best(p.seconds.oneCore)} s in one process on one core, ${best(p.seconds.oneProcess)} s with the engine's threads, ${best(p.seconds.pool)} s on the pool (${p.speedupOverOneCore.toFixed(2)}×; best of ${repeat}).`);
+  }
+  writeReport(values.report, 'bench-sweep', { title: 'Sweeps: the local pool against one process', body, raw: results });
+}

@@ -10,12 +10,14 @@
 //   sweep    `analyze liars-dice --preset bluff-sweep-fair` (--only sweep; 11 trained networks)
 //   gpu      the fused GPU engine (--only gpu, or --backends with webgpu): ms per step, kernels and
 //            host reads per step, growing with agents (--gpu-sizes, up to 10^6); scripts/gpu/measure.ts
-// Prints figures (and writes them with --json); it is not a test. The Python/JAX column quotes the
+// Prints figures (and writes them with --json; --report DIR writes DIR/speed.md and speed.json with
+// their provenance: `npm run reports -- speed`); it is not a test. The Python/JAX column quotes the
 // reference's figures measured on a 2-core CPU (the re-run setting of docs/framework.md §1.3), for orientation.
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { writeReport } from './provenance.ts';
 import { tmpdir } from 'node:os';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '3' },
     seed: { type: 'string', default: '10' },
     json: { type: 'string' },
+    report: { type: 'string' },
     'gpu-sizes': { type: 'string', default: 'paper,elfarol,4200,100000,1000000' },
     /** --backend X: the same as --backends X */
     backend: { type: 'string' },
@@ -205,6 +208,29 @@ if (sections.has('sweep')) {
 if (sections.has('gpu') || backends.includes('webgpu')) {
   const { gpuSection } = await import('./gpu/measure.ts');
   results.push(...(await gpuSection(values['gpu-sizes'].split(','), { steps: Number(values['gpu-steps']), seed, cpuUpTo: 100_000 })));
+}
+
+if (values.report) {
+  // the tables of the README's Speed section, from `results`
+  const first = variants[0].label;
+  const ms = (x: number) => `${fmt(x)} ms`;
+  const run = (c?: { seconds: number; peakMb: number | null }) => (c ? `${c.seconds.toFixed(2)} s${c.peakMb === null ? '' : `, ${c.peakMb.toFixed(0)} MB`}` : '—');
+  const body: string[] = [
+    `Steps: the median step after the JIT's warm-up, no validation; whole runs: the compiled command from the shell, wall time and peak RSS, median of ${repeat}. The Python/JAX column quotes the reference's figures on a 2-core CPU (not re-run here).`,
+    '',
+    `| work | ${first} | fused | ${first} ÷ fused | Python/JAX reference |`,
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const r of results as { section: string; case: string; msPerStep?: Record<string, number>; runs?: Record<string, { seconds: number; peakMb: number | null }>; ratio: number; reference: number | string | null }[]) {
+    if (r.section === 'steps') body.push(`| ${r.case}, one training step | ${ms(r.msPerStep![first])} | ${ms(r.msPerStep!.fused)} | ${r.ratio.toFixed(1)}× | ${r.reference === null ? '' : ms(Number(r.reference))} |`);
+    if (r.section === 'runs') body.push(`| ${r.case}, whole run | ${run(r.runs![first])} | ${run(r.runs!.fused)} | ${r.ratio.toFixed(1)}× | ${r.reference ?? ''} |`);
+  }
+  const scaling = (results as { section: string; case: string; msPerStep?: Record<string, number> }[]).filter((r) => r.section.startsWith('scaling'));
+  if (scaling.length > 0) {
+    body.push('', `| meeting step | ${first} | fused |`, '| --- | --- | --- |');
+    for (const r of scaling) body.push(`| ${r.case} | ${ms(r.msPerStep![first])} | ${ms(r.msPerStep!.fused)} |`);
+  }
+  writeReport(values.report, 'speed', { title: 'Speed: the graph engine against the fused engine', body, raw: { backends, repeat, seed, results } });
 }
 
 if (values.json) {

@@ -9,12 +9,14 @@
 // the MFG drift pulls every agent towards the meeting's start at unit speed, so the final spread
 // forgets the noise of more than about an hour before; earlier times keep what they started
 // with), its mean over all save times, and the final-turn spread of the model against the data.
-// Needs `npm run build` first. Writes OUT/diffusion.md, OUT/diffusion.json and OUT/sigma-by-time.svg.
+// Needs `npm run build` first. Writes OUT/diffusion.md, OUT/diffusion.json and OUT/sigma-by-time.svg
+// (--report DIR: there, with their provenance; `npm run reports -- diffusion`: reports/beyond-the-paper/).
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { linePlot, writeSvg } from '../src/plot/figures.ts';
+import { writeReport } from './provenance.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,9 +26,12 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '1500' },
     'learning-rate': { type: 'string', default: '0.003' },
     seed: { type: 'string', default: '10' },
+    /** where diffusion.md, diffusion.json and the figure go (default: --out) */
+    report: { type: 'string' },
   },
 });
 const out = resolve(values.out);
+const reportDir = resolve(values.report ?? values.out);
 const truths = values.truths.split(',').map(Number);
 const starts = values.starts.split(',').map(Number);
 mkdirSync(out, { recursive: true });
@@ -70,14 +75,12 @@ truths.forEach((truth, i) => {
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %`;
 const lines = [
-  `Neural diffusion recovery: meeting fig2b dynamics, dt 0.1, independent noise; --neural none --diffusion neural --loss energy, ${values.steps} steps at learning rate ${values['learning-rate']}, seed ${values.seed}`,
+  `Meeting fig2b dynamics, dt 0.1, independent noise; --neural none --diffusion neural --loss energy, ${values.steps} steps at learning rate ${values['learning-rate']}, seed ${values.seed}:`,
   '',
   '| true σ* | start σ | learned σ at t = 15 | error | learned σ, mean over t = 1…15 | final std, model | final std, data | error |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) => `| ${r.truth} | ${r.start} | ${r.final.toFixed(3)} | ${pct(r.finalError)} | ${r.mean.toFixed(3)} | ${r.finalStd.toFixed(3)} | ${r.dataStd.toFixed(3)} | ${pct(r.spreadError)} |`),
 ];
-const text = lines.join('\n');
-console.log(text);
-writeFileSync(join(out, 'diffusion.md'), text + '\n');
-writeFileSync(join(out, 'diffusion.json'), JSON.stringify(rows, null, 2) + '\n');
-await writeSvg(join(out, 'sigma-by-time.svg'), await linePlot({ title: 'Learned noise amplitude along the solve', xTitle: 'time t (h)', yTitle: 'σ_θ, mean over agents', series }));
+console.log(lines.join('\n'));
+writeReport(reportDir, 'diffusion', { title: 'Neural diffusion recovery', body: lines, raw: { steps: Number(values.steps), learningRate: Number(values['learning-rate']), seed: Number(values.seed), rows, byTime: series } });
+await writeSvg(join(reportDir, 'sigma-by-time.svg'), await linePlot({ title: 'Learned noise amplitude along the solve', xTitle: 'time t (h)', yTitle: 'σ_θ, mean over agents', series }));

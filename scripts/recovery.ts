@@ -5,23 +5,32 @@
 //   npm run build && npx tsx scripts/recovery.ts [--datasets N] [--bootstrap K] [--out DIR]
 //
 // --datasets N repeats each recovery on the data of seeds 1..N (default 1): how often the estimate
-// is within 2% of the truth and the interval covers it. Every command it runs is printed.
-import { mkdir, writeFile } from 'node:fs/promises';
+// is within 2% of the truth and the interval covers it, with every data set's estimate. Data set d
+// is trained with the seed TRAINING_SEEDS + d, disjoint from every data seed: a training that
+// shared its data's seed would share their random streams (the same noise paths and initial
+// populations), and fit them better than new data. Every command it runs is printed. --report DIR
+// writes recovery.md and recovery.json there with their provenance (`npm run reports -- recovery`).
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BIN, failureReason, runCli, runNode } from './reproduce/run-cli.ts';
 import { analyticMean, analyticVariance } from '../games/lq/analytic.ts';
+import { writeReport } from './provenance.ts';
 
 const { values: flags } = parseArgs({
   options: {
     datasets: { type: 'string', default: '1' },
     bootstrap: { type: 'string', default: '40' },
     out: { type: 'string', default: 'runs/recovery' },
+    report: { type: 'string' },
   },
 });
 const DATASETS = Number(flags.datasets);
 const BOOTSTRAP = Number(flags.bootstrap);
 const OUT = resolve(flags.out!);
+/** data set d (data seed d) is trained with seed TRAINING_SEEDS + d */
+const TRAINING_SEEDS = 1000;
+if (!(DATASETS >= 1 && DATASETS < TRAINING_SEEDS)) throw new Error(`--datasets must be 1 to ${TRAINING_SEEDS - 1}: data seeds 1..N stay below the training seeds ${TRAINING_SEEDS + 1}..`);
 
 function fail(what: string, run: Parameters<typeof failureReason>[0]): never {
   process.stderr.write(`${what} failed (${failureReason(run)})\n${run.stderr}\n`);
@@ -115,7 +124,8 @@ async function recover(c: RecoveryCase, dataSeed: number) {
   const generateArgs = ['generate', c.game, '--preset', c.preset, '--from-dynamics', '--samples', String(SAMPLES), '--seed', String(dataSeed), ...c.dynamics, '--set', `mechanics.${c.field}=${c.truth}`, '--out', csv, '--force'];
   const generated = await runNode(BIN, generateArgs);
   if (generated.code !== 0) fail(`generate ${generateArgs.join(' ')}`, generated);
-  const trainArgs = [c.game, '--preset', c.preset, '--data', csv, ...c.dynamics, '--learn', c.field, '--neural', 'none', '--bootstrap', String(BOOTSTRAP), ...c.training];
+  const trainingSeed = TRAINING_SEEDS + dataSeed;
+  const trainArgs = [c.game, '--preset', c.preset, '--data', csv, ...c.dynamics, '--learn', c.field, '--neural', 'none', '--bootstrap', String(BOOTSTRAP), '--seed', String(trainingSeed), ...c.training];
   const run = await runCli('train', trainArgs, join(dir, 'train'));
   if (!run.summary) fail(`train ${trainArgs.join(' ')}`, run);
   const field = `mechanics.${c.field}`;
@@ -126,6 +136,7 @@ async function recover(c: RecoveryCase, dataSeed: number) {
   const [pLow, pHigh] = run.summary.bootstrap.percentile[field] as [number, number];
   return {
     commands: [`neural-mfg ${generateArgs.join(' ')}`, `neural-mfg train ${trainArgs.join(' ')} --out ${join(dir, 'train')}`],
+    trainingSeed,
     start,
     estimate,
     error: estimate / c.truth - 1,
@@ -139,41 +150,59 @@ async function recover(c: RecoveryCase, dataSeed: number) {
 
 async function main(): Promise<void> {
   await mkdir(OUT, { recursive: true });
-  const out: string[] = [];
-  const print = (line: string) => {
-    out.push(line);
-    process.stdout.write(line + '\n');
-  };
-  print('## LQ game: the MFG-only solve against the closed form (noise none, graph engine, float32)\n');
-  print(`neural-mfg simulate lq --preset relax ${LQ_SETS.join(' ')} --set solver=S --set time.dt=h\n`);
-  for (const line of await lqOrders()) print(line);
-  print(`\n## Recovery: ${SAMPLES} training samples simulated from the game's dynamics, ${BOOTSTRAP} bootstrap resamples, 90% intervals (src/run/inverse.ts)\n`);
-  print('| game | parameter | truth | start | data seed | data size | estimate | error | 90% interval | covers | wall |');
-  print('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  const results: unknown[] = [];
+  const orders = await lqOrders();
+  const perDataSet = [
+    '| game | parameter | truth | data seed | training seed | estimate | error | 90% interval | covers | percentile interval | covers | wall |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const summary = [
+    `| game | parameter | truth | start | data size | estimates, data seeds 1–${DATASETS} | within 2% | 90% interval covers | percentile interval covers | estimates: mean ± sd |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const results: Record<string, unknown>[] = [];
   for (const c of CASES) {
-    let within = 0;
-    let covered = 0;
-    let percentileCovered = 0;
+    const mine: Awaited<ReturnType<typeof recover>>[] = [];
     for (let seed = 1; seed <= DATASETS; seed++) {
       const r = await recover(c, seed);
+      mine.push(r);
       results.push({ game: c.game, field: c.field, truth: c.truth, dataSeed: seed, samples: SAMPLES, ...r });
-      within += Math.abs(r.error) <= 0.02 ? 1 : 0;
-      covered += r.covers ? 1 : 0;
-      percentileCovered += r.percentileCovers ? 1 : 0;
-      print(
-        `| ${c.game} (${c.preset}) | ${c.field} | ${c.truth} | ${r.start} | ${seed} | ${SAMPLES} × ${c.sample} | ${r.estimate.toPrecision(5)} | ${(100 * r.error).toFixed(2)}% | ` +
-          `[${r.interval[0].toPrecision(5)}, ${r.interval[1].toPrecision(5)}] | ${r.covers ? 'yes' : 'no'} | ${r.seconds.toFixed(0)} s |`,
-      );
-      if (seed === 1) for (const cmd of r.commands) process.stderr.write(`  ${cmd}\n`);
+      const line =
+        `| ${c.game} (${c.preset}) | ${c.field} | ${c.truth} | ${seed} | ${r.trainingSeed} | ${r.estimate.toPrecision(5)} | ${(100 * r.error).toFixed(2)}% | ` +
+        `[${r.interval[0].toPrecision(5)}, ${r.interval[1].toPrecision(5)}] | ${r.covers ? 'yes' : 'no'} | [${r.percentile[0].toPrecision(5)}, ${r.percentile[1].toPrecision(5)}] | ${r.percentileCovers ? 'yes' : 'no'} | ${r.seconds.toFixed(0)} s |`;
+      perDataSet.push(line);
+      process.stdout.write(line + '\n');
+      for (const cmd of r.commands) process.stderr.write(`  ${cmd}\n`);
     }
-    if (DATASETS > 1) {
-      print(`| ${c.game} | ${c.field} | | | ${DATASETS} data sets | | within 2%: ${within}/${DATASETS} | | covers: ${covered}/${DATASETS} (percentile interval: ${percentileCovered}/${DATASETS}) | | |`);
-    }
+    const estimates = mine.map((r) => r.estimate);
+    const mean = estimates.reduce((a, b) => a + b, 0) / estimates.length;
+    const sd = estimates.length > 1 ? Math.sqrt(estimates.reduce((a, b) => a + (b - mean) ** 2, 0) / (estimates.length - 1)) : 0;
+    const worst = mine.reduce((w, r) => (Math.abs(r.error) > Math.abs(w) ? r.error : w), 0);
+    const count = (ok: (r: (typeof mine)[number]) => boolean) => `${mine.filter(ok).length}/${mine.length}`;
+    const digits = c.truth >= 10 ? 4 : 3;
+    summary.push(
+      `| ${c.game} (\`${c.preset}\`) | \`${c.field}\` | ${c.truth} | ${mine[0].start} | ${SAMPLES} × ${c.sample} | ${estimates.map((e) => e.toFixed(digits)).join(', ')} | ` +
+        `${count((r) => Math.abs(r.error) <= 0.02)} (worst ${worst >= 0 ? '+' : ''}${(100 * worst).toFixed(2)}%) | ${count((r) => r.covers)} | ${count((r) => r.percentileCovers)} | ${mean.toFixed(digits)} ± ${sd.toFixed(digits)} |`,
+    );
   }
-  await writeFile(join(OUT, 'recovery.md'), out.join('\n') + '\n');
-  await writeFile(join(OUT, 'recovery.json'), JSON.stringify(results, null, 2) + '\n');
-  process.stdout.write(`\nwrote ${join(OUT, 'recovery.md')} and recovery.json (the commands of every run are in it)\n`);
+  const body = [
+    `${SAMPLES} training samples per data set, simulated with the truth (\`generate --from-dynamics\`, data seeds 1–${DATASETS}), learned back from the preset's value with \`--neural none --bootstrap ${BOOTSTRAP}\` (training seeds ${TRAINING_SEEDS + 1}–${TRAINING_SEEDS + DATASETS}, disjoint from the data seeds); 90% intervals (src/run/inverse.ts):`,
+    '',
+    ...summary,
+    '',
+    '## Every data set',
+    '',
+    ...perDataSet,
+    '',
+    '## LQ game: the MFG-only solve against the closed form (noise none, graph engine, float32)',
+    '',
+    `\`neural-mfg simulate lq --preset relax ${LQ_SETS.join(' ')} --set solver=S --set time.dt=h\``,
+    '',
+    ...orders,
+  ];
+  process.stdout.write('\n' + summary.join('\n') + '\n');
+  const reportDir = flags.report ? resolve(flags.report) : OUT;
+  writeReport(reportDir, 'recovery', { title: 'Recovery of mechanics parameters (train --learn)', body, raw: { datasets: DATASETS, bootstrap: BOOTSTRAP, samples: SAMPLES, trainingSeeds: TRAINING_SEEDS, results } });
+  process.stdout.write(`\nwrote ${join(reportDir, 'recovery.md')} and recovery.json (the commands of every run are in it)\n`);
 }
 
 await main();

@@ -37,7 +37,7 @@ const ref = result.rows.filter((r) => r.variant === 'reference');
 const n = (status: string) => ref.filter((r) => r.status === status).length;
 process.stdout.write(
   `${values.quick ? 'QUICK run (targets not expected to pass): ' : ''}` +
-    `${n('pass')} pass, ${n('fail')} fail, ${n('error')} error, ${n('not run')} not run (reference settings); ` +
+    `${n('pass')} pass, ${n('fail')} fail, ${n('error')} error, ${n('not run')} not run, ${n('not applicable')} not applicable (reference settings); ` +
     `${result.figures.length} figures; ${result.totalSeconds.toFixed(1)} s. See ${result.reportPath}\n`,
 );
 process.exitCode = result.exitCode;

@@ -16,15 +16,17 @@
 // precision; sizes are multiples of data.groups = 6 (100,002 and 1,000,002: `--set agents=N` sets
 // data.perGroup = N / 6). The model's evaluation populations are sized alike (training.evaluationPopulations).
 // Needs `npm run build` first (it runs bin/neural-mfg.js). Writes OUT/transfer.md, OUT/transfer.json and
-// the figures OUT/transfer-w1.svg, OUT/transfer-mean-error.svg.
+// the figures OUT/transfer-w1.svg, OUT/transfer-mean-error.svg (--report DIR: those four there, with
+// their provenance, and the runs in OUT; `npm run reports -- transfer` writes reports/beyond-the-paper/).
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GAMES } from '../games/index.ts';
 import { deriveSeed, RandomStream } from '../src/random.ts';
 import type { Dataset } from '../src/data/dataset.ts';
 import { linePlot, writeSvg } from '../src/plot/figures.ts';
+import { writeReport } from './provenance.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,9 +37,12 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '10' },
     /** values per draw at every size (populations per draw = ceil(this / N)) */
     values: { type: 'string', default: '100000' },
+    /** where transfer.md, transfer.json and the figures go (default: --out) */
+    report: { type: 'string' },
   },
 });
 const out = resolve(values.out);
+const reportDir = resolve(values.report ?? values.out);
 const trainSizes = values.train.split(',').map(Number);
 // every trained model is also evaluated at its own size (the reference of its row)
 const sizes = [...new Set([...values.sizes.split(',').map(Number), ...trainSizes])].sort((a, b) => a - b);
@@ -138,7 +143,7 @@ for (const N of sizes) {
 
 const fmt = (x: number, d = 3) => x.toFixed(d);
 const lines = [
-  `Transfer across population sizes: meeting fig2b, --neural agent, seed ${seed}; data: generator G, ${draws} draws of group parameters shared by every size (common random numbers), ~${perDraw.toLocaleString('en')} values per draw`,
+  `Meeting fig2b, --neural agent, seed ${seed}; data: generator G, ${draws} draws of group parameters shared by every size (common random numbers), ~${perDraw.toLocaleString('en')} values per draw. Final turn, against the data:`,
   '',
   '| trained on | agents | samples × agents | model populations | W1 (h) | W1 vs trained size | mean error (h) | model mean | data mean | model std | data std | simulate (MFG only) final mean |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -150,14 +155,12 @@ for (const r of rows) {
     `| ${r.trainedOn} | ${r.agents.toLocaleString('en')} | ${r.samples.toLocaleString('en')} × ${r.agents.toLocaleString('en')} | ${r.populations} | ${fmt(r.wasserstein1)} | ${r === base ? '—' : `${change >= 0 ? '+' : ''}${change.toFixed(1)} %`} | ${fmt(r.meanError)} | ${fmt(r.finalMean)} | ${fmt(r.observedMean)} | ${fmt(r.finalStd)} | ${fmt(r.observedStd)} | ${fmt(r.mfgOnlyFinalMean)} |`,
   );
 }
-const text = lines.join('\n');
-console.log(text);
-writeFileSync(join(out, 'transfer.md'), text + '\n');
-writeFileSync(join(out, 'transfer.json'), JSON.stringify({ seed, draws, perDraw, rows }, null, 2) + '\n');
+console.log(lines.join('\n'));
+writeReport(reportDir, 'transfer', { title: 'Transfer across population sizes', body: lines, raw: { seed, draws, perDraw, sizes, trainSizes, rows } });
 const byModel = (key: 'wasserstein1' | 'meanError') =>
   trainSizes.map((n) => {
     const mine = rows.filter((r) => r.trainedOn === n);
     return { name: `trained on ${n} agents`, x: mine.map((r) => Math.log10(r.agents)), y: mine.map((r) => r[key]) };
   });
-await writeSvg(join(out, 'transfer-w1.svg'), await linePlot({ title: 'Final-turn W1 to the data, by population size', xTitle: 'log10(agents)', yTitle: 'Wasserstein-1 (h)', series: byModel('wasserstein1') }));
-await writeSvg(join(out, 'transfer-mean-error.svg'), await linePlot({ title: 'Final-turn mean error, by population size', xTitle: 'log10(agents)', yTitle: '|model mean − data mean| (h)', series: byModel('meanError') }));
+await writeSvg(join(reportDir, 'transfer-w1.svg'), await linePlot({ title: 'Final-turn W1 to the data, by population size', xTitle: 'log10(agents)', yTitle: 'Wasserstein-1 (h)', series: byModel('wasserstein1') }));
+await writeSvg(join(reportDir, 'transfer-mean-error.svg'), await linePlot({ title: 'Final-turn mean error, by population size', xTitle: 'log10(agents)', yTitle: '|model mean − data mean| (h)', series: byModel('meanError') }));

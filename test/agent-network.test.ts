@@ -135,15 +135,28 @@ test('the same weights run at 42 and 4,200 agents: a population copied 100 times
   const a = drift(small);
   const b = drift(large);
   for (let i = 0; i < 4200; i++) assert.is(b[i], a[i % 42], `agent ${i}`);
-  // and whole models of either size run with them
-  for (const agents of [42, 4200]) {
+  // and whole models of either size run with them: solved from the copied population (with the
+  // common noise path of fig2b), every copy of an agent follows that agent's path at every save
+  // time, and the population moves as the 42 agents do, but for the game's own percentile T: that
+  // of 100 copies is an order statistic of the 42, not their interpolation, which moves one agent
+  // of 42 differently at the first step (1/42 h) and the mean by 0.19 h at the last
+  const runs = [42, 4200].map((agents) => {
     const sized = withOverrides(meeting, config, [`agents=${agents}`]);
     const s = randomStreams(2);
     const model = new MeanFieldModel(meeting, sized, s.dynamics, params, { engine: 'fused' });
-    const run = model.simulate({ y0: model.startStates(meeting.initialState(sized, s.initialState), 1), trajectories: 1, path: model.nextPath(1), network: true });
+    const y0 = agents === 42 ? small : large;
+    const run = model.simulate({ y0: Float32Array.from(y0), trajectories: 1, path: model.nextPath(1), network: true });
     assert.is(run.states.length, sized.time.saveAt.length * agents);
-    assert.ok(run.states.every(Number.isFinite));
+    return populationsAt(run, 1);
+  });
+  const [alone, copied] = runs;
+  for (let k = 0; k < copied.length; k++) {
+    for (let i = 0; i < 4200; i++) assert.is(copied[k][i], copied[k][i % 42], `save ${k}: copy ${Math.floor(i / 42)} of agent ${i % 42}`);
+    const meanOf = (v: ArrayLike<number>, n: number) => Array.from(v).slice(0, n).reduce((a, b) => a + b, 0) / n;
+    const gap = Math.abs(meanOf(copied[k], 42) - meanOf(alone[k], 42));
+    assert.ok(gap < 0.25, `save ${k}: the mean of 100 copies is ${gap.toFixed(3)} h from the 42 agents' own`);
   }
+  assert.ok(Math.abs(copied.at(-1)![0] - small[0]) > 0.5, 'the agents moved');
 });
 
 test('the reverse pass gives the same gradient whether it keeps the network\'s tapes or recomputes them', () => {
@@ -202,25 +215,88 @@ test('--neural is refused where it does not apply; network.kind "none" needs a n
   assert.is(agent.config.network.kind, 'agent');
 });
 
-test('CLI: eval --set agents=N runs an agent network on N agents and refuses it for the population network', () => {
+/** The values of a generated meeting CSV (sample,agent,arrival), read here independently of the package. */
+function csvValues(file: string): number[] {
+  return readFileSync(file, 'utf8').trim().split('\n').slice(1).map((line) => Number(line.split(',')[2]));
+}
+
+/** Linear interpolation between order statistics. */
+function quantileOf(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  const r = q * (s.length - 1);
+  const lo = Math.floor(r);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (r - lo);
+}
+
+test('CLI: eval --set agents=N runs an agent network on N agents, against samples of N agents or of the trained size, and refuses it for the population network', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nmfg-agent-'));
   const cli = (args: string[]) => spawnSync(process.execPath, ['bin/neural-mfg.js', ...args], { encoding: 'utf8' });
+  const summaryOf = (name: string) => JSON.parse(readFileSync(join(dir, name, 'summary.json'), 'utf8'));
   try {
     const quick = ['--set', 'training.steps=3', '--set', 'training.validationSamples=8', '--set', 'training.evaluationPopulations=2', '--quiet'];
     assert.is(cli(['train', 'meeting', '--neural', 'agent', ...quick, '--out', join(dir, 'agent')]).status, 0);
     assert.is(cli(['train', 'meeting', ...quick, '--out', join(dir, 'population')]).status, 0);
-    const generated = cli(['generate', 'meeting', '--set', 'agents=420', '--samples', '3', '--out', join(dir, 'data420.csv')]);
-    assert.is(generated.status, 0, generated.stderr);
+    for (const agents of [42, 420]) {
+      const generated = cli(['generate', 'meeting', '--set', `agents=${agents}`, '--samples', '3', '--out', join(dir, `data${agents}.csv`)]);
+      assert.is(generated.status, 0, generated.stderr);
+    }
+    // samples of N agents: the loss pairs agent with agent
     const ev = cli(['eval', join(dir, 'agent'), '--data', join(dir, 'data420.csv'), '--set', 'agents=420', '--set', 'training.evaluationPopulations=2', '--out', join(dir, 'eval')]);
     assert.is(ev.status, 0, ev.stderr);
-    const summary = JSON.parse(readFileSync(join(dir, 'eval', 'summary.json'), 'utf8'));
-    assert.ok(summary.wasserstein1 > 0 && Number.isFinite(summary.finalMean));
+    const paired = summaryOf('eval');
+    assert.ok(Number.isFinite(paired.loss) && paired.loss > 0, `loss ${paired.loss}`);
+    assert.is(paired.lossNotComputed, undefined);
+    // samples of the trained size (42) with the model on 4,200 agents: the distributions compare, the loss is not computed
+    const other = cli(['eval', join(dir, 'agent'), '--data', join(dir, 'data42.csv'), '--set', 'agents=4200', '--set', 'training.evaluationPopulations=2', '--out', join(dir, 'eval-42')]);
+    assert.is(other.status, 0, other.stderr);
+    assert.match(other.stdout, /loss not computed: the observations are populations of 42 agents and the model runs 4,200/);
+    const unpaired = summaryOf('eval-42');
+    assert.is(unpaired.loss, null);
+    assert.is(unpaired.dataAgents, 42);
+    assert.is(unpaired.populations, 2);
+    for (const [name, s, file] of [['paired', paired, 'data420.csv'], ['unpaired', unpaired, 'data42.csv']] as const) {
+      const observed = csvValues(join(dir, file));
+      assert.ok(Math.abs(s.observedMean - observed.reduce((a, b) => a + b, 0) / observed.length) < 1e-6, `${name}: observed mean`);
+      [0.1, 0.25, 0.5, 0.75, 0.9].forEach((q, k) => assert.ok(Math.abs(s.observedQuantiles[k] - quantileOf(observed, q)) < 1e-6, `${name}: observed quantile ${q}`));
+      // W1 is at least the distance between the means, and the quantiles are ordered
+      assert.ok(s.wasserstein1 >= Math.abs(s.finalMean - s.observedMean) - 1e-9, `${name}: W1 ${s.wasserstein1} against the means' gap`);
+      assert.ok(s.finalQuantiles.every((x: number, k: number) => k === 0 || x >= s.finalQuantiles[k - 1]), `${name}: model quantiles`);
+    }
     const refused = cli(['eval', join(dir, 'population'), '--data', join(dir, 'data420.csv'), '--set', 'agents=420', '--out', join(dir, 'eval-population')]);
     assert.is(refused.status, 2);
     assert.match(refused.stderr, /changes the network/);
     const sim = cli(['simulate', 'meeting', '--set', 'agents=4200', '--out', join(dir, 'simulate')]);
     assert.is(sim.status, 0, sim.stderr);
-    assert.is(JSON.parse(readFileSync(join(dir, 'simulate', 'summary.json'), 'utf8')).config.agents, 4200);
+    assert.is(summaryOf('simulate').config.agents, 4200);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an agent network trained on 420 agents carries over to 4,200: W1 against the same samples within 10 % of its value at 420', () => {
+  // README § Transfer across population sizes (scripts/transfer.ts at full size): the same 420-agent
+  // samples against the model on 420 agents (20 populations) and on 4,200 (2 populations, the same
+  // number of values): only the model's population size changes
+  const dir = mkdtempSync(join(tmpdir(), 'nmfg-transfer-'));
+  const cli = (args: string[]) => spawnSync(process.execPath, ['bin/neural-mfg.js', ...args], { encoding: 'utf8' });
+  const summaryOf = (name: string) => JSON.parse(readFileSync(join(dir, name, 'summary.json'), 'utf8'));
+  try {
+    const train = cli(['train', 'meeting', '--neural', 'agent', '--seed', '10', '--set', 'agents=420', '--set', 'training.steps=150', '--set', 'training.validationSamples=10', '--set', 'training.evaluationPopulations=2', '--quiet', '--out', join(dir, 'model')]);
+    assert.is(train.status, 0, train.stderr);
+    assert.is(cli(['generate', 'meeting', '--set', 'agents=420', '--samples', '40', '--seed', '3', '--out', join(dir, 'data.csv')]).status, 0);
+    const evalAt = (agents: number, populations: number) => {
+      const r = cli(['eval', join(dir, 'model'), '--data', join(dir, 'data.csv'), '--set', `agents=${agents}`, '--set', `training.evaluationPopulations=${populations}`, '--out', join(dir, `eval-${agents}`)]);
+      assert.is(r.status, 0, r.stderr);
+      return summaryOf(`eval-${agents}`);
+    };
+    const trained = evalAt(420, 20);
+    const large = evalAt(4200, 2);
+    assert.is(large.loss, null);
+    // trained: far from the untrained network (W1 of hours)
+    assert.ok(trained.wasserstein1 < 0.5, `W1 at 420 agents: ${trained.wasserstein1}`);
+    const change = (large.wasserstein1 - trained.wasserstein1) / trained.wasserstein1;
+    assert.ok(Math.abs(change) < 0.1, `W1 ${trained.wasserstein1.toFixed(4)} at 420 agents, ${large.wasserstein1.toFixed(4)} at 4,200: ${(100 * change).toFixed(1)} %`);
+    assert.ok(Math.abs(large.finalMean - trained.finalMean) < 0.05, `final mean ${trained.finalMean} at 420, ${large.finalMean} at 4,200`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,14 +7,19 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BACKENDS, BACKEND_NAMES, BackendError, checkBackend, isInstalled, missingPackages, useBackend } from '../src/backend.ts';
+import { BACKENDS, BACKEND_NAMES, BackendError, checkBackend, missingPackages, useBackend } from '../src/backend.ts';
 import { doctorReport, formatDoctor } from '../src/cli/doctor.ts';
 import { buildProgram } from '../src/cli/main.ts';
+import { need, testWith } from './helpers/requires.ts';
+import { webgpu } from './helpers/webgpu.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'neural-mfg.js');
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-const tensorflowInstalled = missingPackages(BACKENDS.find((b) => b.name === 'tensorflow')!).length === 0;
-if (tensorflowInstalled) console.log('skipped: the "tensorflow is missing" tests, @tensorflow/tfjs-node is installed here');
+// the tests of a missing tensorflow backend need it absent (as in CI): where @tensorflow/tfjs-node
+// is installed they are reported skipped
+const tensorflowAbsent = need('tensorflow-absent', () =>
+  missingPackages(BACKENDS.find((b) => b.name === 'tensorflow')!).length === 0 ? '@tensorflow/tfjs-node is installed here' : null,
+);
 
 test('the backends are wasm, cpu, tensorflow, cuda and webgpu, and --backend offers exactly those', () => {
   assert.equal(BACKEND_NAMES, ['wasm', 'cpu', 'tensorflow', 'cuda', 'webgpu']);
@@ -39,29 +44,27 @@ test('every optional backend names its install command with pinned versions', ()
   }
 });
 
-if (!tensorflowInstalled) {
-  test("useBackend('tensorflow', {explicit: true}) rejects with a BackendError that says what to install", async () => {
-    try {
-      await useBackend('tensorflow', { explicit: true });
-      assert.unreachable('tensorflow started without its package');
-    } catch (err) {
-      assert.instance(err, BackendError);
-      const e = err as BackendError;
-      assert.is(e.backend, 'tensorflow');
-      assert.is(e.install, 'npm install @tensorflow/tfjs-node@4.22.0');
-      assert.match(e.message, 'npm install @tensorflow/tfjs-node@4.22.0');
-      assert.match(e.message, 'TFJS_NODE_BASE_URI');
-    }
-  });
+testWith(test, tensorflowAbsent)("useBackend('tensorflow', {explicit: true}) rejects with a BackendError that says what to install", async () => {
+  try {
+    await useBackend('tensorflow', { explicit: true });
+    assert.unreachable('tensorflow started without its package');
+  } catch (err) {
+    assert.instance(err, BackendError);
+    const e = err as BackendError;
+    assert.is(e.backend, 'tensorflow');
+    assert.is(e.install, 'npm install @tensorflow/tfjs-node@4.22.0');
+    assert.match(e.message, 'npm install @tensorflow/tfjs-node@4.22.0');
+    assert.match(e.message, 'TFJS_NODE_BASE_URI');
+  }
+});
 
-  test('train --backend tensorflow exits non-zero with the install command and writes nothing', async () => {
-    const out = join(await mkdtemp(join(tmpdir(), 'neural-mfg-backend-')), 'run');
-    const r = cli('train', 'meeting', '--backend', 'tensorflow', '--set', 'training.steps=1', '--out', out);
-    assert.is.not(r.status, 0);
-    assert.match(r.stderr, 'npm install @tensorflow/tfjs-node@4.22.0');
-    assert.is(existsSync(out), false, 'the output folder was created');
-  });
-}
+testWith(test, tensorflowAbsent)('train --backend tensorflow exits non-zero with the install command and writes nothing', async () => {
+  const out = join(await mkdtemp(join(tmpdir(), 'neural-mfg-backend-')), 'run');
+  const r = cli('train', 'meeting', '--backend', 'tensorflow', '--set', 'training.steps=1', '--out', out);
+  assert.is.not(r.status, 0);
+  assert.match(r.stderr, 'npm install @tensorflow/tfjs-node@4.22.0');
+  assert.is(existsSync(out), false, 'the output folder was created');
+});
 
 test('an unknown backend is refused with the list of backends', async () => {
   try {
@@ -110,16 +113,9 @@ test('--allow-software sits next to --backend on the commands that train and sim
   }
 });
 
-test('doctor names the webgpu adapter (vendor, device, driver, limits), says whether it is a GPU, and checks the fused GPU engine', async () => {
-  if (!isInstalled('webgpu')) {
-    console.log('skipped: the webgpu adapter report, the webgpu package is not installed');
-    return;
-  }
+testWith(test, webgpu)('doctor names the webgpu adapter (vendor, device, driver, limits), says whether it is a GPU, and checks the fused GPU engine', async () => {
   const r = await checkBackend('webgpu');
-  if (!r.adapter) {
-    console.log(`skipped: the webgpu adapter report, no adapter (${r.gpuEngine?.problem})`);
-    return;
-  }
+  assert.ok(r.adapter, `no adapter: ${r.gpuEngine?.problem}`);
   assert.type(r.adapter.software, 'boolean');
   assert.ok(r.adapter.device || r.adapter.vendor, 'the adapter has a name');
   assert.ok(r.adapter.limits.maxStorageBufferBindingSize > 0);

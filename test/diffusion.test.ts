@@ -50,6 +50,29 @@ test('the distributional losses are 0 for identical populations and positive oth
   }
 });
 
+test('the energy distance and W₂² equal their closed forms for small samples (fused and graph)', () => {
+  // p = {0, 2}, q = {1, 4, 7}: 2/6·Σ|p−q| = 2·20/6, 1/4·Σ|p−p'| = 4/4, 1/9·Σ|q−q'| = 24/9, so E = 3;
+  // the quantile functions differ by 1, 4, 2, 5 on [0, 1/3), [1/3, 1/2), [1/2, 2/3), [2/3, 1): W₂² = 12
+  // p = {1, 4} (a second population, mean over populations): E = 2·15/6 − 6/4 − 24/9 = 5/6
+  // p = {1, 1, 3}, q = {1, 2} (ties): E = 2·5/6 − 8/9 − 2/4 = 5/18
+  const cases: { kind: (typeof KINDS)[number]; p: number[]; n: number; q: number[]; expected: number }[] = [
+    { kind: 'energy', p: [0, 2], n: 1, q: [1, 4, 7], expected: 3 },
+    { kind: 'energy', p: [0, 2, 1, 4], n: 2, q: [1, 4, 7], expected: (3 + 5 / 6) / 2 },
+    { kind: 'energy', p: [1, 1, 3], n: 1, q: [1, 2], expected: 5 / 18 },
+    { kind: 'sliced-wasserstein', p: [0, 2], n: 1, q: [1, 4, 7], expected: 12 },
+    { kind: 'sliced-wasserstein', p: [2, 0], n: 1, q: [7, 1, 4], expected: 12 },
+  ];
+  for (const c of cases) {
+    const size = c.p.length / c.n;
+    const fused = distributionalLoss(c.kind, Float32Array.from(c.p), c.n, size, Float64Array.from(c.q), null);
+    assert.ok(Math.abs(fused - c.expected) < 1e-12, `${c.kind} of ${c.p} against ${c.q}: fused ${fused}, closed form ${c.expected}`);
+    if (c.n === 1) {
+      const graph = tf.tidy(() => distributionalLossTensor(c.kind, tf.tensor2d(c.p, [1, size]), Float64Array.from(c.q)).dataSync()[0]);
+      assert.ok(Math.abs(graph - c.expected) < 1e-5 * c.expected, `${c.kind} of ${c.p} against ${c.q}: graph ${graph}, closed form ${c.expected}`);
+    }
+  }
+});
+
 test('the distributional losses\' gradients match finite differences (several populations, uneven sizes)', () => {
   const rng = new RandomStream(2);
   const n = 3;
@@ -155,7 +178,7 @@ test('training with an agent network, a neural diffusion and a distributional lo
   }
 });
 
-test('a short training run moves the learned amplitude towards the noise level of data simulated with it', async () => {
+test('a short training run recovers the noise level of data simulated with it within 10 %', async () => {
   // observations: the MFG dynamics with independent noise of σ = 0.5; the model starts at σ = 1
   const base = ['noise.layout="independent"', 'noise.path="fresh"', 'time.dt=0.25'];
   const truth = meetingConfig([...base, 'noise.sigma=0.5']);
@@ -166,7 +189,7 @@ test('a short training run moves the learned amplitude towards the noise level o
   for (let k = 0; k < samples; k++) y0.set(meeting.initialState(truth, s0.initialState), k * 42);
   const finals = dataModel.simulate({ y0, trajectories: samples, path: dataModel.nextPath(samples), network: false, saveAt: [15] }).states;
   const train = { values: Float64Array.from(finals), shape: [samples, 42], labels: Array.from({ length: samples }, (_, k) => String(k)) };
-  const config = meetingConfig([...base, 'noise.sigma=1', 'network.kind="none"', 'noise.diffusion="neural"', 'training.loss="energy"', 'training.learningRate=0.01', 'training.steps=120', 'training.batchSize=8', 'training.trajectories=4']);
+  const config = meetingConfig([...base, 'noise.sigma=1', 'network.kind="none"', 'noise.diffusion="neural"', 'training.loss="energy"', 'training.learningRate=0.01', 'training.steps=150', 'training.batchSize=16', 'training.trajectories=8']);
   const s = randomStreams(12);
   const model = new MeanFieldModel(meeting, config, s.dynamics, s.parameters, { engine: 'fused' });
   const amplitude = () => {
@@ -176,7 +199,10 @@ test('a short training run moves the learned amplitude towards the noise level o
   const before = amplitude();
   await trainLoop({ model, train, validation: null, streams: s });
   const after = amplitude();
-  assert.ok(Math.abs(after - 0.5) < 0.5 * Math.abs(before - 0.5), `the final-turn amplitude went from ${before} to ${after} (truth 0.5)`);
+  // the untrained network starts far from the truth (about 2.1); 150 steps land within 10 % of it
+  // (the step-to-step noise of the energy loss on 8 populations moves the estimate by a few %)
+  assert.ok(before > 1, `the untrained amplitude ${before}`);
+  assert.ok(Math.abs(after - 0.5) < 0.05, `the final-turn amplitude went from ${before} to ${after}: not within 10 % of the truth 0.5`);
 });
 
 test.run();

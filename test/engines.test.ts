@@ -10,7 +10,7 @@ import { GAMES, REGISTRY_MODULE } from '../games/index.ts';
 import { applyOverrides } from '../src/config.ts';
 import { MeanFieldModel, networkSpec, stateShape } from '../src/mfg/model.ts';
 import { FusedEngine } from '../src/fused/engine.ts';
-import { POOL_LIMITS } from '../src/fused/pool.ts';
+import { POOL_COUNTS, POOL_LIMITS } from '../src/fused/pool.ts';
 import { EngineError } from '../src/mfg/engine.ts';
 import { decideEngine } from '../src/run/engine.ts';
 import { RandomStream } from '../src/random.ts';
@@ -36,6 +36,7 @@ test('the fused engine gives the same numbers on one thread as on two, chunks ta
   // 1 thread; 2 threads on a shared counter (small tasks); 2 threads in fixed shares (as for large ones)
   const results = [[1, shared], [2, shared], [2, 0]].map(([threads, bytes]) => {
     POOL_LIMITS.sharedBytes = bytes;
+    const before = { ...POOL_COUNTS };
     const s = randomStreams(8);
     const n = 40; // three chunks
     const train = game.observations.generate(config, s.data, n);
@@ -48,7 +49,15 @@ test('the fused engine gives the same numbers on one thread as on two, chunks ta
     for (let r = 0; r < n; r++) y0.set(x0, r * 35);
     const request = { y0, trajectories: n, path: null, network: true, ctx: { observations: subset(train, rows), keys: s.dynamics.keys(n) } };
     try {
-      return { ...engine.lossAndGradient(request, batchOf(train, rows)), run: engine.simulate(request) };
+      const out = { ...engine.lossAndGradient(request, batchOf(train, rows)), run: engine.simulate(request) };
+      // the threaded path really ran: the calls went to the pool, and in fixed shares the worker
+      // computed chunks 0 and 2 of each call (this thread chunk 1)
+      const runs = POOL_COUNTS.runs - before.runs;
+      const onWorker = POOL_COUNTS.workerTasks - before.workerTasks;
+      if (threads === 1) assert.equal([runs, onWorker], [0, 0], 'one thread: no worker');
+      else assert.ok(runs >= 2, `${threads} threads: ${runs} calls reached the workers`);
+      if (threads === 2 && bytes === 0) assert.is(onWorker, 2 * runs, `fixed shares: the worker computed ${onWorker} chunks in ${runs} calls`);
+      return out;
     } finally {
       POOL_LIMITS.sharedBytes = shared;
     }

@@ -12,6 +12,7 @@ import { GAMES } from '../games/index.ts';
 import { applyOverrides, type ExperimentConfig } from '../src/config.ts';
 import { RandomStream } from '../src/random.ts';
 import { nashGap } from '../src/run/equilibrium.ts';
+import { streamOf } from '../src/streams.ts';
 import { saveSimulation, simulate } from '../src/run/simulate.ts';
 import { fitModel, saveTrainedRun } from '../src/run/training.ts';
 import { evaluateOnData } from '../src/run/report.ts';
@@ -73,39 +74,80 @@ async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'nmfg-gap-'));
 }
 
-test('simulate writes nashGap (last turn), nashGapTurns and nash-gap.svg for meeting, El Farol and LQ', async () => {
+/** Each agent's gap by the game's own function (checked by hand above), then the mean and the largest. */
+/** The simulated population at save time k (Simulated.values is [times, ...state] row-major). */
+function stateAt(s: { values: Float32Array; shape: number[] }, k: number): Float32Array {
+  const size = s.shape.reduce((a, b) => a * b, 1);
+  return s.values.subarray(k * size, (k + 1) * size);
+}
+
+function gapOf(name: string, config: ExperimentConfig, population: ArrayLike<number>, seed: number): { mean: number; max: number } {
+  const gaps = GAMES[name].equilibriumGap!(config, Float64Array.from(population), streamOf(seed, 'equilibriumGap'));
+  return { mean: gaps.reduce((a, b) => a + b, 0) / gaps.length, max: Math.max(...gaps) };
+}
+
+const closeGap = (actual: { mean: number; max: number }, expected: { mean: number; max: number }, tolerance: number, what: string) => {
+  assert.ok(Math.abs(actual.mean - expected.mean) <= tolerance, `${what}: mean ${actual.mean} vs ${expected.mean}`);
+  assert.ok(Math.abs(actual.max - expected.max) <= tolerance, `${what}: max ${actual.max} vs ${expected.max}`);
+};
+
+/** The population of trajectory.csv (turn,t,agent,value; 5 decimals) at its last turn. */
+async function lastTurnOf(file: string): Promise<number[]> {
+  const rows = (await readFile(file, 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  const last = Math.max(...rows.map((r) => r[0]));
+  return rows.filter((r) => r[0] === last).sort((a, b) => a[2] - b[2]).map((r) => r[3]);
+}
+
+test('simulate writes nashGap (last turn), nashGapTurns and nash-gap.svg for meeting, El Farol and LQ: the gaps of the simulated populations', async () => {
   for (const [name, preset] of [['meeting', 'fig2b'], ['el-farol', 'fig3b'], ['lq', 'relax']] as const) {
     const dir = await tmp();
     const exp = { game: GAMES[name], preset, config: configOf(name, preset) };
     const req = { exp, seed: 3, engine: 'fused' as const, network: false };
-    const saved = await saveSimulation(dir, req, simulate(req), { backend: null, started: performance.now() });
+    const simulated = simulate(req);
+    const saved = await saveSimulation(dir, req, simulated, { backend: null, started: performance.now() });
     const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
     assert.equal(Object.keys(summary.nashGap), ['mean', 'max'], name);
-    assert.ok(summary.nashGap.mean >= 0 && summary.nashGap.max >= summary.nashGap.mean, name);
+    // every turn's gap is that of the simulated population at that turn
     assert.is(summary.nashGapTurns.length, exp.config.time.saveAt.length);
-    assert.equal(summary.nashGapTurns.at(-1), { t: exp.config.time.saveAt.at(-1), ...summary.nashGap });
+    summary.nashGapTurns.forEach((turn: { t: number; mean: number; max: number }, k: number) => {
+      assert.is(turn.t, exp.config.time.saveAt[k]);
+      closeGap(turn, gapOf(name, exp.config, stateAt(simulated, k), 3), 1e-12, `${name} at t = ${turn.t}`);
+    });
+    closeGap(summary.nashGap, gapOf(name, exp.config, stateAt(simulated, simulated.times.length - 1), 3), 1e-12, `${name}: nashGap`);
+    assert.ok(summary.nashGap.mean > 0 && summary.nashGap.max > summary.nashGap.mean, `${name}: ${JSON.stringify(summary.nashGap)}`);
     assert.ok(saved.files.includes('nash-gap.svg') && existsSync(join(dir, 'nash-gap.svg')), name);
     assert.match(await readFile(join(dir, 'nash-gap.svg'), 'utf8'), /^<svg/);
   }
 });
 
-test('train and eval summaries give nashGap of the model and mfgOnlyNashGap of the MFG-only dynamics, with the figure', async () => {
+test('train and eval summaries give nashGap of the model and mfgOnlyNashGap of the MFG-only dynamics: the gaps of their populations', async () => {
   const dir = await tmp();
-  const exp = { game: GAMES.meeting, preset: 'fig2b', config: configOf('meeting', 'fig2b', ['training.steps=2', 'training.validationSamples=4', 'training.evaluationPopulations=4']) };
+  // one fixed initial population and no noise: every evaluation population is the figure's own, so
+  // the pooled final-turn gaps equal the figure trajectory's last turn
+  const sets = ['training.steps=2', 'training.validationSamples=4', 'training.evaluationPopulations=4', 'training.initialState="fixed"', 'noise.layout="none"', 'solver="euler"'];
+  const exp = { game: GAMES.meeting, preset: 'fig2b', config: configOf('meeting', 'fig2b', sets) };
   const started = performance.now();
   const fitted = await fitModel(exp, 10, 'fused');
   const req = { exp, seed: 10, engine: { name: 'fused' as const, backend: null, note: null }, data: null, validation: null, dir };
   const report = await saveTrainedRun({ req, ...fitted, started });
   const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
-  for (const key of ['nashGap', 'mfgOnlyNashGap']) assert.equal(Object.keys(summary[key]), ['mean', 'max'], key);
   assert.equal(Object.keys(summary.nashGapTurns), ['model', 'mfgOnly']);
   assert.is(summary.nashGapTurns.model.length, 15);
+  closeGap(summary.nashGap, summary.nashGapTurns.model.at(-1), 1e-9, 'train: model');
+  closeGap(summary.mfgOnlyNashGap, summary.nashGapTurns.mfgOnly.at(-1), 1e-9, 'train: MFG only');
+  // the figure's trajectory (trajectory.csv, 5 decimals) has that gap at its last turn
+  closeGap(summary.nashGapTurns.model.at(-1), gapOf('meeting', exp.config, await lastTurnOf(join(dir, 'trajectory.csv')), 10), 1e-4, 'train: trajectory.csv');
+  assert.ok(summary.nashGap.mean > 0 && summary.mfgOnlyNashGap.mean > 0);
   assert.ok(report.files.includes('nash-gap.svg') && existsSync(join(dir, 'nash-gap.svg')));
   const evalDir = await tmp();
   const data = GAMES.meeting.observations.generate(exp.config, new RandomStream(5), 3);
   const ev = await evaluateOnData({ dir: evalDir, exp, params: fitted.model.params, seed: 10, engine: { name: 'fused', backend: null }, data, dataPath: 'x.csv', modelDir: dir, started });
-  assert.equal(Object.keys(ev.summary.nashGap as object), ['mean', 'max']);
-  assert.equal(Object.keys(ev.summary.mfgOnlyNashGap as object), ['mean', 'max']);
+  const turns = ev.summary.nashGapTurns as { model: { mean: number; max: number }[]; mfgOnly: { mean: number; max: number }[] };
+  closeGap(ev.summary.nashGap as { mean: number; max: number }, turns.model.at(-1)!, 1e-9, 'eval: model');
+  closeGap(ev.summary.mfgOnlyNashGap as { mean: number; max: number }, turns.mfgOnly.at(-1)!, 1e-9, 'eval: MFG only');
+  closeGap(turns.model.at(-1)!, gapOf('meeting', exp.config, await lastTurnOf(join(evalDir, 'trajectory.csv')), 10), 1e-4, 'eval: trajectory.csv');
+  // the same model from the same start: train and eval agree
+  closeGap(ev.summary.nashGap as { mean: number; max: number }, summary.nashGap, 1e-9, 'eval = train');
   assert.ok(ev.files.includes('nash-gap.svg'));
 });
 

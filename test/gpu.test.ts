@@ -6,8 +6,8 @@
 // the loss, every gradient entry and the states at every save time; the GPU's quantile equals a sort's at 42, 4,200 and 100,000 agents; short training
 // runs (with the host's optimiser, and with the GPU's) end at the same losses; a training step is
 // under 120 dispatches and one host read. Also: engine selection, the Liar's dice fallback, and
-// the refusal of software rendering without --allow-software. Skipped, with a printed line, when
-// the webgpu package is not installed or Dawn finds no adapter.
+// the refusal of software rendering without --allow-software. Reported skipped by the runner when
+// the webgpu packages are not installed or Dawn finds no adapter (test/helpers/webgpu.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertSameTraining } from './helpers/short-run.ts';
@@ -26,8 +26,11 @@ import { randomStreams } from '../src/streams.ts';
 import { trainLoop, type TrainState } from '../src/train/loop.ts';
 import { batchOf } from '../src/data/dataset.ts';
 import { createOptimizer, OPTIMIZER_DEFAULTS } from '../src/train/optimizers.ts';
-import { isInstalled, startEngineBackend } from '../src/backend.ts';
-import { SoftwareRenderingError, startGpu, type GpuContext } from '../src/gpu/device.ts';
+import { startEngineBackend } from '../src/backend.ts';
+import { SoftwareRenderingError, type GpuContext } from '../src/gpu/device.ts';
+import { adapterName } from '../src/gpu/dawn.ts';
+import { testWith } from './helpers/requires.ts';
+import { gpu, startTestGpu, webgpu } from './helpers/webgpu.ts';
 import { gpuQuantiles } from '../src/gpu/select.ts';
 import type { GpuFusedEngine } from '../src/gpu/engine.ts';
 
@@ -36,29 +39,14 @@ const GRADIENT_TOLERANCE = 1e-4;
 const STATE_TOLERANCE = 1e-5;
 const BIN = join(import.meta.dirname, '..', 'bin', 'neural-mfg.js');
 
-let ctx: GpuContext | null = null;
-let skipped: string | null = null;
-
 test.before(async () => {
-  if (!isInstalled('webgpu')) {
-    skipped = 'the webgpu package is not installed (npm install --no-save webgpu@0.6.2)';
-  } else {
-    try {
-      ctx = await startGpu({ allowSoftware: true });
-      console.log(`gpu engine tests on ${ctx.adapter.device || ctx.adapter.vendor} (${ctx.adapter.driver})${ctx.adapter.software ? ', software rendering' : ''}`);
-    } catch (err) {
-      skipped = `no WebGPU adapter: ${err instanceof Error ? err.message.split('\n')[0] : err}`;
-    }
-  }
-  if (skipped) console.log(`skipped: the fused GPU engine's tests, ${skipped}`);
+  const ctx = await startTestGpu();
+  if (ctx) console.log(`gpu engine tests on ${adapterName(ctx.adapter)}${ctx.adapter.software ? ', software rendering' : ''}`);
 });
 
-/** Registers a test that runs only where the GPU engine could start. */
+/** Registers a test that runs where the GPU engine can start, and is reported skipped elsewhere. */
 function gpuTest(name: string, fn: (gpu: GpuContext) => void | Promise<void>): void {
-  test(name, async () => {
-    if (!ctx) return;
-    await fn(ctx);
-  });
+  testWith(test, webgpu)(name, () => fn(gpu()));
 }
 
 interface Case {

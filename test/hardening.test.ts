@@ -16,6 +16,20 @@ import { BIN, cli } from './helpers/cli.ts';
 const ROOT = join(import.meta.dirname, '..');
 const tmp = () => mkdtemp(join(tmpdir(), 'neural-mfg-hard-'));
 
+/**
+ * A copy of the compiled package (bin, dist, the files it reads, node_modules) in a new folder that
+ * every user can read, for commands run as another user: the checkout itself may sit in a private
+ * folder (a clone under /root, or a mode 0700 folder). Returns the copy's bin/neural-mfg.js.
+ */
+async function packageReadableByAll(): Promise<string> {
+  const dir = await tmp();
+  const parts = ['bin', 'dist', 'games', 'models', 'data', 'package.json', 'node_modules'].filter((p) => existsSync(join(ROOT, p)));
+  const copy = spawnSync('cp', ['-R', ...parts.map((p) => join(ROOT, p)), dir], { encoding: 'utf8' });
+  assert.is(copy.status, 0, copy.stderr);
+  assert.is(spawnSync('chmod', ['-R', 'a+rX', dir]).status, 0);
+  return join(dir, 'bin', 'neural-mfg.js');
+}
+
 /** A short meeting training run's options. */
 const SHORT = ['--set', 'training.evaluationPopulations=2', '--set', 'training.validationSamples=5', '--quiet'];
 
@@ -161,8 +175,10 @@ test('an --out that cannot be written fails before any work, in one line', async
   await mkdir(locked);
   let r;
   if (process.getuid?.() === 0) {
-    // root writes anywhere: run the command as nobody instead, in a folder nobody cannot write
-    const asNobody = spawnSync(process.execPath, [BIN, 'train', 'meeting', ...SHORT, '--out', locked], { encoding: 'utf8', timeout: 60_000, uid: 65534, gid: 65534 });
+    // root writes anywhere: run the command as nobody instead, in a folder nobody cannot write,
+    // from a copy of the package that nobody can read wherever this checkout lives
+    const bin = await packageReadableByAll();
+    const asNobody = spawnSync(process.execPath, [bin, 'train', 'meeting', ...SHORT, '--out', locked], { encoding: 'utf8', timeout: 60_000, uid: 65534, gid: 65534 });
     r = { code: asNobody.status, stderr: asNobody.stderr };
   } else {
     await chmod(locked, 0o555);

@@ -6,6 +6,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GAMES } from '../games/index.ts';
@@ -24,6 +26,8 @@ import { percentile, studentQuantile } from '../src/run/inverse.ts';
 import { readModel } from '../src/io/model.ts';
 import type { TrainState } from '../src/train/loop.ts';
 import { SURROGATE_WIDTH } from '../games/meeting/kernels.ts';
+import { trainingWarnings } from '../src/run/warnings.ts';
+import { BIN } from './helpers/cli.ts';
 
 function configOf(game: string, preset: string, sets: string[] = []): ExperimentConfig {
   const g = GAMES[game];
@@ -237,6 +241,60 @@ test('generate --from-dynamics: El Farol observes attendance counts of the simul
   const arrivals = generateFromDynamics(meeting, 1, 'fused', 3);
   assert.equal(arrivals.shape, [3, 42]);
   assert.throws(() => generateFromDynamics({ game: GAMES['liars-dice'], preset: 'demo', config: GAMES['liars-dice'].parseConfig(GAMES['liars-dice'].presets.demo) }, 1, 'fused', 1), /does not observe its own simulated states/);
+});
+
+test('trainingWarnings: a validation loss far above the training loss, an estimate at the edge of its range, an interval without the estimate; none for a sound fit', () => {
+  const meeting = configOf('meeting', 'fig2b', [...learnOnly('mechanics.scheduledTime', 'mechanics.alpha'), 'noise.path="fresh"']);
+  const sound = trainingWarnings(GAMES.meeting, meeting, { learned: { 'mechanics.scheduledTime': 13.4, 'mechanics.alpha': 0.8 } }, { trainLoss: 1, validationLoss: 1.9 });
+  assert.equal(sound, []);
+  const far = trainingWarnings(GAMES.meeting, meeting, {}, { trainLoss: 0.67, validationLoss: 7 });
+  assert.is(far.length, 1);
+  assert.match(far[0], /the validation loss 7\.000 is 10\.45 times the training loss 0\.6700/);
+  // s in [0, 24]: within 0.24 h of a bound; α ≥ 0 from 1: within 0.01 of 0
+  for (const [field, value, bound] of [['mechanics.scheduledTime', 23.9, 'upper bound is 24'], ['mechanics.scheduledTime', 0.1, 'lower bound is 0'], ['mechanics.alpha', 0.004, 'lower bound is 0']] as const) {
+    const w = trainingWarnings(GAMES.meeting, meeting, { learned: { [field]: value } }, { trainLoss: 1, validationLoss: null });
+    assert.is(w.length, 1, `${field} = ${value}`);
+    assert.match(w[0], `${field} = ${value.toPrecision(4)} is at the edge of its range (its ${bound})`);
+  }
+  assert.equal(trainingWarnings(GAMES.meeting, meeting, { learned: { 'mechanics.scheduledTime': 23.5, 'mechanics.alpha': 0.02 } }, { trainLoss: 1, validationLoss: null }), []);
+  const bootstrap = { replicates: 4, level: 0.9, samples: 10, standardErrors: {}, estimates: {}, percentile: { 'mechanics.scheduledTime': [14.1, 14.9] as [number, number] } };
+  const outside = trainingWarnings(GAMES.meeting, meeting, { learned: { 'mechanics.scheduledTime': 13.4 }, intervals: { 'mechanics.scheduledTime': [13.0, 13.8] }, bootstrap }, { trainLoss: 1, validationLoss: null });
+  assert.is(outside.length, 1);
+  assert.match(outside[0], /the bootstrap percentile interval \[14\.10, 14\.90\] of mechanics\.scheduledTime does not contain the estimate 13\.40/);
+  const frozen = trainingWarnings(GAMES.meeting, configOf('meeting', 'fig2b', learnOnly('mechanics.scheduledTime')), { learned: { 'mechanics.scheduledTime': 13.4 } }, { trainLoss: 1, validationLoss: null });
+  assert.match(frozen.join(), /learned on a frozen noise path/);
+});
+
+test('train --learn on data simulated from the dynamics: fresh noise paths by default (a note says so), and a frozen path asked for gets warnings on the terminal and in summary.json', () => {
+  // docs: README § Learning the game's parameters. The issue's case: s = 13.5, the default common noise
+  const dir = mkdtempSync(join(tmpdir(), 'nmfg-warn-'));
+  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const summaryOf = (run: string) => JSON.parse(readFileSync(join(dir, run, 'summary.json'), 'utf8'));
+  try {
+    for (const [file, seed, samples] of [['train.csv', 1, 10], ['validation.csv', 2, 100]] as const) {
+      const r = cli('generate', 'meeting', '--preset', 'fig2b', '--from-dynamics', '--set', 'mechanics.scheduledTime=13.5', '--samples', String(samples), '--seed', String(seed), '--out', join(dir, file));
+      assert.is(r.status, 0, r.stderr);
+    }
+    const learn = ['train', 'meeting', '--preset', 'fig2b', '--neural', 'none', '--learn', 'mechanics.scheduledTime', '--data', join(dir, 'train.csv'), '--validation', join(dir, 'validation.csv'), '--quiet'];
+    const byDefault = cli(...learn, '--out', join(dir, 'default'));
+    assert.is(byDefault.status, 0, byDefault.stderr);
+    assert.match(byDefault.stderr, /note: --learn draws a fresh noise path for every solve/);
+    assert.is(summaryOf('default').config.noise.path, 'fresh');
+    assert.ok(Array.isArray(summaryOf('default').warnings));
+    // one frozen path, as before: the fit explains that path (a training loss far below the validation's)
+    const frozen = cli(...learn, '--noise-path', 'frozen', '--out', join(dir, 'frozen'));
+    assert.is(frozen.status, 0, frozen.stderr);
+    assert.not.match(frozen.stderr, /note: --learn/);
+    const s = summaryOf('frozen');
+    assert.is(s.config.noise.path, 'frozen');
+    assert.ok(s.validationLoss > 2 * s.trainLoss, `train ${s.trainLoss}, validation ${s.validationLoss}`);
+    assert.is(s.warnings.length, 2, s.warnings.join('\n'));
+    assert.match(s.warnings[0], /^the validation loss .* times the training loss/);
+    assert.match(s.warnings[1], /learned on a frozen noise path/);
+    for (const w of s.warnings) assert.ok(frozen.stderr.includes(`warning: ${w}`), w);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

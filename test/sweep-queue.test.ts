@@ -1,18 +1,20 @@
 // The job-queue route against a real Redis: Debian's redis-server, started here on a free port and
-// stopped after. Where it is not installed (`apt-get install redis-server`), the tests say so and
-// skip.
+// stopped after. Where it is not installed (`apt-get install redis-server`), the runner reports the
+// tests skipped.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, cli } from './helpers/cli.ts';
+import { programNeed, testWith } from './helpers/requires.ts';
 
 const tmp = () => mkdtemp(join(tmpdir(), 'neural-mfg-queue-'));
 const json = async (file: string) => JSON.parse(await readFile(file, 'utf8'));
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+const redisServer = programNeed('redis-server', 'redis-server', 'apt-get install redis-server');
+const redisTest = testWith(test, redisServer);
 
 async function freePort(): Promise<number> {
   return new Promise((done) => {
@@ -61,8 +63,7 @@ async function plannedSweep(...extra: string[]) {
 const states = async (dir: string) => Promise.all((await readdir(join(dir, 'state'))).sort().map(async (f) => (await json(join(dir, 'state', f))).state));
 
 test.before(async () => {
-  if (hasRedis) await startRedis();
-  else console.log('  skipped: redis-server is not installed here (apt-get install redis-server); the queue route is not tested');
+  if (!redisServer.missing) await startRedis();
 });
 
 test.after(async () => {
@@ -72,8 +73,7 @@ test.after(async () => {
   await gone;
 });
 
-test('sweep run --queue: the jobs go through BullMQ to a worker that writes into the shared sweep folder', async () => {
-  if (!hasRedis) return;
+redisTest('sweep run --queue: the jobs go through BullMQ to a worker that writes into the shared sweep folder', async () => {
   const dir = await plannedSweep();
   const w = worker();
   const r = cli('sweep', 'run', dir, '--queue', url);
@@ -87,8 +87,7 @@ test('sweep run --queue: the jobs go through BullMQ to a worker that writes into
   assert.match(cli('sweep', 'run', dir, '--queue', url).stdout, /4 already done/);
 });
 
-test('a worker that does not see the sweep folder sends the files back through the queue', async () => {
-  if (!hasRedis) return;
+redisTest('a worker that does not see the sweep folder sends the files back through the queue', async () => {
   const dir = await plannedSweep();
   const w = worker('--results', 'queue');
   const r = cli('sweep', 'run', dir, '--queue', url);
@@ -102,8 +101,7 @@ test('a worker that does not see the sweep folder sends the files back through t
   assert.match(await readFile(join(dir, 'logs', 'training.learningRate=0.001,seed=10.log'), 'utf8'), /exit 0 \(done\)/);
 });
 
-test("a failing job is retried by BullMQ, then reported failed with the worker's reason", async () => {
-  if (!hasRedis) return;
+redisTest("a failing job is retried by BullMQ, then reported failed with the worker's reason", async () => {
   const dir = await tmp();
   // a file the jobs cannot read (sweep plan refuses a missing one: it copies the files into the sweep)
   const bad = join(await tmp(), 'bad.csv');

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { buildManifest, gridPoints, parseGridAxis, parseSeeds } from '../src/sweep/manifest.ts';
 import { seedStats } from '../src/data/seed-stats.ts';
 import { requestKey, type RunRequest } from '../src/run/requests.ts';
@@ -270,33 +271,36 @@ test('sweep export --to kubernetes: an Indexed Job that the batch/v1 schema acce
   assert.match(cli('sweep', 'export', dir, '--to', 'kubernetes').stderr, /needs --image/);
   const r = cli('sweep', 'export', dir, '--to', 'kubernetes', '--image', 'registry.example/neural-mfg:0.1.0', '--claim', 'sweeps', '--parallelism', '3', '--cpus', '2');
   assert.is(r.code, 0, r.stderr);
-  const yaml = await readFile(join(dir, 'sweep-job.yaml'), 'utf8');
-  assert.match(yaml, /^\s+completionMode: Indexed$/m);
-  assert.match(yaml, /^\s+completions: 4$/m);
-  assert.match(yaml, /^\s+backoffLimitPerIndex: 2$/m);
-  assert.match(yaml, /- "\$\(JOB_COMPLETION_INDEX\)"/);
-  const { kubernetesJob, toYaml } = await import('../src/sweep/export.ts');
-  const m = await json(join(dir, 'sweep.json'));
-  const job = kubernetesJob(m, { image: 'registry.example/neural-mfg:0.1.0', command: ['neural-mfg'], claim: 'sweeps', mountPath: '/sweep', parallelism: 3, backoffLimitPerIndex: 2, cpu: 2, memory: '2Gi' });
-  assert.ok(yaml.endsWith(toYaml(job)));
+  // the file as kubectl reads it: one YAML document, parsed by a YAML library, then the API's schema
+  const documents = parseAllDocuments(await readFile(join(dir, 'sweep-job.yaml'), 'utf8'));
+  assert.is(documents.length, 1);
+  assert.equal(documents[0].errors, []);
+  const job = documents[0].toJS() as Record<string, any>;
   const { Job } = await import('kubernetes-models/batch/v1');
   new Job(job as never).validate(); // throws on any field the API does not define or of the wrong type
-  const spec = job.spec as Record<string, any>;
+  assert.is(job.apiVersion, 'batch/v1');
+  assert.is(job.kind, 'Job');
+  const m = await json(join(dir, 'sweep.json'));
+  assert.is(job.metadata.name, `neural-mfg-sweep-${m.id}`);
+  const spec = job.spec;
   assert.is(spec.completionMode, 'Indexed');
+  assert.is(spec.completions, 4);
+  assert.is(spec.parallelism, 3);
+  assert.is(spec.backoffLimitPerIndex, 2);
+  assert.equal(spec.podFailurePolicy.rules, [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }]);
   assert.is(spec.template.spec.restartPolicy, 'Never');
   const container = spec.template.spec.containers[0];
+  assert.is(container.image, 'registry.example/neural-mfg:0.1.0');
   assert.equal(container.args, ['sweep', 'run-one', '/sweep', '--index', '$(JOB_COMPLETION_INDEX)']);
-  assert.equal(spec.template.spec.volumes[0].persistentVolumeClaim, { claimName: 'sweeps' });
+  assert.equal(container.env, [
+    { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
+    { name: 'NEURAL_MFG_THREADS', value: '2' },
+  ]);
+  assert.equal(container.resources, { requests: { cpu: '2', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } });
+  assert.equal(container.volumeMounts, [{ name: 'sweep', mountPath: '/sweep' }]);
+  assert.equal(spec.template.spec.volumes, [{ name: 'sweep', persistentVolumeClaim: { claimName: 'sweeps' } }]);
   // and a broken manifest is refused by the same check
-  assert.throws(() => new Job({ ...(job as object), spec: { ...spec, completionMode: 7 } } as never).validate());
-});
-
-test('toYaml: block style, strings quoted where plain would be read as something else', async () => {
-  const { toYaml } = await import('../src/sweep/export.ts');
-  assert.is(
-    toYaml({ a: 'x', b: ['w', '$(I)', 'true', '1'], c: { d: 2, e: [] }, f: [{ g: 'h', i: 1 }] }),
-    'a: x\nb:\n  - w\n  - "$(I)"\n  - "true"\n  - "1"\nc:\n  d: 2\n  e: []\nf:\n  - g: h\n    i: 1\n',
-  );
+  assert.throws(() => new Job({ ...job, spec: { ...spec, completionMode: 7 } } as never).validate());
 });
 
 test.run();

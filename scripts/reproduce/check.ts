@@ -3,7 +3,7 @@
 import { failureReason, type CliRun } from './run-cli.ts';
 import type { TargetRow } from './types.ts';
 import type { TestFileRun } from './unit-tests.ts';
-import { targetTestsPassed } from './unit-tests.ts';
+import { targetTests, targetTestsPassed } from './unit-tests.ts';
 
 export interface TurnSummary {
   t: number;
@@ -48,18 +48,20 @@ export function notRunRow(base: Omit<TargetRow, 'measured' | 'status'>, reason: 
   return { ...base, measured: `not run: ${reason}`, status: 'not run' };
 }
 
-/** A target checked by the unit tests named after it (e.g. tests titled "T2: …"). */
+/** A target checked by the unit tests named after it (e.g. tests titled "T2: …"): they exist, and each ran and passed. */
 export function testRow(base: Omit<TargetRow, 'measured' | 'status'>, tests: TestFileRun): TargetRow {
   if (!tests.available) return notRunRow(base, `test/${tests.file} is not available here (tests are not shipped with the package)`);
   if (tests.total === 0) {
     return { ...base, measured: `test/${tests.file} did not run (exit ${tests.code})`, status: 'error' };
   }
+  const { named, passed } = targetTests(tests, base.id);
+  if (named.length === 0) return { ...base, measured: `test/${tests.file} has no test named "${base.id}…": nothing checks this target`, status: 'fail' };
   const ok = targetTestsPassed(tests, base.id);
-  const mine = tests.failures.filter((f) => new RegExp(`^${base.id}\\b`).test(f));
-  const others = tests.failures.length - mine.length;
+  const failing = named.filter((n) => !passed.includes(n));
   const detail = ok
-    ? `checked by tests: test/${tests.file}, the tests named "${base.id}…" pass (${tests.passed}/${tests.total} tests of the file pass)`
-    : `checked by tests: test/${tests.file}, failing: ${mine.map((f) => `"${f}"`).join(', ')}`;
+    ? `checked by tests: test/${tests.file}, the ${named.length} tests named "${base.id}…" ran and passed`
+    : `checked by tests: test/${tests.file}, ${failing.length} of the ${named.length} tests named "${base.id}…" did not pass: ${failing.map((f) => `"${f}"`).join(', ')}`;
+  const others = tests.failures.filter((f) => !named.includes(f)).length;
   return {
     ...base,
     measured: others > 0 && ok ? `${detail}; ${others} other test(s) of the file fail` : detail,

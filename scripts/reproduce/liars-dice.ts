@@ -207,9 +207,12 @@ type KlRow = { dice: number; kl_mean: number; kl_std: number; kl_draw_std?: numb
 /**
  * T12 at one game. A fitted network puts player 0's beliefs on its one training game's faces, so
  * the KL at one game is set by which two faces that game holds: the re-run's 0.733 is (θ̂ + uniform)/2
- * for faces {1, 5} (0.740 fully fitted; {1, 1} gives 0.82, {1, 2} 0.60). Run on that game.
+ * for faces {1, 5} (0.740 fully fitted; {1, 1} gives 0.82, {1, 2} 0.60). The re-run's game is not
+ * published: {5, 1} is the game whose KL matches the target, so a KL measured on it restates the
+ * target. The row is therefore not applicable; it shows the value, and T12's default row (8 draws
+ * of the training set) is the independent check.
  */
-function checkT12ReferenceGame(run: CliRun, base: Omit<TargetRow, 'measured' | 'status'>): TargetRow {
+export function checkT12ReferenceGame(run: CliRun, base: Omit<TargetRow, 'measured' | 'status'>): TargetRow {
   const what = {
     ...base,
     setting: `${base.setting} — one training game, the re-run's first game inferred from its KL: faces {5, 1} (\`analyze --data data/liars-dice/fig6-reference-first-game.csv\`)`,
@@ -217,8 +220,13 @@ function checkT12ReferenceGame(run: CliRun, base: Omit<TargetRow, 'measured' | '
   };
   if (!run.summary) return errorRow(what, [run]);
   const row = (run.summary.rows as KlRow[])[0];
-  const ok = Math.abs(row.kl_mean - 0.733) <= 0.015;
-  return { ...what, measured: `KL ${row.kl_mean.toFixed(3)} ± ${row.kl_std.toFixed(3)} at ${row.dice} dice`, status: ok ? 'pass' : 'fail' };
+  return {
+    ...what,
+    measured:
+      `KL ${row.kl_mean.toFixed(3)} ± ${row.kl_std.toFixed(3)} at ${row.dice} dice — not applicable: the re-run's training game is not published, and the game {5, 1} ` +
+      'was inferred from the target KL itself, so this value cannot confirm it (the default row below checks T12 over 8 draws of the training set)',
+    status: 'not applicable',
+  };
 }
 
 /**
@@ -266,7 +274,7 @@ const RERUN_LENGTHS: Record<string, Record<number, number>> = {
  * (--faithful) the lengths in between and the success ratios depend on the key: the re-run shows
  * one key, so each key's run is listed and the re-run's lengths are placed in their range.
  */
-function checkBluffSweep(runs: CliRun[], base: Omit<TargetRow, 'measured' | 'status'>, preset: string, faithful: boolean): TargetRow {
+export function checkBluffSweep(runs: CliRun[], base: Omit<TargetRow, 'measured' | 'status'>, preset: string, faithful: boolean): TargetRow {
   const command = faithful
     ? `\`analyze liars-dice --preset ${preset} --faithful --seed S --set training.steps=0\`, one constant key per seed S = ${runs.map((r) => r.summary?.seed ?? '?').join(', ')}`
     : `\`analyze liars-dice --preset ${preset} --set training.steps=0\`, per-turn keys`;
@@ -274,10 +282,10 @@ function checkBluffSweep(runs: CliRun[], base: Omit<TargetRow, 'measured' | 'sta
     ...base,
     setting: `${base.setting} — MFG dynamics only (${command})`,
     expected: faithful
-      ? "for every key: learned λ = λ₀ exactly, length never rising by more than 2 turns from one λ₀ to the next, success ratio at the largest λ₀ ≥ at λ₀ = 0; " +
-        "and each re-run length within the keys' range ± 25 % (the re-run is one key)"
-      : 'trends: learned λ = λ₀ exactly; length at λ₀ = 0 within 15 % of the re-run, at λ₀ = 10 within 25 %, never rising by more than 2 turns from one λ₀ to the next; ' +
-        'success ratio at the largest λ₀ ≥ at λ₀ = 0',
+      ? 'for every key: length never rising by more than 2 turns from one λ₀ to the next, success ratio at the largest λ₀ ≥ at λ₀ = 0; ' +
+        "the keys' mean length at λ₀ = 0 within 15 % of the re-run, at λ₀ = 10 within 25 %; each re-run length within the keys' range ± 25 % (the re-run is one key)"
+      : 'trends: length at λ₀ = 0 within 15 % of the re-run, at λ₀ = 10 within 25 %, never rising by more than 2 turns from one λ₀ to the next; ' +
+        'success ratio at the largest λ₀ ≥ at λ₀ = 0'
   };
   if (runs.some((r) => !r.summary)) return errorRow(what, runs);
   const reference = RERUN_LENGTHS[preset];
@@ -294,13 +302,15 @@ function checkBluffSweep(runs: CliRun[], base: Omit<TargetRow, 'measured' | 'sta
       first.lambda === 0 && Math.abs(first.length_mu - reference[0]) <= 0.15 * reference[0] &&
       last.lambda === 10 && Math.abs(last.length_mu - reference[10]) <= 0.25 * reference[10];
     const success = last.challenge_ratio >= first.challenge_ratio;
-    // with one constant key the end points themselves depend on the key: placed in the range below
-    const pass = lambdaExact && falls && success && (faithful || ends);
+    // learned λ = λ₀ holds by construction here (training.steps = 0: no network moves λ): shown,
+    // not counted. With one constant key the end points depend on the key: the faithful rows hold
+    // the keys' mean to the re-run's end points below
+    const pass = falls && success && (faithful || ends);
     ok &&= pass;
     for (const r of rows) byLambda.set(r.lambda, [...(byLambda.get(r.lambda) ?? []), r.length_mu]);
     parts.push(
       `${faithful ? `key of seed ${run.summary!.seed}: ` : ''}${rows.map((r) => `λ₀ ${r.lambda}: length ${r.length_mu.toFixed(1)}, success ${r.challenge_ratio.toFixed(2)}`).join('; ')}` +
-        ` (λ = λ₀ ${lambdaExact ? 'exactly' : 'NOT exactly'}${pass ? '' : '; trend not met'})`,
+        ` (λ = λ₀ ${lambdaExact ? 'exactly, as it must without training' : 'NOT exactly'}${pass ? '' : '; trend not met'})`,
     );
   }
   if (faithful) {
@@ -311,6 +321,12 @@ function checkBluffSweep(runs: CliRun[], base: Omit<TargetRow, 'measured' | 'sta
       return `λ₀ ${l}: re-run ${v} against ${xs.length ? `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}` : '—'}${inside ? '' : ' (outside ± 25 %)'}`;
     });
     parts.push(`re-run lengths in the keys' range: ${placed.join('; ')}`);
+    const keysMean = (l: number) => mean(byLambda.get(l) ?? []);
+    const endsMet = Math.abs(keysMean(0) - reference[0]) <= 0.15 * reference[0] && Math.abs(keysMean(10) - reference[10]) <= 0.25 * reference[10];
+    ok &&= endsMet;
+    parts.push(
+      `end points, mean over the keys: λ₀ 0: ${keysMean(0).toFixed(1)} against the re-run's ${reference[0]}, λ₀ 10: ${keysMean(10).toFixed(1)} against ${reference[10]}${endsMet ? '' : ' (out of tolerance)'}`,
+    );
   }
   return { ...what, measured: parts.join(' | '), status: ok ? 'pass' : 'fail' };
 }

@@ -5,6 +5,8 @@ import type { ExperimentRecord, FigureRecord, TargetRow } from './types.ts';
 
 export interface ReportInput {
   command: string;
+  /** the line saying where the report comes from (scripts/provenance.ts) */
+  provenance: string;
   quick: boolean;
   quickSetting: string;
   date: string;
@@ -19,7 +21,7 @@ export interface ReportInput {
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const STATUS: Record<TargetRow['status'], string> = { pass: 'pass', fail: '**FAIL**', 'not run': 'not run', error: '**ERROR**' };
+const STATUS: Record<TargetRow['status'], string> = { pass: 'pass', fail: '**FAIL**', 'not run': 'not run', error: '**ERROR**', 'not applicable': 'not applicable' };
 const VARIANT: Record<TargetRow['variant'], string> = { reference: 'reference', default: 'default', control: 'control' };
 
 export function seconds(s: number): string {
@@ -30,7 +32,7 @@ export function seconds(s: number): string {
 
 export function renderReport(r: ReportInput): string {
   const out: string[] = [];
-  out.push('# neural-mfg: reproducing the paper', '');
+  out.push('# neural-mfg: reproducing the paper', '', r.provenance, '');
   if (r.quick) {
     out.push(
       `> **QUICK RUN** — reduced setting (${r.quickSetting}). The targets are **not expected to pass**; ` +
@@ -47,8 +49,9 @@ export function renderReport(r: ReportInput): string {
   const ref = r.rows.filter((x) => x.variant === 'reference');
   const count = (st: TargetRow['status']) => ref.filter((x) => x.status === st).length;
   out.push(
-    `Reference settings: **${count('pass')} pass**, ${count('fail')} fail, ${count('error')} error, ${count('not run')} not run ` +
-      `(of ${ref.length} rows). Rows marked *default* run the same target with the project's defaults instead of the reference's ` +
+    `Reference settings: **${count('pass')} pass**, ${count('fail')} fail, ${count('error')} error, ${count('not run')} not run, ` +
+      `${count('not applicable')} not applicable (of ${ref.length} rows; a row that could only restate its target is not applicable, with the reason). ` +
+      "Rows marked *default* run the same target with the project's defaults instead of the reference's " +
       "behaviour, beside the reference row: fresh instead of frozen noise or attendance draws, or a fixed defect (El Farol's " +
       'straight-through clip gradient, Liar\'s dice variants); a default row that fails where its reference row passes shows that the ' +
       'reference value relies on that behaviour. *control* rows check a contrast the target names.',

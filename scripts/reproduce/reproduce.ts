@@ -11,6 +11,7 @@ import { reproduceFig2a, reproduceFig2b } from './meeting.ts';
 import { reproduceFig3a, reproduceFig3b } from './el-farol.ts';
 import { reproduceLiarsDice } from './liars-dice.ts';
 import { renderReport, seconds } from './markdown.ts';
+import { provenance, provenanceLine } from '../provenance.ts';
 import { FIGURES, type ExperimentRecord, type FigureId, type FigureRecord, type ReproduceContext, type TargetRow } from './types.ts';
 
 export interface ReproduceOptions {
@@ -164,8 +165,10 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult
   const pkg = JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
   const cpu = cpus();
   const command = `npm run reproduce -- ${opts.figures.length ? opts.figures.join(' ') : 'all'}${opts.quick ? ' --quick' : ''} --backend ${opts.backend}${opts.engine ? ` --engine ${opts.engine}` : ''} --out ${opts.out}`;
+  const origin = provenance(command);
   const report = renderReport({
     command,
+    provenance: provenanceLine(origin, 'results.json'),
     quick: opts.quick,
     quickSetting: QUICK_SETTING,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -181,6 +184,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult
   const reportPath = join(out, 'REPORT.md');
   await writeFileAtomic(reportPath, report);
   await writeJsonAtomic(join(out, 'results.json'), {
+    provenance: origin,
     command,
     quick: opts.quick,
     totalSeconds,

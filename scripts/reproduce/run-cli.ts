@@ -22,11 +22,11 @@ export interface ChildRun {
 }
 
 /** Runs `node <script> ...args` in the package root and collects its output. */
-export function runNode(script: string, args: string[], timeoutMs = 30 * 60_000): Promise<ChildRun> {
+export function runNode(script: string, args: string[], timeoutMs = 30 * 60_000, env: Record<string, string> = {}): Promise<ChildRun> {
   const argv = [script, ...args];
   const started = performance.now();
   return new Promise((done) => {
-    const child = spawn(process.execPath, argv, { cwd: PACKAGE_ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(process.execPath, argv, { cwd: PACKAGE_ROOT, env: { ...process.env, FORCE_COLOR: '0', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));

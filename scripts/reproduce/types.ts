@@ -5,7 +5,8 @@ import type { CliRun } from './run-cli.ts';
 export const FIGURES = ['fig2a', 'fig2b', 'fig3a', 'fig3b', 'fig4', 'fig5', 'fig6'] as const;
 export type FigureId = (typeof FIGURES)[number];
 
-export type TargetStatus = 'pass' | 'fail' | 'not run' | 'error';
+/** 'not applicable': the row cannot be computed independently of its target (the reason is in `measured`) */
+export type TargetStatus = 'pass' | 'fail' | 'not run' | 'error' | 'not applicable';
 
 export interface TargetRow {
   /** "T1" … "T14" */

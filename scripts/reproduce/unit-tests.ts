@@ -1,7 +1,9 @@
 // Targets that are statements about the mechanics (a drift's values, binomial tables) are checked
 // by the unit tests named after them; the report runs the test file as a child process and reads
-// which tests failed.
-import { existsSync } from 'node:fs';
+// which tests were registered and which passed (test/helpers/record-tests.cjs records them): a
+// target passes when tests named after it exist, and every one of them ran and passed.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, runNode } from './run-cli.ts';
 import type { FigureId, ReproduceContext } from './types.ts';
@@ -15,6 +17,9 @@ export interface TestFileRun {
   total: number;
   /** names of the failing tests */
   failures: string[];
+  /** names of the tests the file registered, and of those that ran and passed */
+  registered: string[];
+  passedNames: string[];
   wallSeconds: number;
 }
 
@@ -24,15 +29,22 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 export async function runTestFile(file: string): Promise<TestFileRun> {
   const uvu = join(PACKAGE_ROOT, 'node_modules', 'uvu', 'bin.js');
   if (!existsSync(join(PACKAGE_ROOT, 'test', file)) || !existsSync(uvu)) {
-    return { file, available: false, code: null, passed: 0, total: 0, failures: [], wallSeconds: 0 };
+    return { file, available: false, code: null, passed: 0, total: 0, failures: [], registered: [], passedNames: [], wallSeconds: 0 };
   }
   const pattern = `${file.replace(/\./g, '\\.')}$`;
-  const run = await runNode(uvu, ['-r', 'tsx', 'test', pattern]);
+  const dir = mkdtempSync(join(tmpdir(), 'neural-mfg-tests-'));
+  const log = join(dir, 'tests.jsonl');
+  const recorder = join(PACKAGE_ROOT, 'test', 'helpers', 'record-tests.cjs');
+  const run = await runNode(uvu, ['-r', 'tsx', '-r', recorder, 'test', pattern], undefined, { NEURAL_MFG_TEST_RECORD: log });
+  const entries = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { registered?: string; passed?: string; skipped?: boolean }) : [];
+  rmSync(dir, { recursive: true, force: true });
+  const registered = entries.filter((e) => e.registered !== undefined && !e.skipped).map((e) => e.registered!);
+  const passedNames = entries.filter((e) => e.passed !== undefined).map((e) => e.passed!);
   const out = `${run.stdout}\n${run.stderr}`.replace(ANSI, '');
   const count = (label: string) => Number(out.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? 0);
   // uvu prints each failure as `FAIL  <suite>  "<test name>"`
   const failures = [...out.matchAll(/FAIL\s+.*?"(.+)"/g)].map((m) => m[1]);
-  return { file, available: true, code: run.code, passed: count('Passed'), total: count('Total'), failures, wallSeconds: run.wallSeconds };
+  return { file, available: true, code: run.code, passed: count('Passed'), total: count('Total'), failures, registered, passedNames, wallSeconds: run.wallSeconds };
 }
 
 /** Runs a test file for the report and records it as an experiment (id, figure) of the run. */
@@ -51,10 +63,14 @@ export async function runTargetTests(ctx: ReproduceContext, file: string, id: st
   return tests;
 }
 
-/** Whether the tests named after target `id` (e.g. "T2") passed in this run of the file. */
-export function targetTestsPassed(run: TestFileRun, id: string): boolean {
-  if (run.code === 0) return true;
+/** The tests named after target `id` (e.g. "T2": "T2: …", "T2 (faithful) …"), and which of them passed. */
+export function targetTests(run: TestFileRun, id: string): { named: string[]; passed: string[] } {
   const mine = new RegExp(`^${id}\\b`);
-  if (run.total === 0) return false; // the file did not load
-  return !run.failures.some((name) => mine.test(name));
+  return { named: run.registered.filter((n) => mine.test(n)), passed: run.passedNames.filter((n) => mine.test(n)) };
+}
+
+/** Whether tests named after target `id` exist in the file, and every one of them ran and passed. */
+export function targetTestsPassed(run: TestFileRun, id: string): boolean {
+  const { named, passed } = targetTests(run, id);
+  return named.length > 0 && named.every((n) => passed.includes(n));
 }

@@ -49,6 +49,11 @@ export function checkResumeOptions(opts: TrainCommandOptions): void {
   resumeSteps(opts.set);
 }
 
+/** Whether the command line chose the noise path itself (--noise-path, or --set noise.path=…). */
+export function noisePathChosen(opts: TrainCommandOptions): boolean {
+  return Boolean(opts.given?.has('noisePath')) || opts.set.some((s) => /^\s*noise\.path\s*=/.test(s));
+}
+
 /** A fresh run's checks, then --learn and --bootstrap as the configuration fields they set (after any --set). */
 export function freshRunSets(gameName: string | undefined, opts: TrainCommandOptions): string[] {
   if (!gameName) throw new UsageError('train needs a game (or --resume DIR)');
@@ -60,6 +65,9 @@ export function freshRunSets(gameName: string | undefined, opts: TrainCommandOpt
     if (fields.length === 0) throw new UsageError('--learn needs at least one field, e.g. --learn scheduledTime');
     const game = gameByName(gameName);
     sets.push(`inverse.learn=${JSON.stringify(fields.map((f) => learnableField(game, f)))}`);
+    // learned parameters must explain the noise's distribution, not one frozen path of it: fresh
+    // paths unless the noise path was chosen (--noise-path, --set noise.path=…; README § Learning)
+    if (!noisePathChosen(opts)) sets.push(`noise.path="fresh"`);
   }
   if (opts.bootstrap !== undefined) {
     if (opts.learn === undefined) throw new UsageError('--bootstrap gives intervals for learned parameters: add --learn FIELD,…');

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { GAMES } from '../../games/index.ts';
 import { engineAsk, experimentSpec, givenOptions, parseCount, runRequest, withCommonOptions } from './options.ts';
-import { checkResumeOptions, freshRunSets, resumeSteps, type TrainCommandOptions } from './train-options.ts';
+import { checkResumeOptions, freshRunSets, noisePathChosen, resumeSteps, type TrainCommandOptions } from './train-options.ts';
 
 export type { TrainCommandOptions } from './train-options.ts';
 
@@ -29,6 +29,9 @@ export function registerTrain(program: Command): void {
         return;
       }
       const set = freshRunSets(game, given);
+      if (opts.learn !== undefined && !noisePathChosen(given) && !opts.quiet) {
+        process.stderr.write('note: --learn draws a fresh noise path for every solve (a frozen path would fit one realisation of the noise); --noise-path frozen keeps one\n');
+      }
       const fresh = { ...experimentSpec(game!, { ...opts, set }), ...engineAsk(opts), seed: opts.seed, out: opts.out, force: opts.force === true };
       await runRequest({ kind: 'train', ...fresh, ...(opts.data ? { data: opts.data } : {}), ...(opts.validation ? { validation: opts.validation } : {}) }, { quiet: opts.quiet });
     });

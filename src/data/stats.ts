@@ -21,6 +21,17 @@ export function std(v: ArrayLike<number>): number {
   return Math.sqrt(s / v.length);
 }
 
+/** The quantiles `qs` of a sample, linearly interpolated between order statistics (numpy's default). */
+export function quantiles(values: ArrayLike<number>, qs: number[]): number[] {
+  const s = sortedCopy(values);
+  return qs.map((q) => {
+    const r = q * (s.length - 1);
+    const lo = Math.floor(r);
+    const hi = Math.min(lo + 1, s.length - 1);
+    return s[lo] + (s[hi] - s[lo]) * (r - lo);
+  });
+}
+
 /**
  * Wasserstein-1 (earth mover's) distance between two empirical distributions on the line:
  * ∫ |F_a(x) − F_b(x)| dx, computed on the merged sorted samples.

@@ -50,6 +50,9 @@ interface Member {
 /** Tasks up to `sharedBytes` bytes of typed arrays in all are sent to every worker (see WorkerPool.run). */
 export const POOL_LIMITS = { sharedBytes: 4 * 2 ** 20 };
 
+/** What the workers did in this process: batches run on them, and tasks a worker computed (tests check that a threaded run used them). */
+export const POOL_COUNTS = { runs: 0, workerTasks: 0 };
+
 /** Bytes of the typed arrays in a value (plain objects and arrays, a few levels down): what a post copies. */
 function payloadBytes(value: unknown, depth = 0): number {
   if (ArrayBuffer.isView(value)) return value.byteLength;
@@ -101,6 +104,7 @@ export class WorkerPool {
    */
   run<T>(engine: { id: number; setup: WorkerSetup }, tasks: WorkerTask[], params: Float32Array, local: (task: WorkerTask) => T): T[] {
     if (this.closed) throw new Error('the fused engine\'s workers were closed');
+    POOL_COUNTS.runs++;
     const results = new Array<T>(tasks.length);
     const slots = this.members.length + 1;
     const next = tasks.length > slots && payloadBytes(tasks) <= POOL_LIMITS.sharedBytes ? new Int32Array(new SharedArrayBuffer(4)) : null;
@@ -122,6 +126,7 @@ export class WorkerPool {
       if (!reply) throw new Error('a fused-engine worker answered without a result');
       if (reply.error) throw new Error(`fused-engine worker: ${reply.error}`);
       reply.indices.forEach((i, j) => (results[i] = reply.results[j]));
+      POOL_COUNTS.workerTasks += reply.indices.length;
     }
     return results;
   }

@@ -8,7 +8,10 @@ import type { AcceptedRange, Dataset, ObservationModel } from '../game.ts';
 import type { RandomStream } from '../random.ts';
 import { readLongTable, writeLongTable } from '../data/csv.ts';
 import { datasetOfRows } from '../data/dataset.ts';
-import { mean, std, wasserstein1 } from '../data/stats.ts';
+import { mean, quantiles, std, wasserstein1 } from '../data/stats.ts';
+
+/** The quantiles a report gives of the predicted and the observed final states. */
+export const REPORTED_QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9];
 
 /**
  * `column`: the CSV's value column; `draw`: `samples` observed populations from the game's data
@@ -58,6 +61,9 @@ export function agentStateObservations<C extends ExperimentConfig>(
         observedStd: std(data.values),
         // the distance between the predicted and the observed distribution of final states
         wasserstein1: wasserstein1(predicted, data.values),
+        // at REPORTED_QUANTILES; like the rest, of the pooled values: any two population sizes compare
+        finalQuantiles: quantiles(predicted, REPORTED_QUANTILES),
+        observedQuantiles: quantiles(data.values, REPORTED_QUANTILES),
       };
     },
   };

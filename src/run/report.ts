@@ -15,6 +15,8 @@ import { buildModel, type Experiment } from './experiment.ts';
 import { writePopulation } from './outputs.ts';
 import { streamOf } from '../streams.ts';
 import { diffusionSummary } from './diffusion.ts';
+import { unpairedReason } from './eval-data.ts';
+import { trainingWarnings } from './warnings.ts';
 import { equilibriumReport } from './equilibrium.ts';
 
 /** What every training summary says about the run (the head of summary.json). */
@@ -139,6 +141,8 @@ async function populationReport<C extends ExperimentConfig>(r: ReportInput<C>): 
     // noise.diffusion "neural": the learned amplitude along the figure's trajectory (src/run/diffusion.ts)
     ...diffusionSummary(model, populationsAt(trained, 1), config.time.saveAt),
     ...equilibrium.summary,
+    // what says this run's numbers are not to be trusted as they stand (src/run/warnings.ts)
+    warnings: trainingWarnings(game, config, facts, { trainLoss: onTrain.loss, validationLoss: onValidation?.loss ?? null }),
     wallSeconds: (performance.now() - r.started) / 1000,
     turns,
     config,
@@ -193,6 +197,7 @@ async function gameMetricsReport<C extends ExperimentConfig>(r: ReportInput<C>):
     testLoss: trained.loss,
     ...metrics,
     mfgOnly,
+    warnings: trainingWarnings(game, config, facts, { trainLoss: facts.lastStep?.trainLoss ?? null, validationLoss: facts.lastStep?.validationLoss ?? null }),
     wallSeconds: (performance.now() - r.started) / 1000,
     config,
   };
@@ -222,6 +227,8 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
   seed: number;
   engine: { name: EngineName; backend: string | null };
   data: Dataset;
+  /** the agents of each observed population, when not the model's (--set agents=N on other data): no loss */
+  dataAgents?: number;
   dataPath: string;
   modelDir: string;
   started: number;
@@ -231,12 +238,13 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
   const configured = r.exp.game.observations.configureFrom?.(data, r.exp.config);
   const exp = configured ? { ...r.exp, config: configured } : r.exp;
   const { game, config } = exp;
+  const unpaired = unpairedReason(config, r.dataAgents ?? config.agents);
   const { model, streams } = buildModel(exp, seed, r.engine.name, r.params);
   // the training's own first initial population (what a fixed-start model was trained from)
   const firstStart = game.initialState(config, streams.initialState);
   const K = evaluationPopulations(config, model.size); // fewer for very large populations (evaluate.ts)
   const paired = game.observations.pairing === 'paired';
-  const ev = evaluateModel(model, data, evaluationStarts(config, seed, firstStart), K, { network: true });
+  const ev = evaluateModel(model, unpaired ? null : data, evaluationStarts(config, seed, firstStart), K, { network: true });
   // games that end (Liar's dice) also get the MFG-only dynamics on the same observations
   const mfgOnly = paired ? evaluateModel(model, data, evaluationStarts(config, seed, firstStart), K, { network: false }) : null;
   const metrics = game.observations.metrics(ev.finalPopulations, data, config, { endSteps: ev.endSteps, mfgOnlyFinals: mfgOnly?.finalPopulations });
@@ -277,6 +285,7 @@ export async function evaluateOnData<C extends ExperimentConfig>(r: {
     engine: r.engine.name,
     populations,
     loss: ev.loss,
+    ...(unpaired ? { dataAgents: r.dataAgents, lossNotComputed: unpaired } : {}),
     ...metrics,
     ...equilibrium.summary,
     wallSeconds: (performance.now() - r.started) / 1000,

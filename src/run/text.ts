@@ -1,7 +1,7 @@
 // What the commands print for people: state values as the game's figures show them, quantile
 // tables, metrics, and the closing lines of a training run.
 import type { TrainingReport } from './report.ts';
-import { mean, sortedCopy } from '../data/stats.ts';
+import { mean, quantiles } from '../data/stats.ts';
 
 /**
  * A state value for people: decimal, as summary.json and `eval` give it (arrival times in decimal
@@ -32,17 +32,6 @@ export function formatMs(ms: number | null): string {
   if (ms === null) return '—';
   return ms >= 10 ? ms.toFixed(1) : ms.toPrecision(3);
 }
-
-export function quantiles(values: ArrayLike<number>, qs: number[]): number[] {
-  const s = sortedCopy(values);
-  return qs.map((q) => {
-    const r = q * (s.length - 1);
-    const lo = Math.floor(r);
-    const hi = Math.min(lo + 1, s.length - 1);
-    return s[lo] + (s[hi] - s[lo]) * (r - lo);
-  });
-}
-
 
 /** "fused engine", or "graph engine on wasm". */
 export function engineLabel(s: { engine?: unknown; backend?: unknown }): string {

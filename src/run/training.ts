@@ -117,7 +117,9 @@ async function trainIn(partial: Omit<TrainingRun, 'engine'>, ask: TrainRequest |
       },
     });
     progress?.stop();
-    io.out(trainingText(await saveTrainedRun(run), game.figureStyle?.(config).yFormat ?? 'number', game.title, req.dir));
+    const report = await saveTrainedRun(run);
+    io.out(trainingText(report, game.figureStyle?.(config).yFormat ?? 'number', game.title, req.dir));
+    for (const w of (report.summary.warnings as string[] | undefined) ?? []) io.note(`warning: ${w}`);
     if (run.result.stoppedEarly) {
       io.note(`stopped after step ${run.result.metrics.length} of ${config.training.steps}; continue it with: neural-mfg train --resume ${shellWord(req.dir)}`);
       return EXIT_INTERRUPTED;

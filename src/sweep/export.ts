@@ -3,6 +3,7 @@
 // A finished job is skipped, so resubmitting the whole array after a failure redoes only the rest.
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { PACKAGE_ROOT } from '../package.ts';
 import type { SweepManifest } from './manifest.ts';
@@ -125,33 +126,6 @@ export function kubernetesJob(manifest: SweepManifest, o: KubernetesOptions): Re
   };
 }
 
-const PLAIN = /^[A-Za-z_/][\w./-]*$/;
-const RESERVED = /^(true|false|yes|no|on|off|null|y|n)$/i;
-const scalar = (v: unknown): string =>
-  typeof v === 'string' ? (PLAIN.test(v) && !RESERVED.test(v) ? v : JSON.stringify(v)) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : 'null';
-const key = (k: string) => (PLAIN.test(k) && !RESERVED.test(k) ? k : JSON.stringify(k));
-const isNode = (v: unknown) => v !== null && typeof v === 'object' && (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0);
-const empty = (v: unknown) => (Array.isArray(v) ? '[]' : '{}');
-
-/** YAML block style for plain JSON data (strings quoted JSON-style where plain would be ambiguous). */
-export function toYaml(value: unknown, indent = ''): string {
-  if (Array.isArray(value)) {
-    return value
-      .map((item) => {
-        if (!isNode(item)) return `${indent}- ${item !== null && typeof item === 'object' ? empty(item) : scalar(item)}\n`;
-        const inner = toYaml(item, `${indent}  `);
-        return Array.isArray(item) ? `${indent}-\n${inner}` : `${indent}- ${inner.slice(indent.length + 2)}`;
-      })
-      .join('');
-  }
-  return Object.entries(value as Record<string, unknown>)
-    .map(([k, v]) => {
-      if (isNode(v)) return `${indent}${key(k)}:\n${toYaml(v, `${indent}  `)}`;
-      return `${indent}${key(k)}: ${v !== null && typeof v === 'object' ? empty(v) : scalar(v)}\n`;
-    })
-    .join('');
-}
-
 /** Writes DIR/sweep.sbatch (and DIR/slurm/ for its logs); returns the file. */
 export async function writeSlurm(dir: string, manifest: SweepManifest, o: SlurmOptions): Promise<string> {
   await mkdir(join(dir, 'slurm'), { recursive: true });
@@ -169,7 +143,7 @@ export async function writeKubernetes(dir: string, manifest: SweepManifest, o: K
     file,
     `# neural-mfg sweep ${manifest.id}: ${manifest.jobs.length} jobs as a Kubernetes Indexed Job.\n` +
       `# Copy the sweep's folder to the volume "${o.claim}"${o.subPath ? ` (at ${o.subPath})` : ''}, then: kubectl apply -f sweep-job.yaml\n` +
-      toYaml(job),
+      stringify(job),
   );
   return file;
 }
