@@ -287,7 +287,7 @@ test('sweep export --to kubernetes: an Indexed Job that the batch/v1 schema acce
   assert.is(spec.completions, 4);
   assert.is(spec.parallelism, 3);
   assert.is(spec.backoffLimitPerIndex, 2);
-  assert.equal(spec.podFailurePolicy.rules, [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }]);
+  assert.equal(spec.podFailurePolicy.rules, [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }]);
   assert.is(spec.template.spec.restartPolicy, 'Never');
   const container = spec.template.spec.containers[0];
   assert.is(container.image, 'registry.example/neural-mfg:0.1.0');

@@ -3,7 +3,6 @@
 // what was seen, with the numbers, and what it usually means.
 import type { ExperimentConfig } from '../config.ts';
 import type { Game } from '../game.ts';
-import type { RunFacts } from './report.ts';
 
 /** A validation loss more than this many times the training loss is "far above" it. */
 export const VALIDATION_RATIO = 2;
@@ -12,11 +11,18 @@ export const EDGE_SHARE = 0.01;
 
 const fmt = (x: number) => x.toPrecision(4);
 
+/** What a training learned, as its summary says it (report.ts RunFacts has these fields). */
+export interface LearnedFacts {
+  learned?: Record<string, number>;
+  intervals?: Record<string, [number, number]>;
+  bootstrap?: { percentile: Record<string, [number, number]> };
+}
+
 /** The warnings of a training whose report has these losses (`config`: the configuration it started from). */
 export function trainingWarnings<C extends ExperimentConfig>(
   game: Game<C>,
   config: C,
-  facts: Pick<RunFacts, 'learned' | 'intervals' | 'bootstrap'>,
+  facts: LearnedFacts,
   losses: { trainLoss: number | null; validationLoss: number | null },
 ): string[] {
   const warnings: string[] = [];

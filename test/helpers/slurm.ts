@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { availableParallelism, hostname, tmpdir } from 'node:os';
+import { availableParallelism, hostname, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { need } from './requires.ts';
 
@@ -86,7 +86,8 @@ export async function startSlurm(): Promise<SlurmCluster> {
       'SelectType=select/cons_tres',
       'SelectTypeParameters=CR_Core',
       'ReturnToService=2',
-      `NodeName=${host} NodeAddr=127.0.0.1 CPUs=${availableParallelism()} State=UNKNOWN`,
+      // the node's memory as Slurm reads it (MiB), so that the export's --mem (2G by default) fits
+      `NodeName=${host} NodeAddr=127.0.0.1 CPUs=${availableParallelism()} RealMemory=${Math.floor((0.95 * totalmem()) / 2 ** 20)} State=UNKNOWN`,
       `PartitionName=tests Nodes=${host} Default=YES MaxTime=INFINITE State=UP`,
       '',
     ].join('\n'),
