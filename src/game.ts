@@ -200,6 +200,23 @@ export interface AnalysisInput<C extends ExperimentConfig> {
    * game's analysis never imports the run layer that imports the games (the epidemic's rolling evaluation).
    */
   forecast?(request: ForecastRequest): Promise<ForecastResult>;
+  /**
+   * Trains a run of `config` into `dir` and saves it as `train` does (src/run/training.ts: a fit
+   * that diverges is tried again at smaller learning rates; a DivergenceError where none
+   * converged), on the analysis's engine, passed in like `forecast` (the epidemic's rolling evaluation).
+   */
+  trainRun?(request: AnalysisTrainRequest<C>): Promise<{ learned: Record<string, number> | null; learningRateFactor: number }>;
+}
+
+/** A run an analysis trains into a folder (AnalysisInput.trainRun). */
+export interface AnalysisTrainRequest<C extends ExperimentConfig> {
+  config: C;
+  seed: number;
+  /** the observations file */
+  data: string;
+  dir: string;
+  /** a diverged fit tried again with the learning rates × factor */
+  onRetry?(why: string, factor: number): void;
 }
 
 /** What `evaluate` returns: the final observed state of each trajectory and, for games that end, when. */

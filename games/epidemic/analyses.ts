@@ -14,8 +14,6 @@ import { rollingWindows, summariseRolling, type RollingWindow, type WindowOutcom
 import { BASELINE_NAMES, BASELINE_TITLES } from '../../src/forecast/forecast.ts';
 import type { PointScores } from '../../src/forecast/scores.ts';
 import { rollingForecastsFigure, rollingMaleFigure } from '../../src/plot/forecast.ts';
-import { decideEngine } from '../../src/run/engine.ts';
-import { saveTrainedRun, trainSteadily } from '../../src/run/training.ts';
 import { DivergenceError } from '../../src/train/loop.ts';
 import type { EpidemicConfig } from './config.ts';
 import type { RollingSettings } from './rolling.ts';
@@ -38,8 +36,12 @@ interface WindowRun {
   /** the horizon: the model's median and bands, and each baseline */
   forecast: { dates: string[]; median: number[]; low50: number[]; high50: number[]; low90: number[]; high90: number[] };
   baselines: Record<string, number[]>;
+  /** the fit over the window: mean |log10(1 + fitted) − log10(1 + observed)| of the 7-day means (the paths' median) */
+  fitMale?: number | null;
   learned: Record<string, number> | null;
-  /** 1, or the factor of the learning rates after a diverged fit (trainSteadily) */
+  /** each member's learned values (rolling.ensemble fits per window) */
+  members?: (Record<string, number> | null)[];
+  /** 1, or the factor of the learning rates after a diverged fit (trainSteadily; the smallest over the members) */
   learningRateFactor: number;
   fitSeconds: number;
   seconds: number;
@@ -72,23 +74,40 @@ async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow,
   const config = withOverrides(game, input.config, [`data.from=${w.from}`, `data.to=${w.to}`]);
   const tmp = await mkdtemp(join(tmpdir(), 'neural-mfg-rolling-'));
   try {
-    if (!input.forecast) throw new Error('the rolling evaluation needs the run layer\'s forecast (AnalysisInput.forecast)');
-    // the engine the command started (its backend too, for the graph engine)
-    const engine = { name: decideEngine(game, config, {}, { gpu: false }).name, backend: null, note: null };
-    let trained;
-    try {
-      trained = await trainSteadily(
-        { exp: { game, preset: 'japan-rolling', config }, seed, engine, data: dataFile, validation: null, dir: join(tmp, 'run') },
-        { onRetry: (why, f) => input.progress(`window ${w.from} to ${w.to}: ${why}; again with the learning rates × ${f}`) },
-      );
-    } catch (err) {
-      if (!(err instanceof DivergenceError)) throw err;
-      return failedWindow(w, err.message, started);
+    if (!input.forecast || !input.trainRun) throw new Error('the rolling evaluation needs the run layer\'s training and forecast (AnalysisInput.trainRun, .forecast)');
+    // the ensemble's members (rolling.ensemble), each from its own seed; a member whose fit
+    // diverged at every learning rate is left out, a window with none left is not scored
+    const members: { dir: string; learned: Record<string, number> | null; learningRateFactor: number }[] = [];
+    const failures: string[] = [];
+    for (let k = 0; k < r.ensemble; k++) {
+      const dir = join(tmp, `run-${k}`);
+      try {
+        const { learned, learningRateFactor } = await input.trainRun({
+          config,
+          seed: seed + k,
+          data: dataFile,
+          dir,
+          onRetry: (why, f) => input.progress(`window ${w.from} to ${w.to}${r.ensemble > 1 ? `, seed ${seed + k}` : ''}: ${why}; again with the learning rates × ${f}`),
+        });
+        members.push({ dir, learned, learningRateFactor });
+      } catch (err) {
+        if (!(err instanceof DivergenceError)) throw err;
+        failures.push(err.message);
+      }
     }
-    const { run, learningRateFactor } = trained;
-    await saveTrainedRun(run);
+    if (members.length === 0) return failedWindow(w, failures[0], started);
     const fitSeconds = (performance.now() - started) / 1000;
-    const { forecast: f, summary } = await input.forecast({ run: join(tmp, 'run'), days: r.horizon, data: dataFile, out: join(tmp, 'forecast'), paths: r.paths, seed, calibrate: true, force: true });
+    const { forecast: f, summary } = await input.forecast({
+      run: members[0].dir,
+      members: members.slice(1).map((m) => m.dir),
+      days: r.horizon,
+      data: dataFile,
+      out: join(tmp, 'forecast'),
+      paths: r.paths,
+      seed,
+      calibrate: true,
+      force: true,
+    });
     const list = (v: ArrayLike<number>) => Array.from(v);
     return {
       window: w,
@@ -99,14 +118,28 @@ async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow,
       observed: { dates: [...f.window.dates, ...f.dates], values: [...list(f.window.observed), ...list(f.observed)].map(finite) },
       forecast: { dates: f.dates, median: list(f.bands.median), low50: list(f.bands.low50), high50: list(f.bands.high50), low90: list(f.bands.low90), high90: list(f.bands.high90) },
       baselines: Object.fromEntries(Object.entries(f.baselines).map(([name, v]) => [name, list(v)])),
-      learned: run.model.learnedValues() ?? null,
-      learningRateFactor,
+      fitMale: fitMaleOf(f.window.observed, f.window.fitted),
+      learned: members[0].learned,
+      members: members.map((m) => m.learned),
+      learningRateFactor: Math.min(...members.map((m) => m.learningRateFactor)),
       fitSeconds,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** The in-window error of the fit (the same measure as the forecast's MALE, over the window's known days). */
+function fitMaleOf(observed: ArrayLike<number>, fitted: ArrayLike<number>): number | null {
+  let sum = 0;
+  let days = 0;
+  for (let d = 0; d < observed.length; d++) {
+    if (!Number.isFinite(observed[d]) || !Number.isFinite(fitted[d])) continue;
+    sum += Math.abs(Math.log10(1 + Math.max(0, fitted[d])) - Math.log10(1 + observed[d]));
+    days++;
+  }
+  return days > 0 ? sum / days : null;
 }
 
 /** A window without a forecast: scored for no method, so that every method's median is over the same windows. */
@@ -164,7 +197,7 @@ async function rollingResult(config: EpidemicConfig, runs: WindowRun[]): Promise
   const cell = (v: number | null | undefined) => (v === null || v === undefined ? '' : v);
   const rows = outcomes.map((o) => [o.window.index, o.window.from, o.window.to, o.window.forecastFrom, o.window.forecastTo, ...methods.map((m) => cell(o.male[m])), cell(o.coverage50), cell(o.coverage90), o.coveredDays]);
   const medianRow = ['median', '', '', '', '', ...methods.map((m) => cell(s.medianMale[m])), cell(s.coverage50), cell(s.coverage90), outcomes.reduce((a, o) => a + o.coveredDays, 0)];
-  const setting = `${r.fitDays} days fitted, ${r.horizon} forecast, every ${r.every} days from ${r.first} (${runs.length} windows)`;
+  const setting = `${r.fitDays} days fitted, ${r.horizon} forecast, every ${r.every} days from ${r.first} (${runs.length} windows${r.ensemble > 1 ? `, ${r.ensemble} fits each` : ''})`;
   // a job of one window whose fit failed has nothing to draw
   const scoredRuns = runs.filter((run) => !run.failed);
   const maleFigure = scoredRuns.length === 0 ? '' : await rollingMaleFigure({
@@ -192,7 +225,7 @@ async function rollingResult(config: EpidemicConfig, runs: WindowRun[]): Promise
   ];
   return {
     summary: {
-      plan: { first: r.first, last: r.last, fitDays: r.fitDays, horizon: r.horizon, every: r.every, paths: r.paths },
+      plan: { first: r.first, last: r.last, fitDays: r.fitDays, horizon: r.horizon, every: r.every, paths: r.paths, ensemble: r.ensemble },
       windows: runs.length,
       failedWindows: failed.map((run) => ({ from: run.window.from, to: run.window.to, why: run.failed })),
       ...s,

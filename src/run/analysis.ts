@@ -16,7 +16,7 @@ import type { MeanFieldModel } from '../mfg/model.ts';
 import { experimentOf, type Experiment } from './experiment.ts';
 import { chooseEngine } from './engine.ts';
 import { claimSweepFolder } from './folder.ts';
-import { fitModel } from './training.ts';
+import { fitModel, saveTrainedRun, trainSteadily } from './training.ts';
 import { RequestError, type AnalyzeRequest } from './requests.ts';
 import type { RunIO } from './io.ts';
 import { gameByName } from '../../games/index.ts';
@@ -100,9 +100,15 @@ export function analysisFolder(req: AnalyzeRequest): string {
  * What the run layer hands an analysis to train and evaluate with: models fitted as a train run of
  * the experiment would fit them (src/run/training.ts), on `engine`.
  */
-export function analysisTools<C extends ExperimentConfig>(exp: Experiment<C>, engine: EngineName): Pick<AnalysisInput<C>, 'fit' | 'evaluate' | 'forecast'> {
+export function analysisTools<C extends ExperimentConfig>(exp: Experiment<C>, engine: EngineName): Pick<AnalysisInput<C>, 'fit' | 'evaluate' | 'forecast' | 'trainRun'> {
   return {
     forecast: forecastRun,
+    trainRun: async ({ config, seed, data, dir, onRetry }) => {
+      const choice = { name: engine, backend: null, note: null };
+      const { run, learningRateFactor } = await trainSteadily({ exp: { game: exp.game, preset: exp.preset, config }, seed, engine: choice, data, validation: null, dir }, { ...(onRetry ? { onRetry } : {}) });
+      await saveTrainedRun(run);
+      return { learned: run.model.learnedValues() ?? null, learningRateFactor };
+    },
     fit: async (config, seed, observations) => (await fitModel({ game: exp.game, preset: exp.preset, config }, seed, engine, { train: observations, validation: null })).model,
     evaluate: (model, observations, starts, populations, opts) => evaluateModel(model as MeanFieldModel<C>, observations, starts, populations, opts),
   };

@@ -6,6 +6,11 @@
 export interface ForecastRequest {
   /** the training run's folder (or its model/ folder) */
   run: string;
+  /**
+   * other runs fitted on the same window (another seed): an ensemble, whose noise paths are pooled
+   * with the run's (the paths shared out evenly); empty: the run alone
+   */
+  members: string[];
   /** days forecast after the fitted window */
   days: number;
   /** observations to score against (the upstream file or the generic format); null: the run's own file */
@@ -51,10 +56,11 @@ function text(field: string, flag: string, v: unknown): string {
  * defaults filled in, every field checked.
  */
 export function forecastRequest(raw: Record<string, unknown>): ForecastRequest {
-  const known = new Set(['run', 'days', 'data', 'out', 'paths', 'seed', 'calibrate', 'force']);
+  const known = new Set(['run', 'members', 'days', 'data', 'out', 'paths', 'seed', 'calibrate', 'force']);
   for (const k of Object.keys(raw)) if (!known.has(k) && raw[k] !== undefined) throw new ForecastRequestError(`forecast request: unknown field "${k}"`);
   return {
     run: text('the run folder', 'RUN_DIR', raw.run),
+    members: members(raw.members),
     days: raw.days === undefined ? FORECAST_DEFAULTS.days : wholeNumber('the horizon in days', '--days', raw.days, 1, MAX_FORECAST_DAYS),
     data: raw.data === undefined || raw.data === null ? null : text('the observations file', '--data', raw.data),
     out: text('the output folder', '--out', raw.out),
@@ -63,6 +69,12 @@ export function forecastRequest(raw: Record<string, unknown>): ForecastRequest {
     calibrate: flag('--no-calibration', raw.calibrate, true),
     force: flag('--force', raw.force, false),
   };
+}
+
+function members(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new ForecastRequestError(`MORE_RUNS: expected a list of run folders, got ${JSON.stringify(v)}`);
+  return v.map((m) => text('each other run folder', 'MORE_RUNS', m));
 }
 
 function flag(name: string, v: unknown, otherwise: boolean): boolean {

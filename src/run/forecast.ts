@@ -39,6 +39,8 @@ export interface ForecastSummary {
   command: 'forecast';
   game: string;
   run: string;
+  /** the other runs of an ensemble, whose paths are pooled with the run's (empty: the run alone) */
+  members: string[];
   data: string;
   window: { from: string; to: string; days: number };
   horizon: { from: string; to: string; days: number };
@@ -95,11 +97,28 @@ function timeSeriesOf(game: Game, run: string) {
 }
 
 /**
+ * The learned mechanics' starting values of the run's preset (`field=value` overrides): the saved
+ * model's configuration holds the values the model learned, and a baseline started from them would
+ * follow the model's fit rather than stand on its own. None where the preset is unknown.
+ */
+function presetStart(game: Game, config: ExperimentConfig, preset: string): string[] {
+  const raw = game.presets[preset];
+  if (raw === undefined) return [];
+  const start = game.parseConfig(raw) as unknown as Record<string, Record<string, unknown>>;
+  return inverseOf(config).learn.flatMap((field) => {
+    const [section, name] = field.split('.');
+    const value = start[section]?.[name];
+    return typeof value === 'number' ? [`${field}=${value}`] : [];
+  });
+}
+
+/**
  * The game without the network, fitted on the run's window and data from the run's configuration
- * (network.kind none; the learned mechanics learned again; no bootstrap), saved as a run in `dir`.
+ * (network.kind none; the learned mechanics learned again from the preset's starting values; no
+ * bootstrap), saved as a run in `dir`.
  */
 async function fitNoNetwork(game: Game, config: ExperimentConfig, preset: string, seed: number, data: string, dir: string, say: (line: string) => void) {
-  const own = withOverrides(game, config, ['network.kind=none', 'inverse.bootstrap=0']);
+  const own = withOverrides(game, config, ['network.kind=none', 'inverse.bootstrap=0', ...presetStart(game, config, preset)]);
   const engine = await chooseEngine(game, own, { backend: DEFAULT_BACKEND });
   const { run } = await trainSteadily({ exp: { game, preset, config: own }, seed, engine, data, validation: null, dir }, { onRetry: (why, f) => say(`the game without the network: ${why}; again with the learning rates × ${f}`) });
   await saveTrainedRun(run);
@@ -116,17 +135,22 @@ function dailyOf(history: SeriesHistory, name: string): DailySeries {
 export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {}): Promise<ForecastResult> {
   const started = performance.now();
   const say = hooks.progress ?? (() => {});
-  if (!existsSync(join(modelFolder(req.run), 'model.json'))) {
-    throw new ForecastRequestError(`${req.run}: not a training run's folder (no model.json in it or in its model/): train one with neural-mfg train epidemic --out DIR`);
+  const runs = [req.run, ...req.members];
+  for (const run of runs) {
+    if (!existsSync(join(modelFolder(run), 'model.json'))) {
+      throw new ForecastRequestError(`${run}: not a training run's folder (no model.json in it or in its model/): train one with neural-mfg train epidemic --out DIR`);
+    }
   }
+  if (req.paths < runs.length) throw new ForecastRequestError(`--paths ${req.paths}: an ensemble of ${runs.length} runs needs at least one path each`);
   const inspected = await inspectModel(req.run);
   const game = inspected.game;
   const series = timeSeriesOf(game, req.run);
   if (req.data !== null && !existsSync(req.data)) throw new ForecastRequestError(`--data ${req.data}: no such file`);
   const claim = await claimOutput(req.out, { command: 'forecast', game: game.name, force: req.force });
   try {
-    say(`projecting ${req.run} ${req.days} days past its window over ${req.paths} noise paths`);
-    const projection = await projectRun({ run: req.run, days: req.days, paths: req.paths, ...(req.seed !== null ? { seed: req.seed } : {}), ...(req.data ? { data: req.data } : {}) });
+    say(`projecting ${runs.length === 1 ? req.run : `an ensemble of ${runs.length} runs (${runs.join(', ')})`} ${req.days} days past its window over ${req.paths} noise paths`);
+    const projections = await projectEnsemble(req, runs);
+    const projection = projections[0];
     if (!projection.dataFile) throw new ForecastRequestError(`${req.run}: the run names no observations file (its summary.json has no "data"): give one with --data FILE`);
     const dataFile = projection.dataFile;
     const history = await series.history(dataFile, inspected.config);
@@ -160,7 +184,8 @@ export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {
       daily,
       window: { from: projection.window.from, to: projection.window.to },
       days: req.days,
-      paths: projection.simulated[main],
+      // an ensemble's paths pooled: its median and bands are over every member's paths
+      paths: projections.flatMap((p) => p.simulated[main]),
       noNetwork: medianPath(noNetwork.simulated[main]),
       sir,
       ...(req.calibrate ? { calibration: { anchor: 'trend' as const, noise: streamOf(projection.seed, 'forecastNoise') } } : {}),
@@ -173,6 +198,7 @@ export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {
       command: 'forecast',
       game: game.name,
       run: req.run,
+      members: req.members,
       data: dataFile,
       window: projection.window,
       horizon: { from: forecast.dates[0], to: forecast.dates[forecast.dates.length - 1], days: req.days },
@@ -200,6 +226,25 @@ export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {
   } finally {
     await claim.release();
   }
+}
+
+/**
+ * Each run of the ensemble projected (the run first): the paths shared out evenly, each member
+ * from its own seed (req.seed + k where a seed is given); every member must be fitted on the same
+ * window of the same game.
+ */
+async function projectEnsemble(req: ForecastRequest, runs: string[]): Promise<Projection[]> {
+  const projections: Projection[] = [];
+  for (const [k, run] of runs.entries()) {
+    const paths = Math.floor(req.paths / runs.length) + (k < req.paths % runs.length ? 1 : 0);
+    const p = await projectRun({ run, days: req.days, paths, ...(req.seed !== null ? { seed: req.seed + k } : {}), ...(req.data ? { data: req.data } : {}) });
+    const first = projections[0];
+    if (first && (p.game !== first.game || p.window.from !== first.window.from || p.window.to !== first.window.to)) {
+      throw new ForecastRequestError(`${run}: a ${p.game} run fitted from ${p.window.from} to ${p.window.to}; the ensemble's first run (${runs[0]}) is a ${first.game} run fitted from ${first.window.from} to ${first.window.to}: every member must be fitted on the same window`);
+    }
+    projections.push(p);
+  }
+  return projections;
 }
 
 /** The bootstrap replicates a run's summary.json records (0: none, or no summary). */
