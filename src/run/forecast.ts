@@ -240,7 +240,7 @@ async function projectEnsemble(req: ForecastRequest, runs: string[]): Promise<Pr
     const p = await projectRun({ run, days: req.days, paths, ...(req.seed !== null ? { seed: req.seed + k } : {}), ...(req.data ? { data: req.data } : {}) });
     const first = projections[0];
     if (first && (p.game !== first.game || p.window.from !== first.window.from || p.window.to !== first.window.to)) {
-      throw new ForecastRequestError(`${run}: a ${p.game} run fitted from ${p.window.from} to ${p.window.to}; the ensemble's first run (${runs[0]}) is a ${first.game} run fitted from ${first.window.from} to ${first.window.to}: every member must be fitted on the same window`);
+      throw new ForecastRequestError(`${run}: fitted from ${p.window.from} to ${p.window.to} (game ${p.game}), the ensemble's first run ${runs[0]} from ${first.window.from} to ${first.window.to} (game ${first.game}): every member must be fitted on the same window of the same game`);
     }
     projections.push(p);
   }
