@@ -104,12 +104,12 @@ test('train, eval and forecast on a file in the generic format (date,confirmed,p
   assert.equal(a.map((r) => r.slice(0, 2)), b.map((r) => r.slice(0, 2)));
 });
 
-test('an ensemble pools its members\' paths: a run without infection and a run with it, one path each, give the median halfway between 0 and the second run\'s own path', async () => {
+test('an ensemble combines its members: a run without infection and a run with it, one path each; pooled, the median halfway between 0 and the second run\'s path, the 90% band from 5% to 95% of it; the median of the members\' bands, every band halfway', async () => {
   const none = await smallRun('initial.source=given', 'initial.infected=0', 'mechanics.transmission=0');
   const some = await smallRun();
   // the second member projects from seed + 1: alone with that seed and one path, it gives its own path
   const alone = await forecastRun(forecastRequest({ run: some, days: 7, paths: 1, seed: 6, out: await tmp(), calibrate: false }));
-  const pooled = await forecastRun(forecastRequest({ run: none, members: [some], days: 7, paths: 2, seed: 5, out: await tmp(), calibrate: false }));
+  const pooled = await forecastRun(forecastRequest({ run: none, members: [some], combine: 'pool', days: 7, paths: 2, seed: 5, out: await tmp(), calibrate: false }));
   assert.equal(pooled.summary.members, [some]);
   const own = Array.from(alone.forecast.bands.median);
   assert.ok(own.every((v) => v > 0.5), own.join(','));
@@ -117,6 +117,10 @@ test('an ensemble pools its members\' paths: a run without infection and a run w
   assert.equal(Array.from(pooled.forecast.bands.median), own.map((a) => a / 2));
   assert.equal(Array.from(pooled.forecast.bands.high90).map((v, k) => Math.abs(v - 0.95 * own[k]) < 1e-9 * own[k]), new Array(7).fill(true));
   assert.equal(Array.from(pooled.forecast.bands.low90).map((v, k) => Math.abs(v - 0.05 * own[k]) < 1e-9 * own[k]), new Array(7).fill(true));
+  // the median of the members' bands: each member's bands have no width (one path), their median is halfway
+  const median = await forecastRun(forecastRequest({ run: none, members: [some], days: 7, paths: 2, seed: 5, out: await tmp(), calibrate: false }));
+  assert.is(median.summary.combine, 'median');
+  for (const band of [median.forecast.bands.median, median.forecast.bands.low90, median.forecast.bands.high50]) assert.equal(Array.from(band), own.map((a) => a / 2));
   // a member fitted on another window is refused (one line, status 2)
   const shifted = await smallRun('data.from=2021-03-02', 'data.to=2021-03-15');
   const r = cli('forecast', some, shifted, '--days', '7', '--paths', '4', '--out', await tmp());
@@ -149,9 +153,10 @@ test('malformed forecast requests get one line and status 2: bad --days, a folde
 });
 
 test('a forecast request is plain data, checked field by field', () => {
-  assert.equal(forecastRequest({ run: 'runs/x', out: 'o' }), { run: 'runs/x', members: [], days: 28, data: null, out: 'o', paths: 200, seed: null, calibrate: true, force: false });
+  assert.equal(forecastRequest({ run: 'runs/x', out: 'o' }), { run: 'runs/x', members: [], combine: 'median', days: 28, data: null, out: 'o', paths: 200, seed: null, calibrate: true, force: false });
   assert.equal(forecastRequest({ run: 'a', members: ['b', 'c'], out: 'o' }).members, ['b', 'c']);
   assert.throws(() => forecastRequest({ run: 'a', members: 'b', out: 'o' }), /MORE_RUNS: expected a list of run folders/);
+  assert.throws(() => forecastRequest({ run: 'a', combine: 'mean', out: 'o' }), /--combine mean: expected one of pool, median/);
   assert.equal(forecastRequest({ run: 'r', out: 'o', days: '14', paths: '50', seed: '3', data: 'd.csv' }).days, 14);
   assert.throws(() => forecastRequest({ run: 'r', out: 'o', paths: 0 }), (e: Error) => e instanceof ForecastRequestError && /--paths 0/.test(e.message));
   assert.throws(() => forecastRequest({ run: '', out: 'o' }), /RUN_DIR/);

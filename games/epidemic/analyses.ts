@@ -100,6 +100,7 @@ async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow,
     const { forecast: f, summary } = await input.forecast({
       run: members[0].dir,
       members: members.slice(1).map((m) => m.dir),
+      combine: r.combine,
       days: r.horizon,
       data: dataFile,
       out: join(tmp, 'forecast'),

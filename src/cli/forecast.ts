@@ -11,7 +11,7 @@ const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === u
 export async function forecastCommand(run: string, members: string[], opts: Record<string, unknown>): Promise<void> {
   let req;
   try {
-    req = forecastRequest({ run, members, days: opts.days, data: opts.data, out: opts.out, paths: opts.paths, seed: opts.seed, calibrate: opts.calibration !== false, force: opts.force === true });
+    req = forecastRequest({ run, members, combine: opts.combine, days: opts.days, data: opts.data, out: opts.out, paths: opts.paths, seed: opts.seed, calibrate: opts.calibration !== false, force: opts.force === true });
   } catch (err) {
     if (err instanceof ForecastRequestError) throw new UsageError(err.message);
     throw err;
@@ -45,6 +45,7 @@ export function registerForecast(program: Command): void {
     .option('--days <n>', `days forecast after the window (default ${FORECAST_DEFAULTS.days})`)
     .option('--data <file.csv>', "observations to score against (the upstream Japanese file or the generic format date,confirmed[,fatal,severe,population]; default: the run's own)")
     .option('--out <dir>', 'output folder (forecast.csv, baselines.csv, forecast.svg/.png, summary.json, no-network/)')
+    .option('--combine <how>', "with several runs (an ensemble): median (each band the median over the runs of that run's band, the COVID-19 Forecast Hubs' ensemble; default) or pool (the bands of all their paths together)")
     .option('--paths <n>', `noise paths behind the bands (default ${FORECAST_DEFAULTS.paths})`)
     .option('--seed <n>', "seed of the paths (default: the run's own)")
     .option('--no-calibration', "the model's own noise paths as they are: without the anchor on the last observed week and the dispersion fitted on the window")

@@ -1,6 +1,7 @@
 // What `neural-mfg forecast` is asked to do, as a plain, serialisable request (a manifest or a
 // queue can hold it), validated once here with errors that name the field: the run layer
 // (src/run/forecast.ts) takes only requests that passed.
+import { ENSEMBLE_COMBINES, type EnsembleCombine } from '../forecast/forecast.ts';
 
 /** A forecast of a trained epidemic run (README "Forecasts on real data"). */
 export interface ForecastRequest {
@@ -11,6 +12,8 @@ export interface ForecastRequest {
    * with the run's (the paths shared out evenly); empty: the run alone
    */
   members: string[];
+  /** how the members' forecasts are combined (src/forecast/forecast.ts EnsembleCombine): 'median' of their bands (default) or 'pool' their paths */
+  combine: EnsembleCombine;
   /** days forecast after the fitted window */
   days: number;
   /** observations to score against (the upstream file or the generic format); null: the run's own file */
@@ -56,11 +59,12 @@ function text(field: string, flag: string, v: unknown): string {
  * defaults filled in, every field checked.
  */
 export function forecastRequest(raw: Record<string, unknown>): ForecastRequest {
-  const known = new Set(['run', 'members', 'days', 'data', 'out', 'paths', 'seed', 'calibrate', 'force']);
+  const known = new Set(['run', 'members', 'combine', 'days', 'data', 'out', 'paths', 'seed', 'calibrate', 'force']);
   for (const k of Object.keys(raw)) if (!known.has(k) && raw[k] !== undefined) throw new ForecastRequestError(`forecast request: unknown field "${k}"`);
   return {
     run: text('the run folder', 'RUN_DIR', raw.run),
     members: members(raw.members),
+    combine: raw.combine === undefined ? 'median' : combine(raw.combine),
     days: raw.days === undefined ? FORECAST_DEFAULTS.days : wholeNumber('the horizon in days', '--days', raw.days, 1, MAX_FORECAST_DAYS),
     data: raw.data === undefined || raw.data === null ? null : text('the observations file', '--data', raw.data),
     out: text('the output folder', '--out', raw.out),
@@ -69,6 +73,11 @@ export function forecastRequest(raw: Record<string, unknown>): ForecastRequest {
     calibrate: flag('--no-calibration', raw.calibrate, true),
     force: flag('--force', raw.force, false),
   };
+}
+
+function combine(v: unknown): EnsembleCombine {
+  if (typeof v !== 'string' || !(ENSEMBLE_COMBINES as readonly string[]).includes(v)) throw new ForecastRequestError(`--combine ${String(v)}: expected one of ${ENSEMBLE_COMBINES.join(', ')}`);
+  return v as EnsembleCombine;
 }
 
 function members(v: unknown): string[] {

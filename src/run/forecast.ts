@@ -41,6 +41,8 @@ export interface ForecastSummary {
   run: string;
   /** the other runs of an ensemble, whose paths are pooled with the run's (empty: the run alone) */
   members: string[];
+  /** how the members' forecasts were combined (with members): the median of their bands, or their paths pooled */
+  combine: ForecastRequest['combine'];
   data: string;
   window: { from: string; to: string; days: number };
   horizon: { from: string; to: string; days: number };
@@ -186,6 +188,7 @@ export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {
       days: req.days,
       // an ensemble's paths pooled: its median and bands are over every member's paths
       paths: projections.flatMap((p) => p.simulated[main]),
+      ensemble: { sizes: projections.map((p) => p.simulated[main].length), combine: req.combine },
       noNetwork: medianPath(noNetwork.simulated[main]),
       sir,
       ...(req.calibrate ? { calibration: { anchor: 'trend' as const, noise: streamOf(projection.seed, 'forecastNoise') } } : {}),
@@ -199,6 +202,7 @@ export async function forecastRun(req: ForecastRequest, hooks: ForecastHooks = {
       game: game.name,
       run: req.run,
       members: req.members,
+      combine: req.combine,
       data: dataFile,
       window: projection.window,
       horizon: { from: forecast.dates[0], to: forecast.dates[forecast.dates.length - 1], days: req.days },
