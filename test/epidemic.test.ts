@@ -87,8 +87,8 @@ const CASES: string[][] = [
   ['network.kind="agent"', 'noise.diffusion="neural"'],
   ['noise.diffusion="neural"', 'noise.layout="common"'],
   ['data.weights.fatal=0', 'data.weights.severe=0', 'training.trajectories=3'],
-  // the log perception of the risk, and the network's output bounded (tanh) and scaled
-  ['mechanics.perception="log"', 'mechanics.infectionCost=3', 'network.outputActivation="tanh"', 'mechanics.networkScale=0.5', 'noise.layout="common"'],
+  // the log perception of the risk, and the network's output bounded (tanh)
+  ['mechanics.perception="log"', 'mechanics.infectionCost=3', 'network.outputActivation="tanh"', 'noise.layout="common"'],
 ];
 
 for (const sets of CASES) {

@@ -21,8 +21,6 @@ export interface EpidemicMechanics {
   normalContact: number;
   /** how the cost reads the force of infection (perception.ts): per thousand ('linear') or its log relative to the window's start ('log') */
   perception: PerceptionKind;
-  /** the factor on the population network's output before it joins the contact drift (with a tanh output: the most it adds, per day) */
-  networkScale: number;
 }
 
 export interface EpidemicInitial {
@@ -119,7 +117,6 @@ export function parseEpidemicConfig(raw: unknown): EpidemicConfig {
     normalContact: mr.number('normalContact', { min: 0 }),
     // presets written before the log reading have none: the cost as it was
     perception: mr.has('perception') ? mr.choice('perception', PERCEPTIONS) : 'linear',
-    networkScale: mr.has('networkScale') ? mr.number('networkScale', { positive: true }) : 1,
   };
   mr.done();
 

@@ -55,7 +55,7 @@ export const epidemic: Game<EpidemicConfig> = {
   // the contact levels lead the state: the noise, the agent network and the neural diffusion reach them alone
   agentStates: (config) => config.agents,
   initialState: (config) => epidemicInitialState(config),
-  network: (config) => epidemicNetwork(config.agents, config.mechanics.networkScale),
+  network: (config) => epidemicNetwork(config.agents),
   mechanics: (config) => epidemicMechanics(config.mechanics),
   kernels: (config) => epidemicKernels(config),
   observations: epidemicObservations,

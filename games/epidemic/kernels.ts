@@ -51,8 +51,7 @@ function riskAt(kind: PerceptionKind, lambda: number): number {
 }
 
 /** The population network's reads and writes (mechanics.ts epidemicNetwork): [x_1..x_N, the prevalence feature] in, the contact row out. */
-function networkKernels(cohorts: number, scale: number): NetworkKernels {
-  const factor = fround(scale);
+function networkKernels(cohorts: number): NetworkKernels {
   const size = ROWS * cohorts;
   const width = cohorts + 1;
   const runs = (running: RunningMask, r: number) => !running || running[r] === 1;
@@ -75,15 +74,12 @@ function networkKernels(cohorts: number, scale: number): NetworkKernels {
     },
     output(_t, netOut, n, out) {
       out.fill(0, 0, n * size);
-      // × networkScale (1: as is), in float32 as the graph engine's tf.mul
-      for (let r = 0; r < n; r++) {
-        for (let j = 0; j < cohorts; j++) out[r * size + ROW.contact * cohorts + j] = factor === 1 ? netOut[r * cohorts + j] : fround(factor * netOut[r * cohorts + j]);
-      }
+      for (let r = 0; r < n; r++) out.set(netOut.subarray(r * cohorts, (r + 1) * cohorts), r * size + ROW.contact * cohorts);
     },
     outputVjp(_t, v, n, vOut, running) {
       for (let r = 0; r < n; r++) {
         if (!runs(running, r)) continue;
-        for (let j = 0; j < cohorts; j++) vOut[r * cohorts + j] = factor * v[r * size + ROW.contact * cohorts + j];
+        for (let j = 0; j < cohorts; j++) vOut[r * cohorts + j] = v[r * size + ROW.contact * cohorts + j];
       }
     },
   };
@@ -205,7 +201,7 @@ export function epidemicKernels(config: EpidemicConfig): GameKernels {
         }
       },
     },
-    network: networkKernels(N, config.mechanics.networkScale),
+    network: networkKernels(N),
     // docs/epidemic.md §5: the trailing-mean log loss over every day of the window (series.ts)
     loss: (pred, n, obs, batch, grad) => seriesLoss(pred, n, obs, batch, saves, N, scale, grad),
   };

@@ -77,7 +77,7 @@ export function epidemicMechanics(m: EpidemicMechanics): Mechanics {
  * feature φ = log(1 + 1000 Λ) (held fixed), and writes the contact row only, so that the
  * compartments keep their totals whatever it learns: [x_1..x_N, φ] → N increments.
  */
-export function epidemicNetwork(cohorts: number, scale = 1): NetworkAdapter {
+export function epidemicNetwork(cohorts: number): NetworkAdapter {
   return {
     inputSize: cohorts + 1,
     outputSize: cohorts,
@@ -89,8 +89,7 @@ export function epidemicNetwork(cohorts: number, scale = 1): NetworkAdapter {
     },
     output: (_t, out, y) => {
       const rows = y.shape[0];
-      const contact = scale === 1 ? out : tf.mul(scale, out);
-      return tf.concat([tf.reshape(contact, [rows, 1, cohorts]), tf.zeros([rows, ROWS - 1, cohorts])], 1);
+      return tf.concat([tf.reshape(out, [rows, 1, cohorts]), tf.zeros([rows, ROWS - 1, cohorts])], 1);
     },
   };
 }
