@@ -199,7 +199,7 @@ async function rollingResult(config: EpidemicConfig, runs: WindowRun[]): Promise
   ];
   return {
     summary: {
-      plan: { first: r.first, last: r.last, fitDays: r.fitDays, horizon: r.horizon, every: r.every, paths: r.paths, ensemble: r.ensemble },
+      plan: { first: r.first, last: r.last, fitDays: r.fitDays, horizon: r.horizon, every: r.every, paths: r.paths, ensemble: r.ensemble, combine: r.combine },
       windows: runs.length,
       failedWindows: failed.map((run) => ({ from: run.window.from, to: run.window.to, why: run.failed })),
       ...s,
