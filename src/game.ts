@@ -12,6 +12,7 @@ import type { ReferenceLine } from './plot/figures.ts';
 import type { GameKernels } from './fused/kernels.ts';
 import type { GpuGameKernels } from './gpu/kernels.ts';
 import type { Forecast } from './forecast/forecast.ts';
+import type { EnsembleCombine } from './forecast/ensemble-names.ts';
 
 /** A game's mechanics bound to one experiment (its configuration and dynamics stream). */
 export interface Mechanics {
@@ -231,17 +232,26 @@ export interface ForecastAsk {
   days: number;
   /** noise paths behind the bands */
   paths: number;
-  /** a diverged fit is tried again with its learning rates × `factor` */
-  onRetry?(why: string, factor: number): void;
+  /**
+   * fits from seeds seed, seed + 1, …, forecast together as an ensemble (default 1: one fit); a fit
+   * that diverged at every learning rate tried is left out
+   */
+  ensemble?: number;
+  /** how the ensemble's forecasts are combined (default 'median' of their bands; 'pool' their paths) */
+  combine?: EnsembleCombine;
+  /** the fit of `seed` diverged and is tried again with its learning rates × `factor` */
+  onRetry?(why: string, factor: number, seed: number): void;
 }
 
 /** A configuration fitted and forecast past its window (AnalysisInput.fitAndForecast). */
 export interface FittedForecast {
   /** the forecast's bands, baselines and scores against the held-out days (src/forecast/forecast.ts) */
   forecast: Forecast;
-  /** the learned mechanics (`inverse.learn`); null: none */
+  /** the learned mechanics (`inverse.learn`) of the first fit that converged; null: none */
   learned: Record<string, number> | null;
-  /** 1, or the factor of the learning rates the fit needed after diverging */
+  /** each fit of the ensemble that converged: its seed and learned mechanics */
+  members: { seed: number; learned: Record<string, number> | null }[];
+  /** 1, or the factor of the learning rates the fits needed after diverging (the smallest over the members) */
   learningRateFactor: number;
   fitSeconds: number;
 }

@@ -74,6 +74,8 @@ function outcome(config: EpidemicConfig, engine: EngineName, seed: number, rando
 const CASES: string[][] = [
   [],
   ['data.weights.fatal=0', 'data.weights.severe=0', 'training.trajectories=3'],
+  // the log perception of the risk, and the network's output bounded (tanh)
+  ['mechanics.perception="log"', 'mechanics.infectionCost=3', 'network.outputActivation="tanh"', 'noise.layout="common"'],
 ];
 
 for (const sets of CASES) {
@@ -141,11 +143,11 @@ test('the noise and the network reach the contact levels alone: without transfer
   }
 });
 
-test("the learned parameters' gradients (β, γ, δ, w, κ, x̄) match finite differences of the fused loss", () => {
+for (const perception of ['linear', 'log']) test(`the learned parameters' gradients (β, γ, δ, w, κ, x̄) match finite differences of the fused loss (perception ${perception})`, () => {
   // the MFG dynamics alone and w = 0: nothing held fixed then matters (the cost's Λ has no weight), so
   // the reverse pass is the loss's whole derivative; w itself by a one-sided difference from 0
   const fields = ['transmission', 'recovery', 'fatality', 'infectionCost', 'contactCost', 'normalContact'];
-  const common = ['noise.layout="none"', 'solver="euler"', 'mechanics.infectionCost=0'];
+  const common = ['noise.layout="none"', 'solver="euler"', 'mechanics.infectionCost=0', `mechanics.perception="${perception}"`];
   const base = configOf(common);
   const train = observationsFor(base, 5);
   const y0 = randomStarts(base, 2, new RandomStream(6));
@@ -170,6 +172,32 @@ test("the learned parameters' gradients (β, γ, δ, w, κ, x̄) match finite di
     const fd = (lossAt([`mechanics.${fields[j]}=${theta + h}`], false).r.loss - lossAt([`mechanics.${fields[j]}=${low}`], false).r.loss) / (theta + h - low);
     assert.ok(Math.abs(reverse) > 1e-3, `${fields[j]}: a gradient to compare`);
     assert.ok(Math.abs(reverse - fd) <= 0.02 * Math.abs(fd), `${fields[j]}: reverse pass ${reverse} vs finite differences ${fd}`);
+  }
+});
+
+test('a step that would infect more than the susceptible share stops at [s]₊: the states stay finite, the counts never fall, the totals are kept (both engines)', () => {
+  // β = 40 with dt = 0.5: β·x·Λ·dt passes 1 once a few percent are infected, and s overshoots below 0
+  const config = configOf(['mechanics.transmission=40', 'mechanics.infectionCost=0', 'noise.layout="none"', 'solver="euler"', 'initial.infected=0.01']);
+  const N = config.agents;
+  for (const engine of ['fused', 'graph'] as const) {
+    const s = randomStreams(3);
+    const model = new MeanFieldModel(epidemic, config, s.dynamics, s.parameters, { engine });
+    const run = model.simulate({ y0: model.startStates(epidemicInitialState(config), 1), trajectories: 1, path: null, network: false });
+    const saves = run.states.length / (ROWS * N);
+    let lowest = 1;
+    for (let k = 0; k < saves; k++) {
+      const o = k * ROWS * N;
+      for (let j = 0; j < N; j++) {
+        const susceptible = run.states[o + ROW.susceptible * N + j];
+        lowest = Math.min(lowest, susceptible);
+        assert.ok(COMPARTMENTS.every((row) => Number.isFinite(run.states[o + row * N + j])), `${engine}: save ${k} finite`);
+        assert.ok(Math.abs(COMPARTMENTS.reduce((sum, row) => sum + run.states[o + row * N + j], 0) - 1) < 1e-5, `${engine}: save ${k} totals`);
+        if (k > 0) assert.ok(run.states[o + ROW.infections * N + j] >= run.states[o - ROWS * N + ROW.infections * N + j], `${engine}: the infections counted never fall`);
+        // once below 0, the susceptible share stays where it is
+        if (k > 0 && run.states[o - ROWS * N + ROW.susceptible * N + j] < 0) assert.is(susceptible, run.states[o - ROWS * N + ROW.susceptible * N + j]);
+      }
+    }
+    assert.ok(lowest < 0, `${engine}: the step overshot (lowest susceptible share ${lowest})`);
   }
 });
 

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './helpers/cli.ts';
-import { forecastRun } from '../src/run/forecast.ts';
+import { fitAndForecast, forecastRun } from '../src/run/forecast.ts';
 import { parseRequest, RequestError } from '../src/run/requests.ts';
 import { buildManifest, readManifest, writeManifest } from '../src/sweep/manifest.ts';
 import { gameByName } from '../games/index.ts';
@@ -111,6 +111,52 @@ test('train, eval and forecast on a file in the generic format (date,confirmed,p
   assert.equal(a.map((r) => r.slice(0, 2)), b.map((r) => r.slice(0, 2)));
 });
 
+test('an ensemble combines its members: a run without infection and a run with it, one path each; pooled, the median halfway between 0 and the second run\'s path, the 90% band from 5% to 95% of it; the median of the members\' bands, every band halfway', async () => {
+  const none = await smallRun('initial.source=given', 'initial.infected=0', 'mechanics.transmission=0');
+  const some = await smallRun();
+  // the second member projects from seed + 1: alone with that seed and one path, it gives its own path
+  const alone = await forecastRun({ kind: 'forecast', run: some, days: 7, paths: 1, seed: 6, out: await tmp(), calibrate: false });
+  const pooled = await forecastRun({ kind: 'forecast', run: none, members: [some], combine: 'pool', days: 7, paths: 2, seed: 5, out: await tmp(), calibrate: false });
+  assert.equal(pooled.summary.members, [some]);
+  const own = Array.from(alone.forecast.bands.median);
+  assert.ok(own.every((v) => v > 0.5), own.join(','));
+  // type-7 quantiles of {0, a}: the median a/2, the 5% quantile a/20, the 95% quantile 0.95 a
+  assert.equal(Array.from(pooled.forecast.bands.median), own.map((a) => a / 2));
+  assert.equal(Array.from(pooled.forecast.bands.high90).map((v, k) => Math.abs(v - 0.95 * own[k]) < 1e-9 * own[k]), new Array(7).fill(true));
+  assert.equal(Array.from(pooled.forecast.bands.low90).map((v, k) => Math.abs(v - 0.05 * own[k]) < 1e-9 * own[k]), new Array(7).fill(true));
+  // the median of the members' bands: each member's bands have no width (one path), their median is halfway
+  const median = await forecastRun({ kind: 'forecast', run: none, members: [some], days: 7, paths: 2, seed: 5, out: await tmp(), calibrate: false });
+  assert.is(median.summary.combine, 'median');
+  for (const band of [median.forecast.bands.median, median.forecast.bands.low90, median.forecast.bands.high50]) assert.equal(Array.from(band), own.map((a) => a / 2));
+  // a member fitted on another window is refused (one line, status 2)
+  const shifted = await smallRun('data.from=2021-03-02', 'data.to=2021-03-15');
+  const r = cli('forecast', some, shifted, '--days', '7', '--paths', '4', '--out', await tmp());
+  assert.is(r.code, 2, r.stderr);
+  // (after the progress line) the last line names both windows
+  assert.match(r.stderr, /\nneural-mfg: \S+: fitted from 2021-03-02 to 2021-03-15 \(game epidemic\), the ensemble's first run \S+ from 2021-03-01 to 2021-03-14 \(game epidemic\): every member must be fitted on the same window of the same game\n$/);
+  const few = cli('forecast', some, some, some, '--paths', '2', '--out', await tmp());
+  assert.is(few.code, 2);
+  assert.match(few.stderr, /--paths 2: an ensemble of 3 runs needs at least one path each/);
+});
+
+test("fitAndForecast's ensemble: fits from seeds seed and seed + 1, forecast as `forecast RUN MORE_RUN` forecasts the two runs trained by `train --seed`", async () => {
+  const game = gameByName('epidemic');
+  const config = game.parseConfig(game.presets.test) as EpidemicConfig;
+  const [five, six] = [await tmp(), await tmp()];
+  for (const [seed, dir] of [[5, five], [6, six]] as const) {
+    const r = cli('train', 'epidemic', '--preset', 'test', '--data', JAPAN, '--seed', String(seed), '--engine', 'fused', '--quiet', '--out', dir);
+    assert.is(r.code, 0, r.stderr);
+  }
+  const fitted = await fitAndForecast({ game, preset: 'test', config }, { name: 'fused', backend: null, note: null }, config, 5, { data: JAPAN, days: 7, paths: 6, ensemble: 2, combine: 'pool' });
+  assert.equal(fitted.members.map((m) => m.seed), [5, 6]);
+  const { forecast } = await forecastRun({ kind: 'forecast', run: five, members: [six], combine: 'pool', days: 7, paths: 6, seed: 5, out: await tmp() });
+  for (const band of ['median', 'low90', 'high90'] as const) assert.equal(Array.from(fitted.forecast.bands[band]), Array.from(forecast.bands[band]), band);
+  // one fit: a different forecast (the second member's paths are gone)
+  const alone = await fitAndForecast({ game, preset: 'test', config }, { name: 'fused', backend: null, note: null }, config, 5, { data: JAPAN, days: 7, paths: 6 });
+  assert.equal(alone.members.map((m) => m.seed), [5]);
+  assert.not.equal(Array.from(alone.forecast.bands.high90), Array.from(forecast.bands.high90));
+});
+
 test('malformed forecast requests get one line and status 2: bad --days, a folder that is no run, a run of another game', async () => {
   const out = await tmp();
   for (const days of ['0', '-3', '2.5', 'x', '400']) {
@@ -146,6 +192,12 @@ test('a forecast request is plain data, checked field by field by parseRequest; 
   refused({ ...bare, run: ' ' }, 'RUN_DIR " ": the run folder must be a path', { flags: { run: 'RUN_DIR' } });
   refused({ kind: 'forecast', out: 'o' }, 'request field "run": missing (a forecast request needs it)');
   refused({ ...bare, horizon: 3 }, 'request field "horizon": a forecast request has no such field');
+  // an ensemble: the other runs and how their forecasts are combined
+  const ensemble = { ...bare, members: ['b', 'c'], combine: 'pool' };
+  assert.equal(parseRequest(ensemble), ensemble);
+  refused({ ...bare, members: 'b' }, 'request field "members": the other runs of the ensemble must be a list of paths, got "b"');
+  refused({ ...bare, members: ['b', ''] }, 'MORE_RUNS ["b",""]: the other runs of the ensemble must be a list of paths', { flags: { members: 'MORE_RUNS' } });
+  refused({ ...bare, combine: 'mean' }, "--combine mean: how the ensemble's forecasts are combined must be one of pool, median", { flags: { combine: '--combine' } });
 });
 
 test('a sweep manifest holds forecast requests: a job per seed of the paths, run through the run layer (sweep run-one)', async () => {
@@ -192,6 +244,7 @@ test('the rolling evaluation fits and forecasts each window through what it is h
   // a steady 1000 cases a day; the model's paths say 1000 as well, the fit of window 1 diverges
   const fitAndForecast = async (c: EpidemicConfig, seed: number, ask: ForecastAsk): Promise<FittedForecast> => {
     asked.push({ from: c.data.from, to: c.data.to, seed, ask });
+    if (asked.length === 1) ask.onRetry?.('the loss stopped being finite', 0.5, seed + 1);
     if (asked.length === 2) throw new DivergenceError('the loss stopped being finite');
     const first = addDays(c.data.from, -10);
     const days = 10 + 56 + ask.days;
@@ -202,23 +255,30 @@ test('the rolling evaluation fits and forecasts each window through what it is h
       paths: [new Float64Array(56 + ask.days).fill(1000)],
       sir: { population: 1e8, removedShare: 0 },
     });
-    return { forecast, learned: { 'mechanics.transmission': 0.3 }, learningRateFactor: 1, fitSeconds: 0.5 };
+    const learned = { 'mechanics.transmission': 0.3 };
+    return { forecast, learned, members: [{ seed, learned }, { seed: seed + 2, learned: { 'mechanics.transmission': 0.4 } }], learningRateFactor: 1, fitSeconds: 0.5 };
   };
   const unused = () => {
     throw new Error('the rolling evaluation fits through fitAndForecast alone');
   };
-  const input: AnalysisInput<EpidemicConfig> = { game: game as never, config, seed: 7, dataFile: JAPAN, fit: unused, evaluate: unused, fitAndForecast, progress: () => {} };
+  const progress: string[] = [];
+  const input: AnalysisInput<EpidemicConfig> = { game: game as never, config, seed: 7, dataFile: JAPAN, fit: unused, evaluate: unused, fitAndForecast, progress: (line) => progress.push(line) };
   const result = await analysis.run(input);
   const windows = windowsOf(config);
   assert.equal(asked.map((a) => [a.from, a.to, a.seed]), windows.map((w) => [w.from, w.to, 7]));
   assert.equal(asked[0].ask.data, JAPAN);
   assert.equal([asked[0].ask.days, asked[0].ask.paths], [28, 50]);
+  // japan-rolling forecasts each window from an ensemble of 3 fits (seeds 7, 8, 9), the median of their bands
+  assert.equal([asked[0].ask.ensemble, asked[0].ask.combine], [3, 'median']);
+  assert.is(progress[0], `window ${windows[0].from} to ${windows[0].to}, seed 8: the loss stopped being finite; again with the learning rates × 0.5`);
   const rows = result.tables.rolling.rows;
   const male = result.tables.rolling.header.indexOf('model_male');
   // the model's paths are the data: no error; the window that diverged has no score
   assert.equal(rows.map((r) => r[male]), [0, '', 0, 0]);
   assert.equal((result.summary.failedWindows as { from: string }[]).map((w) => w.from), [windows[1].from]);
-  assert.equal((result.summary.runs as { learned: unknown }[])[0].learned, { 'mechanics.transmission': 0.3 });
+  const first = (result.summary.runs as { learned: unknown; members: unknown }[])[0];
+  assert.equal(first.learned, { 'mechanics.transmission': 0.3 });
+  assert.equal(first.members, [{ seed: 7, learned: { 'mechanics.transmission': 0.3 } }, { seed: 9, learned: { 'mechanics.transmission': 0.4 } }]);
 });
 
 test.run();

@@ -207,6 +207,26 @@ test('a forecast with no infection after the window: its 7-day mean falls by a s
   assert.ok(f.scores.baselines.sir!.male < 0.02, `SIR MALE ${f.scores.baselines.sir!.male}`);
 });
 
+test('an ensemble\'s bands: pooled, the quantiles of all the members\' paths; combined by the median, each band the median over the members of theirs', () => {
+  // three members of constant paths (daily counts, so the 7-day means are the same constants): 10, 20 | 30, 40 | 1000
+  const member = (v: number) => new Array(56 + 14).fill(v);
+  const paths = [member(10), member(20), member(30), member(40), member(1000)];
+  const sizes = [2, 2, 1];
+  const pooled = buildForecast({ ...flatInput(paths), ensemble: { sizes, combine: 'pool' } });
+  // type-7 quantiles of {10, 20, 30, 40, 1000}: median 30, 25% 20, 75% 40, 5% 12, 95% 808
+  closeAll(pooled.bands.median, new Array(14).fill(30), 1e-9);
+  closeAll(pooled.bands.low90, new Array(14).fill(12), 1e-9);
+  closeAll(pooled.bands.high90, new Array(14).fill(808), 1e-9);
+  const median = buildForecast({ ...flatInput(paths), ensemble: { sizes, combine: 'median' } });
+  // members' medians 15, 35, 1000 → 35; their 95% quantiles 19.5, 39.5, 1000 → 39.5: the far member moves nothing
+  closeAll(median.bands.median, new Array(14).fill(35), 1e-9);
+  closeAll(median.bands.high90, new Array(14).fill(39.5), 1e-9);
+  closeAll(median.bands.low90, new Array(14).fill(30.5), 1e-9);
+  // one member: the ensemble is the model
+  closeAll(buildForecast({ ...flatInput(paths), ensemble: { sizes: [5], combine: 'median' } }).bands.median, new Array(14).fill(30), 1e-9);
+  assert.throws(() => buildForecast({ ...flatInput(paths), ensemble: { sizes: [2, 2], combine: 'median' } }), /ensemble sizes 2\+2 do not share out 5 paths/);
+});
+
 test('forecast.csv rows: the exact header, one row per horizon day, observed empty after the data ends', () => {
   assert.equal([...FORECAST_HEADER], ['date', 'observed', 'median', 'low50', 'high50', 'low90', 'high90']);
   const path = new Array(56 + 20).fill(70);

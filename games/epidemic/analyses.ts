@@ -4,7 +4,7 @@
 // held-out days with the baselines; a point of the sweep per window, so that the local pool runs
 // the windows at once. Writes rolling.csv (MALE per window and method, coverage), the medians, and
 // two figures: MALE per window, and every window's forecast over the whole period.
-import type { Analysis, AnalysisInput, AnalysisResult, AnalysisSweep, PointRun } from '../../src/game.ts';
+import type { Analysis, AnalysisInput, AnalysisResult, AnalysisSweep, FittedForecast, PointRun } from '../../src/game.ts';
 import { ConfigError } from '../../src/config.ts';
 import { withOverrides } from '../../src/config-fields.ts';
 import { rollingWindows, summariseRolling, type RollingWindow, type WindowOutcome } from '../../src/forecast/rolling.ts';
@@ -33,8 +33,12 @@ interface WindowRun {
   /** the horizon: the model's median and bands, and each baseline */
   forecast: { dates: string[]; median: number[]; low50: number[]; high50: number[]; low90: number[]; high90: number[] };
   baselines: Record<string, number[]>;
+  /** the fit over the window: mean |log10(1 + fitted) − log10(1 + observed)| of the 7-day means (the paths' median) */
+  fitMale?: number | null;
   learned: Record<string, number> | null;
-  /** 1, or the factor of the learning rates after a diverged fit (trainSteadily) */
+  /** each fit's seed and learned values (rolling.ensemble fits per window; a fit that diverged is not among them) */
+  members?: FittedForecast['members'];
+  /** 1, or the factor of the learning rates after a diverged fit (trainSteadily; the smallest over the members) */
   learningRateFactor: number;
   fitSeconds: number;
   seconds: number;
@@ -57,8 +61,9 @@ export function windowsOf(config: EpidemicConfig): RollingWindow[] {
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
 
 /**
- * One window: trained as `train epidemic --from --to` trains it and forecast as `forecast` does,
- * by the run layer (AnalysisInput.fitAndForecast).
+ * One window: trained as `train epidemic --from --to` trains it (rolling.ensemble times, from seeds
+ * seed, seed + 1, …) and forecast as `forecast RUN MORE_RUNS… --combine` does, by the run layer
+ * (AnalysisInput.fitAndForecast).
  */
 async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow, dataFile: string): Promise<WindowRun> {
   const started = performance.now();
@@ -70,13 +75,15 @@ async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow,
       data: dataFile,
       days: r.horizon,
       paths: r.paths,
-      onRetry: (why, f) => input.progress(`window ${w.from} to ${w.to}: ${why}; again with the learning rates × ${f}`),
+      ensemble: r.ensemble,
+      combine: r.combine,
+      onRetry: (why, f, seed) => input.progress(`window ${w.from} to ${w.to}${r.ensemble > 1 ? `, seed ${seed}` : ''}: ${why}; again with the learning rates × ${f}`),
     });
   } catch (err) {
     if (!(err instanceof DivergenceError)) throw err;
     return failedWindow(w, err.message, started);
   }
-  const { forecast: f, learned, learningRateFactor, fitSeconds } = fitted;
+  const { forecast: f, learned, members, learningRateFactor, fitSeconds } = fitted;
   const model = f.scores.model;
   const list = (v: ArrayLike<number>) => Array.from(v);
   return {
@@ -88,11 +95,25 @@ async function runWindow(input: AnalysisInput<EpidemicConfig>, w: RollingWindow,
     observed: { dates: [...f.window.dates, ...f.dates], values: [...list(f.window.observed), ...list(f.observed)].map(finite) },
     forecast: { dates: f.dates, median: list(f.bands.median), low50: list(f.bands.low50), high50: list(f.bands.high50), low90: list(f.bands.low90), high90: list(f.bands.high90) },
     baselines: Object.fromEntries(Object.entries(f.baselines).map(([name, v]) => [name, list(v)])),
+    fitMale: fitMaleOf(f.window.observed, f.window.fitted),
     learned,
+    members,
     learningRateFactor,
     fitSeconds,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The in-window error of the fit (the same measure as the forecast's MALE, over the window's known days). */
+function fitMaleOf(observed: ArrayLike<number>, fitted: ArrayLike<number>): number | null {
+  let sum = 0;
+  let days = 0;
+  for (let d = 0; d < observed.length; d++) {
+    if (!Number.isFinite(observed[d]) || !Number.isFinite(fitted[d])) continue;
+    sum += Math.abs(Math.log10(1 + Math.max(0, fitted[d])) - Math.log10(1 + observed[d]));
+    days++;
+  }
+  return days > 0 ? sum / days : null;
 }
 
 /** A window without a forecast: scored for no method, so that every method's median is over the same windows. */
@@ -150,7 +171,7 @@ async function rollingResult(config: EpidemicConfig, runs: WindowRun[]): Promise
   const cell = (v: number | null | undefined) => (v === null || v === undefined ? '' : v);
   const rows = outcomes.map((o) => [o.window.index, o.window.from, o.window.to, o.window.forecastFrom, o.window.forecastTo, ...methods.map((m) => cell(o.male[m])), cell(o.coverage50), cell(o.coverage90), o.coveredDays]);
   const medianRow = ['median', '', '', '', '', ...methods.map((m) => cell(s.medianMale[m])), cell(s.coverage50), cell(s.coverage90), outcomes.reduce((a, o) => a + o.coveredDays, 0)];
-  const setting = `${r.fitDays} days fitted, ${r.horizon} forecast, every ${r.every} days from ${r.first} (${runs.length} windows)`;
+  const setting = `${r.fitDays} days fitted, ${r.horizon} forecast, every ${r.every} days from ${r.first} (${runs.length} windows${r.ensemble > 1 ? `, ${r.ensemble} fits each` : ''})`;
   // a job of one window whose fit failed has nothing to draw
   const scoredRuns = runs.filter((run) => !run.failed);
   const maleFigure = scoredRuns.length === 0 ? '' : await rollingMaleFigure({
@@ -178,7 +199,7 @@ async function rollingResult(config: EpidemicConfig, runs: WindowRun[]): Promise
   ];
   return {
     summary: {
-      plan: { first: r.first, last: r.last, fitDays: r.fitDays, horizon: r.horizon, every: r.every, paths: r.paths },
+      plan: { first: r.first, last: r.last, fitDays: r.fitDays, horizon: r.horizon, every: r.every, paths: r.paths, ensemble: r.ensemble, combine: r.combine },
       windows: runs.length,
       failedWindows: failed.map((run) => ({ from: run.window.from, to: run.window.to, why: run.failed })),
       ...s,

@@ -4,6 +4,7 @@
 import { FieldReader, readCommonConfig, type ExperimentConfig } from '../../src/config.ts';
 import { dayOf, daysBetween } from './dates.ts';
 import { readRolling, type RollingSettings } from './rolling.ts';
+import { PERCEPTIONS, type PerceptionKind } from './perception.ts';
 
 export interface EpidemicMechanics {
   /** β: infections per day per infectious contact at contact level 1 */
@@ -18,6 +19,8 @@ export interface EpidemicMechanics {
   contactCost: number;
   /** x̄: the contact level before the pandemic */
   normalContact: number;
+  /** how the cost reads the force of infection (perception.ts): per thousand ('linear') or its log relative to the window's start ('log') */
+  perception: PerceptionKind;
 }
 
 export interface EpidemicInitial {
@@ -112,6 +115,8 @@ export function parseEpidemicConfig(raw: unknown): EpidemicConfig {
     infectionCost: mr.number('infectionCost', { min: 0 }),
     contactCost: mr.number('contactCost', { min: 0 }),
     normalContact: mr.number('normalContact', { min: 0 }),
+    // presets written before the log reading have none: the cost as it was
+    perception: mr.has('perception') ? mr.choice('perception', PERCEPTIONS) : 'linear',
   };
   mr.done();
 

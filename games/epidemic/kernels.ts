@@ -1,18 +1,20 @@
 // The epidemic mechanics (mechanics.ts) on typed arrays, for the fused engine, with their
 // hand-derived vector-Jacobian products (docs/epidemic.md §7). Per trajectory, with χ_j = [x_j]₊,
 // A = Σ χ_j i_j, B = Σ χ_j (1 − f_j) and Λ = A/B:
-//   contact   b_j = −(a·H_j − κ(x̄ − x_j)),  a = w·β·1000·Λ̃ (Λ̃: Λ held fixed), H_j = 1[x_j > 0]
-//   transfers T_j = β χ_j s_j Λ, G_j = γ i_j, D_j = δ i_j (Λ live):
+//   contact   b_j = −(a·H_j − κ(x̄ − x_j)),  a = w·β·ψ(Λ̃) (Λ̃: Λ held fixed; ψ perception.ts), H_j = 1[x_j > 0]
+//   transfers T_j = β χ_j [s_j]₊ Λ, G_j = γ i_j, D_j = δ i_j (Λ live; [s]₊: a step that overshoots
+//   below 0 stops infecting rather than turning the transfer round):
 //   ds = −T, di = T − G − D, dr = G, df = D, dc = T
 // Reverse, for an adjoint v, with u_j = −v_s + v_i + v_c (T's weight), g_j = v_r − v_i, d_j = v_f − v_i
-// and U = Σ_j u_j β χ_j s_j (Λ's weight):
-//   ∂/∂x_j: −κ v_x + H_j (u_j β s_j Λ + U (i_j − Λ(1 − f_j))/B)
-//   ∂/∂s_j: u_j β χ_j Λ     ∂/∂i_j: γ g_j + δ d_j + U χ_j/B     ∂/∂f_j: U Λ χ_j/B
+// and U = Σ_j u_j β χ_j [s_j]₊ (Λ's weight):
+//   ∂/∂x_j: −κ v_x + H_j (u_j β [s_j]₊ Λ + U (i_j − Λ(1 − f_j))/B)
+//   ∂/∂s_j: u_j β χ_j Λ 1[s_j > 0]     ∂/∂i_j: γ g_j + δ d_j + U χ_j/B     ∂/∂f_j: U Λ χ_j/B
 import type { GameKernels, NetworkKernels, RunningMask } from '../../src/fused/kernels.ts';
 import type { EpidemicConfig } from './config.ts';
 import { PER_MILLE, ROW, ROWS } from './layout.ts';
 import { TINY } from './mechanics.ts';
 import { seriesLoss, type SeriesScale } from './series.ts';
+import type { PerceptionKind } from './perception.ts';
 
 const fround = Math.fround;
 
@@ -38,7 +40,17 @@ export function forceOfInfectionAt(y: Float32Array, r: number, cohorts: number):
   return { lambda: fround(infectious / Math.max(living, fround(TINY))), infectious, living };
 }
 
-/** The population network's reads and writes (mechanics.ts epidemicNetwork): [x_1..x_N, log(1 + 1000 Λ)] in, the contact row out. */
+/** The prevalence feature the network reads, log(1 + 1000 Λ), in float32 as the graph engine's ops compute it. */
+function prevalenceFeatureAt(lambda: number): number {
+  return fround(Math.log1p(fround(PER_MILLE * lambda)));
+}
+
+/** ψ(Λ) of perception.ts in float32, as mechanics.ts computes it: 1000 Λ (linear), log(1 + 1000 Λ) (log). */
+function riskAt(kind: PerceptionKind, lambda: number): number {
+  return kind === 'linear' ? fround(PER_MILLE * lambda) : prevalenceFeatureAt(lambda);
+}
+
+/** The population network's reads and writes (mechanics.ts epidemicNetwork): [x_1..x_N, the prevalence feature] in, the contact row out. */
 function networkKernels(cohorts: number): NetworkKernels {
   const size = ROWS * cohorts;
   const width = cohorts + 1;
@@ -50,7 +62,7 @@ function networkKernels(cohorts: number): NetworkKernels {
       for (let r = 0; r < n; r++) {
         if (!runs(running, r)) continue;
         for (let j = 0; j < cohorts; j++) out[r * width + j] = y[r * size + ROW.contact * cohorts + j];
-        out[r * width + cohorts] = fround(Math.log1p(fround(PER_MILLE * forceOfInfectionAt(y, r, cohorts).lambda)));
+        out[r * width + cohorts] = prevalenceFeatureAt(forceOfInfectionAt(y, r, cohorts).lambda);
       }
     },
     // the prevalence feature is held fixed: only the contact levels carry the input's gradient
@@ -77,11 +89,13 @@ export function epidemicKernels(config: EpidemicConfig): GameKernels {
   const N = config.agents;
   const size = ROWS * N;
   const values: Record<(typeof PARAMETERS)[number], number> = { ...config.mechanics };
+  const perception = config.mechanics.perception;
+  const linear = perception === 'linear';
   // the constants as float32 scalars, as the autodiff path's ops see them (train --learn sets them: `parameters`)
   let beta = 0;
   let gamma = 0;
   let delta = 0;
-  let riskScale = 0;
+  let riskScale = 0; // w·β·1000 (linear) or w·β (log): the risk's factor before the perception
   let halfKappa = 0;
   let kappa = 0;
   let normal = 0;
@@ -89,7 +103,7 @@ export function epidemicKernels(config: EpidemicConfig): GameKernels {
     beta = fround(values.transmission);
     gamma = fround(values.recovery);
     delta = fround(values.fatality);
-    riskScale = fround(values.infectionCost * values.transmission * PER_MILLE);
+    riskScale = fround(values.infectionCost * values.transmission * (linear ? PER_MILLE : 1));
     halfKappa = fround(values.contactCost / 2);
     kappa = values.contactCost;
     normal = fround(values.normalContact);
@@ -104,10 +118,11 @@ export function epidemicKernels(config: EpidemicConfig): GameKernels {
       for (let r = 0; r < n; r++) {
         if (running && !running[r]) continue;
         const { lambda } = forceOfInfectionAt(y, r, N);
-        const a = fround(riskScale * lambda); // Λ held fixed in the cost
+        // Λ held fixed in the cost; linear: (w·β·1000)·Λ exactly as before, log: (w·β)·ψ(Λ)
+        const a = fround(riskScale * (linear ? lambda : riskAt(perception, lambda)));
         for (let j = 0; j < N; j++) {
           const x = y[at(r, ROW.contact, j)];
-          const s = y[at(r, ROW.susceptible, j)];
+          const s = Math.max(y[at(r, ROW.susceptible, j)], 0); // [s]₊: an overshoot below 0 infects no one
           const i = y[at(r, ROW.infected, j)];
           const chi = Math.max(x, 0);
           const risk = x > 0 ? a : 0;
@@ -133,11 +148,11 @@ export function epidemicKernels(config: EpidemicConfig): GameKernels {
         let U = 0;
         for (let j = 0; j < N; j++) {
           const u = -v[at(r, ROW.susceptible, j)] + v[at(r, ROW.infected, j)] + v[at(r, ROW.infections, j)];
-          U += u * beta * Math.max(y[at(r, ROW.contact, j)], 0) * y[at(r, ROW.susceptible, j)];
+          U += u * beta * Math.max(y[at(r, ROW.contact, j)], 0) * Math.max(y[at(r, ROW.susceptible, j)], 0);
         }
         for (let j = 0; j < N; j++) {
           const x = y[at(r, ROW.contact, j)];
-          const s = y[at(r, ROW.susceptible, j)];
+          const s = Math.max(y[at(r, ROW.susceptible, j)], 0);
           const i = y[at(r, ROW.infected, j)];
           const f = y[at(r, ROW.fatal, j)];
           const chi = Math.max(x, 0);
@@ -146,7 +161,7 @@ export function epidemicKernels(config: EpidemicConfig): GameKernels {
           const g = v[at(r, ROW.recovered, j)] - v[at(r, ROW.infected, j)];
           const d = v[at(r, ROW.fatal, j)] - v[at(r, ROW.infected, j)];
           adj[at(r, ROW.contact, j)] += step * (-kappa * v[at(r, ROW.contact, j)] + H * (u * beta * s * lambda + (U * (i - lambda * (1 - f))) / B));
-          adj[at(r, ROW.susceptible, j)] += step * u * beta * chi * lambda;
+          if (y[at(r, ROW.susceptible, j)] > 0) adj[at(r, ROW.susceptible, j)] += step * u * beta * chi * lambda;
           adj[at(r, ROW.infected, j)] += step * (gamma * g + delta * d + (U * chi) / B);
           adj[at(r, ROW.fatal, j)] += step * ((U * lambda * chi) / B);
         }
@@ -165,19 +180,20 @@ export function epidemicKernels(config: EpidemicConfig): GameKernels {
         for (let r = 0; r < n; r++) {
           if (running && !running[r]) continue;
           const { lambda } = forceOfInfectionAt(y, r, N);
+          const psi = linear ? PER_MILLE * lambda : riskAt(perception, lambda); // ψ(Λ), held fixed
           const g = new Float64Array(PARAMETERS.length);
           for (let j = 0; j < N; j++) {
             const x = y[at(r, ROW.contact, j)];
-            const s = y[at(r, ROW.susceptible, j)];
+            const s = Math.max(y[at(r, ROW.susceptible, j)], 0);
             const i = y[at(r, ROW.infected, j)];
             const chi = Math.max(x, 0);
             const H = x > 0 ? 1 : 0;
             const vx = v[at(r, ROW.contact, j)];
             const u = -v[at(r, ROW.susceptible, j)] + v[at(r, ROW.infected, j)] + v[at(r, ROW.infections, j)];
-            g[0] += -vx * w * PER_MILLE * lambda * H + u * chi * s * lambda; // β: the cost's risk and the infections
+            g[0] += -vx * w * psi * H + u * chi * s * lambda; // β: the cost's risk and the infections
             g[1] += (v[at(r, ROW.recovered, j)] - v[at(r, ROW.infected, j)]) * i; // γ
             g[2] += (v[at(r, ROW.fatal, j)] - v[at(r, ROW.infected, j)]) * i; // δ
-            g[3] += -vx * values.transmission * PER_MILLE * lambda * H; // w
+            g[3] += -vx * values.transmission * psi * H; // w
             g[4] += vx * (values.normalContact - x); // κ
             g[5] += vx * values.contactCost; // x̄
           }

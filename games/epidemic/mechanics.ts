@@ -8,6 +8,7 @@ import type { Mechanics, NetworkAdapter } from '../../src/game.ts';
 import { heldFixed } from '../../src/mfg/functions.ts';
 import type { EpidemicMechanics } from './config.ts';
 import { PER_MILLE, ROW, ROWS } from './layout.ts';
+import type { PerceptionKind } from './perception.ts';
 
 /**
  * Below this, the living contact mass Σ_j χ_j(1 − f_j) counts as none (Λ = 0 rather than 0/0). Its
@@ -32,22 +33,30 @@ export function forceOfInfection(y: Tensor): Tensor {
   return tf.div(infectious, tf.maximum(living, TINY));
 }
 
+/** ψ(Λ) of perception.ts on tensors: 1000 Λ (linear), log(1 + 1000 Λ) (log). */
+export function perceivedRiskOf(kind: PerceptionKind, lambda: Tensor): Tensor {
+  return kind === 'linear' ? tf.mul(PER_MILLE, lambda) : tf.log1p(tf.mul(PER_MILLE, lambda));
+}
+
 export function epidemicMechanics(m: EpidemicMechanics): Mechanics {
   return {
     // held fixed in every gradient (src/mfg/drift.ts), like every game's statistic: each cohort takes Λ as given
     population: (y: Tensor) => forceOfInfection(y),
-    // docs/epidemic.md §3: C(x_j; Λ) = w·β·[x_j]₊·(1000 Λ) + (κ/2)(x̄ − x_j)², on the contact row
+    // docs/epidemic.md §3: C(x_j; Λ) = w·β·[x_j]₊·ψ(Λ) + (κ/2)(x̄ − x_j)², on the contact row
     cost: (u: Tensor, lambda: Tensor) => {
       const x = row(u, ROW.contact);
+      // linear: (w·β·1000)·Λ, as in the first version; log: (w·β)·log(1 + 1000 Λ)
+      const risk = m.perception === 'linear' ? tf.mul(m.infectionCost * m.transmission * PER_MILLE, lambda) : tf.mul(m.infectionCost * m.transmission, perceivedRiskOf(m.perception, lambda));
       return tf.add(
-        tf.mul(tf.mul(m.infectionCost * m.transmission * PER_MILLE, lambda), tf.relu(x)),
+        tf.mul(risk, tf.relu(x)),
         tf.mul(m.contactCost / 2, tf.square(tf.sub(m.normalContact, x))),
       );
     },
     // docs/epidemic.md §2: the SIR-F transfers, each computed once and moved from one compartment
     // to the next (so that the shares of a cohort keep their sum); Λ read live from the state
     transition: (_lambda: Tensor, y: Tensor) => {
-      const infections = tf.mul(tf.mul(tf.mul(m.transmission, tf.relu(row(y, ROW.contact))), row(y, ROW.susceptible)), forceOfInfection(y));
+      // [s]₊: a step that overshoots below 0 (a huge β·x·Λ·dt) stops infecting rather than turning the transfer round
+      const infections = tf.mul(tf.mul(tf.mul(m.transmission, tf.relu(row(y, ROW.contact))), tf.relu(row(y, ROW.susceptible))), forceOfInfection(y));
       const infected = row(y, ROW.infected);
       const recoveries = tf.mul(m.recovery, infected);
       const deaths = tf.mul(m.fatality, infected);

@@ -4,10 +4,15 @@
 import type { FieldReader } from '../../src/config.ts';
 import { dayNumber } from '../../src/forecast/series.ts';
 import type { RollingPlan } from '../../src/forecast/rolling.ts';
+import { ENSEMBLE_COMBINES, type EnsembleCombine } from '../../src/forecast/ensemble-names.ts';
 
 export interface RollingSettings extends RollingPlan {
   /** noise paths behind each forecast's bands */
   paths: number;
+  /** fits per window, each from its own seed (the experiment's seed + k), combined in one forecast: an ensemble (1: one fit) */
+  ensemble: number;
+  /** how the ensemble's forecasts are combined: the median of their bands, or their paths pooled (src/forecast/forecast.ts) */
+  combine: EnsembleCombine;
   /** the windows to run, by index; empty: every window of the plan */
   windows: number[];
 }
@@ -19,6 +24,8 @@ export const ROLLING_FIELDS: Record<string, string> = {
   'rolling.horizon': 'rolling evaluation: days forecast after each window',
   'rolling.every': 'rolling evaluation: days from one window\'s start to the next one\'s',
   'rolling.paths': 'rolling evaluation: noise paths behind each forecast\'s bands',
+  'rolling.ensemble': 'rolling evaluation: fits per window from seeds seed, seed + 1, …, combined in one forecast (an ensemble; 1: one fit)',
+  'rolling.combine': 'rolling evaluation: how the ensemble\'s fits are combined: median (each band the median over the fits of that fit\'s band) or pool (the bands of all their paths together)',
   'rolling.windows': 'rolling evaluation: the windows to run, by index from 0 (empty: all); a sweep runs one per job',
 };
 
@@ -44,6 +51,8 @@ export function readRolling(r: FieldReader): RollingSettings {
     horizon: r.number('horizon', { integer: true, min: 1 }),
     every: r.number('every', { integer: true, min: 1 }),
     paths: r.number('paths', { integer: true, min: 1 }),
+    ensemble: r.has('ensemble') ? r.number('ensemble', { integer: true, min: 1 }) : 1,
+    combine: r.has('combine') ? r.choice('combine', ENSEMBLE_COMBINES) : 'median',
     windows: r.numbers('windows'),
   };
   if (!settings.windows.every((w) => Number.isInteger(w) && w >= 0)) r.fail('windows', 'window indices (whole numbers ≥ 0)', settings.windows);

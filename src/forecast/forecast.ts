@@ -2,12 +2,13 @@
 // the observed daily counts, the window, the model's simulated daily counts per path over the
 // window and the horizon, and the baselines. Everything is reported as the 7-day trailing mean of
 // daily new cases; the paths' means over the horizon include their own last window days.
-import { bandsOf, type Bands } from './bands.ts';
+import { BAND_NAMES, bandsOf, quantileSorted, type Bands } from './bands.ts';
 import { fitSir, naiveForecast, sirForecast, type SirFit, type SirSetting } from './baselines.ts';
 import { scoreForecast, scorePoint, type ForecastScores, type PointScores } from './scores.ts';
 import { dateRange, dayOffset, addDays, trailingMean, type DailySeries } from './series.ts';
 import { anchorFactor, anchorTrend, calibratePaths, windowDispersion, type ForecastDispersion } from './calibration.ts';
 import type { RandomStream } from '../random.ts';
+import type { EnsembleCombine } from './ensemble-names.ts';
 
 /** Draws of 0: the anchor alone, without the dispersion. */
 const NO_DRAWS = { normal: () => 0 } as unknown as RandomStream;
@@ -26,6 +27,29 @@ export const BASELINE_TITLES: Record<BaselineName, string> = { sir: 'SIR (least 
  */
 export type Anchor = 'trend' | 'level' | 'none';
 
+
+/** The bands of each member's paths (consecutive groups of `sizes`), then each band's median over the members. */
+function medianOfBands(paths: ArrayLike<number>[], sizes: number[]): Bands {
+  if (sizes.reduce((a, b) => a + b, 0) !== paths.length || sizes.some((n) => n < 1)) throw new Error(`ensemble sizes ${sizes.join('+')} do not share out ${paths.length} paths`);
+  const members: Bands[] = [];
+  let start = 0;
+  for (const n of sizes) {
+    members.push(bandsOf(paths.slice(start, start + n)));
+    start += n;
+  }
+  const days = paths[0].length;
+  const out = Object.fromEntries(BAND_NAMES.map((name) => [name, new Float64Array(days)])) as unknown as Bands;
+  const column = new Float64Array(members.length);
+  for (const name of BAND_NAMES) {
+    for (let k = 0; k < days; k++) {
+      members.forEach((b, m) => (column[m] = b[name][k]));
+      column.sort();
+      out[name][k] = quantileSorted(column, 0.5);
+    }
+  }
+  return out;
+}
+
 export interface ForecastInput {
   /** daily new cases, as reported (not smoothed), over at least the window; days after it are held out */
   daily: DailySeries;
@@ -35,6 +59,13 @@ export interface ForecastInput {
   days: number;
   /** the model's daily new cases per path, over the window and the horizon (window days + days each) */
   paths: ArrayLike<number>[];
+  /**
+   * an ensemble's paths, member by member: how many of `paths` each member gave, in order (absent:
+   * one model), and how the members' forecasts are combined: 'pool' the bands of all their paths
+   * together (a mixture), 'median' each band the median over the members of that member's band
+   * (the quantile-median ensemble of the COVID-19 Forecast Hubs: one member far off moves it least)
+   */
+  ensemble?: { sizes: number[]; combine: EnsembleCombine };
   /** the game without the network, one path (its daily new cases over window + horizon), where fitted */
   noNetwork?: ArrayLike<number>;
   /** the SIR baseline's setting (population, removed share when the window starts) */
@@ -106,7 +137,8 @@ export function buildForecast(input: ForecastInput): Forecast {
     if (dispersion) horizon = calibratePaths(horizon, 1, dispersion, input.calibration.noise!);
     calibration = { anchor: input.calibration.anchor, dispersion };
   }
-  const bands = bandsOf(horizon);
+  const ensemble = input.ensemble && input.ensemble.sizes.length > 1 ? input.ensemble : null;
+  const bands = ensemble?.combine === 'median' ? medianOfBands(horizon, ensemble.sizes) : bandsOf(horizon);
 
   const sirFit = fitSir(observedWindow, input.sir);
   const baselines: Forecast['baselines'] = { sir: sirForecast(sirFit, input.sir, days), naive: naiveForecast(observedWindow, days) };

@@ -6,7 +6,7 @@
 // forecast request (requests.ts) runs through runForecast; a time-series analysis fits and
 // forecasts its windows through fitAndForecast (AnalysisInput.fitAndForecast, analysis.ts).
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../config.ts';
@@ -19,6 +19,7 @@ import { writeFigure } from '../plot/files.ts';
 import { forecastFigure } from '../plot/forecast.ts';
 import { bandsOf } from '../forecast/bands.ts';
 import { dateRange, dayOffset, type DailySeries } from '../forecast/series.ts';
+import type { EnsembleCombine } from '../forecast/ensemble-names.ts';
 import { BASELINE_NAMES, BASELINE_TITLES, baselineTable, buildForecast, FORECAST_HEADER, forecastRows, type Forecast } from '../forecast/forecast.ts';
 import type { ForecastScores, PointScores } from '../forecast/scores.ts';
 import { DivergenceError } from '../train/loop.ts';
@@ -43,6 +44,10 @@ export interface ForecastSummary {
   command: 'forecast';
   game: string;
   run: string;
+  /** the other runs of an ensemble, fitted on the run's window (empty: the run alone) */
+  members: string[];
+  /** how the members' forecasts were combined (with members): the median of their bands, or their paths pooled */
+  combine: EnsembleCombine;
   data: string;
   window: { from: string; to: string; days: number };
   horizon: { from: string; to: string; days: number };
@@ -99,14 +104,29 @@ function timeSeriesOf(game: Game, run: string) {
 }
 
 /**
+ * The learned mechanics' starting values of the run's preset (`field=value` overrides): the saved
+ * model's configuration holds the values the model learned, and a baseline started from them would
+ * follow the model's fit rather than stand on its own. None where the preset is unknown.
+ */
+function presetStart(game: Game, config: ExperimentConfig, preset: string): string[] {
+  const raw = game.presets[preset];
+  if (raw === undefined) return [];
+  const start = game.parseConfig(raw) as unknown as Record<string, Record<string, unknown>>;
+  return inverseOf(config).learn.flatMap((field) => {
+    const [section, name] = field.split('.');
+    const value = start[section]?.[name];
+    return typeof value === 'number' ? [`${field}=${value}`] : [];
+  });
+}
+
+/**
  * The game without the network, fitted on the run's window and data from the run's configuration
- * (network.kind none; the learned mechanics learned again; no bootstrap), saved as a run in `dir`.
+ * (network.kind none; the learned mechanics learned again from the preset's starting values; no
+ * bootstrap), saved as a run in `dir`.
  */
 async function fitNoNetwork(game: Game, config: ExperimentConfig, preset: string, seed: number, data: string, dir: string, say: (line: string) => void) {
-  const own = withOverrides(game, config, ['network.kind=none', 'inverse.bootstrap=0']);
+  const own = withOverrides(game, config, ['network.kind=none', 'inverse.bootstrap=0', ...presetStart(game, config, preset)]);
   const engine = await chooseEngine(game, own, { backend: DEFAULT_BACKEND });
-  // the run's metrics.csv is written into its folder as it trains
-  await mkdir(dir, { recursive: true });
   const { run } = await trainSteadily({ exp: { game, preset, config: own }, seed, engine, data, validation: null, dir }, { onRetry: (why, f) => say(`the game without the network: ${why}; again with the learning rates × ${f}`) });
   await saveTrainedRun(run);
   return run.model.learnedValues() ?? null;
@@ -121,7 +141,16 @@ function dailyOf(history: SeriesHistory, name: string): DailySeries {
 /** A forecast request with its defaults: FORECAST_DEFAULTS, calibrated, the run's own seed and data where absent. */
 function resolved(req: ForecastRequest) {
   if (!req.out) throw new RequestError('a forecast request needs an output folder (out)');
-  return { ...req, out: req.out, days: req.days ?? FORECAST_DEFAULTS.days, paths: req.paths ?? FORECAST_DEFAULTS.paths, calibrate: req.calibrate ?? true, force: req.force === true };
+  return {
+    ...req,
+    out: req.out,
+    members: req.members ?? [],
+    combine: req.combine ?? FORECAST_DEFAULTS.combine,
+    days: req.days ?? FORECAST_DEFAULTS.days,
+    paths: req.paths ?? FORECAST_DEFAULTS.paths,
+    calibrate: req.calibrate ?? true,
+    force: req.force === true,
+  };
 }
 
 /** Runs a checked forecast request into its `out` (claimed: another run's results need `force`). */
@@ -129,17 +158,22 @@ export async function forecastRun(request: ForecastRequest, hooks: ForecastHooks
   const started = performance.now();
   const say = hooks.progress ?? (() => {});
   const req = resolved(request);
-  if (!existsSync(join(modelFolder(req.run), 'model.json'))) {
-    throw new RequestError(`${req.run}: not a training run's folder (no model.json in it or in its model/): train one with neural-mfg train epidemic --out DIR`);
+  const runs = [req.run, ...req.members];
+  for (const run of runs) {
+    if (!existsSync(join(modelFolder(run), 'model.json'))) {
+      throw new RequestError(`${run}: not a training run's folder (no model.json in it or in its model/): train one with neural-mfg train epidemic --out DIR`);
+    }
   }
+  if (req.paths < runs.length) throw new RequestError(`--paths ${req.paths}: an ensemble of ${runs.length} runs needs at least one path each`);
   const inspected = await inspectModel(req.run);
   const game = inspected.game;
   const series = timeSeriesOf(game, req.run);
   if (req.data !== undefined && !existsSync(req.data)) throw new RequestError(`--data ${req.data}: no such file`);
   const claim = await claimOutput(req.out, { command: 'forecast', game: game.name, force: req.force });
   try {
-    say(`projecting ${req.run} ${req.days} days past its window over ${req.paths} noise paths`);
-    const projection = await projectRun({ run: req.run, days: req.days, paths: req.paths, ...(req.seed !== undefined ? { seed: req.seed } : {}), ...(req.data ? { data: req.data } : {}) });
+    say(`projecting ${runs.length === 1 ? req.run : `an ensemble of ${runs.length} runs (${runs.join(', ')})`} ${req.days} days past its window over ${req.paths} noise paths`);
+    const projections = await projectEnsemble(req, runs);
+    const projection = projections[0];
     if (!projection.dataFile) throw new RequestError(`${req.run}: the run names no observations file (its summary.json has no "data"): give one with --data FILE`);
     const dataFile = projection.dataFile;
     const history = await series.history(dataFile, inspected.config);
@@ -173,7 +207,9 @@ export async function forecastRun(request: ForecastRequest, hooks: ForecastHooks
       daily,
       window: { from: projection.window.from, to: projection.window.to },
       days: req.days,
-      paths: projection.simulated[main],
+      // an ensemble's paths pooled: its median and bands are over every member's paths
+      paths: projections.flatMap((p) => p.simulated[main]),
+      ensemble: { sizes: projections.map((p) => p.simulated[main].length), combine: req.combine },
       noNetwork: medianPath(noNetwork.simulated[main]),
       sir,
       ...(req.calibrate ? { calibration: { anchor: 'trend' as const, noise: streamOf(projection.seed, 'forecastNoise') } } : {}),
@@ -186,6 +222,8 @@ export async function forecastRun(request: ForecastRequest, hooks: ForecastHooks
       command: 'forecast',
       game: game.name,
       run: req.run,
+      members: req.members,
+      combine: req.combine,
       data: dataFile,
       window: projection.window,
       horizon: { from: forecast.dates[0], to: forecast.dates[forecast.dates.length - 1], days: req.days },
@@ -213,6 +251,25 @@ export async function forecastRun(request: ForecastRequest, hooks: ForecastHooks
   } finally {
     await claim.release();
   }
+}
+
+/**
+ * Each run of the ensemble projected (the run first): the paths shared out evenly, each member
+ * from its own seed (req.seed + k where a seed is given); every member must be fitted on the same
+ * window of the same game.
+ */
+async function projectEnsemble(req: ReturnType<typeof resolved>, runs: string[]): Promise<Projection[]> {
+  const projections: Projection[] = [];
+  for (const [k, run] of runs.entries()) {
+    const paths = Math.floor(req.paths / runs.length) + (k < req.paths % runs.length ? 1 : 0);
+    const p = await projectRun({ run, days: req.days, paths, ...(req.seed !== undefined ? { seed: req.seed + k } : {}), ...(req.data ? { data: req.data } : {}) });
+    const first = projections[0];
+    if (first && (p.game !== first.game || p.window.from !== first.window.from || p.window.to !== first.window.to)) {
+      throw new RequestError(`${run}: fitted from ${p.window.from} to ${p.window.to} (game ${p.game}), the ensemble's first run ${runs[0]} from ${first.window.from} to ${first.window.to} (game ${first.game}): every member must be fitted on the same window of the same game`);
+    }
+    projections.push(p);
+  }
+  return projections;
 }
 
 /** The bootstrap replicates a run's summary.json records (0: none, or no summary). */
@@ -255,7 +312,8 @@ const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === u
 /** What a forecast says to people: its setting, each method's errors on the held-out days, the bands' coverage, its files. */
 export function forecastText(summary: ForecastSummary, dir: string): string {
   const s = summary.scores;
-  const lines = [`forecast of ${summary.run}: fitted ${summary.window.from} to ${summary.window.to}, ${summary.horizon.days} days ahead (${summary.horizon.from} to ${summary.horizon.to}), ${summary.paths} paths`];
+  const who = summary.members.length === 0 ? summary.run : `${summary.run} and ${summary.members.length} more run${summary.members.length === 1 ? '' : 's'} (an ensemble, combined by the ${summary.combine === 'median' ? 'median of their bands' : 'pool of their paths'})`;
+  const lines = [`forecast of ${who}: fitted ${summary.window.from} to ${summary.window.to}, ${summary.horizon.days} days ahead (${summary.horizon.from} to ${summary.horizon.to}), ${summary.paths} paths`];
   if (summary.coveredDays === 0) {
     lines.push(`  the data end before the horizon: nothing to score (${summary.data})`);
   } else {
@@ -273,27 +331,58 @@ export function forecastText(summary: ForecastSummary, dir: string): string {
  * What a time-series analysis is handed (AnalysisInput.fitAndForecast): the experiment's game at
  * `config`, trained on the observations file as a train run of `seed` would train it (trainSteadily:
  * a diverged fit again at lower learning rates), on `engine`, then forecast as `forecast` would
- * forecast it (seed `seed`, calibrated), both in a temporary folder removed after. Throws
- * DivergenceError only where the fit itself diverged at every learning rate tried.
+ * forecast it (seed `seed`, calibrated), both in a temporary folder removed after. With
+ * `ask.ensemble` = n > 1, n fits from seeds seed, seed + 1, …, seed + n − 1 forecast together as
+ * `forecast RUN MORE_RUNS… --combine` would; a fit that diverged at every learning rate tried is
+ * left out of the ensemble. Throws DivergenceError only where every fit diverged so.
  */
 export async function fitAndForecast<C extends ExperimentConfig>(exp: Experiment<C>, engine: EngineChoice, config: C, seed: number, ask: ForecastAsk): Promise<FittedForecast> {
   const started = performance.now();
   const tmp = await mkdtemp(join(tmpdir(), 'neural-mfg-forecast-'));
   try {
-    const run = join(tmp, 'run');
-    await mkdir(run);
-    const trained = await trainSteadily({ exp: { ...exp, config }, seed, engine, data: ask.data, validation: null, dir: run }, { onRetry: ask.onRetry });
-    await saveTrainedRun(trained.run);
+    const fits = ask.ensemble ?? 1;
+    const members: { run: string; seed: number; learned: Record<string, number> | null; learningRateFactor: number }[] = [];
+    let diverged: DivergenceError | null = null;
+    for (let k = 0; k < fits; k++) {
+      const run = join(tmp, `run-${k}`);
+      const onRetry = ask.onRetry && ((why: string, factor: number) => ask.onRetry!(why, factor, seed + k));
+      try {
+        const trained = await trainSteadily({ exp: { ...exp, config }, seed: seed + k, engine, data: ask.data, validation: null, dir: run }, { onRetry });
+        await saveTrainedRun(trained.run);
+        members.push({ run, seed: seed + k, learned: trained.run.model.learnedValues() ?? null, learningRateFactor: trained.learningRateFactor });
+      } catch (err) {
+        if (!(err instanceof DivergenceError)) throw err;
+        diverged ??= err;
+      }
+    }
+    if (members.length === 0) throw diverged!;
     const fitSeconds = (performance.now() - started) / 1000;
     let forecast: Forecast;
     try {
-      ({ forecast } = await forecastRun({ kind: 'forecast', run, days: ask.days, data: ask.data, out: join(tmp, 'forecast'), paths: ask.paths, seed, force: true }));
+      ({ forecast } = await forecastRun({
+        kind: 'forecast',
+        run: members[0].run,
+        members: members.slice(1).map((m) => m.run),
+        ...(ask.combine ? { combine: ask.combine } : {}),
+        days: ask.days,
+        data: ask.data,
+        out: join(tmp, 'forecast'),
+        paths: ask.paths,
+        seed,
+        force: true,
+      }));
     } catch (err) {
       // the baseline's fit diverging is no failure of the fit the caller asked for
       if (err instanceof DivergenceError) throw new Error(`the game without the network: ${err.message}`);
       throw err;
     }
-    return { forecast, learned: trained.run.model.learnedValues() ?? null, learningRateFactor: trained.learningRateFactor, fitSeconds };
+    return {
+      forecast,
+      learned: members[0].learned,
+      members: members.map((m) => ({ seed: m.seed, learned: m.learned })),
+      learningRateFactor: Math.min(...members.map((m) => m.learningRateFactor)),
+      fitSeconds,
+    };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

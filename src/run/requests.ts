@@ -10,6 +10,7 @@ import { ENGINE_NAMES } from '../mfg/engine-name.ts';
 // the name tables alone (no TF.js): readers of manifests that run nothing (the dashboard) load this module
 import { BACKEND_NAMES } from '../backend-names.ts';
 import { SOLVER_NAMES } from '../ode/solvers/names.ts';
+import { ENSEMBLE_COMBINES, type EnsembleCombine } from '../forecast/ensemble-names.ts';
 
 /** Where a request writes (absent in a sweep manifest: the job's folder is added when it runs). */
 export interface OutputAsk {
@@ -86,6 +87,13 @@ export interface ForecastRequest extends OutputAsk {
   kind: 'forecast';
   /** the training run's folder (or its model/ folder) */
   run: string;
+  /**
+   * other runs fitted on the same window of the same game (other seeds): an ensemble with `run`,
+   * the noise paths shared out evenly among them; absent or empty: the run alone
+   */
+  members?: string[];
+  /** how an ensemble's forecasts are combined: 'median' of the members' bands (default) or 'pool' their paths (src/forecast/forecast.ts) */
+  combine?: EnsembleCombine;
   /** days forecast after the fitted window (default 28) */
   days?: number;
   /** observations to score against (the upstream file or the generic format); default: the run's own file */
@@ -101,7 +109,7 @@ export interface ForecastRequest extends OutputAsk {
   calibrate?: boolean;
 }
 
-export const FORECAST_DEFAULTS = { days: 28, paths: 200 } as const;
+export const FORECAST_DEFAULTS = { days: 28, paths: 200, combine: 'median' } as const;
 /** the longest horizon: a year (the model's noise, not the data, decides the bands beyond a few weeks) */
 export const MAX_FORECAST_DAYS = 366;
 export const MAX_FORECAST_PATHS = 10_000;
@@ -125,6 +133,8 @@ const oneOf = (names: readonly string[]): Check => (v) => (typeof v === 'string'
 // a forecast's fields say what they are (its command line's errors name the flag: "--days 0: the horizon …")
 const whole = (what: string, min: number, max: number): Check => (v) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `${what} must be a whole number from ${min} to ${max}`);
 const path = (what: string): Check => (v) => (typeof v === 'string' && v.trim() !== '' ? null : `${what} must be a path`);
+const paths = (what: string): Check => (v) => (Array.isArray(v) && v.every((p) => path(what)(p) === null) ? null : `${what} must be a list of paths`);
+const choice = (what: string, names: readonly string[]): Check => (v) => (typeof v === 'string' && names.includes(v) ? null : `${what} must be one of ${names.join(', ')}`);
 
 const ENGINE: Record<string, Check> = { engine: oneOf(ENGINE_NAMES), backend: oneOf(BACKEND_NAMES), allowSoftware: bool, out: str, force: bool };
 const EXPERIMENT: Record<string, Check> = { game: str, preset: str, faithful: bool, set: strings, options: record, solver: oneOf(SOLVER_NAMES) };
@@ -138,6 +148,8 @@ const FIELDS: Record<RunKind, { required: string[]; checks: Record<string, Check
     required: ['run'],
     checks: {
       run: path('the run folder'),
+      members: paths('the other runs of the ensemble'),
+      combine: choice("how the ensemble's forecasts are combined", ENSEMBLE_COMBINES),
       days: whole('the horizon in days', 1, MAX_FORECAST_DAYS),
       data: path('the observations file'),
       paths: whole('the number of noise paths', 1, MAX_FORECAST_PATHS),

@@ -4,7 +4,7 @@
 // report with summary.json (report.ts), and the report in words. fitModel, the model fitted in
 // memory, is what analyses are handed to train with (src/run/analysis.ts).
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ConfigError, type ExperimentConfig } from '../config.ts';
 import { subset, type Dataset } from '../data/dataset.ts';
@@ -265,7 +265,10 @@ export async function trainRun<C extends ExperimentConfig>(request: TrainingRun<
   const configured = files && req.exp.game.observations.configureFrom?.(files.train, req.exp.config);
   const exp = configured ? { ...req.exp, config: configured } : req.exp;
   const run: CheckpointRun = { game: exp.game.name, preset: exp.preset, config: exp.config, seed, data: req.data, validationData: req.validation };
-  // metrics.csv grows as the run trains (metrics-log.ts), for whoever follows it live
+  // metrics.csv grows as the run trains (metrics-log.ts), for whoever follows it live: the run makes
+  // its folder, as its callers do not all claim one first (the forecast's no-network/, the fits of
+  // fitAndForecast in a temporary folder)
+  await mkdir(req.dir, { recursive: true });
   const log = openMetricsLog(join(req.dir, 'metrics.csv'), req.resume?.metrics ?? []);
   const fitted = await fitModel(exp, seed, req.engine.name, {
     ...(files ? { train: files.train, validation: files.validation } : {}),
