@@ -29,7 +29,7 @@ export function registerTrain(program: Command): void {
         return;
       }
       const set = freshRunSets(game, given);
-      if (opts.learn !== undefined && !noisePathChosen(given) && !opts.quiet) {
+      if (opts.learn !== undefined && !noisePathChosen(given)) {
         process.stderr.write('note: --learn draws a fresh noise path for every solve (a frozen path would fit one realisation of the noise); --noise-path frozen keeps one\n');
       }
       const fresh = { ...experimentSpec(game!, { ...opts, set }), ...engineAsk(opts), seed: opts.seed, out: opts.out, force: opts.force === true };
