@@ -22,10 +22,13 @@ const history = need('git-history', () => {
   return null;
 });
 
+/** reports/runs/: the run folders the reproduction leaves behind (gitignored), not reports. */
+const RUN_FOLDERS = join(ROOT, 'reports', 'runs');
+
 /** Every file under reports/ ending in `ext`, relative to the root. */
 function reportFiles(ext: string, dir = join(ROOT, 'reports')): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? reportFiles(ext, join(dir, e.name)) : e.name.endsWith(ext) ? [relative(ROOT, join(dir, e.name))] : [],
+    e.isDirectory() ? (join(dir, e.name) === RUN_FOLDERS ? [] : reportFiles(ext, join(dir, e.name))) : e.name.endsWith(ext) ? [relative(ROOT, join(dir, e.name))] : [],
   );
 }
 
