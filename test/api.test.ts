@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { testBackend } from './helpers/backend.ts';
-import { loadModel, ModelFileError } from '../src/index.ts';
+import { loadModel } from '../src/index.ts';
+import { refusesToLoad } from './helpers/model-files.ts';
 import { execute } from '../src/run/execute.ts';
 import { tf } from '../src/tf.ts';
 
@@ -46,16 +47,6 @@ async function damaged(change: (dir: string) => Promise<void>): Promise<string> 
   return dir;
 }
 
-async function refuses(dir: string, pattern: RegExp) {
-  try {
-    await loadModel(dir);
-  } catch (err) {
-    assert.instance(err, ModelFileError, String(err));
-    assert.match((err as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`loaded the damaged model in ${dir}`);
-}
 
 const editJson = (f: (m: any) => void) => async (dir: string) => {
   const p = join(dir, 'model.json');
@@ -65,21 +56,21 @@ const editJson = (f: (m: any) => void) => async (dir: string) => {
 };
 
 test('bad model folders give clear errors, never a crash inside TF.js', async () => {
-  await refuses(join(tmpdir(), 'no-such-model-dir'), /model.json: not found/);
-  await refuses(await damaged((d) => rm(join(d, 'weights.bin'))), /weights.bin: not found/);
-  await refuses(await damaged(async (d) => writeFile(join(d, 'weights.bin'), (await readFile(join(d, 'weights.bin'))).subarray(0, 64))), /holds 16 weights/);
-  await refuses(await damaged(async (d) => {
+  await refusesToLoad(join(tmpdir(), 'no-such-model-dir'), /model.json: not found/);
+  await refusesToLoad(await damaged((d) => rm(join(d, 'weights.bin'))), /weights.bin: not found/);
+  await refusesToLoad(await damaged(async (d) => writeFile(join(d, 'weights.bin'), (await readFile(join(d, 'weights.bin'))).subarray(0, 64))), /holds 16 weights/);
+  await refusesToLoad(await damaged(async (d) => {
     const w = await readFile(join(d, 'weights.bin'));
     w[10] ^= 0xff;
     await writeFile(join(d, 'weights.bin'), w);
   }), /checksum does not match/);
-  await refuses(await damaged((d) => writeFile(join(d, 'model.json'), '{"format": "neural-mfg-model", ')), /not valid JSON/);
-  await refuses(await damaged(editJson((m) => { m.game = 'chess'; })), /unknown game "chess"/);
-  await refuses(await damaged(editJson((m) => { m.formatVersion = 99; })), /format version 99 is newer/);
-  await refuses(await damaged(editJson((m) => { m.network.width = 16; m.config.network.width = 16; })), /needs \d+/);
-  await refuses(await damaged(editJson((m) => { m.network.depth = 2; })), /does not match its configuration|needs/);
-  await refuses(await damaged(editJson((m) => { m.config.training.steps = 'many'; })), /"training.steps"/);
-  await refuses(await damaged(editJson((m) => { m.format = 'something-else'; })), /not a neural-mfg model/);
+  await refusesToLoad(await damaged((d) => writeFile(join(d, 'model.json'), '{"format": "neural-mfg-model", ')), /not valid JSON/);
+  await refusesToLoad(await damaged(editJson((m) => { m.game = 'chess'; })), /unknown game "chess"/);
+  await refusesToLoad(await damaged(editJson((m) => { m.formatVersion = 99; })), /format version 99 is newer/);
+  await refusesToLoad(await damaged(editJson((m) => { m.network.width = 16; m.config.network.width = 16; })), /needs \d+/);
+  await refusesToLoad(await damaged(editJson((m) => { m.network.depth = 2; })), /does not match its configuration|needs/);
+  await refusesToLoad(await damaged(editJson((m) => { m.config.training.steps = 'many'; })), /"training.steps"/);
+  await refusesToLoad(await damaged(editJson((m) => { m.format = 'something-else'; })), /not a neural-mfg model/);
 });
 
 test('the example under examples/ loads every shipped model and prints a simulation', () => {

@@ -14,7 +14,8 @@ import { wasserstein1 } from '../src/data/stats.ts';
 import { linePlot, populationBoxPlot } from '../src/plot/figures.ts';
 import { samplePoisson } from '../games/liars-dice/rules.ts';
 import { RandomStream } from '../src/random.ts';
-import { loadModel, ModelFileError } from '../src/index.ts';
+import { loadModel } from '../src/index.ts';
+import { refusesToLoad } from './helpers/model-files.ts';
 import { BIN } from './helpers/cli.ts';
 import { buildProgram } from '../src/cli/main.ts';
 import { need, testWith } from './helpers/requires.ts';
@@ -117,16 +118,6 @@ function pointWeightsAt(file: string) {
   };
 }
 
-async function refused(dir: string, pattern: RegExp): Promise<void> {
-  try {
-    await loadModel(dir);
-  } catch (err) {
-    assert.instance(err, ModelFileError, String(err));
-    assert.match((err as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`loaded the model in ${dir}`);
-}
 
 test('the weights file is a plain name inside the model folder: no separator, no "..", no symbolic link leaving it (was: read ../../outside.bin)', async () => {
   const outside = await tmp();
@@ -135,19 +126,19 @@ test('the weights file is a plain name inside the model folder: no separator, no
     await writeFile(join(outside, 'outside.bin'), await readFile(join(d, 'weights.bin')));
     await pointWeightsAt(join('..', outside.split('/').pop()!, 'outside.bin'))(d);
   });
-  await refused(model, /field "weights.file": expected a plain file name inside the model folder .*got "\.\.\//);
-  await refused(await damaged(pointWeightsAt('../../../../etc/hostname')), /weights.file.*plain file name/);
-  await refused(await damaged(pointWeightsAt('/etc/hostname')), /weights.file.*plain file name/);
-  await refused(await damaged(pointWeightsAt('sub\\weights.bin')), /weights.file.*plain file name/);
-  await refused(await damaged(pointWeightsAt('.')), /weights.file.*plain file name.*got "\."/);
-  await refused(await damaged(pointWeightsAt('..')), /weights.file.*plain file name/);
+  await refusesToLoad(model, /field "weights.file": expected a plain file name inside the model folder .*got "\.\.\//);
+  await refusesToLoad(await damaged(pointWeightsAt('../../../../etc/hostname')), /weights.file.*plain file name/);
+  await refusesToLoad(await damaged(pointWeightsAt('/etc/hostname')), /weights.file.*plain file name/);
+  await refusesToLoad(await damaged(pointWeightsAt('sub\\weights.bin')), /weights.file.*plain file name/);
+  await refusesToLoad(await damaged(pointWeightsAt('.')), /weights.file.*plain file name.*got "\."/);
+  await refusesToLoad(await damaged(pointWeightsAt('..')), /weights.file.*plain file name/);
   // a symbolic link inside the folder that leads out of it
   const linked = await damaged(async (d) => {
     await writeFile(join(outside, 'real.bin'), await readFile(join(d, 'weights.bin')));
     await rm(join(d, 'weights.bin'));
     await symlink(join(outside, 'real.bin'), join(d, 'weights.bin'));
   });
-  await refused(linked, /weights.bin: a symbolic link to .*real\.bin, outside the model folder/);
+  await refusesToLoad(linked, /weights.bin: a symbolic link to .*real\.bin, outside the model folder/);
   // a link that stays inside is a file of the folder
   const inside = await damaged(async (d) => {
     await cp(join(d, 'weights.bin'), join(d, 'w-real.bin'));
@@ -156,12 +147,12 @@ test('the weights file is a plain name inside the model folder: no separator, no
   });
   assert.is((await loadModel(inside)).game, 'meeting');
   // a folder or a FIFO in place of the weights: refused, never read (a FIFO would block)
-  await refused(await damaged(async (d) => { await rm(join(d, 'weights.bin')); await cp(outside, join(d, 'weights.bin'), { recursive: true }); }), /weights.bin: not a regular file/);
+  await refusesToLoad(await damaged(async (d) => { await rm(join(d, 'weights.bin')); await cp(outside, join(d, 'weights.bin'), { recursive: true }); }), /weights.bin: not a regular file/);
   const fifo = await damaged(async (d) => {
     await rm(join(d, 'weights.bin'));
     spawnSync('mkfifo', [join(d, 'weights.bin')]);
   });
-  if (existsSync(join(fifo, 'weights.bin'))) await refused(fifo, /weights.bin: not a regular file/);
+  if (existsSync(join(fifo, 'weights.bin'))) await refusesToLoad(fifo, /weights.bin: not a regular file/);
   // eval names the same rule, in one line, status 2
   const r = run(['eval', model, '--data', 'data/meeting/validation.csv', '--out', join(outside, 'eval')]);
   assert.is(r.code, 2);
@@ -169,23 +160,23 @@ test('the weights file is a plain name inside the model folder: no separator, no
 });
 
 test('model.json: dtype, file, count and sha256 are each checked for presence and type, each with its own message', async () => {
-  await refused(await damaged(editJson((m) => { delete m.weights.sha256; })), /field "weights.sha256": expected the sha256 of the weights file.*got nothing \(the field is missing\)/);
-  await refused(await damaged(editJson((m) => { m.weights.sha256 = 42; })), /field "weights.sha256".*got 42/);
-  await refused(await damaged(editJson((m) => { m.weights.count = 865; })), /weights.count is 865, but the network in model.json needs 866 weights/);
-  await refused(await damaged(editJson((m) => { m.weights.count = '866'; })), /field "weights.count": expected a whole number ≥ 0, got "866"/);
-  await refused(await damaged(editJson((m) => { delete m.weights.count; })), /field "weights.count".*missing/);
-  await refused(await damaged(editJson((m) => { m.weights.dtype = 'float64'; })), /field "weights.dtype": expected "float32".*got "float64"/);
-  await refused(await damaged(editJson((m) => { delete m.weights.dtype; })), /field "weights.dtype".*missing/);
-  await refused(await damaged(editJson((m) => { delete m.weights.file; })), /field "weights.file".*missing/);
-  await refused(await damaged(editJson((m) => { m.weights.file = ['weights.bin']; })), /field "weights.file"/);
-  await refused(await damaged(editJson((m) => { delete m.weights; })), /field "weights": expected an object/);
-  await refused(await damaged(editJson((m) => { m.network.depth = 1e12; })), /field "network.depth": expected a whole number from 0 to 1000, got 1000000000000/);
-  await refused(await damaged(editJson((m) => { m.network.width = -1; })), /field "network.width": expected a whole number from 0 to 100000000, got -1/);
-  await refused(await damaged(editJson((m) => { m.network.inputSize = 1.5; })), /field "network.inputSize"/);
-  await refused(await damaged(editJson((m) => { m.network.activation = 'gelu'; })), /field "network.activation": expected one of softplus/);
-  await refused(await damaged(editJson((m) => { m.seed = 'ten'; })), /field "seed"/);
-  await refused(await damaged((d) => writeFile(join(d, 'model.json'), '[1, 2]')), /not a neural-mfg model file/);
-  await refused(await damaged((d) => writeFile(join(d, 'model.json'), 'null')), /not a neural-mfg model file/);
+  await refusesToLoad(await damaged(editJson((m) => { delete m.weights.sha256; })), /field "weights.sha256": expected the sha256 of the weights file.*got nothing \(the field is missing\)/);
+  await refusesToLoad(await damaged(editJson((m) => { m.weights.sha256 = 42; })), /field "weights.sha256".*got 42/);
+  await refusesToLoad(await damaged(editJson((m) => { m.weights.count = 865; })), /weights.count is 865, but the network in model.json needs 866 weights/);
+  await refusesToLoad(await damaged(editJson((m) => { m.weights.count = '866'; })), /field "weights.count": expected a whole number ≥ 0, got "866"/);
+  await refusesToLoad(await damaged(editJson((m) => { delete m.weights.count; })), /field "weights.count".*missing/);
+  await refusesToLoad(await damaged(editJson((m) => { m.weights.dtype = 'float64'; })), /field "weights.dtype": expected "float32".*got "float64"/);
+  await refusesToLoad(await damaged(editJson((m) => { delete m.weights.dtype; })), /field "weights.dtype".*missing/);
+  await refusesToLoad(await damaged(editJson((m) => { delete m.weights.file; })), /field "weights.file".*missing/);
+  await refusesToLoad(await damaged(editJson((m) => { m.weights.file = ['weights.bin']; })), /field "weights.file"/);
+  await refusesToLoad(await damaged(editJson((m) => { delete m.weights; })), /field "weights": expected an object/);
+  await refusesToLoad(await damaged(editJson((m) => { m.network.depth = 1e12; })), /field "network.depth": expected a whole number from 0 to 1000, got 1000000000000/);
+  await refusesToLoad(await damaged(editJson((m) => { m.network.width = -1; })), /field "network.width": expected a whole number from 0 to 100000000, got -1/);
+  await refusesToLoad(await damaged(editJson((m) => { m.network.inputSize = 1.5; })), /field "network.inputSize"/);
+  await refusesToLoad(await damaged(editJson((m) => { m.network.activation = 'gelu'; })), /field "network.activation": expected one of softplus/);
+  await refusesToLoad(await damaged(editJson((m) => { m.seed = 'ten'; })), /field "seed"/);
+  await refusesToLoad(await damaged((d) => writeFile(join(d, 'model.json'), '[1, 2]')), /not a neural-mfg model file/);
+  await refusesToLoad(await damaged((d) => writeFile(join(d, 'model.json'), 'null')), /not a neural-mfg model file/);
 });
 
 test('weights holding a NaN with a matching checksum are refused, naming the weight', async () => {
@@ -196,7 +187,7 @@ test('weights holding a NaN with a matching checksum are refused, naming the wei
     await writeFile(join(d, 'weights.bin'), bytes);
     await editJson((m) => { m.weights.sha256 = createHash('sha256').update(bytes).digest('hex'); })(d);
   });
-  await refused(dir, /weights.bin: weight 7 is NaN; a model's weights are finite numbers/);
+  await refusesToLoad(dir, /weights.bin: weight 7 is NaN; a model's weights are finite numbers/);
 });
 
 // ---- 2. any finite observation: a figure, or the game's range refused in one line ----
